@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test bench lint install install-test lock migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Installs exactly the versions in constraints.txt (what CI tested).
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install -q -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed reference
+	$(BIN)/flask seed demo
+
+run: seed
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python -m benchmarks.bench_scoring
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Re-pin after changing dependencies in pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip freeze --exclude-editable | grep -v '^thb-grants' > constraints.txt
+
+clean:
+	rm -rf $(VENV) instance/grants.sqlite

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, organisations, login, registration and password reset."""

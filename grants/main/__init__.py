@@ -1,0 +1,1 @@
+"""The home page and the dashboard that sends each role to its work."""

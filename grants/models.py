@@ -1,0 +1,21 @@
+"""Imports every domain's models so that SQLAlchemy and Alembic see the whole schema."""
+
+from grants.accounts.models import (  # noqa: F401
+    LoginAttempt,
+    Membership,
+    Organisation,
+    PasswordResetToken,
+    Role,
+    User,
+)
+from grants.audit.models import AuditEntry  # noqa: F401
+from grants.notifications.models import OutboxMessage  # noqa: F401
+from grants.taxonomy.models import (  # noqa: F401
+    Country,
+    ExploitationForm,
+    Fund,
+    Priority,
+    Region,
+    Strategy,
+    TargetGroup,
+)

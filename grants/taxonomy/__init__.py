@@ -1,0 +1,1 @@
+"""Reference data: funds, the strategy taxonomy, exploitation forms, target groups, countries."""

@@ -1,0 +1,82 @@
+"""Blueprints, the login manager's user loader, template filters and security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_login import current_user
+
+from grants import clock
+from grants.extensions import db, login_manager
+
+
+def init_app(app: Flask) -> None:
+    from grants import models  # noqa: F401  (register every table)
+    from grants.accounts.views import bp as accounts_bp
+    from grants.audit.views import bp as audit_bp
+    from grants.main.views import bp as main_bp
+    from grants.taxonomy.views import bp as taxonomy_bp
+
+    for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp):
+        app.register_blueprint(bp)
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from grants.accounts.models import User
+
+        ident, _, nonce = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or user.session_nonce != nonce or not user.is_active_account:
+            return None
+        return user
+
+    @app.template_filter("brussels")
+    def brussels(moment):
+        return clock.format_in_zone(moment, "Europe/Brussels")
+
+    @app.template_filter("local")
+    def local(moment):
+        zone = current_user.timezone if current_user.is_authenticated else None
+        return clock.format_in_zone(moment, zone)
+
+    @app.template_filter("iso")
+    def iso(moment):
+        return clock.as_utc(moment).isoformat() if moment else ""
+
+    @app.template_filter("country")
+    def country(code):
+        from grants.taxonomy.services import country_name
+
+        return country_name(code or "")
+
+    @app.template_filter("eur")
+    def eur(amount):
+        if amount is None:
+            return ""
+        return f"EUR {amount:,.2f}".replace(",", "\u202f")
+
+    @app.context_processor
+    def globals_():
+        from grants.accounts import permissions
+
+        return {"now": clock.now, "perm": permissions}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if getattr(g, "no_store", False):
+            response.headers["Cache-Control"] = "no-store"
+        return response

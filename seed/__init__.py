@@ -1,0 +1,1 @@
+"""Reference data files (TOML) and the demo-data generator."""
