@@ -13,8 +13,11 @@ MESSAGES = {
     404: ("Not found", "There is no page at this address, or you do not have access to it."),
     405: ("Not allowed", "This address does not accept this kind of request."),
     413: ("File too large", None),
-    500: ("Something went wrong", "The error has been logged. Nothing you entered was lost "
-          "unless the page says so; please try again in a moment."),
+    500: (
+        "Something went wrong",
+        "The error has been logged. Nothing you entered was lost "
+        "unless the page says so; please try again in a moment.",
+    ),
 }
 
 

@@ -27,8 +27,16 @@ from grants.extensions import db as _db
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
 REFERENCE_TABLES = {
-    "fund", "strategy", "priority", "priority_link", "exploitation_form", "target_group",
-    "country", "region", "region_country", "role",
+    "fund",
+    "strategy",
+    "priority",
+    "priority_link",
+    "exploitation_form",
+    "target_group",
+    "country",
+    "region",
+    "region_country",
+    "role",
 }
 CHROMIUM = "/usr/bin/chromium"
 
@@ -257,16 +265,26 @@ def _next() -> int:
 
 @pytest.fixture
 def create_user(db):
-    def make(email=None, roles=(RoleName.APPLICANT,), password=PASSWORD, confirmed=True,
-             name=None, organisation=None):
+    def make(
+        email=None,
+        roles=(RoleName.APPLICANT,),
+        password=PASSWORD,
+        confirmed=True,
+        name=None,
+        organisation=None,
+    ):
         n = _next()
         user = _create_user(
-            email or f"user{n}@example.org", name or f"Test User {n}", password,
-            [RoleName(r) for r in roles], confirmed=confirmed,
+            email or f"user{n}@example.org",
+            name or f"Test User {n}",
+            password,
+            [RoleName(r) for r in roles],
+            confirmed=confirmed,
         )
         if organisation is not None:
-            db.session.add(Membership(user_id=user.id, organisation_id=organisation.id,
-                                      is_contact=True))
+            db.session.add(
+                Membership(user_id=user.id, organisation_id=organisation.id, is_contact=True)
+            )
         db.session.commit()
         return user
 
@@ -278,7 +296,9 @@ def create_organisation(db):
     def make(name=None, type=OrganisationType.NGO, country="BE", registration_number=None):
         n = _next()
         organisation = Organisation(
-            name=name or f"Organisation {n}", type=type, country=country,
+            name=name or f"Organisation {n}",
+            type=type,
+            country=country,
             registration_number=registration_number or f"REG-{n}",
         )
         db.session.add(organisation)
@@ -317,8 +337,12 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
             "--disable-quic",
         ],
     }

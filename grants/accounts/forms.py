@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, URL, ValidationError
+from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.accounts.models import ORGANISATION_TYPE_LABELS, RoleName
@@ -148,4 +148,3 @@ class UserRolesForm(FlaskForm):
     )
     active = BooleanField("Account active")
     submit = SubmitField("Save")
-

@@ -91,9 +91,7 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     # Changing the nonce logs the user out everywhere (used on password reset).
-    session_nonce: Mapped[str] = mapped_column(
-        String(32), default=lambda: secrets.token_hex(8)
-    )
+    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

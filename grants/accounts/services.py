@@ -30,8 +30,18 @@ from grants.taxonomy.services import is_country_code
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COMMON_PASSWORDS = {
-    "password", "password1", "password123", "1234567890", "12345678910", "qwertyuiop",
-    "iloveyou123", "letmein123", "welcome123", "passw0rd123", "administrator", "azertyuiop",
+    "password",
+    "password1",
+    "password123",
+    "1234567890",
+    "12345678910",
+    "qwertyuiop",
+    "iloveyou123",
+    "letmein123",
+    "welcome123",
+    "passw0rd123",
+    "administrator",
+    "azertyuiop",
 }
 
 
@@ -98,8 +108,12 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "user", user.id, "create", f"Account {email} created",
-        {"roles": sorted(str(r) for r in roles)}, actor=actor or user,
+        "user",
+        user.id,
+        "create",
+        f"Account {email} created",
+        {"roles": sorted(str(r) for r in roles)},
+        actor=actor or user,
     )
     return user
 
@@ -238,11 +252,17 @@ def request_password_reset(email: str) -> None:
         "accounts.reset_password", token=token
     )
     message = queue_mail(
-        user.email, "Reset your password", "mail/reset.txt", user=user, link=link,
-        name=user.full_name, minutes=current_app.config["GRANTS_RESET_MAX_AGE"] // 60,
+        user.email,
+        "Reset your password",
+        "mail/reset.txt",
+        user=user,
+        link=link,
+        name=user.full_name,
+        minutes=current_app.config["GRANTS_RESET_MAX_AGE"] // 60,
     )
-    audit.record("user", user.id, "reset-requested", f"Password reset requested for {user.email}",
-                 actor=user)
+    audit.record(
+        "user", user.id, "reset-requested", f"Password reset requested for {user.email}", actor=user
+    )
     db.session.commit()
     deliver_pending([message.id])
 
@@ -288,8 +308,14 @@ def set_roles(user: User, roles: list[str], actor: User) -> None:
     if user.id == actor.id and str(RoleName.ADMIN) in before and str(RoleName.ADMIN) not in wanted:
         raise AccountError("You cannot remove your own admin role.")
     user.roles = [get_role(RoleName(r)) for r in wanted]
-    audit.record("user", user.id, "set-roles", f"Roles of {user.email}: {', '.join(wanted)}",
-                 {"roles": [before, wanted]}, actor=actor)
+    audit.record(
+        "user",
+        user.id,
+        "set-roles",
+        f"Roles of {user.email}: {', '.join(wanted)}",
+        {"roles": [before, wanted]},
+        actor=actor,
+    )
     db.session.commit()
 
 
@@ -300,8 +326,13 @@ def set_active(user: User, active: bool, actor: User) -> None:
         user.is_active_account = active
         if not active:
             user.session_nonce = secrets.token_hex(8)
-        audit.record("user", user.id, "activate" if active else "deactivate",
-                     f"{user.email} {'activated' if active else 'deactivated'}", actor=actor)
+        audit.record(
+            "user",
+            user.id,
+            "activate" if active else "deactivate",
+            f"{user.email} {'activated' if active else 'deactivated'}",
+            actor=actor,
+        )
         db.session.commit()
 
 
@@ -321,8 +352,10 @@ ORGANISATION_FIELDS = ("name", "type", "country", "registration_number", "city",
 
 
 def _organisation_values(data: dict) -> dict:
-    values = {k: (data.get(k) or "").strip() if isinstance(data.get(k), str) else data.get(k)
-              for k in ORGANISATION_FIELDS}
+    values = {
+        k: (data.get(k) or "").strip() if isinstance(data.get(k), str) else data.get(k)
+        for k in ORGANISATION_FIELDS
+    }
     values["country"] = (values["country"] or "").upper()
     if not values["name"]:
         raise AccountError("Enter the organisation's name.")
@@ -358,8 +391,13 @@ def create_organisation(user: User, data: dict) -> Organisation:
     db.session.add(organisation)
     db.session.flush()
     db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, is_contact=True))
-    audit.record("organisation", organisation.id, "create",
-                 f"Organisation {organisation.name} ({organisation.country}) created", actor=user)
+    audit.record(
+        "organisation",
+        organisation.id,
+        "create",
+        f"Organisation {organisation.name} ({organisation.country}) created",
+        actor=user,
+    )
     db.session.commit()
     return organisation
 
@@ -373,8 +411,14 @@ def update_organisation(organisation: Organisation, data: dict, actor: User) -> 
         setattr(organisation, key, value)
     changes = audit.diff(before, values)
     if changes:
-        audit.record("organisation", organisation.id, "update",
-                     f"Organisation {organisation.name} updated", changes, actor=actor)
+        audit.record(
+            "organisation",
+            organisation.id,
+            "update",
+            f"Organisation {organisation.name} updated",
+            changes,
+            actor=actor,
+        )
     db.session.commit()
 
 
@@ -387,7 +431,12 @@ def add_member(organisation: Organisation, email: str, actor: User) -> User:
     db.session.add(Membership(user_id=user.id, organisation_id=organisation.id))
     if not user.has_role(RoleName.APPLICANT):
         user.roles = [*user.roles, get_role(RoleName.APPLICANT)]
-    audit.record("organisation", organisation.id, "add-member",
-                 f"{user.email} added to {organisation.name}", actor=actor)
+    audit.record(
+        "organisation",
+        organisation.id,
+        "add-member",
+        f"{user.email} added to {organisation.name}",
+        actor=actor,
+    )
     db.session.commit()
     return user

@@ -14,9 +14,7 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def index():
-    return render_template(
-        "main/index.html", dimensions=taxonomy.priorities(kind="dimension")
-    )
+    return render_template("main/index.html", dimensions=taxonomy.priorities(kind="dimension"))
 
 
 @bp.route("/dashboard")

@@ -87,8 +87,11 @@ def load_reference_data(seed_dir: str | Path) -> LoadReport:
             ExploitationForm,
             "code",
             form["code"],
-            {"title": form["title"], "description": form.get("description", ""),
-             "position": position},
+            {
+                "title": form["title"],
+                "description": form.get("description", ""),
+                "position": position,
+            },
             report,
             "exploitation forms",
         )
@@ -133,6 +136,9 @@ def _load_countries(seed_dir: Path, report: LoadReport) -> None:
     eu27 = set(data.get("eu27", []))
     if len(eu27) != 27:
         raise ReferenceDataError(f"regions.toml: eu27 lists {len(eu27)} countries, not 27")
+    unknown = sorted(c for c in eu27 if not is_country_code(c))
+    if unknown:
+        raise ReferenceDataError(f"regions.toml: eu27 has unknown country codes {unknown}")
     countries = {}
     for entry in pycountry.countries:
         countries[entry.alpha_2] = _upsert(
@@ -301,4 +307,6 @@ def country_name(code: str) -> str:
 
 
 def is_country_code(code: str) -> bool:
-    return bool(code) and len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+    return (
+        bool(code) and len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+    )

@@ -29,9 +29,11 @@ def index():
 def priority(code: str):
     item = services.priority_by_code(code) or abort(404)
     children = [p for p in services.priorities(item.strategy.code) if p.parent_code == item.code]
-    mapped_from = [
-        p for p in services.priorities(services.STRATEGY_2012) if item in p.links
-    ] if item.strategy.code == services.STRATEGY_2021 else []
+    mapped_from = (
+        [p for p in services.priorities(services.STRATEGY_2012) if item in p.links]
+        if item.strategy.code == services.STRATEGY_2021
+        else []
+    )
     return render_template(
         "taxonomy/priority.html", item=item, children=children, mapped_from=mapped_from
     )

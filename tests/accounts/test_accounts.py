@@ -125,8 +125,9 @@ def test_password_reset_single_use_and_ends_other_sessions(app, client, db, mail
     assert response.status_code == 302
     link = _path(mailbox.link("reset.me@example.org", "/password/reset/"))
     assert client.get(link).status_code == 200
-    response = client.post(link, data={"password": "a brand new passphrase",
-                                       "confirm": "a brand new passphrase"})
+    response = client.post(
+        link, data={"password": "a brand new passphrase", "confirm": "a brand new passphrase"}
+    )
     assert response.status_code == 302
 
     assert login(client, user, PASSWORD).status_code == 422
@@ -136,8 +137,9 @@ def test_password_reset_single_use_and_ends_other_sessions(app, client, db, mail
     # The link works once.
     response = client.get(link, follow_redirects=True)
     assert "already been used" in response.get_data(as_text=True)
-    actions = set(db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.entity_id == str(user.id))))
+    actions = set(
+        db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(user.id)))
+    )
     assert {"reset-requested", "reset-password"} <= actions
 
 
@@ -152,8 +154,9 @@ def test_password_reset_link_expires(client, mailbox, create_user):
 
 
 def test_reset_for_unknown_address_says_the_same_and_sends_nothing(client, mailbox):
-    response = client.post("/password/forgot", data={"email": "nobody@example.org"},
-                           follow_redirects=True)
+    response = client.post(
+        "/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True
+    )
     assert "If an account uses this address" in response.get_data(as_text=True)
     assert mailbox.messages == []
 
@@ -190,12 +193,14 @@ def test_session_cookie_is_hardened_and_renewed_on_login(app, client, create_use
 
 def test_open_redirect_through_next_is_ignored(client, create_user):
     user = create_user()
-    response = client.post("/login?next=https://evil.example/", data={
-        "email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD}
+    )
     assert response.location.endswith("/dashboard")
     response = client.post("/logout")
-    response = client.post("/login?next=/organisations", data={
-        "email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/login?next=/organisations", data={"email": user.email, "password": PASSWORD}
+    )
     assert response.location.endswith("/organisations")
 
 

@@ -38,8 +38,13 @@ def test_invalid_country_type_and_duplicates_are_refused_and_nothing_stored(
     client, db, create_user, login_as
 ):
     login_as(create_user())
-    for bad in ({"country": "XX"}, {"country": "EU"}, {"type": "mafia"}, {"name": ""},
-                {"website": "javascript:alert(1)"}):
+    for bad in (
+        {"country": "XX"},
+        {"country": "EU"},
+        {"type": "mafia"},
+        {"name": ""},
+        {"website": "javascript:alert(1)"},
+    ):
         response = client.post("/organisations/new", data={**ORG, **bad})
         assert response.status_code == 200
         assert 'class="invalid-feedback"' in response.get_data(as_text=True)
@@ -51,28 +56,40 @@ def test_invalid_country_type_and_duplicates_are_refused_and_nothing_stored(
     assert len(db.session.scalars(select(Organisation)).all()) == 1
 
 
-def test_another_applicants_organisation_is_a_404(client, create_user, create_organisation,
-                                                   login_as):
+def test_another_applicants_organisation_is_a_404(
+    client, create_user, create_organisation, login_as
+):
     mine, theirs = create_organisation(), create_organisation()
     login_as(create_user(organisation=mine))
     assert client.get(f"/organisations/{mine.id}").status_code == 200
     assert client.get(f"/organisations/{theirs.id}").status_code == 404
     assert client.get(f"/organisations/{theirs.id}/edit").status_code == 404
-    assert client.post(f"/organisations/{theirs.id}/members",
-                       data={"email": "x@example.org"}).status_code == 404
+    assert (
+        client.post(
+            f"/organisations/{theirs.id}/members", data={"email": "x@example.org"}
+        ).status_code
+        == 404
+    )
     assert client.get("/organisations/999999").status_code == 404
 
 
-def test_member_added_by_email_sees_the_organisation(client, app, db, create_user,
-                                                     create_organisation, login_as):
+def test_member_added_by_email_sees_the_organisation(
+    client, app, db, create_user, create_organisation, login_as
+):
     organisation = create_organisation()
     login_as(create_user(organisation=organisation))
     colleague = create_user(email="colleague@example.org")
-    response = client.post(f"/organisations/{organisation.id}/members",
-                           data={"email": "colleague@example.org"}, follow_redirects=True)
+    response = client.post(
+        f"/organisations/{organisation.id}/members",
+        data={"email": "colleague@example.org"},
+        follow_redirects=True,
+    )
     assert "can now work on" in response.get_data(as_text=True)
-    response = client.post(f"/organisations/{organisation.id}/members",
-                           data={"email": "nobody@example.org"}, follow_redirects=True)
+    response = client.post(
+        f"/organisations/{organisation.id}/members",
+        data={"email": "nobody@example.org"},
+        follow_redirects=True,
+    )
     assert "No account uses this e-mail address" in response.get_data(as_text=True)
     other = app.test_client()
     from tests.conftest import login
@@ -81,16 +98,18 @@ def test_member_added_by_email_sees_the_organisation(client, app, db, create_use
     assert other.get(f"/organisations/{organisation.id}").status_code == 200
 
 
-def test_edit_keeps_data_on_error_and_is_audited(client, db, create_user, create_organisation,
-                                                 login_as):
+def test_edit_keeps_data_on_error_and_is_audited(
+    client, db, create_user, create_organisation, login_as
+):
     organisation = create_organisation(country="BE")
     login_as(create_user(organisation=organisation))
-    response = client.post(f"/organisations/{organisation.id}/edit",
-                           data={**ORG, "country": "ZZ"})
+    response = client.post(f"/organisations/{organisation.id}/edit", data={**ORG, "country": "ZZ"})
     assert "Choose a country from the list" in response.get_data(as_text=True)
     db.session.refresh(organisation)
     assert organisation.country == "BE"
-    response = client.post(f"/organisations/{organisation.id}/edit", data={**ORG, "name": "Renamed"})
+    response = client.post(
+        f"/organisations/{organisation.id}/edit", data={**ORG, "name": "Renamed"}
+    )
     assert response.status_code == 302
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "update"))
     assert entry.changes["name"][1] == "Renamed"
@@ -101,8 +120,10 @@ def test_admin_sets_roles_and_it_is_audited(client, db, create_user, login_as):
     admin = create_user(roles=("admin",))
     target = create_user()
     login_as(admin)
-    response = client.post(f"/admin/users/{target.id}",
-                           data={"roles": ["evaluator", "programme_manager"], "active": "y"})
+    response = client.post(
+        f"/admin/users/{target.id}",
+        data={"roles": ["evaluator", "programme_manager"], "active": "y"},
+    )
     assert response.status_code == 302
     db.session.refresh(target)
     assert target.role_names == {"evaluator", "programme_manager"}
@@ -119,8 +140,11 @@ def test_admin_sets_roles_and_it_is_audited(client, db, create_user, login_as):
 def test_admin_cannot_remove_own_admin_role(client, db, create_user, login_as):
     admin = create_user(roles=("admin",))
     login_as(admin)
-    response = client.post(f"/admin/users/{admin.id}", data={"roles": ["applicant"], "active": "y"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={"roles": ["applicant"], "active": "y"},
+        follow_redirects=True,
+    )
     assert "cannot remove your own admin role" in response.get_data(as_text=True)
     db.session.refresh(admin)
     assert "admin" in admin.role_names
@@ -137,18 +161,39 @@ def test_admin_user_list_filters(client, create_user, login_as):
 
 
 def test_cli_creates_users_with_roles(runner, db):
-    result = runner.invoke(args=["users", "create", "pm@example.org", "--role",
-                                 "programme_manager", "--role", "evaluator",
-                                 "--password", "a sturdy passphrase"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "pm@example.org",
+            "--role",
+            "programme_manager",
+            "--role",
+            "evaluator",
+            "--password",
+            "a sturdy passphrase",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "pm@example.org"))
     assert user.role_names == {"programme_manager", "evaluator"}
     assert user.is_confirmed
-    result = runner.invoke(args=["users", "create", "pm@example.org", "--password", "another one x"])
+    result = runner.invoke(
+        args=["users", "create", "pm@example.org", "--password", "another one x"]
+    )
     assert result.exit_code != 0
     assert "already exists" in result.output
-    result = runner.invoke(args=["users", "create", "x@example.org", "--role", "king",
-                                 "--password", "a sturdy passphrase"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "x@example.org",
+            "--role",
+            "king",
+            "--password",
+            "a sturdy passphrase",
+        ]
+    )
     assert result.exit_code != 0
 
 
@@ -161,8 +206,12 @@ def test_seed_demo_is_idempotent_and_demo_logins_work(runner, client, db):
     from seed.demo import DEMO_PASSWORD
     from tests.conftest import login
 
-    for email in ("admin@thb-demo.eu", "manager@thb-demo.eu", "evaluator1@thb-demo.eu",
-                  "applicant.bg@thb-demo.eu"):
+    for email in (
+        "admin@thb-demo.eu",
+        "manager@thb-demo.eu",
+        "evaluator1@thb-demo.eu",
+        "applicant.bg@thb-demo.eu",
+    ):
         assert login(client, email, DEMO_PASSWORD).status_code == 302, email
         client.post("/logout")
     countries = set(db.session.scalars(select(Organisation.country)))

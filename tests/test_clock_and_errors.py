@@ -1,0 +1,82 @@
+"""The movable clock, time-zone display, and the error pages in the app's layout."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from grants import clock, create_app
+
+
+def test_clock_freezes_and_travels():
+    moment = datetime(2024, 8, 21, 15, 0, tzinfo=UTC)
+    clock.freeze(moment)
+    assert clock.now() == moment
+    clock.travel(timedelta(seconds=1))
+    assert clock.now() == moment + timedelta(seconds=1)
+    clock.reset()
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
+    with pytest.raises(ValueError):
+        clock.freeze(datetime(2024, 1, 1))
+
+
+def test_brussels_conversions_follow_summer_and_winter_time():
+    # AMIF-2024-TF2-AG-THB: deadline 21 August 2024 17:00 Brussels time = 15:00 UTC.
+    assert clock.brussels_to_utc(datetime(2024, 8, 21, 17, 0)) == datetime(
+        2024, 8, 21, 15, 0, tzinfo=UTC
+    )
+    assert clock.brussels_to_utc(datetime(2024, 1, 21, 17, 0)).hour == 16
+    deadline = datetime(2024, 8, 21, 15, 0, tzinfo=UTC)
+    assert clock.format_in_zone(deadline, "Europe/Brussels") == "21 Aug 2024 17:00 CEST"
+    assert clock.format_in_zone(deadline, "Europe/Lisbon") == "21 Aug 2024 16:00 WEST"
+    assert clock.format_in_zone(deadline, "Not/AZone").endswith("CEST")
+    naive_from_sqlite = datetime(2024, 8, 21, 15, 0)
+    assert clock.to_brussels(naive_from_sqlite).hour == 17
+
+
+def test_stored_times_come_back_aware_utc(db, create_user):
+    clock.freeze(datetime(2026, 5, 1, 8, 30, tzinfo=UTC))
+    user = create_user()
+    db.session.expire_all()
+    assert user.created_at == datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
+    assert user.created_at.tzinfo is not None
+
+
+def test_404_page_uses_the_layout(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "Not found" in body and "Anti-Trafficking Programme" in body
+
+
+def test_413_explains_the_limit_and_403_is_in_the_layout(client, create_user, login_as):
+    response = client.post("/login", data={"email": "x" * (11 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "limit of 10 MB" in response.get_data(as_text=True)
+    login_as(create_user())
+    response = client.get("/admin/users")
+    assert response.status_code == 403
+    assert "Not allowed" in response.get_data(as_text=True)
+
+
+def test_500_page_and_400_page(app):
+    broken = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @broken.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    client = broken.test_client()
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    response = client.post("/login", data={})  # no CSRF token
+    assert response.status_code == 400
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
