@@ -9,6 +9,7 @@ from grants.accounts.models import (  # noqa: F401
     User,
 )
 from grants.audit.models import AuditEntry  # noqa: F401
+from grants.calls.models import Call, CallPriority, Criterion, Topic  # noqa: F401
 from grants.notifications.models import OutboxMessage  # noqa: F401
 from grants.taxonomy.models import (  # noqa: F401
     Country,

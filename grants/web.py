@@ -13,10 +13,12 @@ def init_app(app: Flask) -> None:
     from grants import models  # noqa: F401  (register every table)
     from grants.accounts.views import bp as accounts_bp
     from grants.audit.views import bp as audit_bp
+    from grants.calls.views import bp as calls_bp
     from grants.main.views import bp as main_bp
+    from grants.proposals.views import bp as proposals_bp
     from grants.taxonomy.views import bp as taxonomy_bp
 
-    for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp):
+    for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp):
         app.register_blueprint(bp)
 
     login_manager.login_view = "accounts.login"
@@ -54,6 +56,12 @@ def init_app(app: Flask) -> None:
         from grants.taxonomy.services import country_name
 
         return country_name(code or "")
+
+    @app.template_filter("markdown")
+    def markdown_filter(text):
+        from grants.markup import render_markdown
+
+        return render_markdown(text)
 
     @app.template_filter("eur")
     def eur(amount):

@@ -24,6 +24,13 @@ from grants.accounts.models import Membership, Organisation, OrganisationType, R
 from grants.accounts.services import create_user as _create_user
 from grants.extensions import db as _db
 
+# Each domain keeps its factory fixtures (create_call, create_proposal, ...) in its own module.
+pytest_plugins = [
+    f"tests.factories.{p.stem}"
+    for p in sorted((Path(__file__).parent / "factories").glob("*.py"))
+    if p.stem != "__init__"
+]
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
 REFERENCE_TABLES = {

@@ -1,0 +1,1 @@
+"""Calls for proposals: topics, budgets, deadlines, eligibility rules, criteria, priorities."""

@@ -1,0 +1,1 @@
+"""Proposals: drafting, the completeness checklist, submission, versions, receipts, annexes."""

@@ -1,0 +1,15 @@
+"""Shared vocabulary of the access tables: roles, the login redirect, common rows.
+
+Each domain has a module beside this one with `EXPECTED` (endpoint -> (method, url
+arguments from the world, expected status per role in ROLES order)) and `build(world,
+fixtures)`, which adds the domain's objects to the world (ids of calls, proposals, ...).
+"""
+
+ROLES = ("anonymous", "applicant", "other_applicant", "evaluator", "manager", "admin")
+LOGIN = "login"  # a redirect to the login page
+NOT_FOUND = 404
+
+OK_ALL = (200,) * 6
+PUBLIC_FORM = (200, 302, 302, 302, 302, 302)  # logged-in users are sent to their dashboard
+MEMBERS = (LOGIN, 200, 200, 200, 200, 200)
+MANAGERS = (LOGIN, 403, 403, 403, 200, 200)

@@ -1,0 +1,1 @@
+"""Factory fixtures per domain, loaded as pytest plugins by tests/conftest.py."""
