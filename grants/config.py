@@ -59,6 +59,7 @@ def from_environment(instance_path: str) -> dict:
         "GRANTS_RESET_MAX_AGE": _int("GRANTS_RESET_MAX_AGE", 3600),
         "GRANTS_LOGIN_MAX_FAILURES": _int("GRANTS_LOGIN_MAX_FAILURES", 5),
         "GRANTS_LOGIN_LOCK_MINUTES": _int("GRANTS_LOGIN_LOCK_MINUTES", 15),
+        "GRANTS_LOGIN_MAX_FAILURES_PER_IP": _int("GRANTS_LOGIN_MAX_FAILURES_PER_IP", 30),
         "GRANTS_PASSWORD_MIN_LENGTH": _int("GRANTS_PASSWORD_MIN_LENGTH", 10),
         "GRANTS_SEED_DIR": os.environ.get(
             "GRANTS_SEED_DIR",

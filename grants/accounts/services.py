@@ -191,9 +191,41 @@ def _recent_failures(email: str) -> tuple[int, object]:
     return rows[0], rows[1]
 
 
+def _recent_failures_from(ip: str) -> int:
+    since = clock.now() - timedelta(minutes=current_app.config["GRANTS_LOGIN_LOCK_MINUTES"])
+    return db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since
+        )
+    )
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _spend_hash_time(password: str) -> None:
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(8), method="scrypt"))
+    check_password_hash(_DUMMY_HASH[0], password)
+
+
 def authenticate(email: str, password: str, ip: str = "") -> LoginResult:
-    """Check a login; refuse for a while after repeated failures, even with the right password."""
+    """Check a login; refuse for a while after repeated failures, even with the right password.
+
+    Two limits: failures for one account (guessing a password) and failures from one
+    address across accounts (trying many accounts).
+    """
     email = normalise_email(email)[:254]
+    if ip and _recent_failures_from(ip) >= current_app.config["GRANTS_LOGIN_MAX_FAILURES_PER_IP"]:
+        db.session.add(LoginAttempt(email=email, ip=ip, succeeded=False))
+        db.session.commit()
+        minutes = current_app.config["GRANTS_LOGIN_LOCK_MINUTES"]
+        return LoginResult(
+            None,
+            f"Too many failed logins from your network. Try again in {minutes} minutes.",
+        )
     failures, last_failure = _recent_failures(email)
     limit = current_app.config["GRANTS_LOGIN_MAX_FAILURES"]
     if failures >= limit:
@@ -208,6 +240,8 @@ def authenticate(email: str, password: str, ip: str = "") -> LoginResult:
             "or reset your password.",
         )
     user = user_by_email(email)
+    if user is None:
+        _spend_hash_time(password)  # same work as for a real account: no timing oracle
     ok = user is not None and user.check_password(password)
     db.session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
     if not ok:

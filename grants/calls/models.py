@@ -75,6 +75,21 @@ class SelectionPolicy(enum.StrEnum):
     SKIP = "skip"  # skip it and take the next one that fits
 
 
+# Text sections of a proposal with their default maximum length in characters; a call may
+# change the limits or add and remove sections (Call.section_limits).
+DEFAULT_SECTION_LIMITS = {
+    "summary": 2000,
+    "relevance": 15000,
+    "design": 20000,
+    "team": 10000,
+    "impact": 15000,
+}
+
+DEFAULT_REQUIRED_ANNEXES = [
+    {"code": "budget", "title": "Detailed budget table"},
+    {"code": "partner-declarations", "title": "Declarations of honour of all applicants"},
+]
+
 DEFAULT_TIE_BREAK_RULES = [
     "criterion:relevance",
     "criterion:impact",

@@ -104,6 +104,17 @@ def test_throttling_after_repeated_failures_then_unlocks(client, db, create_user
     assert [a.succeeded for a in attempts].count(True) == 1
 
 
+def test_throttling_by_address_across_accounts(app, client, create_user):
+    user = create_user()
+    limit = app.config["GRANTS_LOGIN_MAX_FAILURES_PER_IP"]
+    for n in range(limit):
+        assert login(client, f"guess{n}@example.org", "whatever it is").status_code == 422
+    response = login(client, user, PASSWORD)
+    assert "Too many failed logins from your network" in response.get_data(as_text=True)
+    clock.travel(timedelta(minutes=16))
+    assert login(client, user, PASSWORD).status_code == 302
+
+
 def test_successful_login_resets_the_failure_count(client, create_user):
     user = create_user()
     for _ in range(4):
