@@ -89,8 +89,13 @@ def create_user(
     confirmed: bool = False,
     actor: User | None = None,
     check_strength: bool = True,
+    self_registered: bool = False,
 ) -> User:
-    """Add a user in the current transaction; the caller commits."""
+    """Add a user in the current transaction; the caller commits.
+
+    The audit entry names `actor` (an admin), the user (self-registration), or nobody
+    (the command line and the demo data: shown as "system").
+    """
     email = normalise_email(email)
     if not EMAIL_PATTERN.match(email):
         raise AccountError("Enter a valid e-mail address.")
@@ -113,7 +118,7 @@ def create_user(
         "create",
         f"Account {email} created",
         {"roles": sorted(str(r) for r in roles)},
-        actor=actor or user,
+        actor=user if self_registered else actor,
     )
     return user
 
@@ -124,7 +129,7 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 def register(email: str, full_name: str, password: str, timezone: str = "") -> User:
     """Create an applicant account and send the confirmation link."""
-    user = create_user(email, full_name, password)
+    user = create_user(email, full_name, password, self_registered=True)
     if timezone:
         user.timezone = timezone
     message = send_confirmation(user)
