@@ -1,0 +1,212 @@
+"""The descriptor file, its loader, and phrase matching (case, hyphens, plurals, offsets)."""
+
+import re
+import tomllib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring import DEFAULT_DESCRIPTORS_PATH, load_descriptors
+from scoring.descriptors import Phrase, PhraseMatcher, parse_descriptors, phrase_pattern
+from tests.scoring.helpers import AREA_CODES, PRIORITY_CODES, TARGET_GROUPS, descriptors
+
+
+def spans(phrase: str, text: str, inflections=None):
+    matcher = PhraseMatcher([Phrase(phrase)], inflections)
+    return [text[s:e] for s, e, _ in matcher.finditer(text)]
+
+
+def test_seed_file_covers_every_dimension_and_area():
+    d = descriptors()
+    assert set(d.codes) == set(PRIORITY_CODES) | set(AREA_CODES)
+    assert d.version == 1 and "COM(2021) 171" in d.source
+    for code in d.codes:
+        descriptor = d[code]
+        assert descriptor.label and len(descriptor.phrases) >= 5, code
+        assert descriptor.kind == ("area" if code.startswith("A") else "dimension")
+    assert d["A4.1"].parent == d["A4.2"].parent == d["A4.3"].parent == "A4"
+
+
+def test_seed_fit_rules_use_the_target_group_vocabulary():
+    d = descriptors()
+    for code in d.codes:
+        assert set(d[code].target_groups) <= set(TARGET_GROUPS), code
+    assert set(d["child"].target_groups) == {
+        "girls",
+        "boys",
+        "children",
+        "unaccompanied-minors",
+        "children-in-migration",
+    }
+    assert "age" in d["child"].disaggregations
+    assert "sex" in d["gender"].disaggregations
+    assert "shelter places" in d["shelters"].indicator_hints
+    assert "accommodation" in d["shelters"].budget_hints
+
+
+def test_seed_phrases_are_in_the_strategys_words():
+    # the key phrases of each dimension occur in the strategy text itself
+    d = descriptors()
+    strategy = next(DEFAULT_DESCRIPTORS_PATH.parents[2].glob("shared/seeds/000_*.txt"), None)
+    if strategy is None:
+        pytest.skip("the strategy text is not beside the repository")
+    text = strategy.read_text(encoding="utf-8")
+    found = d.find_all(d.codes, text)
+    for code in d.codes:
+        assert len({m.phrase for m in found.get(code, ())}) >= 3, code
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "expected"),
+    [
+        ("gender dimension", "The GENDER Dimension of it", ["GENDER Dimension"]),
+        ("gender-specific", "gender specific, gender-specific, genderspecific", 3),
+        ("re-integration", "reintegration, re-integration, re integration, Re‑integration", 4),
+        ("re-integration", "re-\nintegration", 1),
+        ("specialised shelter", "Specialised Shelters and specialized shelters", 2),
+        ("labour exploitation", "labor exploitation; labour exploitations", 2),
+        ("identify victims", "identifying victims, identified victim, identifies victims", 3),
+        ("organise campaign", "organised campaigns, organizing campaign", 2),
+        ("gender dimension", "gender\ndimension", 1),
+        ("gender dimension", "gender\n\ndimension", 0),  # a phrase never spans paragraphs
+        ("gender dimension", "transgender dimension, gender dimensionality", 0),
+        ("women and girls", "women/girls; women and girls; women, and girls", 1),
+        ("cyber*", "cybercrime and cyber-security, not a cyborg", 2),
+        ("victims' rights", "the victims' rights and victims rights", 1),
+    ],
+)
+def test_matching_is_robust_to_case_hyphens_and_inflection(phrase, text, expected):
+    found = spans(phrase, text)
+    if isinstance(expected, int):
+        assert len(found) == expected, found
+    else:
+        assert found == expected
+
+
+def test_irregular_forms_come_from_the_file():
+    inflections = {"child": ("children",)}
+    assert spans("child victims", "children victims and child victims", inflections) == [
+        "children victims",
+        "child victims",
+    ]
+    assert spans("child victims", "children victims") == []
+
+
+def test_longer_phrase_wins_at_the_same_position_and_offsets_are_exact():
+    matcher = PhraseMatcher([Phrase("shelter"), Phrase("specialised shelter", weight=2.0)])
+    text = "We open specialised shelters. A shelter."
+    hits = list(matcher.finditer(text))
+    assert [(s, e, p.text) for s, e, p in hits] == [
+        (8, 28, "specialised shelter"),
+        (32, 39, "shelter"),
+    ]
+    assert text[8:28] == "specialised shelters" and text[32:39] == "shelter"
+
+
+def test_offsets_survive_characters_whose_lower_case_is_longer():
+    text = "İstanbul: the gender dimension"  # 'İ'.lower() has two characters
+    [(start, end, _)] = list(PhraseMatcher([Phrase("gender dimension")]).finditer(text))
+    assert text[start:end] == "gender dimension"
+
+
+def test_variants_count_as_their_phrase():
+    d = parse_descriptors(
+        {"gender": {"phrases": [{"phrase": "women and girls", "variants": ["girls and women"]}]}}
+    )
+    matches = d.find("gender", "Girls and women, then women and girls.")
+    assert [(m.phrase, m.matched, m.start) for m in matches] == [
+        ("women and girls", "Girls and women", 0),
+        ("women and girls", "women and girls", 22),
+    ]
+
+
+def test_text_match_context():
+    d = parse_descriptors({"x": {"phrases": ["safe accommodation"]}})
+    text = "Victims need safe accommodation now."
+    [m] = d.find("x", text)
+    assert m.context(text, width=5) == "...need [safe accommodation] now."
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"x": {"phrases": []}}, "non-empty list"),
+        ({"x": {"phrases": ["ok"], "colour": "red"}}, "unknown keys"),
+        ({"x": {"phrases": [{"phrase": "ok", "weight": 0}]}}, "positive number"),
+        ({"x": {"phrases": ["-bad"]}}, "start with a letter"),
+        ({"x": {"phrases": ["ok"], "kind": "topic"}}, "kind"),
+        ({"x": {"phrases": ["ok"], "parent": "nowhere"}}, "unknown parent"),
+        ({"x": {"phrases": ["*"]}}, "start with a letter"),
+        ({"x": {"phrases": ["the public"]}}, "stop word"),
+        ({"x": {"phrases": ["ok"], "indicator_hints": ["by sex"]}}, "stop word"),
+        ({"version": 1}, "no priority tables"),
+    ],
+)
+def test_loader_rejects_mistakes(data, message):
+    with pytest.raises(ValueError, match=message):
+        parse_descriptors(data)
+
+
+def test_load_descriptors_reads_a_file(tmp_path):
+    path = tmp_path / "d.toml"
+    path.write_text(
+        'version = 2\n[_inflections]\nman = ["men"]\n["A4.1"]\nphrases = ["money laundering"]\n'
+    )
+    d = load_descriptors(path)
+    assert d.codes == ("A4.1",) and d.version == 2 and d.inflections == {"man": ("men",)}
+    with open(DEFAULT_DESCRIPTORS_PATH, "rb") as fh:
+        assert "gender" in tomllib.load(fh)
+
+
+def test_index_is_built_once_per_set_of_codes():
+    d = descriptors()
+    assert d.index(["gender", "child"]) is d.index(("child", "gender"))
+    assert d.matcher("gender") is d.matcher("gender")
+
+
+# --- the index gives exactly what one big regex over the text would give -----------------------
+
+CODES = ("reintegration", "online", "labour", "child", "A2", "gender", "A4.3")
+
+
+def _reference(code: str, text: str):
+    d = descriptors()
+    forms = []
+    for phrase in d[code].phrases:
+        for form in phrase.forms:
+            forms.append((form.lower(), phrase))
+    ordered = sorted(dict(reversed(forms)).items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    pattern = re.compile("|".join(f"({phrase_pattern(f, d.inflections)})" for f, _ in ordered))
+    return [
+        (m.start(), m.end(), ordered[m.lastindex - 1][1].text)
+        for m in pattern.finditer(text.lower())
+    ]
+
+
+def _vocabulary():
+    d = descriptors()
+    words = set()
+    for code in CODES:
+        for phrase in d[code].phrases:
+            for form in phrase.forms:
+                words.update(re.split(r"[\s\-]+", form.replace("*", "")))
+    return sorted(w for w in words if w) + ["children", "labor", "specialized", "xyz", "ing"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_vocabulary()),
+            st.sampled_from([" ", " ", "-", "", "\n", "\n\n", ", ", "s ", "ing ", "'s "]),
+            st.booleans(),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from(CODES),
+)
+def test_index_agrees_with_a_plain_regex(pieces, code):
+    text = "".join((w.upper() if up else w) + sep for w, sep, up in pieces)
+    got = [(s, e, p.text) for s, e, p in descriptors().index([code]).scan(text).get(code, ())]
+    assert got == _reference(code, text)
