@@ -152,12 +152,14 @@ def edit(call_id: int):
             )
             return redirect(url_for("calls.detail", call_id=call.id))
     status = 422 if form.errors else 200
+    editable = services.editable_fields(call)
     return (
         render_template(
             "calls/form.html",
             form=form,
             call=call,
-            editable=services.editable_fields(call),
+            editable=editable,
+            editable_labels=sorted(services.FIELD_LABELS[f] for f in editable or ()),
             **_form_context(),
         ),
         status,
@@ -184,7 +186,40 @@ def change_status(call_id: int):
 
 def _form_context() -> dict:
     return {
-        "priority_codes": taxonomy.priorities(kind="dimension")
-        + taxonomy.priorities(kind="area"),
+        "priority_codes": taxonomy.priorities(kind="dimension") + taxonomy.priorities(kind="area"),
         "phase_open": CallPhase.OPEN,
     }
+
+
+# Template helpers ---------------------------------------------------------------------------
+
+
+@bp.app_template_filter("remaining")
+def remaining_filter(deadline):
+    return services.remaining(deadline)
+
+
+@bp.app_template_filter("countries")
+def countries_filter(codes):
+    return services.describe_countries(codes)
+
+
+@bp.app_template_filter("org_type")
+def org_type_filter(value):
+    from grants.accounts.models import ORGANISATION_TYPE_LABELS, OrganisationType
+
+    try:
+        return ORGANISATION_TYPE_LABELS[OrganisationType(value)]
+    except ValueError:
+        return value
+
+
+@bp.app_template_filter("points")
+def points_filter(value):
+    """30.00 -> '30', 12.50 -> '12.5'."""
+    return f"{value.normalize():f}" if value is not None else ""
+
+
+@bp.app_context_processor
+def calls_globals():
+    return {"calls_perm": permissions, "calls_services": services}
