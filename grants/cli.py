@@ -27,11 +27,14 @@ def seed_reference():
 
 @seed_cli.command("demo")
 def seed_demo():
-    """Create demo users for every role and organisations in several countries (idempotent)."""
+    """Demo users for every role, organisations across the EU, calls and proposals (idempotent)."""
     from seed.demo import load_demo
+    from seed.demo_calls import load_demo_calls
+    from seed.demo_proposals import load_demo_proposals
 
-    summary = load_demo()
-    click.echo(f"Demo data loaded: {summary}.")
+    click.echo(f"Demo data loaded: {load_demo()}.")
+    click.echo(f"Demo calls: {load_demo_calls()}.")
+    click.echo(f"Demo proposals: {load_demo_proposals()}.")
 
 
 @users_cli.command("create")

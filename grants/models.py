@@ -11,6 +11,18 @@ from grants.accounts.models import (  # noqa: F401
 from grants.audit.models import AuditEntry  # noqa: F401
 from grants.calls.models import Call, CallPriority, Criterion, Topic  # noqa: F401
 from grants.notifications.models import OutboxMessage  # noqa: F401
+from grants.proposals.models import (  # noqa: F401
+    Annex,
+    BudgetLine,
+    Indicator,
+    Partner,
+    PriorityClaim,
+    Proposal,
+    Submission,
+    SubmissionReview,
+    WorkPackage,
+    WorkPackageItem,
+)
 from grants.taxonomy.models import (  # noqa: F401
     Country,
     ExploitationForm,

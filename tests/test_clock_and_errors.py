@@ -47,7 +47,7 @@ def test_404_page_uses_the_layout(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     body = response.get_data(as_text=True)
-    assert "Not found" in body and "Anti-Trafficking Programme" in body
+    assert "Not found" in body and "Funding the EU Strategy on Combatting" in body
 
 
 def test_413_explains_the_limit_and_403_is_in_the_layout(client, create_user, login_as):

@@ -1,5 +1,640 @@
-"""Routes of the proposals domain (filled in by the calls/submission issue)."""
+"""Routes of the proposals domain: the applicant's proposals, their sections, annexes,
+submission, receipts and withdrawal; the programme's overview and review of submissions."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from grants import clock
+from grants.accounts.forms import country_choices
+from grants.calls.models import Call
+from grants.extensions import db
+from grants.proposals import checks, forms, permissions, services
+from grants.proposals.models import (
+    Annex,
+    PartnerRole,
+    Proposal,
+    ProposalStatus,
+    Submission,
+)
+from grants.proposals.services import Incomplete, ProposalError, ProposalLocked, StaleProposal
+from grants.taxonomy.services import exploitation_forms, target_groups
 
 bp = Blueprint("proposals", __name__)
+
+
+@bp.app_context_processor
+def _proposal_helpers():
+    return {"proposal_perm": permissions}
+
+
+# Loading ----------------------------------------------------------------------------------
+
+
+def _proposal_or_404(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    # Not yours: the same 404 as a missing one, so that ids do not reveal what exists.
+    if proposal is None or not permissions.can_view_proposal(current_user, proposal):
+        abort(404)
+    return proposal
+
+
+def _submission_or_404(submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not permissions.can_view_submission(current_user, submission):
+        abort(404)
+    return submission
+
+
+def _page(proposal: Proposal, template: str, status: int = 200, **context):
+    """Render a page of the proposal with the checklist beside it."""
+    g.no_store = True
+    report = checks.check(proposal)
+    return render_template(
+        template,
+        proposal=proposal,
+        report=report,
+        sections=checks.SECTIONS,
+        locked=services.locked_reason(proposal),
+        **context,
+    ), status
+
+
+# The applicant's proposals ----------------------------------------------------------------
+
+
+@bp.route("/proposals")
+@login_required
+def mine():
+    proposals = services.proposals_of(current_user)
+    rows = []
+    for proposal in proposals:
+        report = checks.check(proposal)
+        rows.append(
+            {
+                "proposal": proposal,
+                "report": report,
+                "locked": services.locked_reason(proposal),
+                "changed": proposal.status == ProposalStatus.SUBMITTED
+                and services.has_unsubmitted_changes(proposal),
+            }
+        )
+    return render_template(
+        "proposals/mine.html",
+        rows=rows,
+        calls=services.open_calls(),
+        can_start=permissions.can_start_proposal(current_user),
+    )
+
+
+@bp.route("/proposals/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not permissions.can_start_proposal(current_user):
+        if not current_user.memberships:
+            flash("Register your organisation first: proposals belong to organisations.", "info")
+            return redirect(url_for("accounts.organisations"))
+        abort(403)
+    calls = services.open_calls()
+    form = forms.StartForm()
+    form.call_id.choices = [("", "Choose a call")] + [
+        (str(c.id), f"{c.reference}: {c.title}") for c in calls
+    ]
+    form.organisation_id.choices = [
+        (str(o.id), f"{o.name} ({o.country})") for o in current_user.organisations
+    ]
+    chosen = request.values.get("call_id", "")
+    call = next((c for c in calls if str(c.id) == chosen), None)
+    form.topic_id.choices = [
+        (str(t.id), f"{t.code}: {t.title}") for t in (call.topics if call else [])
+    ]
+    if request.method == "GET" and call is not None:
+        form.call_id.data = str(call.id)
+    if form.validate_on_submit():
+        organisation = next(
+            (o for o in current_user.organisations if str(o.id) == form.organisation_id.data),
+            None,
+        )
+        if call is None:
+            form.call_id.errors = ["Choose a call that is open for proposals."]
+        elif organisation is None:
+            form.organisation_id.errors = ["Choose one of your organisations."]
+        else:
+            topic = form.topic_id.data
+            try:
+                proposal = services.start_proposal(
+                    current_user,
+                    call,
+                    organisation,
+                    int(topic) if (topic or "").isdigit() else None,
+                    acronym=form.acronym.data,
+                    title=form.title.data,
+                )
+            except ProposalError as exc:
+                form.call_id.errors = [str(exc)]
+            else:
+                flash("The proposal is started as a draft. Save each section as you go.", "success")
+                return redirect(url_for("proposals.view", proposal_id=proposal.id))
+    status = 422 if form.errors else 200
+    return render_template("proposals/new.html", form=form, call=call, calls=calls), status
+
+
+@bp.route("/proposals/<int:proposal_id>")
+@login_required
+def view(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    return _page(
+        proposal,
+        "proposals/view.html",
+        changed=services.has_unsubmitted_changes(proposal),
+        withdraw_form=forms.VersionForm(data={"version": proposal.version}),
+        submit_blocked=services.submit_block_reason(proposal),
+    )
+
+
+def _configure(form, section: str, proposal: Proposal) -> None:
+    """Choices that depend on the call and the consortium."""
+    call_priorities = [(cp.priority_code, cp.priority.title) for cp in proposal.call.priorities]
+    partners = [(str(p.id), p.name or "(unnamed)") for p in proposal.partners]
+    if section == "summary":
+        form.topic_id.choices = [("", "Choose a topic")] + [
+            (str(t.id), f"{t.code}: {t.title}") for t in proposal.call.topics
+        ]
+    elif section == "consortium":
+        for entry in form.partners:
+            entry.form.country.choices = country_choices()
+    elif section == "workplan":
+        for entry in form.work_packages:
+            entry.form.lead_partner_id.choices = [("", "-")] + partners
+            entry.form.priorities.choices = call_priorities
+        for entry in form.items:
+            entry.form.priorities.choices = call_priorities
+    elif section == "targets":
+        form.target_groups.choices = [(t.code, t.title) for t in target_groups()]
+        form.exploitation_forms.choices = [(e.code, e.title) for e in exploitation_forms()]
+        form.countries.choices = country_choices()[1:]
+    elif section == "results":
+        for entry in form.indicators:
+            entry.form.priorities.choices = call_priorities
+    elif section == "budget":
+        for entry in form.lines:
+            entry.form.partner_id.choices = [("", "Choose")] + partners
+            entry.form.priorities.choices = call_priorities
+
+
+def _initial(section: str, proposal: Proposal) -> dict:
+    p = proposal
+    data: dict = {"version": p.version}
+    if section == "summary":
+        data.update(
+            acronym=p.acronym,
+            title=p.title,
+            abstract=p.abstract,
+            topic_id=str(p.topic_id or ""),
+            duration_months=p.duration_months,
+        )
+    elif section == "relevance":
+        data.update(relevance=p.relevance, objectives=p.objectives)
+    elif section == "consortium":
+        data["team"] = p.team
+        data["partners"] = [
+            {
+                "id": str(x.id),
+                "name": x.name,
+                "country": x.country,
+                "type": x.type,
+                "role": PartnerRole(x.role).value,
+            }
+            for x in p.partners
+            if x.role != PartnerRole.COORDINATOR
+        ]
+    elif section == "workplan":
+        data["methodology"] = p.methodology
+        data["work_packages"] = [
+            {
+                "id": str(wp.id),
+                "number": wp.number,
+                "title": wp.title,
+                "description": wp.description,
+                "lead_partner_id": str(wp.lead_partner_id or ""),
+                "start_month": wp.start_month,
+                "end_month": wp.end_month,
+                "priorities": wp.priorities,
+            }
+            for wp in p.work_packages
+        ]
+        data["items"] = [
+            {
+                "id": str(i.id),
+                "wp_number": wp.number,
+                "kind": i.kind.value,
+                "title": i.title,
+                "description": i.description,
+                "month": i.month,
+                "priorities": i.priorities,
+            }
+            for wp in p.work_packages
+            for i in wp.items
+        ]
+    elif section == "targets":
+        data.update(
+            target_groups=p.target_groups,
+            exploitation_forms=p.exploitation_forms,
+            countries=p.countries,
+        )
+    elif section == "priorities":
+        claims = {c.priority_code: c for c in p.claims}
+        data["claims"] = [
+            {
+                "code": cp.priority_code,
+                "claimed": cp.priority_code in claims,
+                "justification": claims[cp.priority_code].justification
+                if cp.priority_code in claims
+                else "",
+            }
+            for cp in p.call.priorities
+        ]
+    elif section == "results":
+        data["impact"] = p.impact
+        data["indicators"] = [
+            {
+                "id": str(i.id),
+                "name": i.name,
+                "unit": i.unit,
+                "target": i.target,
+                "by_sex": i.by_sex,
+                "by_age": i.by_age,
+                "priorities": i.priorities,
+            }
+            for i in p.indicators
+        ]
+    elif section == "budget":
+        data["lines"] = [
+            {
+                "id": str(line.id),
+                "partner_id": str(line.partner_id),
+                "category": line.category.value,
+                "description": line.description,
+                "amount": line.amount,
+                "priorities": line.priorities,
+            }
+            for line in p.budget_lines
+        ]
+    return data
+
+
+ROW_LISTS = {
+    "consortium": ("partners",),
+    "workplan": ("work_packages", "items"),
+    "results": ("indicators",),
+    "budget": ("lines",),
+}
+
+
+def _build_form(section: str, proposal: Proposal, from_request: bool):
+    cls = forms.SECTION_FORMS[section]
+    if from_request:
+        form = cls()
+    else:
+        form = cls(formdata=None, data=_initial(section, proposal))
+        for name in ROW_LISTS.get(section, ()):
+            for _ in range(forms.BLANK_ROWS):
+                getattr(form, name).append_entry()
+    _configure(form, section, proposal)
+    return form
+
+
+@bp.route("/proposals/<int:proposal_id>/edit/<section>", methods=["GET", "POST"])
+@login_required
+def edit(proposal_id: int, section: str):
+    proposal = _proposal_or_404(proposal_id)
+    if section == "annexes":
+        return redirect(url_for("proposals.annexes", proposal_id=proposal.id))
+    if section not in forms.SECTION_FORMS:
+        abort(404)
+    autosave = request.headers.get("X-Autosave") == "1"
+    form = _build_form(section, proposal, from_request=request.method == "POST")
+    error, status = "", 200
+    if request.method == "POST":
+        if not permissions.can_edit_proposal(current_user, proposal):
+            abort(404)
+        if form.validate_on_submit():
+            try:
+                services.save_section(proposal, section, form.data, current_user, form.version.data)
+            except StaleProposal as exc:
+                error, status = str(exc), 409
+            except ProposalLocked as exc:
+                error, status = str(exc), 409
+            except ProposalError as exc:
+                error, status = str(exc), 422
+            else:
+                if autosave:
+                    return jsonify(
+                        ok=True,
+                        version=proposal.version,
+                        message="Draft saved at "
+                        + clock.format_in_zone(clock.now(), current_user.timezone),
+                    )
+                flash(f"{checks.SECTION_TITLES[section]}: saved.", "success")
+                target = section
+                if form.save_next.data:
+                    slugs = [s for s, _ in checks.SECTIONS]
+                    target = slugs[min(slugs.index(section) + 1, len(slugs) - 1)]
+                if target == "annexes":
+                    return redirect(url_for("proposals.annexes", proposal_id=proposal.id))
+                return redirect(url_for("proposals.edit", proposal_id=proposal.id, section=target))
+        else:
+            status = 422
+            error = "Some entries could not be saved; nothing was saved. See the messages below."
+        if autosave:
+            return jsonify(ok=False, message=error, version=proposal.version), status
+        if status == 409:
+            form.version.data = form.version.data  # keep what the user's page had
+    priority_titles = {cp.priority_code: cp.priority.title for cp in proposal.call.priorities}
+    return _page(
+        proposal,
+        f"proposals/section_{section}.html",
+        status,
+        form=form,
+        section=section,
+        section_title=checks.SECTION_TITLES[section],
+        error=error,
+        priority_titles=priority_titles,
+    )
+
+
+# Annexes ----------------------------------------------------------------------------------
+
+
+@bp.route("/proposals/<int:proposal_id>/annexes", methods=["GET", "POST"])
+@login_required
+def annexes(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    form = forms.AnnexForm()
+    form.kind.choices = services.annex_kinds(proposal)
+    error, status = "", 200
+    if request.method == "GET":
+        form.version.data = str(proposal.version)
+    elif form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if upload is None or not getattr(upload, "filename", ""):
+                raise ProposalError("Choose a PDF file to upload.")
+            data = upload.read()
+            services.add_annex(
+                proposal, current_user, form.kind.data, upload.filename, data, form.version.data
+            )
+        except ProposalError as exc:
+            error, status = (
+                str(exc),
+                409 if isinstance(exc, StaleProposal | ProposalLocked) else 422,
+            )
+        else:
+            flash(f"{upload.filename} is attached.", "success")
+            return redirect(url_for("proposals.annexes", proposal_id=proposal.id))
+    else:
+        error, status = "The upload form had expired; send it again.", 422
+    return _page(
+        proposal,
+        "proposals/annexes.html",
+        status,
+        form=form,
+        remove_form=forms.VersionForm(data={"version": proposal.version}),
+        error=error,
+        section="annexes",
+        kinds=dict(services.annex_kinds(proposal)),
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/annexes/<int:annex_id>/remove", methods=["POST"])
+@login_required
+def remove_annex(proposal_id: int, annex_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    annex = db.session.get(Annex, annex_id)
+    if annex is None or annex.proposal_id != proposal.id or annex.removed_at is not None:
+        abort(404)
+    form = forms.VersionForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_annex(proposal, annex, current_user, form.version.data)
+        except ProposalError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("The annex is removed.", "success")
+    return redirect(url_for("proposals.annexes", proposal_id=proposal.id))
+
+
+def _send_annex(annex: Annex):
+    g.no_store = True
+    return send_file(
+        services.annex_path(annex),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=annex.filename if annex.filename.lower().endswith(".pdf") else "annex.pdf",
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/annexes/<int:annex_id>")
+@login_required
+def annex(proposal_id: int, annex_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    annex = db.session.get(Annex, annex_id)
+    if annex is None or annex.proposal_id != proposal.id:
+        abort(404)
+    return _send_annex(annex)
+
+
+@bp.route("/submissions/<int:submission_id>/annexes/<sha256>")
+@login_required
+def submission_annex(submission_id: int, sha256: str):
+    submission = _submission_or_404(submission_id)
+    if sha256 not in {a["sha256"] for a in submission.content.get("annexes", [])}:
+        abort(404)
+    annex = db.session.scalar(
+        select(Annex).where(Annex.proposal_id == submission.proposal_id, Annex.sha256 == sha256)
+    )
+    if annex is None:
+        abort(404)
+    return _send_annex(annex)
+
+
+# Submission and withdrawal ----------------------------------------------------------------
+
+
+@bp.route("/proposals/<int:proposal_id>/submit", methods=["GET", "POST"])
+@login_required
+def submit(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    form = forms.SubmitForm()
+    error, status, missing = "", 200, []
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                submission = services.submit(
+                    proposal, current_user, form.token.data, form.version.data
+                )
+            except Incomplete as exc:
+                error, status, missing = str(exc), 422, exc.missing
+            except (StaleProposal, ProposalLocked) as exc:
+                error, status = str(exc), 409
+            except ProposalError as exc:
+                error, status = str(exc), 422
+            else:
+                flash(
+                    f"Submitted: version {submission.version} of {proposal.label} is received.",
+                    "success",
+                )
+                return redirect(url_for("proposals.submission", submission_id=submission.id))
+        else:
+            error, status = "The form had expired; submit again.", 422
+        db.session.rollback()
+        proposal = _proposal_or_404(proposal_id)
+    # A fresh token per page view: a double post of this page gives one submission.
+    form.token.data = services.new_submit_token()
+    form.version.data = str(proposal.version)
+    return _page(
+        proposal,
+        "proposals/submit.html",
+        status,
+        form=form,
+        error=error,
+        missing=missing,
+        blocked=services.submit_block_reason(proposal),
+        current=proposal.current_submission,
+        changed=services.has_unsubmitted_changes(proposal),
+        section="submit",
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    form = forms.VersionForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw(proposal, current_user, form.version.data)
+        except ProposalError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(
+                "The proposal is withdrawn: it will not be evaluated. You can submit it again "
+                "before the deadline.",
+                "success",
+            )
+    return redirect(url_for("proposals.view", proposal_id=proposal.id))
+
+
+@bp.route("/submissions/<int:submission_id>")
+@login_required
+def submission(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    g.no_store = True
+    review_form = None
+    if permissions.can_review_submission(current_user, submission):
+        review_form = forms.ReviewForm()
+    return render_template(
+        "proposals/submission.html",
+        submission=submission,
+        c=submission.content,
+        labels=services.labels(),
+        utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
+        brussels=services.brussels_seconds(submission.submitted_at),
+        is_member=permissions.is_member_of(current_user, submission.proposal.organisation_id),
+        review_form=review_form,
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/receipt.pdf")
+@login_required
+def receipt_pdf(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    pdf = services.receipt_pdf(submission)
+    g.no_store = True
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"receipt-{submission.reference}.pdf",
+    )
+
+
+# The programme's view ---------------------------------------------------------------------
+
+
+@bp.route("/calls/<int:call_id>/submissions")
+@login_required
+def call_submissions(call_id: int):
+    if not permissions.can_view_submissions(current_user):
+        abort(403)
+    call = db.session.get(Call, call_id) or abort(404)
+    filters = services.SubmissionFilter(
+        status=(request.args.get("status") or "")[:20],
+        topic=(request.args.get("topic") or "")[:40],
+        country=(request.args.get("country") or "").upper()[:2],
+        priority=(request.args.get("priority") or "")[:30],
+    )
+    rows = services.submissions_of_call(call, filters)
+    everything = services.submissions_of_call(call, services.SubmissionFilter())
+    countries = sorted(
+        {x["country"] for s in everything for x in s.content.get("partners", []) if x["country"]}
+        | {c for s in everything for c in s.content.get("countries", [])}
+    )
+    return render_template(
+        "proposals/call_submissions.html",
+        call=call,
+        rows=rows,
+        filters=filters,
+        countries=countries,
+        overview={
+            "total": len(everything),
+            "withdrawn": sum(1 for s in everything if s.withdrawn_at),
+            "inadmissible": sum(1 for s in everything if not s.final_admissible),
+            "ineligible": sum(1 for s in everything if not s.final_eligible),
+            "reviewed": sum(1 for s in everything if s.review),
+        },
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/review", methods=["POST"])
+@login_required
+def review(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    if not permissions.can_review_submission(current_user, submission):
+        abort(404)
+    form = forms.ReviewForm()
+    if form.validate_on_submit():
+        yes = {"yes": True, "no": False}
+        try:
+            services.review_submission(
+                submission,
+                current_user,
+                form.decision.data,
+                form.reason.data or "",
+                yes.get(form.admissible.data),
+                yes.get(form.eligible.data),
+            )
+        except ProposalError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("The decision is recorded in the audit log.", "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    return redirect(url_for("proposals.submission", submission_id=submission.id))

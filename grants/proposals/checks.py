@@ -1,0 +1,585 @@
+"""The rules a proposal is held to: completeness, admissibility, eligibility and the budget
+maths, each failure explained in plain words and linked to the section that fixes it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from grants.accounts.models import OrganisationType
+from grants.proposals.models import (
+    BudgetCategory,
+    ItemKind,
+    PartnerRole,
+    Proposal,
+)
+from grants.taxonomy.services import country_name
+
+INDIRECT_RATE = Decimal("0.07")
+CENT = Decimal("0.01")
+
+# (slug, title): the sections of the proposal form, in order.
+SECTIONS = [
+    ("summary", "Summary"),
+    ("consortium", "Consortium"),
+    ("relevance", "Relevance and objectives"),
+    ("workplan", "Work plan"),
+    ("targets", "Target groups, exploitation and countries"),
+    ("priorities", "Strategy priorities"),
+    ("results", "Expected results and indicators"),
+    ("budget", "Budget"),
+    ("annexes", "Annexes"),
+]
+SECTION_TITLES = dict(SECTIONS)
+
+# The call's `section_limits` keys (characters) and the proposal texts they count.
+LIMITED_TEXTS = {
+    "summary": (("abstract", "abstract"), "summary"),
+    "relevance": (("relevance", "objectives"), "relevance"),
+    "design": (("methodology",), "workplan"),
+    "team": (("team",), "consortium"),
+    "impact": (("impact",), "results"),
+}
+TEXT_LABELS = {
+    "abstract": "The abstract",
+    "relevance": "Relevance and objectives",
+    "methodology": "The methodology",
+    "team": "The description of the team and cooperation",
+    "impact": "Impact and sustainability",
+}
+
+
+def eur(amount: Decimal | None) -> str:
+    if amount is None:
+        return ""
+    return f"EUR {amount:,.2f}".replace(",", "\u202f")
+
+
+def percent(value: Decimal) -> str:
+    return f"{value.quantize(CENT):f} %"
+
+
+@dataclass
+class Check:
+    """One rule applied to a proposal: `kind` is complete, admissibility or eligibility."""
+
+    code: str
+    section: str
+    kind: str
+    ok: bool
+    message: str
+    anchor: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class BudgetSummary:
+    by_category: dict[str, Decimal]
+    by_partner: list[tuple[str, Decimal]]
+    direct: Decimal
+    indirect: Decimal
+    indirect_limit: Decimal
+    total: Decimal
+    eligible: Decimal
+    funding_rate: Decimal
+    eu_contribution: Decimal
+    lines: int = 0
+    priority_share: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def indirect_share(self) -> Decimal:
+        return (self.indirect * 100 / self.direct).quantize(CENT) if self.direct else Decimal(0)
+
+    @property
+    def indirect_over(self) -> bool:
+        return self.indirect > self.indirect_limit
+
+
+def budget_summary(proposal: Proposal) -> BudgetSummary:
+    """Totals by category and partner, the 7 % indirect limit and the EU contribution.
+
+    The EU contribution is the funding rate applied to the eligible costs (indirect costs
+    counted up to the limit), rounded down to the cent so it never exceeds the rate.
+    """
+    by_category = {c.value: Decimal("0.00") for c in BudgetCategory}
+    by_partner: dict[int, Decimal] = {p.id: Decimal("0.00") for p in proposal.partners}
+    priority_share: Counter = Counter()
+    for line in proposal.budget_lines:
+        amount = line.amount or Decimal(0)
+        by_category[BudgetCategory(line.category).value] += amount
+        by_partner[line.partner_id] = by_partner.get(line.partner_id, Decimal(0)) + amount
+        for code in line.priorities or []:
+            priority_share[code] += amount
+    indirect = by_category[BudgetCategory.INDIRECT.value]
+    direct = sum(by_category.values(), Decimal(0)) - indirect
+    limit = (direct * INDIRECT_RATE).quantize(CENT, rounding=ROUND_DOWN)
+    eligible = direct + min(indirect, limit)
+    rate = Decimal(proposal.call.funding_rate)
+    contribution = (eligible * rate / 100).quantize(CENT, rounding=ROUND_DOWN)
+    names = {p.id: p.name or "(unnamed partner)" for p in proposal.partners}
+    return BudgetSummary(
+        by_category=by_category,
+        by_partner=[(names.get(pid, "?"), amount) for pid, amount in by_partner.items()],
+        direct=direct,
+        indirect=indirect,
+        indirect_limit=limit,
+        total=direct + indirect,
+        eligible=eligible,
+        funding_rate=rate,
+        eu_contribution=contribution,
+        lines=len(proposal.budget_lines),
+        priority_share=dict(priority_share),
+    )
+
+
+# Completeness: what is still missing ----------------------------------------------------
+
+
+def _missing(section: str, code: str, message: str, anchor: str = "") -> Check:
+    return Check(code, section, "complete", False, message, anchor)
+
+
+def missing_items(proposal: Proposal) -> list[Check]:
+    """Everything still to fill in, section by section; empty when the proposal is complete."""
+    out: list[Check] = []
+    p = proposal
+    if not p.acronym.strip():
+        out.append(_missing("summary", "acronym", "Give the proposal an acronym.", "acronym"))
+    if not p.title.strip():
+        out.append(_missing("summary", "title", "Give the proposal a title.", "title"))
+    if not p.abstract.strip():
+        out.append(_missing("summary", "abstract", "Write the abstract.", "abstract"))
+    if p.call.topics and p.topic_id is None:
+        out.append(_missing("summary", "topic", "Choose the topic of the call.", "topic_id"))
+    if not p.duration_months:
+        out.append(
+            _missing("summary", "duration", "Give the duration in months.", "duration_months")
+        )
+
+    others = [x for x in p.partners if x.role != PartnerRole.COORDINATOR]
+    for i, partner in enumerate(others):
+        gaps = [
+            label
+            for label, value in (
+                ("name", partner.name),
+                ("country", partner.country),
+                ("type", partner.type),
+            )
+            if not (value or "").strip()
+        ]
+        if gaps:
+            who = partner.name or f"Partner {i + 1}"
+            out.append(
+                _missing(
+                    "consortium",
+                    f"partner-{partner.id}",
+                    f"{who}: give the {' and '.join(gaps)}.",
+                    f"partners-{i}-name",
+                )
+            )
+    if not p.team.strip():
+        out.append(
+            _missing(
+                "consortium",
+                "team",
+                "Describe the team and how the partners work together.",
+                "team",
+            )
+        )
+
+    if not p.relevance.strip():
+        out.append(_missing("relevance", "relevance", "Explain the relevance.", "relevance"))
+    if not p.objectives.strip():
+        out.append(_missing("relevance", "objectives", "State the objectives.", "objectives"))
+
+    if not p.methodology.strip():
+        out.append(_missing("workplan", "methodology", "Describe the methodology.", "methodology"))
+    if not p.work_packages:
+        out.append(_missing("workplan", "wp", "Add at least one work package.", "work-packages"))
+    for i, wp in enumerate(p.work_packages):
+        gaps = []
+        if not wp.title.strip():
+            gaps.append("a title")
+        if not wp.description.strip():
+            gaps.append("a description")
+        if not wp.start_month or not wp.end_month:
+            gaps.append("start and end months")
+        if gaps:
+            out.append(
+                _missing(
+                    "workplan",
+                    f"wp-{wp.number}",
+                    f"Work package {wp.number}: give {', '.join(gaps)}.",
+                    f"work_packages-{i}-title",
+                )
+            )
+    kinds = {item.kind for wp in p.work_packages for item in wp.items}
+    if ItemKind.ACTIVITY not in kinds:
+        out.append(_missing("workplan", "activity", "Add at least one activity.", "items"))
+    if ItemKind.DELIVERABLE not in kinds:
+        out.append(_missing("workplan", "deliverable", "Add at least one deliverable.", "items"))
+
+    if not p.target_groups:
+        out.append(
+            _missing("targets", "target-groups", "Choose the target groups.", "target_groups")
+        )
+    if not p.exploitation_forms:
+        out.append(
+            _missing(
+                "targets",
+                "exploitation",
+                "Choose the forms of exploitation addressed.",
+                "exploitation_forms",
+            )
+        )
+    if not p.countries:
+        out.append(
+            _missing("targets", "countries", "Choose the countries of implementation.", "countries")
+        )
+
+    if not p.claims:
+        out.append(
+            _missing(
+                "priorities", "claims", "Claim at least one strategy priority.", "claims-0-claimed"
+            )
+        )
+    for claim in p.claims:
+        if not claim.justification.strip():
+            out.append(
+                _missing(
+                    "priorities",
+                    f"claim-{claim.priority_code}",
+                    f"Justify the priority '{claim.priority_code}' you claim.",
+                    f"justification-{claim.priority_code}",
+                )
+            )
+
+    if not p.indicators:
+        out.append(_missing("results", "indicators", "Add at least one indicator.", "indicators"))
+    for i, ind in enumerate(p.indicators):
+        gaps = [
+            label
+            for label, ok in (("a name", ind.name.strip()), ("a unit", ind.unit.strip()))
+            if not ok
+        ]
+        if ind.target is None:
+            gaps.append("a target")
+        if gaps:
+            out.append(
+                _missing(
+                    "results",
+                    f"indicator-{ind.id}",
+                    f"Indicator {i + 1}: give {', '.join(gaps)}.",
+                    f"indicators-{i}-name",
+                )
+            )
+    if not p.impact.strip():
+        out.append(
+            _missing("results", "impact", "Describe the impact and sustainability.", "impact")
+        )
+
+    if not any((line.amount or 0) > 0 for line in p.budget_lines):
+        out.append(
+            _missing("budget", "budget", "Add the budget lines with their amounts.", "lines")
+        )
+    for i, line in enumerate(p.budget_lines):
+        if not line.description.strip():
+            out.append(
+                _missing(
+                    "budget",
+                    f"line-{line.id}",
+                    f"Budget line {i + 1}: describe what it pays for.",
+                    f"lines-{i}-description",
+                )
+            )
+
+    present = {a.kind for a in p.current_annexes}
+    for annex in p.call.required_annexes or []:
+        if annex["code"] not in present:
+            out.append(
+                _missing(
+                    "annexes",
+                    f"annex-{annex['code']}",
+                    f"Upload the required annex: {annex['title']} (PDF).",
+                    "file",
+                )
+            )
+    return out
+
+
+# Admissibility and eligibility ----------------------------------------------------------
+
+
+def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check]) -> list[Check]:
+    p = proposal
+    checks = []
+    if missing:
+        checks.append(
+            Check(
+                "complete",
+                "summary",
+                "admissibility",
+                False,
+                f"The proposal is incomplete: {len(missing)} item(s) are missing "
+                f"({'; '.join(m.message for m in missing[:5])}).",
+            )
+        )
+    else:
+        checks.append(
+            Check("complete", "summary", "admissibility", True, "Every section is complete.")
+        )
+
+    limits = p.call.section_limits or {}
+    for key, (fields, section) in LIMITED_TEXTS.items():
+        limit = limits.get(key)
+        if not limit:
+            continue
+        length = sum(len(getattr(p, f) or "") for f in dict.fromkeys(fields))
+        label = TEXT_LABELS[fields[0]]
+        ok = length <= int(limit)
+        message = (
+            f"{label} has {length:,} characters, within the limit of {int(limit):,}."
+            if ok
+            else f"{label} has {length:,} characters; the call allows at most {int(limit):,}. "
+            f"Shorten it by {length - int(limit):,} characters."
+        )
+        checks.append(
+            Check(
+                f"limit-{key}", section, "admissibility", ok, message.replace(",", " "), fields[0]
+            )
+        )
+
+    present = {a.kind for a in p.current_annexes}
+    absent = [a["title"] for a in (p.call.required_annexes or []) if a["code"] not in present]
+    checks.append(
+        Check(
+            "annexes",
+            "annexes",
+            "admissibility",
+            not absent,
+            "Every required annex is attached."
+            if not absent
+            else "Required annexes are missing: " + "; ".join(absent) + ".",
+            "file",
+        )
+    )
+
+    if budget.indirect_over:
+        checks.append(
+            Check(
+                "indirect",
+                "budget",
+                "admissibility",
+                False,
+                f"Indirect costs are {eur(budget.indirect)}, which is "
+                f"{percent(budget.indirect_share)} of the direct costs of {eur(budget.direct)}; "
+                f"at most 7 % ({eur(budget.indirect_limit)}) is allowed. Lower them by "
+                f"{eur(budget.indirect - budget.indirect_limit)}.",
+                "lines",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "indirect",
+                "budget",
+                "admissibility",
+                True,
+                f"Indirect costs ({eur(budget.indirect)}) are within 7 % of the direct costs "
+                f"({eur(budget.direct)}).",
+                "lines",
+            )
+        )
+
+    late = []
+    duration = p.duration_months or 0
+    for wp in p.work_packages:
+        if duration and wp.end_month and wp.end_month > duration:
+            late.append(f"work package {wp.number} ends in month {wp.end_month}")
+        for item in wp.items:
+            if duration and item.month and item.month > duration:
+                late.append(f"'{item.title[:60]}' is due in month {item.month}")
+    checks.append(
+        Check(
+            "schedule",
+            "workplan",
+            "admissibility",
+            not late,
+            "The work plan fits within the duration of the project."
+            if not late
+            else f"The project lasts {duration} months, but " + "; ".join(late) + ".",
+            "work-packages",
+        )
+    )
+    return checks
+
+
+def _types_label(values: list[str]) -> str:
+    labels = []
+    for value in values:
+        try:
+            labels.append(OrganisationType(value).label)
+        except ValueError:
+            labels.append(value)
+    return ", ".join(labels)
+
+
+def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
+    p, call = proposal, proposal.call
+    applicants = [p_ for p_ in p.partners if p_.role != PartnerRole.ASSOCIATED]
+    checks = []
+
+    allowed_types = list(call.eligible_org_types or [])
+    if allowed_types:
+        wrong = [a for a in applicants if a.type not in allowed_types]
+        checks.append(
+            Check(
+                "org-types",
+                "consortium",
+                "eligibility",
+                not wrong,
+                "Every applicant is of a type the call funds."
+                if not wrong
+                else "; ".join(
+                    f"{a.name} is a {a.type_label or 'organisation of no type'}" for a in wrong
+                )
+                + f". This call funds only: {_types_label(allowed_types)}. Make them associated "
+                "partners or replace them.",
+                "partners",
+            )
+        )
+
+    coordinator = p.coordinator
+    allowed = set(call.coordinator_countries or [])
+    if allowed and coordinator is not None:
+        ok = coordinator.country in allowed
+        checks.append(
+            Check(
+                "coordinator-country",
+                "consortium",
+                "eligibility",
+                ok,
+                f"The coordinator is established in {country_name(coordinator.country)}, "
+                + ("a participating country." if ok else "which does not take part in this call."),
+                "partners",
+            )
+        )
+    allowed = set(call.partner_countries or [])
+    if allowed:
+        wrong = [
+            a for a in applicants if a.role == PartnerRole.PARTNER and a.country not in allowed
+        ]
+        checks.append(
+            Check(
+                "partner-countries",
+                "consortium",
+                "eligibility",
+                not wrong,
+                "Every partner is established in a participating country."
+                if not wrong
+                else "; ".join(
+                    f"{a.name} is established in {country_name(a.country) or 'no country'}"
+                    for a in wrong
+                )
+                + ", which does not take part in this call (associated partners may come "
+                "from elsewhere).",
+                "partners",
+            )
+        )
+
+    countries = sorted({a.country for a in applicants if a.country})
+    need_applicants, need_countries = call.min_applicants or 1, call.min_countries or 1
+    ok = len(applicants) >= need_applicants and len(countries) >= need_countries
+    checks.append(
+        Check(
+            "consortium",
+            "consortium",
+            "eligibility",
+            ok,
+            f"The call requires at least {need_applicants} applicant(s) from "
+            f"{need_countries} different country(ies); the consortium has {len(applicants)} "
+            f"applicant(s) from {len(countries)} country(ies)"
+            + (f" ({', '.join(countries)})" if countries else "")
+            + ("." if ok else ". Add partners (associated partners do not count)."),
+            "partners",
+        )
+    )
+
+    low, high = Decimal(call.min_contribution), Decimal(call.max_contribution)
+    amount = budget.eu_contribution
+    ok = low <= amount <= high
+    basis = (
+        f"The EU contribution is {eur(amount)} ({percent(budget.funding_rate)} of eligible "
+        f"costs of {eur(budget.eligible)})"
+    )
+    if ok:
+        message = f"{basis}, within the call's range of {eur(low)} to {eur(high)}."
+    elif amount < low:
+        message = f"{basis}, below the call's minimum of {eur(low)}."
+    else:
+        message = f"{basis}, above the call's maximum of {eur(high)}."
+    checks.append(Check("contribution", "budget", "eligibility", ok, message, "lines"))
+
+    duration, maximum = p.duration_months, call.max_duration_months
+    ok = bool(duration) and 1 <= duration <= maximum
+    checks.append(
+        Check(
+            "duration",
+            "summary",
+            "eligibility",
+            ok,
+            f"The project lasts {duration} months; the call allows at most {maximum}."
+            if duration
+            else f"Give the duration; the call allows at most {maximum} months.",
+            "duration_months",
+        )
+    )
+    return checks
+
+
+@dataclass
+class CheckReport:
+    missing: list[Check]
+    admissibility: list[Check]
+    eligibility: list[Check]
+    budget: BudgetSummary
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def admissible(self) -> bool:
+        return all(c.ok for c in self.admissibility)
+
+    @property
+    def eligible(self) -> bool:
+        return all(c.ok for c in self.eligibility)
+
+    @property
+    def recorded(self) -> list[dict]:
+        return [c.as_dict() for c in self.admissibility + self.eligibility]
+
+    @property
+    def problems(self) -> list[Check]:
+        return [c for c in self.admissibility + self.eligibility if not c.ok]
+
+    def sections(self) -> list[dict]:
+        """The checklist: per section, what is missing and what breaks a rule."""
+        out = []
+        for slug, title in SECTIONS:
+            missing = [c for c in self.missing if c.section == slug]
+            problems = [c for c in self.problems if c.section == slug and c.code != "complete"]
+            out.append({"slug": slug, "title": title, "missing": missing, "problems": problems})
+        return out
+
+
+def check(proposal: Proposal) -> CheckReport:
+    budget = budget_summary(proposal)
+    missing = missing_items(proposal)
+    return CheckReport(
+        missing, admissibility(proposal, budget, missing), eligibility(proposal, budget), budget
+    )

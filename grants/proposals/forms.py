@@ -1,0 +1,322 @@
+"""Forms of the proposals domain: one per section (rows as lists of sub-forms), the annex
+upload, submit and withdraw, and the programme manager's review of the checks."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from grants.accounts.forms import MultiCheckboxField, country_choices
+from grants.accounts.models import ORGANISATION_TYPE_LABELS
+from grants.proposals.models import BUDGET_CATEGORY_LABELS, ItemKind
+
+LONG_TEXT = 60_000  # a hard ceiling against absurd input; the call's limits are checked apart
+BLANK_ROWS = 2  # empty rows offered under each list, so rows can be added without JavaScript
+
+
+def _text(label: str, description: str = "", rows: int = 6) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[Optional(), Length(max=LONG_TEXT)],
+        description=description,
+        render_kw={"rows": rows},
+    )
+
+
+def _months(label: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=120, message="Enter a month between 1 and 120."),
+        ],
+    )
+
+
+def _priorities() -> SelectMultipleField:
+    return SelectMultipleField("Priorities served", choices=[], validate_choice=False)
+
+
+class SectionForm(FlaskForm):
+    version = HiddenField()
+    save = SubmitField("Save draft")
+    save_next = SubmitField("Save and go to the next section")
+
+
+class SummaryForm(SectionForm):
+    acronym = StringField(
+        "Acronym",
+        validators=[Optional(), Length(max=30)],
+        description="A short name, at most 30 characters, e.g. SAFE-HAVEN.",
+    )
+    title = StringField("Title", validators=[Optional(), Length(max=300)])
+    topic_id = SelectField("Topic", choices=[], validate_choice=False)
+    duration_months = _months("Duration (months)")
+    abstract = _text("Abstract", "What the project does, for whom, where and with what result.")
+
+
+class PartnerRow(Form):
+    id = HiddenField()
+    name = StringField("Organisation", validators=[Optional(), Length(max=300)])
+    country = SelectField("Country", validate_choice=False)
+    type = SelectField(
+        "Type",
+        choices=[("", "Choose a type")]
+        + [(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
+        validate_choice=False,
+    )
+    role = SelectField(
+        "Role",
+        choices=[("partner", "Partner (applicant)"), ("associated", "Associated partner")],
+        validate_choice=False,
+    )
+    remove = BooleanField("Remove")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+
+class ConsortiumForm(SectionForm):
+    partners = FieldList(FormField(PartnerRow), min_entries=0, max_entries=60)
+    team = _text(
+        "The team and how the partners work together",
+        "Expertise, roles and the cooperation arrangements of the consortium.",
+    )
+
+
+class RelevanceForm(SectionForm):
+    relevance = _text(
+        "Relevance",
+        "The needs addressed and how the project serves the call and the EU Strategy on "
+        "Combatting Trafficking in Human Beings 2021-2025.",
+        10,
+    )
+    objectives = _text("Objectives", "The general and specific objectives.", 6)
+
+
+class WorkPackageRow(Form):
+    id = HiddenField()
+    number = IntegerField(
+        "No.", validators=[Optional(), NumberRange(min=1, max=99, message="1 to 99.")]
+    )
+    title = StringField("Title", validators=[Optional(), Length(max=300)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=LONG_TEXT)], render_kw={"rows": 2}
+    )
+    lead_partner_id = SelectField("Lead", choices=[], validate_choice=False)
+    start_month = _months("Start month")
+    end_month = _months("End month")
+    priorities = _priorities()
+    remove = BooleanField("Remove")
+
+
+class ItemRow(Form):
+    id = HiddenField()
+    wp_number = IntegerField(
+        "WP", validators=[Optional(), NumberRange(min=1, max=99, message="1 to 99.")]
+    )
+    kind = SelectField(
+        "Kind", choices=[(k.value, k.label) for k in ItemKind], validate_choice=False
+    )
+    title = StringField("Title", validators=[Optional(), Length(max=300)])
+    description = StringField("Description", validators=[Optional(), Length(max=2000)])
+    month = _months("Month")
+    priorities = _priorities()
+    remove = BooleanField("Remove")
+
+
+class WorkplanForm(SectionForm):
+    methodology = _text(
+        "Methodology and implementation",
+        "How the work is organised, the risks and how they are managed, and monitoring.",
+    )
+    work_packages = FieldList(FormField(WorkPackageRow), max_entries=60)
+    items = FieldList(FormField(ItemRow), max_entries=400)
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for entry in self.work_packages:
+            row = entry.form
+            if (
+                row.start_month.data
+                and row.end_month.data
+                and (row.end_month.data < row.start_month.data)
+            ):
+                row.end_month.errors = [
+                    *row.end_month.errors,
+                    "The end month is before the start month.",
+                ]
+                self.work_packages.errors.append(
+                    f"Work package {row.number.data or ''}: the end month is before the start."
+                )
+                ok = False
+        return ok
+
+
+class TargetsForm(SectionForm):
+    target_groups = MultiCheckboxField("Target groups", choices=[], validate_choice=False)
+    exploitation_forms = MultiCheckboxField(
+        "Forms of exploitation addressed", choices=[], validate_choice=False
+    )
+    countries = SelectMultipleField(
+        "Countries of implementation",
+        choices=[],
+        validate_choice=False,
+        description="Hold Ctrl (or Cmd) to choose several countries.",
+    )
+
+
+class ClaimRow(Form):
+    code = HiddenField()
+    claimed = BooleanField("The proposal serves this priority")
+    justification = TextAreaField(
+        "Justification",
+        validators=[Optional(), Length(max=LONG_TEXT)],
+        render_kw={"rows": 4},
+    )
+
+
+class PrioritiesForm(SectionForm):
+    claims = FieldList(FormField(ClaimRow), max_entries=60)
+
+
+class IndicatorRow(Form):
+    id = HiddenField()
+    name = StringField("Indicator", validators=[Optional(), Length(max=300)])
+    unit = StringField("Unit", validators=[Optional(), Length(max=100)])
+    target = DecimalField(
+        "Target",
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100_000_000, message="Enter a target from 0 to 100 000 000."),
+        ],
+    )
+    by_sex = BooleanField("By sex")
+    by_age = BooleanField("By age")
+    priorities = _priorities()
+    remove = BooleanField("Remove")
+
+
+class ResultsForm(SectionForm):
+    indicators = FieldList(FormField(IndicatorRow), max_entries=100)
+    impact = _text(
+        "Impact and sustainability",
+        "Expected results for victims and professionals, how they last after the project, "
+        "and how they are disseminated.",
+    )
+
+
+class BudgetRow(Form):
+    id = HiddenField()
+    partner_id = SelectField("Partner", choices=[], validate_choice=False)
+    category = SelectField(
+        "Category",
+        choices=[("", "Choose")]
+        + [(c.value, label) for c, label in BUDGET_CATEGORY_LABELS.items()],
+        validate_choice=False,
+    )
+    description = StringField("Description", validators=[Optional(), Length(max=500)])
+    amount = DecimalField(
+        "Amount (EUR)",
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0,
+                max=100_000_000,
+                message="Enter an amount from 0 to 100 000 000 euro (no negative amounts).",
+            ),
+        ],
+    )
+    priorities = _priorities()
+    remove = BooleanField("Remove")
+
+
+class BudgetForm(SectionForm):
+    lines = FieldList(FormField(BudgetRow), max_entries=400)
+
+
+SECTION_FORMS = {
+    "summary": SummaryForm,
+    "consortium": ConsortiumForm,
+    "relevance": RelevanceForm,
+    "workplan": WorkplanForm,
+    "targets": TargetsForm,
+    "priorities": PrioritiesForm,
+    "results": ResultsForm,
+    "budget": BudgetForm,
+}
+
+
+class StartForm(FlaskForm):
+    call_id = SelectField("Call", choices=[], validate_choice=False)
+    organisation_id = SelectField("Coordinating organisation", choices=[], validate_choice=False)
+    topic_id = SelectField("Topic", choices=[], validate_choice=False)
+    acronym = StringField("Acronym", validators=[Optional(), Length(max=30)])
+    title = StringField("Title", validators=[Optional(), Length(max=300)])
+    submit = SubmitField("Start the proposal")
+
+
+class AnnexForm(FlaskForm):
+    version = HiddenField()
+    kind = SelectField("Kind of annex", choices=[], validate_choice=False)
+    file = FileField("PDF file", description="PDF only.")
+    upload = SubmitField("Upload")
+
+
+class VersionForm(FlaskForm):
+    """Remove an annex, withdraw: a CSRF token and the version the page showed."""
+
+    version = HiddenField()
+
+
+class SubmitForm(FlaskForm):
+    version = HiddenField()
+    token = HiddenField()
+    submit = SubmitField("Submit the proposal")
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        choices=[
+            ("confirmed", "Confirm the result of the checks"),
+            ("overridden", "Override the result"),
+        ],
+        validators=[InputRequired(message="Choose to confirm or to override.")],
+    )
+    admissible = RadioField(
+        "Admissible (when overriding)",
+        choices=[("yes", "Admissible"), ("no", "Inadmissible")],
+        validators=[Optional()],
+    )
+    eligible = RadioField(
+        "Eligible (when overriding)",
+        choices=[("yes", "Eligible"), ("no", "Ineligible")],
+        validators=[Optional()],
+    )
+    reason = TextAreaField(
+        "Reason",
+        validators=[Length(max=5000)],
+        description="Required; kept in the audit log.",
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Record the decision")

@@ -1,0 +1,449 @@
+"""Proposals and what they are made of: consortium, work plan, indicators, budget, annexes,
+and the immutable submitted versions with their checks and the programme's review of them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants import clock
+from grants.accounts.models import Organisation, OrganisationType, User
+from grants.calls.models import Call, Topic
+from grants.extensions import db
+from grants.types import Money, UTCDateTime
+
+
+def _enum(cls, length: int = 30):
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class ProposalStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class PartnerRole(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    PARTNER = "partner"  # a co-applicant (beneficiary)
+    ASSOCIATED = "associated"  # takes part without receiving funding
+
+    @property
+    def label(self) -> str:
+        return {"coordinator": "Coordinator", "partner": "Partner", "associated": "Associated"}[
+            self.value
+        ]
+
+
+class ItemKind(enum.StrEnum):
+    ACTIVITY = "activity"
+    DELIVERABLE = "deliverable"
+    MILESTONE = "milestone"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class BudgetCategory(enum.StrEnum):
+    STAFF = "staff"
+    TRAVEL = "travel"
+    EQUIPMENT = "equipment"
+    SUBCONTRACTING = "subcontracting"
+    OTHER = "other"
+    INDIRECT = "indirect"
+
+    @property
+    def label(self) -> str:
+        return BUDGET_CATEGORY_LABELS[self]
+
+
+BUDGET_CATEGORY_LABELS = {
+    BudgetCategory.STAFF: "Staff",
+    BudgetCategory.TRAVEL: "Travel and subsistence",
+    BudgetCategory.EQUIPMENT: "Equipment",
+    BudgetCategory.SUBCONTRACTING: "Subcontracting",
+    BudgetCategory.OTHER: "Other direct costs",
+    BudgetCategory.INDIRECT: "Indirect costs (at most 7 % of direct costs)",
+}
+
+
+class ReviewDecision(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    OVERRIDDEN = "overridden"
+
+
+class Proposal(db.Model):
+    """A proposal under a call, owned by the coordinator's organisation.
+
+    Every change of the proposal or of one of its rows bumps `version` (optimistic locking):
+    a form carries the version it was built from, and a save from an older one is refused.
+    """
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        CheckConstraint(
+            "duration_months IS NULL OR (duration_months >= 1 AND duration_months <= 120)",
+            name="duration_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus), default=ProposalStatus.DRAFT, index=True
+    )
+
+    acronym: Mapped[str] = mapped_column(String(30), default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    relevance: Mapped[str] = mapped_column(Text, default="")
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    methodology: Mapped[str] = mapped_column(Text, default="")
+    team: Mapped[str] = mapped_column(Text, default="")
+    impact: Mapped[str] = mapped_column(Text, default="")
+    duration_months: Mapped[int | None] = mapped_column(Integer)
+
+    target_groups: Mapped[list] = mapped_column(JSON, default=list)  # TargetGroup codes
+    exploitation_forms: Mapped[list] = mapped_column(JSON, default=list)  # ExploitationForm codes
+    countries: Mapped[list] = mapped_column(JSON, default=list)  # ISO alpha-2
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    call: Mapped[Call] = relationship(lazy="joined")
+    topic: Mapped[Topic | None] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    partners: Mapped[list[Partner]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="Partner.position"
+    )
+    claims: Mapped[list[PriorityClaim]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="PriorityClaim.id"
+    )
+    work_packages: Mapped[list[WorkPackage]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="WorkPackage.number"
+    )
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="Indicator.position"
+    )
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="BudgetLine.position"
+    )
+    annexes: Mapped[list[Annex]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="Annex.id"
+    )
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="Submission.version"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def label(self) -> str:
+        return self.acronym or self.title or f"Proposal {self.id}"
+
+    @property
+    def coordinator(self) -> Partner | None:
+        return next((p for p in self.partners if p.role == PartnerRole.COORDINATOR), None)
+
+    @property
+    def current_annexes(self) -> list[Annex]:
+        return [a for a in self.annexes if a.removed_at is None]
+
+    @property
+    def current_submission(self) -> Submission | None:
+        return next((s for s in self.submissions if s.is_current), None)
+
+    @property
+    def latest_submission(self) -> Submission | None:
+        return self.submissions[-1] if self.submissions else None
+
+
+class Partner(db.Model):
+    """A member of the consortium; the coordinator row mirrors the owning organisation."""
+
+    __tablename__ = "proposal_partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    name: Mapped[str] = mapped_column(String(300), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    type: Mapped[str] = mapped_column(String(40), default="")  # OrganisationType value
+    role: Mapped[PartnerRole] = mapped_column(_enum(PartnerRole), default=PartnerRole.PARTNER)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="partners")
+
+    @property
+    def type_label(self) -> str:
+        try:
+            return OrganisationType(self.type).label
+        except ValueError:
+            return ""
+
+
+class PriorityClaim(db.Model):
+    """The applicant says the proposal serves a strategy priority, and why."""
+
+    __tablename__ = "priority_claim"
+    __table_args__ = (UniqueConstraint("proposal_id", "priority_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    priority_code: Mapped[str] = mapped_column(ForeignKey("priority.code"))
+    justification: Mapped[str] = mapped_column(Text, default="")
+
+    proposal: Mapped[Proposal] = relationship(back_populates="claims")
+
+
+class WorkPackage(db.Model):
+    __tablename__ = "work_package"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "number"),
+        CheckConstraint("number >= 1", name="positive_number"),
+        CheckConstraint(
+            "start_month IS NULL OR end_month IS NULL OR end_month >= start_month",
+            name="end_after_start",
+        ),
+        CheckConstraint("start_month IS NULL OR start_month >= 1", name="start_from_month_1"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    lead_partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_partner.id", ondelete="SET NULL")
+    )
+    start_month: Mapped[int | None] = mapped_column(Integer)
+    end_month: Mapped[int | None] = mapped_column(Integer)
+    priorities: Mapped[list] = mapped_column(JSON, default=list)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="work_packages")
+    lead_partner: Mapped[Partner | None] = relationship()
+    items: Mapped[list[WorkPackageItem]] = relationship(
+        back_populates="work_package",
+        cascade="all, delete-orphan",
+        order_by="(WorkPackageItem.month, WorkPackageItem.id)",
+    )
+
+
+class WorkPackageItem(db.Model):
+    """An activity, deliverable or milestone of a work package."""
+
+    __tablename__ = "work_package_item"
+    __table_args__ = (CheckConstraint("month IS NULL OR month >= 1", name="month_from_1"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_package_id: Mapped[int] = mapped_column(
+        ForeignKey("work_package.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind), default=ItemKind.ACTIVITY)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    month: Mapped[int | None] = mapped_column(Integer)
+    priorities: Mapped[list] = mapped_column(JSON, default=list)
+
+    work_package: Mapped[WorkPackage] = relationship(back_populates="items")
+
+
+class Indicator(db.Model):
+    """An expected result measured by an indicator, optionally broken down by sex and age."""
+
+    __tablename__ = "proposal_indicator"
+    __table_args__ = (CheckConstraint("target IS NULL OR target >= 0", name="target_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(300), default="")
+    unit: Mapped[str] = mapped_column(String(100), default="")
+    target: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    by_sex: Mapped[bool] = mapped_column(Boolean, default=False)
+    by_age: Mapped[bool] = mapped_column(Boolean, default=False)
+    priorities: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="indicators")
+
+
+class BudgetLine(db.Model):
+    __tablename__ = "budget_line"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal_partner.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[BudgetCategory] = mapped_column(_enum(BudgetCategory))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    priorities: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="budget_lines")
+    partner: Mapped[Partner] = relationship()
+
+
+class Annex(db.Model):
+    """An uploaded PDF, stored outside the web root under a random name.
+
+    Removing an annex from a proposal that was submitted with it keeps the file
+    (`removed_at`), so the submitted versions stay complete.
+    """
+
+    __tablename__ = "annex"
+    __table_args__ = (CheckConstraint("size > 0", name="not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(60), default="other")
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    proposal: Mapped[Proposal] = relationship(back_populates="annexes")
+
+
+class Submission(db.Model):
+    """An immutable snapshot of a proposal as submitted, with its hash and its checks.
+
+    Only the current submission of a proposal counts (at most one, enforced by a partial
+    unique index); an earlier one is superseded by a later one before the deadline.
+    """
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "version"),
+        CheckConstraint("version >= 1", name="positive_version"),
+        Index(
+            "uq_submission_current",
+            "proposal_id",
+            unique=True,
+            sqlite_where=text("is_current = 1"),
+            postgresql_where=text("is_current"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    content: Mapped[dict] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    checks: Mapped[list] = mapped_column(JSON, default=list)  # [{code, section, kind, ok, ...}]
+    admissible: Mapped[bool] = mapped_column(Boolean)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    eu_contribution: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    proposal: Mapped[Proposal] = relationship(back_populates="submissions")
+    call: Mapped[Call] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+    reviews: Mapped[list[SubmissionReview]] = relationship(
+        back_populates="submission",
+        cascade="all, delete-orphan",
+        order_by="SubmissionReview.id",
+    )
+
+    @property
+    def review(self) -> SubmissionReview | None:
+        return self.reviews[-1] if self.reviews else None
+
+    @property
+    def final_admissible(self) -> bool:
+        return self.review.admissible if self.review else self.admissible
+
+    @property
+    def final_eligible(self) -> bool:
+        return self.review.eligible if self.review else self.eligible
+
+    @property
+    def failures(self) -> list[dict]:
+        return [c for c in self.checks if not c.get("ok")]
+
+    @property
+    def status_label(self) -> str:
+        if self.withdrawn_at:
+            return "Withdrawn"
+        if not self.is_current:
+            return "Superseded"
+        return "Counts"
+
+
+class SubmissionReview(db.Model):
+    """A programme manager confirms or overrides the automatic checks, with a reason."""
+
+    __tablename__ = "submission_review"
+    __table_args__ = (CheckConstraint("length(reason) > 0", name="reason_given"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[ReviewDecision] = mapped_column(_enum(ReviewDecision))
+    admissible: Mapped[bool] = mapped_column(Boolean)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    submission: Mapped[Submission] = relationship(back_populates="reviews")
+    reviewer: Mapped[User | None] = relationship()

@@ -1,0 +1,41 @@
+"""Who may see and change proposals and submissions: named predicates shared by views and
+templates. Anyone else gets a 404, so that ids do not reveal what exists."""
+
+from __future__ import annotations
+
+from grants.accounts.models import RoleName, User
+from grants.accounts.permissions import is_manager
+from grants.calls.models import Call
+from grants.proposals.models import Proposal, Submission
+
+
+def is_member_of(user: User, organisation_id: int) -> bool:
+    return user.is_authenticated and any(
+        m.organisation_id == organisation_id for m in user.memberships
+    )
+
+
+def can_start_proposal(user: User) -> bool:
+    return user.is_authenticated and user.has_role(RoleName.APPLICANT) and bool(user.memberships)
+
+
+def can_view_proposal(user: User, proposal: Proposal) -> bool:
+    """Drafts are private to the members of the owning (coordinating) organisation."""
+    return is_member_of(user, proposal.organisation_id)
+
+
+def can_edit_proposal(user: User, proposal: Proposal) -> bool:
+    """May change it in principle; whether the call still allows changes is the service's."""
+    return can_view_proposal(user, proposal)
+
+
+def can_view_submission(user: User, submission: Submission) -> bool:
+    return is_member_of(user, submission.proposal.organisation_id) or is_manager(user)
+
+
+def can_view_submissions(user: User, call: Call | None = None) -> bool:
+    return is_manager(user)
+
+
+def can_review_submission(user: User, submission: Submission) -> bool:
+    return is_manager(user)
