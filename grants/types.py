@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Numeric
+from sqlalchemy import DateTime, Enum, Numeric
 from sqlalchemy.types import TypeDecorator
 
 
@@ -48,3 +48,10 @@ class Money(TypeDecorator):
         if value is None:
             return None
         return Decimal(value).quantize(Decimal("0.01"))
+
+
+def str_enum(cls, length: int = 30) -> Enum:
+    """A Python StrEnum stored as its values in a VARCHAR (portable, no native enum type)."""
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )

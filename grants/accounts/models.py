@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     String,
     Table,
@@ -22,7 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants import clock
 from grants.extensions import db
-from grants.types import UTCDateTime
+from grants.types import UTCDateTime, str_enum
 
 
 class RoleName(enum.StrEnum):
@@ -141,14 +140,7 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
-    type: Mapped[OrganisationType] = mapped_column(
-        Enum(
-            OrganisationType,
-            native_enum=False,
-            length=40,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, 40))
     country: Mapped[str] = mapped_column(String(2))
     registration_number: Mapped[str] = mapped_column(String(100))
     city: Mapped[str] = mapped_column(String(120), default="")

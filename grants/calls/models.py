@@ -14,7 +14,6 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     Numeric,
@@ -27,13 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grants import clock
 from grants.extensions import db
 from grants.taxonomy.models import Fund, Priority
-from grants.types import Money, UTCDateTime
-
-
-def _enum(cls, length: int = 30):
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
+from grants.types import Money, UTCDateTime, str_enum
 
 
 class CallStatus(enum.StrEnum):
@@ -111,7 +104,7 @@ class Call(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered safely
-    status: Mapped[CallStatus] = mapped_column(_enum(CallStatus), default=CallStatus.DRAFT)
+    status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus), default=CallStatus.DRAFT)
 
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -135,16 +128,18 @@ class Call(db.Model):
     required_annexes: Mapped[list] = mapped_column(JSON, default=list)
 
     overall_threshold: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("70"))
-    aggregation: Mapped[Aggregation] = mapped_column(_enum(Aggregation), default=Aggregation.MEAN)
+    aggregation: Mapped[Aggregation] = mapped_column(
+        str_enum(Aggregation), default=Aggregation.MEAN
+    )
     disagreement_gap: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("30"))
     tie_break_rules: Mapped[list] = mapped_column(
         JSON, default=lambda: list(DEFAULT_TIE_BREAK_RULES)
     )
     alignment_use: Mapped[AlignmentUse] = mapped_column(
-        _enum(AlignmentUse), default=AlignmentUse.INFORMATION
+        str_enum(AlignmentUse), default=AlignmentUse.INFORMATION
     )
     selection_policy: Mapped[SelectionPolicy] = mapped_column(
-        _enum(SelectionPolicy), default=SelectionPolicy.STOP
+        str_enum(SelectionPolicy), default=SelectionPolicy.STOP
     )
     reserve_size: Mapped[int] = mapped_column(Integer, default=3)
     evaluators_per_proposal: Mapped[int] = mapped_column(Integer, default=3)

@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -27,13 +26,7 @@ from grants import clock
 from grants.accounts.models import Organisation, OrganisationType, User
 from grants.calls.models import Call, Topic
 from grants.extensions import db
-from grants.types import Money, UTCDateTime
-
-
-def _enum(cls, length: int = 30):
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
+from grants.types import Money, UTCDateTime, str_enum
 
 
 class ProposalStatus(enum.StrEnum):
@@ -117,7 +110,7 @@ class Proposal(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     status: Mapped[ProposalStatus] = mapped_column(
-        _enum(ProposalStatus), default=ProposalStatus.DRAFT, index=True
+        str_enum(ProposalStatus), default=ProposalStatus.DRAFT, index=True
     )
 
     acronym: Mapped[str] = mapped_column(String(30), default="")
@@ -203,7 +196,7 @@ class Partner(db.Model):
     name: Mapped[str] = mapped_column(String(300), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
     type: Mapped[str] = mapped_column(String(40), default="")  # OrganisationType value
-    role: Mapped[PartnerRole] = mapped_column(_enum(PartnerRole), default=PartnerRole.PARTNER)
+    role: Mapped[PartnerRole] = mapped_column(str_enum(PartnerRole), default=PartnerRole.PARTNER)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     proposal: Mapped[Proposal] = relationship(back_populates="partners")
@@ -277,7 +270,7 @@ class WorkPackageItem(db.Model):
     work_package_id: Mapped[int] = mapped_column(
         ForeignKey("work_package.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind), default=ItemKind.ACTIVITY)
+    kind: Mapped[ItemKind] = mapped_column(str_enum(ItemKind), default=ItemKind.ACTIVITY)
     title: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     month: Mapped[int | None] = mapped_column(Integer)
@@ -318,7 +311,7 @@ class BudgetLine(db.Model):
     partner_id: Mapped[int] = mapped_column(
         ForeignKey("proposal_partner.id", ondelete="CASCADE"), index=True
     )
-    category: Mapped[BudgetCategory] = mapped_column(_enum(BudgetCategory))
+    category: Mapped[BudgetCategory] = mapped_column(str_enum(BudgetCategory))
     description: Mapped[str] = mapped_column(String(500), default="")
     amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     priorities: Mapped[list] = mapped_column(JSON, default=list)
@@ -438,7 +431,7 @@ class SubmissionReview(db.Model):
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("submission.id", ondelete="CASCADE"), index=True
     )
-    decision: Mapped[ReviewDecision] = mapped_column(_enum(ReviewDecision))
+    decision: Mapped[ReviewDecision] = mapped_column(str_enum(ReviewDecision))
     admissible: Mapped[bool] = mapped_column(Boolean)
     eligible: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text)
