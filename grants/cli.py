@@ -31,10 +31,12 @@ def seed_demo():
     from seed.demo import load_demo
     from seed.demo_calls import load_demo_calls
     from seed.demo_proposals import load_demo_proposals
+    from seed.demo_review import load_demo_review
 
     click.echo(f"Demo data loaded: {load_demo()}.")
     click.echo(f"Demo calls: {load_demo_calls()}.")
     click.echo(f"Demo proposals: {load_demo_proposals()}.")
+    click.echo(f"Demo evaluation: {load_demo_review()}.")
 
 
 @users_cli.command("create")

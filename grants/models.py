@@ -23,6 +23,13 @@ from grants.proposals.models import (  # noqa: F401
     WorkPackage,
     WorkPackageItem,
 )
+from grants.review.models import (  # noqa: F401
+    Assignment,
+    ConflictDeclaration,
+    ConflictOverride,
+    EvaluatorInvitation,
+    EvaluatorProfile,
+)
 from grants.taxonomy.models import (  # noqa: F401
     Country,
     ExploitationForm,

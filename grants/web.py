@@ -16,9 +16,10 @@ def init_app(app: Flask) -> None:
     from grants.calls.views import bp as calls_bp
     from grants.main.views import bp as main_bp
     from grants.proposals.views import bp as proposals_bp
+    from grants.review.views import bp as review_bp
     from grants.taxonomy.views import bp as taxonomy_bp
 
-    for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp):
+    for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp, review_bp):
         app.register_blueprint(bp)
 
     login_manager.login_view = "accounts.login"

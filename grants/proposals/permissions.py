@@ -30,7 +30,13 @@ def can_edit_proposal(user: User, proposal: Proposal) -> bool:
 
 
 def can_view_submission(user: User, submission: Submission) -> bool:
-    return is_member_of(user, submission.proposal.organisation_id) or is_manager(user)
+    from grants.review.permissions import evaluator_may_view_submission
+
+    return (
+        is_member_of(user, submission.proposal.organisation_id)
+        or is_manager(user)
+        or evaluator_may_view_submission(user, submission)
+    )
 
 
 def can_view_submissions(user: User, call: Call | None = None) -> bool:

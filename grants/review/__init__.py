@@ -1,0 +1,1 @@
+"""Evaluation: the evaluator pool, conflicts of interest, assignment and the review queue."""

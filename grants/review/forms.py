@@ -1,0 +1,128 @@
+"""Forms of the review domain: the evaluator's profile and declaration, the manager's
+invitations, manual assignment, plan application and removal."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from grants.accounts.forms import MultiCheckboxField, country_choices
+from grants.review.models import CONFLICT_LABELS
+
+
+class ProfileForm(FlaskForm):
+    organisation_name = StringField(
+        "Your organisation",
+        validators=[DataRequired(), Length(max=300)],
+        description="Where you work now; proposals that include it are never assigned to you.",
+    )
+    organisation_country = SelectField("Its country", validators=[DataRequired()], choices=[])
+    recent_ties = TextAreaField(
+        "Organisations you worked for or advised in the last three years",
+        validators=[Optional(), Length(max=5000)],
+        description="One name per line.",
+        render_kw={"rows": 3},
+    )
+    priorities = MultiCheckboxField("Strategy priorities you know well", choices=[])
+    exploitation_forms = MultiCheckboxField("Forms of exploitation you know well", choices=[])
+    languages = StringField(
+        "Languages you can evaluate in",
+        validators=[Optional(), Length(max=200)],
+        description="Two-letter codes separated by commas, e.g. en, fr, bg.",
+    )
+    countries = MultiCheckboxField("Countries you know well", choices=[])
+    max_load = IntegerField(
+        "Most proposals you can evaluate at a time",
+        validators=[InputRequired(), NumberRange(min=0, max=50)],
+    )
+    submit = SubmitField("Save profile")
+
+    def set_choices(self, priorities, forms, countries) -> None:
+        self.organisation_country.choices = country_choices()
+        self.priorities.choices = [(p.code, f"{p.code}: {p.title}") for p in priorities]
+        self.exploitation_forms.choices = [(f.code, f.title) for f in forms]
+        self.countries.choices = [(c.code, c.name) for c in countries]
+
+
+class DeclarationForm(FlaskForm):
+    kind = RadioField(
+        "Your declaration",
+        choices=list((k.value, v) for k, v in CONFLICT_LABELS.items()),
+        validators=[InputRequired(message="Choose one.")],
+    )
+    details = TextAreaField(
+        "Details of the conflict",
+        validators=[Optional(), Length(max=2000)],
+        description="Required for another conflict; never shown to the applicant.",
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Send declaration")
+
+
+class DeclineForm(FlaskForm):
+    reason = StringField(
+        "Reason for declining",
+        validators=[Optional(), Length(max=500)],
+        description="For example: not available before the due date.",
+    )
+    submit = SubmitField("Decline this proposal")
+
+
+class InviteForm(FlaskForm):
+    emails = TextAreaField(
+        "E-mail addresses",
+        validators=[DataRequired(), Length(max=5000)],
+        description="One address per line.",
+        render_kw={"rows": 3},
+    )
+    call_id = SelectField("For the call", choices=[], validate_choice=False)
+    submit = SubmitField("Send invitations")
+
+
+class AcceptForm(FlaskForm):
+    submit = SubmitField("Join the evaluator pool")
+
+
+class RegisterEvaluatorForm(FlaskForm):
+    full_name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Create my account and join")
+
+
+class AssignForm(FlaskForm):
+    submission_ids = MultiCheckboxField("Proposals", coerce=int, choices=[])
+    evaluator_ids = MultiCheckboxField("Evaluators", coerce=int, choices=[])
+    due_on = DateField("Due by", validators=[Optional()], description="Default: in 21 days.")
+    override_reason = TextAreaField(
+        "Reason to override a likely conflict",
+        validators=[Optional(), Length(max=2000)],
+        description="Only if you assign an evaluator despite a likely conflict; logged.",
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Assign")
+
+
+class ApplyPlanForm(FlaskForm):
+    digest = HiddenField(validators=[DataRequired()])
+    due_on = DateField("Due by", validators=[Optional()], description="Default: in 21 days.")
+    submit = SubmitField("Apply this plan")
+
+
+class RemoveForm(FlaskForm):
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Remove")

@@ -1,0 +1,193 @@
+"""The evaluator pool, invitations, assignments of evaluators to submitted proposals, and
+their conflict-of-interest declarations and the programme's overrides."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants import clock
+from grants.accounts.models import User
+from grants.calls.models import Call
+from grants.extensions import db
+from grants.proposals.models import Proposal, Submission
+from grants.types import UTCDateTime, str_enum
+
+
+class AssignmentState(enum.StrEnum):
+    PENDING_DECLARATION = "pending_declaration"  # sees only acronym and consortium
+    ACTIVE = "active"  # declared no conflict: sees the content
+    CONFLICT = "conflict"  # declared a conflict: the assignment ended
+    DECLINED = "declined"  # declined for another reason (e.g. unavailable)
+    REMOVED = "removed"  # removed by a programme manager
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending_declaration": "To declare",
+            "active": "To evaluate",
+            "conflict": "Conflict declared",
+            "declined": "Declined",
+            "removed": "Removed",
+        }[self.value]
+
+    @property
+    def is_open(self) -> bool:
+        return self in (AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)
+
+
+class ConflictKind(enum.StrEnum):
+    NONE = "none"
+    EMPLOYMENT_OR_ADVICE = "employment_or_advice"
+    PERSONAL = "personal"
+    FINANCIAL = "financial"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return CONFLICT_LABELS[self]
+
+
+CONFLICT_LABELS = {
+    ConflictKind.NONE: "I have no conflict of interest with this proposal",
+    ConflictKind.EMPLOYMENT_OR_ADVICE: "I work for or advise the applicant or a partner",
+    ConflictKind.PERSONAL: "I have a personal relationship with someone involved",
+    ConflictKind.FINANCIAL: "I have a financial interest in the proposal",
+    ConflictKind.OTHER: "Another conflict of interest",
+}
+
+
+class EvaluatorProfile(db.Model):
+    """An evaluator's own organisation, recent ties and expertise (codes of the taxonomy)."""
+
+    __tablename__ = "evaluator_profile"
+    __table_args__ = (CheckConstraint("max_load >= 0", name="max_load_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    organisation_name: Mapped[str] = mapped_column(String(300), default="")
+    organisation_country: Mapped[str] = mapped_column(String(2), default="")
+    recent_ties: Mapped[list] = mapped_column(JSON, default=list)  # organisation names
+    priorities: Mapped[list] = mapped_column(JSON, default=list)  # Priority codes
+    exploitation_forms: Mapped[list] = mapped_column(JSON, default=list)
+    languages: Mapped[list] = mapped_column(JSON, default=list)  # ISO 639-1 codes
+    countries: Mapped[list] = mapped_column(JSON, default=list)  # ISO alpha-2
+    max_load: Mapped[int] = mapped_column(Integer, default=8)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    user: Mapped[User] = relationship()
+
+
+class EvaluatorInvitation(db.Model):
+    """An e-mailed, expiring invitation to join the pool; only the token's SHA-256 is kept."""
+
+    __tablename__ = "evaluator_invitation"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="expires_after_creation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    call: Mapped[Call | None] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def status_label(self) -> str:
+        if self.accepted_at:
+            return "Accepted"
+        if self.expires_at <= clock.now():
+            return "Expired"
+        return "Sent"
+
+
+class Assignment(db.Model):
+    """An evaluator assigned to the current submission of a proposal."""
+
+    __tablename__ = "review_assignment"
+    __table_args__ = (UniqueConstraint("proposal_id", "evaluator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    state: Mapped[AssignmentState] = mapped_column(
+        str_enum(AssignmentState), default=AssignmentState.PENDING_DECLARATION, index=True
+    )
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_reason: Mapped[str] = mapped_column(Text, default="")
+
+    call: Mapped[Call] = relationship()
+    proposal: Mapped[Proposal] = relationship()
+    submission: Mapped[Submission] = relationship()
+    evaluator: Mapped[User] = relationship(foreign_keys=[evaluator_id])
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+    declarations: Mapped[list[ConflictDeclaration]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan", order_by="ConflictDeclaration.id"
+    )
+    overrides: Mapped[list[ConflictOverride]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan", order_by="ConflictOverride.id"
+    )
+
+    @property
+    def declaration(self) -> ConflictDeclaration | None:
+        return self.declarations[-1] if self.declarations else None
+
+
+class ConflictDeclaration(db.Model):
+    """What the evaluator declared for one assignment, before seeing the content."""
+
+    __tablename__ = "conflict_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("review_assignment.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ConflictKind] = mapped_column(str_enum(ConflictKind))
+    details: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="declarations")
+
+
+class ConflictOverride(db.Model):
+    """A programme manager assigned an evaluator despite a likely conflict, with a reason."""
+
+    __tablename__ = "conflict_override"
+    __table_args__ = (CheckConstraint("length(reason) > 0", name="reason_given"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("review_assignment.id", ondelete="CASCADE"), index=True
+    )
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    conflicts: Mapped[list] = mapped_column(JSON, default=list)  # what was detected
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="overrides")
+    manager: Mapped[User | None] = relationship()

@@ -1,0 +1,632 @@
+"""Operations of the review domain: the evaluator pool and invitations, conflicts of interest,
+manual and automatic assignment, and the evaluator's review queue. Each state change writes
+the audit log and queues the mail that must go, in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import select
+
+from grants import clock
+from grants.accounts.models import RoleName, User
+from grants.accounts.services import (
+    EMAIL_PATTERN,
+    create_user,
+    get_role,
+    normalise_email,
+    user_by_email,
+)
+from grants.audit import services as audit
+from grants.calls.models import Call, CallPhase
+from grants.extensions import db
+from grants.notifications.services import deliver_pending, queue_mail
+from grants.proposals.models import Submission
+from grants.review.assignment import EvaluatorSlot, Plan, ProposalNeed, plan_assignments
+from grants.review.models import (
+    Assignment,
+    AssignmentState,
+    ConflictDeclaration,
+    ConflictKind,
+    ConflictOverride,
+    EvaluatorInvitation,
+    EvaluatorProfile,
+)
+
+INVITATION_DAYS = 14
+DEFAULT_DUE_DAYS = 21
+DEFAULT_MAX_LOAD = 8
+EVALUATION_PHASES = (CallPhase.CLOSED, CallPhase.UNDER_EVALUATION)
+
+
+class ReviewError(ValueError):
+    """A refused review operation, with a message for the user."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _link(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, also outside a request (commands, demo data)."""
+    base = current_app.config["GRANTS_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return base + url_for(endpoint, **values)
+
+
+def normalise_organisation(name: str) -> str:
+    """A key to compare organisation names: case, punctuation and spacing ignored."""
+    return " ".join(re.sub(r"[^\w]+", " ", (name or "").casefold()).split())
+
+
+# The pool -----------------------------------------------------------------------------------
+
+
+def evaluators() -> list[User]:
+    role = get_role(RoleName.EVALUATOR)
+    return [
+        u
+        for u in db.session.scalars(select(User).order_by(User.full_name, User.id))
+        if role in u.roles and u.is_active_account
+    ]
+
+
+def profile_of(user: User) -> EvaluatorProfile | None:
+    return db.session.scalar(select(EvaluatorProfile).where(EvaluatorProfile.user_id == user.id))
+
+
+PROFILE_FIELDS = (
+    "organisation_name",
+    "organisation_country",
+    "recent_ties",
+    "priorities",
+    "exploitation_forms",
+    "languages",
+    "countries",
+    "max_load",
+)
+
+
+def save_profile(user: User, data: dict) -> EvaluatorProfile:
+    """Record the evaluator's organisation, ties and expertise (the evaluator edits it)."""
+    profile = profile_of(user) or EvaluatorProfile(user_id=user.id, max_load=DEFAULT_MAX_LOAD)
+    before = {f: getattr(profile, f, None) for f in PROFILE_FIELDS}
+    for name in PROFILE_FIELDS:
+        if name in data:
+            setattr(profile, name, data[name])
+    profile.updated_at = clock.now()
+    db.session.add(profile)
+    db.session.flush()
+    changes = audit.diff(before, {f: getattr(profile, f) for f in PROFILE_FIELDS})
+    if changes:
+        audit.record("evaluator_profile", profile.id, "update", "Evaluator profile", changes)
+    db.session.commit()
+    return profile
+
+
+def invite_evaluators(emails: list[str], call: Call | None, actor: User) -> list[str]:
+    """Mail an invitation to each address; returns the addresses invited."""
+    wanted = list(dict.fromkeys(normalise_email(e) for e in emails if e.strip()))
+    bad = [e for e in wanted if not EMAIL_PATTERN.match(e)]
+    if bad or not wanted:
+        raise ReviewError(f"Not an e-mail address: {', '.join(bad)}" if bad else "No address.")
+    messages, invited = [], []
+    now = clock.now()
+    for email in wanted:
+        token = secrets.token_urlsafe(32)
+        invitation = EvaluatorInvitation(
+            email=email,
+            call_id=call.id if call else None,
+            token_hash=_hash(token),
+            invited_by_id=actor.id,
+            created_at=now,
+            expires_at=now + timedelta(days=INVITATION_DAYS),
+        )
+        db.session.add(invitation)
+        db.session.flush()
+        audit.record(
+            "evaluator_invitation",
+            invitation.id,
+            "invite",
+            f"{email} invited as an evaluator" + (f" for {call.reference}" if call else ""),
+            actor=actor,
+        )
+        messages.append(
+            queue_mail(
+                email,
+                "Invitation to evaluate proposals",
+                "review/mail/invitation.txt",
+                link=_link("review.invitation", token=token),
+                call=call,
+                days=INVITATION_DAYS,
+                has_account=user_by_email(email) is not None,
+            )
+        )
+        invited.append(email)
+    db.session.commit()
+    deliver_pending([m.id for m in messages])
+    return invited
+
+
+def invitations() -> list[EvaluatorInvitation]:
+    return list(
+        db.session.scalars(select(EvaluatorInvitation).order_by(EvaluatorInvitation.id.desc()))
+    )
+
+
+def invitation_by_token(token: str) -> EvaluatorInvitation:
+    row = db.session.scalar(
+        select(EvaluatorInvitation).where(EvaluatorInvitation.token_hash == _hash(token or ""))
+    )
+    if row is None:
+        raise ReviewError("This invitation link is not valid.")
+    if row.accepted_at is not None:
+        raise ReviewError("This invitation has already been accepted. Log in to continue.")
+    if row.expires_at <= clock.now():
+        raise ReviewError("This invitation has expired. Ask the programme team for a new one.")
+    return row
+
+
+def accept_invitation(invitation: EvaluatorInvitation, user: User) -> None:
+    """The invited person, logged in with the invited address, joins the pool."""
+    if normalise_email(user.email) != invitation.email:
+        raise ReviewError(
+            f"This invitation was sent to {invitation.email}: log in with that address."
+        )
+    if not user.has_role(RoleName.EVALUATOR):
+        user.roles = [*user.roles, get_role(RoleName.EVALUATOR)]
+    invitation.accepted_at = clock.now()
+    invitation.accepted_by_id = user.id
+    audit.record(
+        "evaluator_invitation",
+        invitation.id,
+        "accept",
+        f"{user.email} joined the evaluator pool",
+        actor=user,
+    )
+    db.session.commit()
+
+
+def register_from_invitation(
+    invitation: EvaluatorInvitation, full_name: str, password: str
+) -> User:
+    """A new person registers through the link (which proves the address) and joins."""
+    from grants.accounts.services import AccountError
+
+    try:
+        user = create_user(
+            invitation.email,
+            full_name,
+            password,
+            [RoleName.EVALUATOR],
+            confirmed=True,
+            self_registered=True,
+        )
+    except AccountError as exc:
+        raise ReviewError(str(exc)) from exc
+    accept_invitation(invitation, user)
+    return user
+
+
+# Conflicts ----------------------------------------------------------------------------------
+
+
+def consortium(submission: Submission) -> list[dict]:
+    """Name, country and role of every organisation in the submitted consortium."""
+    return [
+        {"name": x.get("name", ""), "country": x.get("country", ""), "role": x.get("role", "")}
+        for x in submission.content.get("partners") or []
+    ]
+
+
+def proposal_keys(submission: Submission) -> dict[str, str]:
+    """Keys identifying the consortium's organisations -> the name to show."""
+    keys: dict[str, str] = {}
+    content = submission.content
+    organisation = content.get("organisation") or {}
+    for row in [organisation, *(content.get("partners") or [])]:
+        name = row.get("name", "")
+        ident = row.get("organisation_id") or row.get("id")
+        if ident:
+            keys[f"id:{ident}"] = name
+        if normalise_organisation(name):
+            keys[normalise_organisation(name)] = name
+    return keys
+
+
+def evaluator_keys(user: User, profile: EvaluatorProfile | None) -> set[str]:
+    """The evaluator's own organisation, declared recent ties and memberships."""
+    keys = {f"id:{m.organisation_id}" for m in user.memberships}
+    keys |= {normalise_organisation(m.organisation.name) for m in user.memberships}
+    if profile is not None:
+        keys.add(normalise_organisation(profile.organisation_name))
+        keys |= {normalise_organisation(t) for t in profile.recent_ties or []}
+    return {k for k in keys if k}
+
+
+def likely_conflicts(submission: Submission, user: User, profile=None) -> list[str]:
+    """Names of consortium organisations the evaluator belongs to or has ties with."""
+    if profile is None:
+        profile = profile_of(user)
+    keys = proposal_keys(submission)
+    return sorted({keys[k] for k in keys.keys() & evaluator_keys(user, profile)})
+
+
+# Assignment ---------------------------------------------------------------------------------
+
+
+def evaluable_submissions(call: Call) -> list[Submission]:
+    """The current, counting, admissible and eligible submissions of a closed call."""
+    if call.phase not in EVALUATION_PHASES:
+        return []
+    rows = db.session.scalars(
+        select(Submission)
+        .where(
+            Submission.call_id == call.id,
+            Submission.is_current.is_(True),
+            Submission.withdrawn_at.is_(None),
+        )
+        .order_by(Submission.id)
+    )
+    return [s for s in rows if s.final_admissible and s.final_eligible]
+
+
+def call_assignments(call: Call) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment).where(Assignment.call_id == call.id).order_by(Assignment.id)
+        )
+    )
+
+
+def open_loads() -> dict[int, int]:
+    """Open assignments per evaluator, across calls."""
+    loads: dict[int, int] = {}
+    for evaluator_id in db.session.scalars(
+        select(Assignment.evaluator_id).where(
+            Assignment.state.in_([AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE])
+        )
+    ):
+        loads[evaluator_id] = loads.get(evaluator_id, 0) + 1
+    return loads
+
+
+def _due(due_at: datetime | None) -> datetime:
+    return due_at or (clock.now() + timedelta(days=DEFAULT_DUE_DAYS)).replace(microsecond=0)
+
+
+def _assign(
+    submission: Submission,
+    evaluator: User,
+    actor: User,
+    due_at: datetime,
+    override_reason: str = "",
+) -> Assignment:
+    if submission.call.phase not in EVALUATION_PHASES:
+        raise ReviewError("Evaluators are assigned only after the call's deadline.")
+    if not submission.is_current or submission.withdrawn_at is not None:
+        raise ReviewError("Only the current submission of a proposal is evaluated.")
+    if not evaluator.has_role(RoleName.EVALUATOR):
+        raise ReviewError(f"{evaluator.full_name} is not an evaluator.")
+    existing = db.session.scalar(
+        select(Assignment).where(
+            Assignment.proposal_id == submission.proposal_id,
+            Assignment.evaluator_id == evaluator.id,
+        )
+    )
+    label = submission.content.get("acronym") or submission.reference
+    if existing is not None and existing.state != AssignmentState.REMOVED:
+        raise ReviewError(
+            f"{evaluator.full_name} is already assigned to {label} "
+            f"({existing.state.label.lower()})."
+        )
+    conflicts = likely_conflicts(submission, evaluator)
+    if conflicts and not override_reason.strip():
+        raise ReviewError(
+            f"{evaluator.full_name} has a likely conflict with {label} "
+            f"({', '.join(conflicts)}): only a programme manager may override it, with a reason."
+        )
+    assignment = existing or Assignment(
+        call_id=submission.call_id,
+        proposal_id=submission.proposal_id,
+        evaluator_id=evaluator.id,
+    )
+    assignment.submission_id = submission.id
+    assignment.state = AssignmentState.PENDING_DECLARATION
+    assignment.assigned_by_id = actor.id
+    assignment.assigned_at = clock.now()
+    assignment.due_at = due_at
+    assignment.ended_at = None
+    assignment.ended_reason = ""
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(
+        "assignment",
+        assignment.id,
+        "assign",
+        f"{evaluator.email} assigned to {label}",
+        {"submission": submission.reference, "due_at": due_at.isoformat()},
+        actor=actor,
+    )
+    if conflicts:
+        db.session.add(
+            ConflictOverride(
+                assignment_id=assignment.id,
+                manager_id=actor.id,
+                reason=override_reason.strip(),
+                conflicts=conflicts,
+            )
+        )
+        audit.record(
+            "assignment",
+            assignment.id,
+            "override-conflict",
+            f"Likely conflict of {evaluator.email} with {label} overridden: {override_reason}",
+            {"conflicts": conflicts},
+            actor=actor,
+        )
+    return assignment
+
+
+def _notify(assignments: list[Assignment]) -> list:
+    """One notice per evaluator: how many proposals, by when (no content before declaring)."""
+    by_evaluator: dict[int, list[Assignment]] = {}
+    for a in assignments:
+        by_evaluator.setdefault(a.evaluator_id, []).append(a)
+    messages = []
+    for rows in by_evaluator.values():
+        evaluator = rows[0].evaluator
+        messages.append(
+            queue_mail(
+                evaluator.email,
+                f"{len(rows)} proposal(s) assigned to you for evaluation",
+                "review/mail/assigned.txt",
+                user=evaluator,
+                name=evaluator.full_name,
+                assignments=rows,
+                link=_link("review.queue"),
+            )
+        )
+    return messages
+
+
+def assign(
+    submissions: list[Submission],
+    evaluators_: list[User],
+    actor: User,
+    due_at: datetime | None = None,
+    override_reason: str = "",
+) -> tuple[list[Assignment], list[str]]:
+    """Assign each evaluator to each submission by hand; refusals are returned, not raised."""
+    created, errors = [], []
+    for submission in submissions:
+        for evaluator in evaluators_:
+            try:
+                # _assign checks everything before it writes, so a refusal leaves no trace
+                created.append(_assign(submission, evaluator, actor, _due(due_at), override_reason))
+            except ReviewError as exc:
+                errors.append(str(exc))
+    messages = _notify(created)
+    db.session.commit()
+    deliver_pending([m.id for m in messages])
+    return created, errors
+
+
+@dataclass
+class PlanView:
+    plan: Plan
+    digest: str
+    submissions: dict[int, Submission]  # proposal id -> submission
+    evaluators: dict[int, User]
+    required: int
+    current: dict[int, list[Assignment]]  # proposal id -> open assignments
+
+
+def build_plan(call: Call) -> PlanView:
+    """The automatic assignment of the call's remaining needs, not applied yet."""
+    submissions = {s.proposal_id: s for s in evaluable_submissions(call)}
+    pool = evaluators()
+    profiles = {
+        p.user_id: p
+        for p in db.session.scalars(select(EvaluatorProfile))
+        if p.user_id in {u.id for u in pool}
+    }
+    loads = open_loads()
+    rows = call_assignments(call)
+    current: dict[int, list[Assignment]] = {}
+    excluded: dict[int, set[int]] = {}
+    for a in rows:
+        excluded.setdefault(a.proposal_id, set()).add(a.evaluator_id)
+        if a.state.is_open:
+            current.setdefault(a.proposal_id, []).append(a)
+    needs = []
+    for proposal_id, s in submissions.items():
+        c = s.content
+        topics = {x.get("priority") for x in c.get("claims") or []}
+        topics |= set(c.get("exploitation_forms") or []) | set(c.get("countries") or [])
+        needs.append(
+            ProposalNeed(
+                key=proposal_id,
+                needed=max(0, call.evaluators_per_proposal - len(current.get(proposal_id, []))),
+                organisations=frozenset(proposal_keys(s)),
+                topics=frozenset(t for t in topics if t),
+                excluded=frozenset(excluded.get(proposal_id, set())),
+            )
+        )
+    slots = []
+    for user in pool:
+        profile = profiles.get(user.id)
+        max_load = profile.max_load if profile else DEFAULT_MAX_LOAD
+        expertise = set()
+        if profile:
+            expertise = set(profile.priorities) | set(profile.exploitation_forms)
+            expertise |= set(profile.countries)
+        slots.append(
+            EvaluatorSlot(
+                key=user.id,
+                capacity=max(0, max_load - loads.get(user.id, 0)),
+                organisations=frozenset(evaluator_keys(user, profile)),
+                expertise=frozenset(expertise),
+                load=loads.get(user.id, 0),
+            )
+        )
+    plan = plan_assignments(needs, slots)
+    state = {
+        "call": call.id,
+        "pairs": sorted(plan.pairs),
+        "assignments": sorted((a.id, a.state.value) for a in rows),
+    }
+    digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+    return PlanView(
+        plan=plan,
+        digest=digest,
+        submissions=submissions,
+        evaluators={u.id: u for u in pool},
+        required=call.evaluators_per_proposal,
+        current=current,
+    )
+
+
+def apply_plan(
+    call: Call, digest: str, actor: User, due_at: datetime | None = None
+) -> list[Assignment]:
+    """Apply the plan the manager saw; a plan that no longer matches is refused."""
+    view = build_plan(call)
+    if view.digest != digest:
+        raise ReviewError(
+            "The assignments changed since this plan was made: check the new plan and apply it."
+        )
+    if not view.plan.pairs:
+        raise ReviewError("The plan proposes no assignment.")
+    created = [
+        _assign(view.submissions[p], view.evaluators[e], actor, _due(due_at))
+        for p, e in view.plan.pairs
+    ]
+    audit.record(
+        "call",
+        call.id,
+        "auto-assign",
+        f"{len(created)} assignments made automatically for {call.reference}",
+        {"shortfalls": [s.proposal for s in view.plan.shortfalls]},
+        actor=actor,
+    )
+    messages = _notify(created)
+    db.session.commit()
+    deliver_pending([m.id for m in messages])
+    return created
+
+
+def _end(assignment: Assignment, state: AssignmentState, reason: str, actor: User) -> None:
+    assignment.state = state
+    assignment.ended_at = clock.now()
+    assignment.ended_reason = reason
+
+
+def declare(assignment: Assignment, kind: ConflictKind, details: str, actor: User) -> None:
+    """The evaluator's declaration: no conflict opens the content, a conflict ends it."""
+    if assignment.state != AssignmentState.PENDING_DECLARATION:
+        raise ReviewError("You have already declared for this proposal.")
+    kind = ConflictKind(kind)
+    if kind == ConflictKind.OTHER and not details.strip():
+        raise ReviewError("Describe the conflict of interest.")
+    assignment.declarations.append(ConflictDeclaration(kind=kind, details=details.strip()))
+    if kind == ConflictKind.NONE:
+        assignment.state = AssignmentState.ACTIVE
+    else:
+        _end(assignment, AssignmentState.CONFLICT, f"Conflict declared: {kind.label}", actor)
+    audit.record(
+        "assignment",
+        assignment.id,
+        "declare",
+        f"{actor.email} declared: {kind.label}",
+        {"kind": kind.value, "details": details.strip()},
+        actor=actor,
+    )
+    db.session.commit()
+
+
+def decline(assignment: Assignment, reason: str, actor: User) -> None:
+    """The evaluator declines (e.g. unavailable); the manager is offered a replacement."""
+    if not assignment.state.is_open:
+        raise ReviewError("This assignment has already ended.")
+    _end(assignment, AssignmentState.DECLINED, reason.strip() or "Declined", actor)
+    audit.record(
+        "assignment", assignment.id, "decline", f"{actor.email} declined: {reason}", actor=actor
+    )
+    db.session.commit()
+
+
+def remove(assignment: Assignment, reason: str, actor: User) -> None:
+    if not assignment.state.is_open:
+        raise ReviewError("This assignment has already ended.")
+    if not reason.strip():
+        raise ReviewError("Give a reason for removing the evaluator.")
+    _end(assignment, AssignmentState.REMOVED, reason.strip(), actor)
+    audit.record(
+        "assignment",
+        assignment.id,
+        "remove",
+        f"{assignment.evaluator.email} removed: {reason}",
+        actor=actor,
+    )
+    db.session.commit()
+
+
+# The queue ----------------------------------------------------------------------------------
+
+QUEUE_STATES = {
+    "to_declare": AssignmentState.PENDING_DECLARATION,
+    "to_evaluate": AssignmentState.ACTIVE,
+}
+QUEUE_ORDERS = ("due", "acronym", "call")
+
+
+@dataclass
+class Queue:
+    rows: list[Assignment]
+    total: int
+    done: int
+    due_at: datetime | None
+    calls: list[Call]
+
+
+def queue(user: User, state: str = "", call_id: int | None = None, order: str = "due") -> Queue:
+    """The evaluator's open assignments, filtered and ordered, with the overall progress."""
+    open_rows = list(
+        db.session.scalars(
+            select(Assignment).where(
+                Assignment.evaluator_id == user.id,
+                Assignment.state.in_(list(QUEUE_STATES.values())),
+            )
+        )
+    )
+    # Evaluations do not exist yet: nothing counts as done until they do.
+    done = 0
+    rows = [
+        a
+        for a in open_rows
+        if (not state or a.state == QUEUE_STATES.get(state))
+        and (call_id is None or a.call_id == call_id)
+    ]
+    keys = {
+        "due": lambda a: (a.due_at, a.id),
+        "acronym": lambda a: ((a.submission.content.get("acronym") or "").casefold(), a.id),
+        "call": lambda a: (a.call.reference, a.due_at, a.id),
+    }
+    rows.sort(key=keys.get(order, keys["due"]))
+    calls = sorted({a.call_id: a.call for a in open_rows}.values(), key=lambda c: c.reference)
+    return Queue(
+        rows=rows,
+        total=len(open_rows),
+        done=done,
+        due_at=min((a.due_at for a in open_rows), default=None),
+        calls=calls,
+    )
