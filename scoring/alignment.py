@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -172,36 +172,94 @@ def normalise_weights(weights: Mapping[str, Any]) -> dict[str, float]:
     return {code: float(exact[code] / total) for code in sorted(exact) if exact[code] > 0}
 
 
+_new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What an Aligner works out once per priority, so that scoring a proposal need not."""
+
+    descriptor: PriorityDescriptor
+    weight: float  # normalised
+    target_groups: frozenset[str]
+    full_target_groups: int  # fitting groups for the full target-group part
+    indicator_rule: bool  # the priority has indicator hints or disaggregations
+    disaggregations: frozenset[str]
+    budget_rule: bool  # the priority has budget hints
+    evidence_weight: float  # share + text (+ fit, if the priority has fit rules) weights
+
+
 class _Facts:
-    """What one proposal says, indexed once for all priorities."""
+    """What one proposal says, gathered per priority in one pass over each kind of evidence.
+
+    Budget lines, activities, indicators and budget descriptions are each visited once for
+    all priorities (not once per priority), and each evidence string is built once.
+    """
 
     def __init__(self, proposal: AlignmentInput, aligner: Aligner) -> None:
+        plans = aligner._plans
         self.proposal = proposal
-        self.amounts = [to_decimal(line.amount, "budget amount") for line in proposal.budget]
-        if any(a < 0 for a in self.amounts):
+        amounts = [to_decimal(line.amount, "budget amount") for line in proposal.budget]
+        if any(a < 0 for a in amounts):
             raise ValueError(f"{proposal.proposal_id}: budget amounts cannot be negative")
-        self.budget_total = sum(self.amounts, Decimal(0))
+        self.budget_total = sum(amounts, Decimal(0))
         self.claims: dict[str, list[PriorityClaim]] = {}
         for claim in proposal.claims:
             self.claims.setdefault(claim.priority, []).append(claim)
-        self.budget_tags: dict[str, list[int]] = {}
+
+        # (b) budget lines and activities tagged to each weighted priority, in input order
+        self.tagged_amount: dict[str, Decimal] = {}
+        self.budget_evidence: dict[str, list[Evidence]] = {}
         for n, line in enumerate(proposal.budget):
-            for code in dict.fromkeys(line.priorities):
-                self.budget_tags.setdefault(code, []).append(n)
-        self.activity_tags: dict[str, list[int]] = {}
+            codes = [code for code in dict.fromkeys(line.priorities) if code in plans]
+            if not codes:
+                continue
+            amount = amounts[n]
+            item = Evidence("budget", f"{line.category} EUR {amount:,.2f} tagged", f"budget:{n}")
+            for code in codes:
+                self.tagged_amount[code] = self.tagged_amount.get(code, Decimal(0)) + amount
+                self.budget_evidence.setdefault(code, []).append(item)
+        self.activity_evidence: dict[str, list[Evidence]] = {}
         for n, activity in enumerate(proposal.activities):
-            for code in dict.fromkeys(activity.priorities):
-                self.activity_tags.setdefault(code, []).append(n)
+            codes = [code for code in dict.fromkeys(activity.priorities) if code in plans]
+            if not codes:
+                continue
+            item = Evidence("activity", f"activity '{activity.title}' tagged", f"activity:{n}")
+            for code in codes:
+                self.activity_evidence.setdefault(code, []).append(item)
+
+        # (c) target groups; indicators whose name fits a hint or that are disaggregated as a
+        # priority asks; budget lines whose description fits a hint. Each indicator name and
+        # budget description is scanned once for all priorities.
         self.groups = set(proposal.target_groups)
-        self.disaggregations = [
-            sorted({d.lower() for d in i.disaggregations}) for i in proposal.indicators
-        ]
-        # Each indicator name and budget description is scanned once for all priorities.
-        self.indicator_hits = [aligner._indicator_hints.scan(i.name) for i in proposal.indicators]
-        self.budget_hints: dict[str, list[tuple[int, Phrase]]] = {}
+        self.indicator_evidence: dict[str, list[Evidence]] = {}
+        by_disaggregation = aligner._codes_by_disaggregation
+        for n, indicator in enumerate(proposal.indicators):
+            hits = aligner._indicator_hints.scan(indicator.name)
+            disaggregations = sorted({d.lower() for d in indicator.disaggregations})
+            codes = set(hits)
+            for d in disaggregations:
+                codes.update(by_disaggregation.get(d, ()))
+            for code in codes:
+                found = hits.get(code)
+                if found:
+                    why = f"name fits '{found[0][2].text}'"
+                else:
+                    wanted = plans[code].disaggregations
+                    why = f"disaggregated by {', '.join(d for d in disaggregations if d in wanted)}"
+                self.indicator_evidence.setdefault(code, []).append(
+                    Evidence("indicator", f"indicator '{indicator.name}': {why}", f"indicator:{n}")
+                )
+        self.budget_hint_evidence: dict[str, list[Evidence]] = {}
         for n, line in enumerate(proposal.budget):
             for code, found in aligner._budget_hints.scan(line.description).items():
-                self.budget_hints.setdefault(code, []).append((n, found[0][2]))
+                self.budget_hint_evidence.setdefault(code, []).append(
+                    Evidence(
+                        "budget-hint",
+                        f"{line.category} line '{line.description}' fits '{found[0][2].text}'",
+                        f"budget:{n}",
+                    )
+                )
 
 
 class Aligner:
@@ -222,19 +280,36 @@ class Aligner:
         self._index = descriptors.index(self.codes)
         self._indicator_hints = descriptors.hint_index("indicators", self.codes)
         self._budget_hints = descriptors.hint_index("budget", self.codes)
+        self._plans: dict[str, _Plan] = {}
+        self._codes_by_disaggregation: dict[str, list[str]] = {}
+        settings = self.settings
+        for code, weight in self.weights.items():
+            descriptor = descriptors[code]
+            target_groups = frozenset(descriptor.target_groups)
+            indicator_rule = bool(descriptor.indicator_hints or descriptor.disaggregations)
+            evidence_weight = settings.share_weight + settings.text_weight
+            if target_groups or indicator_rule or descriptor.budget_hints:
+                evidence_weight += settings.fit_weight
+            self._plans[code] = _Plan(
+                descriptor=descriptor,
+                weight=weight,
+                target_groups=target_groups,
+                full_target_groups=min(settings.full_target_groups, len(target_groups)),
+                indicator_rule=indicator_rule,
+                disaggregations=frozenset(descriptor.disaggregations),
+                budget_rule=bool(descriptor.budget_hints),
+                evidence_weight=evidence_weight,
+            )
+            for d in dict.fromkeys(descriptor.disaggregations):
+                self._codes_by_disaggregation.setdefault(d, []).append(code)
 
     def align(self, proposal: AlignmentInput) -> AlignmentResult:
         """Score one proposal; deterministic and independent of the order of its inputs."""
         facts = _Facts(proposal, self)
         found = self._index.scan(proposal.text)
-        text = proposal.text
-        results = []
-        for code in self.codes:
-            hits = tuple(
-                TextMatch(code, phrase.text, start, end, text[start:end], phrase.weight)
-                for start, end, phrase in found.get(code, ())
-            )
-            results.append(self._priority(self.descriptors[code], facts, hits))
+        results = [
+            self._priority(plan, facts, found.get(code, ())) for code, plan in self._plans.items()
+        ]
         total = round(100 * sum(self.weights[r.priority] * r.score for r in results), 2)
         flagged = tuple(r.priority for r in results if r.claimed_not_evidenced)
         unweighted = tuple(sorted(facts.claims.keys() - set(self.codes)))
@@ -250,18 +325,19 @@ class Aligner:
         )
 
     def _priority(
-        self, descriptor: PriorityDescriptor, facts: _Facts, hits: tuple[TextMatch, ...]
+        self, plan: _Plan, facts: _Facts, found: Sequence[tuple[int, int, Phrase]]
     ) -> PriorityAlignment:
         settings = self.settings
         proposal = facts.proposal
+        descriptor = plan.descriptor
         code = descriptor.code
         evidence: list[Evidence] = []
 
         # (a) the claim and its justification
-        claims = facts.claims.get(code, [])
+        claims = facts.claims.get(code, ())
         claimed = bool(claims)
         long_enough = matched = False
-        for claim in sorted(claims, key=lambda c: c.justification):
+        for claim in sorted(claims, key=lambda c: c.justification) if claimed else ():
             justification = claim.justification
             if len(justification.strip()) >= settings.min_justification_chars:
                 long_enough = True
@@ -281,88 +357,64 @@ class Aligner:
         claim_part = (0.4 + 0.3 * long_enough + 0.3 * matched) if claimed else 0.0
 
         # (b) share of the budget and of the activities tagged to the priority
-        tagged = Decimal(0)
-        for n in facts.budget_tags.get(code, ()):
-            line, amount = proposal.budget[n], facts.amounts[n]
-            tagged += amount
-            evidence.append(
-                Evidence("budget", f"{line.category} EUR {amount:,.2f} tagged", f"budget:{n}")
-            )
-        budget_share = _share(tagged, facts.budget_total)
-        activities = proposal.activities
-        tagged_activities = facts.activity_tags.get(code, ())
-        for n in tagged_activities:
-            evidence.append(
-                Evidence("activity", f"activity '{activities[n].title}' tagged", f"activity:{n}")
-            )
-        activity_share = len(tagged_activities) / len(activities) if activities else 0.0
+        evidence += facts.budget_evidence.get(code, ())
+        tagged = facts.tagged_amount.get(code)
+        budget_share = 0.0 if tagged is None else _share(tagged, facts.budget_total)
+        tagged_activities = facts.activity_evidence.get(code, ())
+        evidence += tagged_activities
+        activities = len(proposal.activities)
+        activity_share = len(tagged_activities) / activities if activities else 0.0
         share_part = 0.5 * _ratio(budget_share, settings.full_budget_share) + 0.5 * _ratio(
             activity_share, settings.full_activity_share
         )
 
         # (c) target groups, indicators and budget lines that fit the priority
         fit_parts = []
-        if descriptor.target_groups:
-            fitting = sorted(facts.groups.intersection(descriptor.target_groups))
+        if plan.target_groups:
+            fitting = sorted(facts.groups.intersection(plan.target_groups))
             for group in fitting:
                 evidence.append(Evidence("target-group", f"targets {group}", "target_groups"))
-            full = min(settings.full_target_groups, len(set(descriptor.target_groups)))
-            fit_parts.append(_ratio(len(fitting), full))
-        if descriptor.indicator_hints or descriptor.disaggregations:
-            count = 0
-            for n, indicator in enumerate(proposal.indicators):
-                by = [d for d in facts.disaggregations[n] if d in descriptor.disaggregations]
-                found = facts.indicator_hits[n].get(code)
-                hint = found[0][2] if found else None
-                if hint is None and not by:
-                    continue
-                count += 1
-                why = f"name fits '{hint.text}'" if hint else f"disaggregated by {', '.join(by)}"
-                evidence.append(
-                    Evidence("indicator", f"indicator '{indicator.name}': {why}", f"indicator:{n}")
-                )
-            fit_parts.append(_ratio(count, settings.full_indicators))
-        if descriptor.budget_hints:
-            count = 0
-            for n, hint in facts.budget_hints.get(code, ()):
-                line = proposal.budget[n]
-                count += 1
-                evidence.append(
-                    Evidence(
-                        "budget-hint",
-                        f"{line.category} line '{line.description}' fits '{hint.text}'",
-                        f"budget:{n}",
-                    )
-                )
-            fit_parts.append(_ratio(count, settings.full_budget_hint_lines))
+            fit_parts.append(_ratio(len(fitting), plan.full_target_groups))
+        if plan.indicator_rule:
+            indicators = facts.indicator_evidence.get(code, ())
+            evidence += indicators
+            fit_parts.append(_ratio(len(indicators), settings.full_indicators))
+        if plan.budget_rule:
+            lines = facts.budget_hint_evidence.get(code, ())
+            evidence += lines
+            fit_parts.append(_ratio(len(lines), settings.full_budget_hint_lines))
         fit_part = sum(fit_parts) / len(fit_parts) if fit_parts else None
 
-        # (d) passages of the text that match the priority's descriptors
-        distinct: dict[str, tuple[float, list[TextMatch]]] = {}
-        for hit in hits:
-            distinct.setdefault(hit.phrase, (hit.weight, []))[1].append(hit)
-        for phrase in sorted(distinct):
-            first = distinct[phrase][1][0]
-            evidence.append(
-                Evidence(
-                    "text",
-                    f"text mentions '{phrase}' {len(distinct[phrase][1])}x, first at {first.start}",
-                    "text",
-                    first.start,
-                    first.end,
-                )
+        # (d) passages of the text that match the priority's descriptors. The weight of a
+        # phrase is that of its first passage, and weights are summed in order of first
+        # passage, so that the float sum is always the same.
+        text = proposal.text
+        hits_list: list[TextMatch] = []
+        distinct: dict[str, list[Any]] = {}  # phrase: [weight, passages, start, end of first]
+        for start, end, phrase in found:
+            name = phrase.text
+            hits_list.append(
+                _new_tuple(TextMatch, (code, name, start, end, text[start:end], phrase.weight))
             )
-        text_weight = sum(weight for weight, _ in distinct.values())
+            seen = distinct.get(name)
+            if seen is None:
+                distinct[name] = [phrase.weight, 1, start, end]
+            else:
+                seen[1] += 1
+        hits = tuple(hits_list)
+        for phrase in sorted(distinct):
+            _, count, start, end = distinct[phrase]
+            why = f"text mentions '{phrase}' {count}x, first at {start}"
+            evidence.append(Evidence("text", why, "text", start, end))
+        text_weight = sum(seen[0] for seen in distinct.values())
         text_part = _ratio(text_weight, settings.full_text_weight)
 
-        weighted = [
-            (settings.share_weight, share_part),
-            (settings.text_weight, text_part),
-        ]
+        # The same float operations, in the same order, as summing (weight, part) pairs.
+        evidence_weight = plan.evidence_weight
+        weighted = settings.share_weight * share_part + settings.text_weight * text_part
         if fit_part is not None:
-            weighted.append((settings.fit_weight, fit_part))
-        evidence_weight = sum(w for w, _ in weighted)
-        strength = sum(w * x for w, x in weighted) / evidence_weight
+            weighted += settings.fit_weight * fit_part
+        strength = weighted / evidence_weight
         score = (settings.claim_weight * claim_part + strength * evidence_weight) / (
             settings.claim_weight + evidence_weight
         )
@@ -391,7 +443,7 @@ class Aligner:
         return PriorityAlignment(
             code,
             descriptor.label,
-            round(self.weights[code], 6),
+            round(plan.weight, 6),
             score,
             claimed,
             components,

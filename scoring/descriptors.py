@@ -6,7 +6,6 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import filterfalse
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -227,14 +226,61 @@ def fold_case(text: str) -> str:
 _Entry = tuple[str, "re.Pattern[str]", tuple["Phrase", ...]]
 
 
+def _trie_source(words: Iterable[str]) -> str:
+    """Regex source matching exactly `words`, shaped as a trie (one branch per character).
+
+    Python's regex engine tries the alternatives of a group one after the other, but skips an
+    alternative at once when its first character is a literal that does not match. A flat
+    alternation of two thousand words costs two thousand tries at every position; the trie
+    costs at most one try per distinct character per level.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict[str, Any]) -> str:
+        alternatives = [re.escape(char) + emit(node[char]) for char in sorted(node) if char]
+        if "" in node and alternatives:
+            alternatives.append("")
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return f"(?:{'|'.join(alternatives)})" if alternatives else ""
+
+    return emit(trie)
+
+
+def _heads_regex(exact: Iterable[str], stems: Iterable[str]) -> re.Pattern[str] | None:
+    r"""One regex that finds every word-token where a phrase can start, or None if none can.
+
+    It runs on the text with one space put in front: each match is a non-word character
+    followed by a head token (group 1). Starting with `\W` rather than a look-behind lets the
+    engine jump over word characters in C; the space in front covers a token at offset 0.
+    Only heads made of word characters can equal a token, so other heads are left out.
+    """
+    exact = sorted(h for h in exact if _WORD.fullmatch(h))
+    stems = sorted(h for h in stems if _WORD.fullmatch(h))
+    parts = []
+    if exact:
+        parts.append(rf"{_trie_source(exact)}(?!\w)")  # the whole token
+    if stems:
+        parts.append(rf"{_trie_source(stems)}\w*")  # a token starting with the stem
+    if not parts:
+        return None
+    return re.compile(rf"\W((?:{'|'.join(parts)}))")
+
+
 class PhraseIndex:
     """Phrases of several priorities, indexed by the word a match can start with.
 
-    Scanning a text costs one `findall` of its words, two set filters that run in C, and an
-    anchored regex `match` only where a phrase can start. What can start at a word is worked
-    out the first time the word is met and memoised (up to a bound), so the index gets
-    faster as it sees more texts. Safe to share between threads: the memo only grows, and a
-    reset makes a lookup recompute, never fail.
+    Scanning a text costs one `finditer` of a regex that finds, in C, only the tokens where a
+    phrase can start (the "heads": all inflected forms of first words, hyphen-joined
+    prefixes, stems), and an anchored regex `match` per priority at each of them. What can
+    start at a head token is worked out the first time the token is met and memoised (up to
+    a bound). Safe to share between threads: a memo reset makes a lookup recompute, never
+    fail.
     """
 
     def __init__(
@@ -257,19 +303,18 @@ class PhraseIndex:
                         else:
                             self._exact.setdefault(head, []).append(item)
         self._stem_lengths = tuple(sorted(self._stems))
-        # Memo of words met in texts: those where a phrase can start, with what can start there.
-        self._memo: dict[str, tuple[re.Pattern[str], tuple[_Entry, ...]]] = {}
-        self._seen: set[str] = set()
-        self._starters: set[str] = set()
+        self._head_finder = _heads_regex(
+            self._exact, (stem for by_length in self._stems.values() for stem in by_length)
+        )
+        # Memo of head tokens met in texts, with what can start there.
+        self._memo: dict[str, tuple[_Entry, ...]] = {}
         self._compiled: dict[tuple[str, ...], re.Pattern[str]] = {}
 
-    def _entries(self, word: str) -> tuple[re.Pattern[str], tuple[_Entry, ...]] | None:
-        """What can start at a token `word`: a locator for the token and, per code, a regex."""
+    def _entries(self, word: str) -> tuple[_Entry, ...]:
+        """What can start at a token `word`: per code, one regex of the code's forms."""
         items = list(self._exact.get(word, ()))
         for length in self._stem_lengths:
             items += self._stems[length].get(word[:length], ())
-        if not items:
-            return None
         by_code: dict[str, dict[str, tuple[str, Phrase]]] = {}
         for code, form, source, phrase in items:
             by_code.setdefault(code, {}).setdefault(form, (source, phrase))
@@ -286,50 +331,37 @@ class PhraseIndex:
                 pattern = re.compile("|".join(rf"({s}(?!\w))" for s in sources))
                 self._compiled[sources] = pattern
             entries.append((code, pattern, tuple(phrase for _, (_, phrase) in ordered)))
-        locator = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
-        return locator, tuple(entries)
+        return tuple(entries)
 
     def scan(
         self, text: str, lowered: str | None = None
     ) -> dict[str, list[tuple[int, int, Phrase]]]:
         """Non-overlapping matches per code, left to right: {code: [(start, end, phrase)]}."""
-        low = fold_case(text) if lowered is None else lowered
-        words = _WORD.findall(low)
-        memo, seen, starters = self._memo, self._seen, self._starters
-        # Words never seen before: work out once what can start with them. The two filters
-        # run in C; the Python loop below only visits words where a phrase can start.
-        unseen = set(filterfalse(seen.__contains__, words))
-        if unseen:
-            if len(seen) + len(unseen) > _MEMO_LIMIT:
-                memo.clear()
-                seen.clear()
-                starters.clear()
-            for word in unseen:
-                entries = self._entries(word)
-                seen.add(word)
-                if entries:
-                    memo[word] = entries
-                    starters.add(word)
         found: dict[str, list[tuple[int, int, Phrase]]] = {}
+        if self._head_finder is None:
+            return found
+        low = fold_case(text) if lowered is None else lowered
+        memo = self._memo
         last_end: dict[str, int] = {}
-        pos = 0
-        for word in filter(starters.__contains__, words):
-            candidate = memo.get(word)
-            if candidate is None:  # the memo was reset meanwhile (another thread)
-                candidate = self._entries(word)
-                if candidate is None:
-                    continue
-            locator, entries = candidate
-            # This occurrence of the word as a whole token: the next one after the last.
-            start = locator.search(low, pos).start()
-            pos = start + len(word)
+        for head in self._head_finder.finditer(" " + low):
+            word = head[1]
+            # The non-word character before the token, in " " + low, sits at the offset the
+            # token has in low.
+            start = head.start()
+            entries = memo.get(word)
+            if entries is None:
+                entries = self._entries(word)
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[word] = entries
             for code, pattern, phrases in entries:
                 if start < last_end.get(code, 0):
-                    continue
+                    continue  # inside the previous match of this code
                 m = pattern.match(low, start)
                 if m is not None:
-                    found.setdefault(code, []).append((start, m.end(), phrases[m.lastindex - 1]))
-                    last_end[code] = m.end()
+                    end = m.end()
+                    found.setdefault(code, []).append((start, end, phrases[m.lastindex - 1]))
+                    last_end[code] = end
         return found
 
 
