@@ -31,7 +31,9 @@ def manager(create_user):
 def actions(db, entity_type):
     return [
         a.action
-        for a in db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == entity_type))
+        for a in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == entity_type).order_by(AuditEntry.id)
+        )
     ]
 
 
