@@ -3,6 +3,7 @@ the programme managers' pages to create, edit, publish and close calls."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from flask import (
@@ -101,7 +102,7 @@ def _cached_pdf(call: Call, digest: str) -> bytes:
         return path.read_bytes()
     pdf = render_pdf("calls/document.html", call=call, generated_at=clock.now())
     folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
+    partial = path.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")  # one per writer
     partial.write_bytes(pdf)
     partial.replace(path)  # atomic: a concurrent reader never sees half a file
     return pdf
