@@ -1,25 +1,28 @@
-"""The evaluator pool, invitations, assignments of evaluators to submitted proposals, and
-their conflict-of-interest declarations and the programme's overrides."""
+"""The evaluator pool, invitations, assignments of evaluators to submitted proposals, their
+conflict-of-interest declarations and the programme's overrides, and the individual
+evaluations with a score and a comment per criterion."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from grants import clock
 from grants.accounts.models import User
-from grants.calls.models import Call
+from grants.calls.models import Call, Criterion
 from grants.extensions import db
 from grants.proposals.models import Proposal, Submission
 from grants.types import UTCDateTime, str_enum
@@ -191,3 +194,70 @@ class ConflictOverride(db.Model):
 
     assignment: Mapped[Assignment] = relationship(back_populates="overrides")
     manager: Mapped[User | None] = relationship()
+
+
+class EvaluationState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "submitted": "Submitted"}[self.value]
+
+
+class Evaluation(db.Model):
+    """One evaluator's evaluation of one assignment: a draft until submitted, then immutable.
+
+    `version` is the optimistic lock: a save names the version it started from, and the
+    mapper refuses an UPDATE of a row someone else changed meanwhile."""
+
+    __tablename__ = "evaluation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("review_assignment.id", ondelete="CASCADE"), unique=True
+    )
+    state: Mapped[EvaluationState] = mapped_column(
+        str_enum(EvaluationState), default=EvaluationState.DRAFT, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    assignment: Mapped[Assignment] = relationship(
+        backref=backref("evaluation", uselist=False, cascade="all, delete-orphan")
+    )
+    scores: Mapped[list[EvaluationScore]] = relationship(
+        back_populates="evaluation", cascade="all, delete-orphan", order_by="EvaluationScore.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == EvaluationState.SUBMITTED
+
+    def score_for(self, criterion_id: int) -> EvaluationScore | None:
+        return next((s for s in self.scores if s.criterion_id == criterion_id), None)
+
+
+class EvaluationScore(db.Model):
+    """The points and the comment for one criterion of an evaluation."""
+
+    __tablename__ = "evaluation_score"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "criterion_id"),
+        CheckConstraint("points IS NULL OR points >= 0", name="points_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluation.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id", ondelete="CASCADE"))
+    points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship()
