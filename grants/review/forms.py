@@ -126,3 +126,63 @@ class ApplyPlanForm(FlaskForm):
 class RemoveForm(FlaskForm):
     reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
     submit = SubmitField("Remove")
+
+
+class EvaluationForm(FlaskForm):
+    """The evaluation form; a score and a comment field per criterion are added by
+    `evaluation_form`. Validation of scores and lengths is the service's (with messages)."""
+
+    version = HiddenField(default="0")
+    save = SubmitField("Save draft")
+    save_next = SubmitField("Save and next")
+    submit_evaluation = SubmitField("Submit evaluation")
+
+
+def evaluation_form(criteria, allowed_points, fmt_points, evaluation=None):
+    """An EvaluationForm with `score_<id>` (a select of the allowed steps) and `comment_<id>`
+    for each criterion, filled from the saved evaluation unless the request brings data."""
+
+    class Form(EvaluationForm):
+        pass
+
+    for c in criteria:
+        choices = [("", "Not scored yet")] + [
+            (fmt_points(v), fmt_points(v)) for v in allowed_points(c)
+        ]
+        setattr(
+            Form,
+            f"score_{c.id}",
+            SelectField(
+                f"Score for {c.label}",
+                choices=choices,
+                validate_choice=False,
+                description=f"0 to {fmt_points(c.max_points)} in steps of "
+                f"{fmt_points(c.step)}; threshold {fmt_points(c.threshold)}.",
+            ),
+        )
+        setattr(
+            Form,
+            f"comment_{c.id}",
+            TextAreaField(
+                f"Comment on {c.label}",
+                validators=[Length(max=20000)],
+                description=f"At least {c.min_comment_length} characters.",
+                render_kw={"rows": 5, "minlength": c.min_comment_length},
+            ),
+        )
+    form = Form()
+    if evaluation is not None and not form.is_submitted():
+        form.version.data = str(evaluation.version)
+        for c in criteria:
+            score = evaluation.score_for(c.id)
+            if score is not None:
+                form[f"score_{c.id}"].data = fmt_points(score.points)
+                form[f"comment_{c.id}"].data = score.comment
+    return form
+
+
+def evaluation_data(form, criteria) -> dict:
+    return {
+        c.id: {"points": form[f"score_{c.id}"].data, "comment": form[f"comment_{c.id}"].data}
+        for c in criteria
+    }

@@ -44,6 +44,18 @@ def can_view_content(user: User, assignment: Assignment) -> bool:
     )
 
 
+def can_evaluate(user: User, assignment: Assignment) -> bool:
+    """Score and comment: the assigned evaluator while the assignment is active (declared no
+    conflict); a conflict, a decline or a removal ends it."""
+    return can_view_content(user, assignment)
+
+
+def can_see_other_evaluations(user: User, assignment: Assignment) -> bool:
+    """Others' evaluations of the proposal: only once the evaluator's own is submitted."""
+    evaluation = assignment.evaluation
+    return can_evaluate(user, assignment) and evaluation is not None and evaluation.is_submitted
+
+
 def evaluator_may_view_submission(user: User, submission: Submission) -> bool:
     """Used by the proposals domain: an active, conflict-free assignment to this submission."""
     if not is_evaluator(user) or not submission.is_current or submission.withdrawn_at:

@@ -583,10 +583,23 @@ def remove(assignment: Assignment, reason: str, actor: User) -> None:
 # The queue ----------------------------------------------------------------------------------
 
 QUEUE_STATES = {
-    "to_declare": AssignmentState.PENDING_DECLARATION,
-    "to_evaluate": AssignmentState.ACTIVE,
+    "to_declare": "To declare",
+    "to_evaluate": "To evaluate",
+    "draft": "Draft",
+    "submitted": "Submitted",
 }
 QUEUE_ORDERS = ("due", "acronym", "call")
+OPEN_STATES = (AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)
+
+
+def queue_state(assignment: Assignment) -> str:
+    """Where an open assignment stands for its evaluator: one of QUEUE_STATES."""
+    if assignment.state == AssignmentState.PENDING_DECLARATION:
+        return "to_declare"
+    evaluation = assignment.evaluation
+    if evaluation is None:
+        return "to_evaluate"
+    return "submitted" if evaluation.is_submitted else "draft"
 
 
 @dataclass
@@ -596,25 +609,24 @@ class Queue:
     done: int
     due_at: datetime | None
     calls: list[Call]
+    states: dict[int, str]
 
 
 def queue(user: User, state: str = "", call_id: int | None = None, order: str = "due") -> Queue:
-    """The evaluator's open assignments, filtered and ordered, with the overall progress."""
+    """The evaluator's open assignments, filtered and ordered, with the overall progress:
+    done are the submitted evaluations."""
     open_rows = list(
         db.session.scalars(
             select(Assignment).where(
-                Assignment.evaluator_id == user.id,
-                Assignment.state.in_(list(QUEUE_STATES.values())),
+                Assignment.evaluator_id == user.id, Assignment.state.in_(OPEN_STATES)
             )
         )
     )
-    # Evaluations do not exist yet: nothing counts as done until they do.
-    done = 0
+    states = {a.id: queue_state(a) for a in open_rows}
     rows = [
         a
         for a in open_rows
-        if (not state or a.state == QUEUE_STATES.get(state))
-        and (call_id is None or a.call_id == call_id)
+        if (not state or states[a.id] == state) and (call_id is None or a.call_id == call_id)
     ]
     keys = {
         "due": lambda a: (a.due_at, a.id),
@@ -623,10 +635,12 @@ def queue(user: User, state: str = "", call_id: int | None = None, order: str = 
     }
     rows.sort(key=keys.get(order, keys["due"]))
     calls = sorted({a.call_id: a.call for a in open_rows}.values(), key=lambda c: c.reference)
+    pending = [a.due_at for a in open_rows if states[a.id] != "submitted"]
     return Queue(
         rows=rows,
         total=len(open_rows),
-        done=done,
-        due_at=min((a.due_at for a in open_rows), default=None),
+        done=sum(1 for s in states.values() if s == "submitted"),
+        due_at=min(pending, default=None),
         calls=calls,
+        states=states,
     )

@@ -17,6 +17,7 @@ from grants.calls.models import Call
 from grants.extensions import db
 from grants.proposals import services as proposal_services
 from grants.proposals.models import Submission
+from grants.review import evaluation as evaluations
 from grants.review import permissions, services
 from grants.review.forms import (
     AcceptForm,
@@ -28,6 +29,8 @@ from grants.review.forms import (
     ProfileForm,
     RegisterEvaluatorForm,
     RemoveForm,
+    evaluation_data,
+    evaluation_form,
 )
 from grants.review.models import Assignment, AssignmentState, ConflictKind
 from grants.review.services import ReviewError
@@ -83,6 +86,7 @@ def queue():
         "review/queue.html",
         queue=services.queue(current_user, state, call_id, order),
         filters={"state": state, "order": order, "call": call_id},
+        queue_states=services.QUEUE_STATES,
         has_profile=services.profile_of(current_user) is not None,
     )
 
@@ -123,9 +127,68 @@ def declare(assignment_id: int):
         return redirect(url_for(".assignment", assignment_id=a.id))
     if a.state == AssignmentState.ACTIVE:
         flash("Thank you. The proposal is now open to you.", "success")
-        return redirect(url_for(".assignment", assignment_id=a.id))
+        return redirect(url_for(".evaluate", assignment_id=a.id))
     flash("Thank you. You have been released from this proposal.", "info")
     return redirect(url_for(".queue"))
+
+
+@bp.route("/review/assignments/<int:assignment_id>/evaluate", methods=["GET", "POST"])
+@roles_required(RoleName.EVALUATOR)
+def evaluate(assignment_id: int):
+    a = _assignment_or_404(assignment_id)
+    if not permissions.can_evaluate(current_user, a):
+        abort(404)
+    g.no_store = True
+    criteria = list(a.call.criteria)
+    saved = evaluations.evaluation_of(a)
+    form = evaluation_form(criteria, evaluations.allowed_points, evaluations.fmt_points, saved)
+    if saved is None or not saved.is_submitted:
+        if form.validate_on_submit():
+            data = evaluation_data(form, criteria)
+            version = int(form.version.data) if (form.version.data or "").isdigit() else 0
+            try:
+                if form.submit_evaluation.data:
+                    evaluations.submit_evaluation(a, data, version, current_user)
+                    flash("Your evaluation is submitted. Thank you.", "success")
+                    return redirect(url_for(".evaluate", assignment_id=a.id))
+                evaluations.save_draft(a, data, version, current_user)
+            except evaluations.EvaluationError as exc:
+                flash(str(exc), "danger")
+                for criterion_id, messages in exc.errors.items():
+                    field = form[f"score_{criterion_id}"]
+                    if any("comment" in m for m in messages):
+                        form[f"comment_{criterion_id}"].errors = [
+                            m for m in messages if "comment" in m
+                        ]
+                    field.errors = [m for m in messages if "comment" not in m]
+            else:
+                flash("Your draft is saved.", "success")
+                if form.save_next.data:
+                    following = evaluations.next_assignment(current_user, a)
+                    if following is None:
+                        flash("Nothing else is waiting for your evaluation.", "info")
+                        return redirect(url_for(".queue"))
+                    return redirect(url_for(".evaluate", assignment_id=following.id))
+                return redirect(url_for(".evaluate", assignment_id=a.id))
+        elif form.is_submitted():
+            flash("The form had expired; send it again.", "danger")
+    saved = evaluations.evaluation_of(a)
+    return render_template(
+        "review/evaluate.html",
+        a=a,
+        acronym=a.submission.content.get("acronym") or a.submission.reference,
+        submission=a.submission,
+        c=a.submission.content,
+        labels=proposal_services.labels(),
+        panel=evaluations.alignment_panel(a.submission),
+        criteria=criteria,
+        form=form,
+        evaluation=saved,
+        others=evaluations.others(a, current_user)
+        if permissions.can_see_other_evaluations(current_user, a)
+        else [],
+        fmt_points=evaluations.fmt_points,
+    )
 
 
 @bp.route("/review/assignments/<int:assignment_id>/decline", methods=["POST"])

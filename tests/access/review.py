@@ -21,6 +21,7 @@ def _c(w):
 EXPECTED = {
     "review.queue": ("GET", lambda w: {}, EVALUATORS),
     "review.assignment": ("GET", _a, EVALUATORS),
+    "review.evaluate": ("GET", _a, EVALUATORS),
     "review.declare": (
         "POST",
         lambda w: {"assignment_id": w["pending_assignment"]},

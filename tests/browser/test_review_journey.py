@@ -35,7 +35,8 @@ def test_evaluator_declares_and_sees_the_proposal(
     page.screenshot(path=str(ARTIFACTS / "review-declare.png"), full_page=True)
     page.get_by_role("button", name="Send declaration").click()
     page.get_by_text("The proposal is now open to you").wait_for()
-    page.get_by_text(s1.content["abstract"]).first.wait_for()
+    page.locator(".submitted-content").get_by_text(s1.content["abstract"]).first.wait_for()
+    page.get_by_role("button", name="Submit evaluation").wait_for()
     page.screenshot(path=str(ARTIFACTS / "review-proposal.png"), full_page=True)
 
     page.goto(f"{base}/review/assignments/{a2.id}")

@@ -19,6 +19,11 @@ def test_demo_review(db, mailbox):
     message = load_demo_review()
     assert "3 evaluators created" in message, message
     assert "assignments already there" in load_demo_review()
+    from grants.review.models import Evaluation, EvaluationState
+
+    kinds = [e.state for e in db.session.scalars(select(Evaluation))]
+    assert EvaluationState.SUBMITTED in kinds and EvaluationState.DRAFT in kinds
+    assert len(kinds) <= 6  # the second run added none
     assert db.session.scalar(select(func.count(EvaluatorProfile.id))) == 6
     call = db.session.scalar(select(Call).where(Call.reference == CALL))
     rows = services.call_assignments(call)

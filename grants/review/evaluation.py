@@ -1,0 +1,390 @@
+"""Individual evaluations: a draft saved at any time, then submitted and immutable; the other
+evaluations of a proposal once one's own is submitted; the priority-alignment panel beside the
+proposal (computed by `scoring`, cached per submission hash)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+import scoring
+from grants import clock
+from grants.accounts.models import User
+from grants.accounts.permissions import is_manager
+from grants.audit import services as audit
+from grants.calls.models import Criterion
+from grants.extensions import db
+from grants.proposals.models import Submission
+from grants.review.models import (
+    Assignment,
+    AssignmentState,
+    Evaluation,
+    EvaluationScore,
+    EvaluationState,
+)
+from grants.review.services import ReviewError, queue
+
+STALE = (
+    "This evaluation was changed elsewhere (another tab or window) since you opened it. "
+    "Reload the page to see the saved version, then make your changes again."
+)
+
+
+class EvaluationError(ReviewError):
+    """A refused save or submission, with messages per criterion id (`errors`)."""
+
+    def __init__(self, message: str, errors: dict[int, list[str]] | None = None):
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+class StaleEvaluation(EvaluationError):
+    """The evaluation changed since the form was opened (optimistic lock)."""
+
+
+# Criteria ------------------------------------------------------------------------------------
+
+
+def rule(criterion: Criterion) -> scoring.Criterion:
+    return scoring.Criterion(
+        criterion.code,
+        criterion.label,
+        criterion.max_points,
+        criterion.threshold,
+        criterion.step,
+    )
+
+
+def allowed_points(criterion: Criterion) -> list[Decimal]:
+    """Every score the criterion allows, 0 to the maximum in its steps."""
+    values, value = [], Decimal(0)
+    while value <= criterion.max_points:
+        values.append(value)
+        value += criterion.step
+    return values
+
+
+def fmt_points(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
+
+
+def evaluation_of(assignment: Assignment) -> Evaluation | None:
+    return db.session.scalar(select(Evaluation).where(Evaluation.assignment_id == assignment.id))
+
+
+def _parse(criteria: list[Criterion], data: dict) -> tuple[dict, dict[int, list[str]]]:
+    """Read {criterion id: {"points": str, "comment": str}}; check each given score."""
+    values: dict[int, tuple[Decimal | None, str]] = {}
+    errors: dict[int, list[str]] = {}
+    for c in criteria:
+        row = data.get(c.id) or {}
+        raw = str(row.get("points") or "").strip()
+        comment = str(row.get("comment") or "").strip()
+        points = None
+        if raw:
+            try:
+                points = rule(c).check(raw.replace(",", "."))
+            except (ValueError, TypeError):
+                errors[c.id] = [
+                    f"Give a score from 0 to {fmt_points(c.max_points)} "
+                    f"in steps of {fmt_points(c.step)}."
+                ]
+        values[c.id] = (points, comment)
+    return values, errors
+
+
+def _completeness(criteria: list[Criterion], values: dict) -> dict[int, list[str]]:
+    errors: dict[int, list[str]] = {}
+    for c in criteria:
+        points, comment = values[c.id]
+        messages = []
+        if points is None:
+            messages.append(f"Score {c.label}.")
+        if len(comment) < c.min_comment_length:
+            messages.append(
+                f"The comment needs at least {c.min_comment_length} characters "
+                f"({len(comment)} so far)."
+            )
+        if messages:
+            errors[c.id] = messages
+    return errors
+
+
+def _check_open(assignment: Assignment) -> None:
+    if assignment.state != AssignmentState.ACTIVE or not assignment.submission.is_current:
+        raise EvaluationError("This assignment has ended; the evaluation can no longer change.")
+
+
+def _write(assignment: Assignment, data: dict, version: int | None) -> tuple[Evaluation, dict]:
+    """Check the lock and the scores, then write them into the (new or existing) evaluation."""
+    _check_open(assignment)
+    evaluation = evaluation_of(assignment)
+    if evaluation is not None and evaluation.is_submitted:
+        raise EvaluationError("This evaluation has been submitted and can no longer change.")
+    if (evaluation.version if evaluation else 0) != (version or 0):
+        raise StaleEvaluation(STALE)
+    criteria = list(assignment.call.criteria)
+    values, errors = _parse(criteria, data)
+    if errors:
+        raise EvaluationError("Some scores are not allowed; see the messages below.", errors)
+    if evaluation is None:
+        evaluation = Evaluation(assignment_id=assignment.id, state=EvaluationState.DRAFT)
+        db.session.add(evaluation)
+    for c in criteria:
+        points, comment = values[c.id]
+        score = evaluation.score_for(c.id)
+        if score is None:
+            score = EvaluationScore(criterion_id=c.id)
+            evaluation.scores.append(score)
+        score.points, score.comment = points, comment
+    evaluation.updated_at = clock.now()  # always an UPDATE, so the version moves on
+    return evaluation, values
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise StaleEvaluation(STALE) from None
+
+
+def save_draft(assignment: Assignment, data: dict, version: int | None, actor: User) -> Evaluation:
+    """Save what is there, complete or not; each given score must be allowed."""
+    try:
+        evaluation, _ = _write(assignment, data, version)
+    except EvaluationError:
+        db.session.rollback()
+        raise
+    _commit()
+    return evaluation
+
+
+def submit_evaluation(
+    assignment: Assignment, data: dict, version: int | None, actor: User
+) -> Evaluation:
+    """Submit: every criterion scored and commented at length; afterwards it never changes."""
+    try:
+        evaluation, values = _write(assignment, data, version)
+        errors = _completeness(list(assignment.call.criteria), values)
+        if errors:
+            raise EvaluationError(
+                "The evaluation is not complete; it was not submitted or saved.", errors
+            )
+    except EvaluationError:
+        db.session.rollback()
+        raise
+    evaluation.state = EvaluationState.SUBMITTED
+    evaluation.submitted_at = clock.now()
+    db.session.flush()
+    audit.record(
+        "evaluation",
+        evaluation.id,
+        "submit",
+        f"{actor.email} submitted the evaluation of {assignment.submission.reference}",
+        {c.code: {"points": fmt_points(values[c.id][0])} for c in assignment.call.criteria},
+        actor=actor,
+    )
+    _commit()
+    return evaluation
+
+
+# Others' evaluations ---------------------------------------------------------------------------
+
+
+@dataclass
+class OtherEvaluation:
+    label: str  # "Evaluator A" for evaluators, the name for programme managers
+    submitted_at: Any
+    scores: list[tuple[Criterion, EvaluationScore | None]]
+    total: Decimal
+
+
+def others(assignment: Assignment, viewer: User) -> list[OtherEvaluation]:
+    """The other submitted evaluations of the proposal: empty until the viewer's own is
+    submitted (programme managers always see them, with names)."""
+    manager = is_manager(viewer)
+    own = evaluation_of(assignment)
+    if not manager and (own is None or not own.is_submitted):
+        return []
+    rows = db.session.scalars(
+        select(Evaluation)
+        .join(Assignment, Evaluation.assignment_id == Assignment.id)
+        .where(
+            Assignment.submission_id == assignment.submission_id,
+            Assignment.id != assignment.id,
+            Evaluation.state == EvaluationState.SUBMITTED,
+        )
+        .order_by(Evaluation.submitted_at, Evaluation.id)
+    )
+    criteria = list(assignment.call.criteria)
+    result = []
+    for index, e in enumerate(rows):
+        label = e.assignment.evaluator.full_name if manager else f"Evaluator {chr(65 + index)}"
+        scores = [(c, e.score_for(c.id)) for c in criteria]
+        total = sum((s.points for _, s in scores if s and s.points is not None), Decimal(0))
+        result.append(OtherEvaluation(label, e.submitted_at, scores, total))
+    return result
+
+
+def next_assignment(user: User, current: Assignment) -> Assignment | None:
+    """The next assignment of the queue (by due date) still to evaluate or in draft."""
+    q = queue(user)
+    candidates = [
+        a for a in q.rows if a.id != current.id and q.states[a.id] in ("to_evaluate", "draft")
+    ]
+    after = [a for a in candidates if (a.due_at, a.id) > (current.due_at, current.id)]
+    return (after or candidates or [None])[0]
+
+
+# The priority-alignment panel --------------------------------------------------------------------
+
+_lock = threading.Lock()
+_descriptors: scoring.DescriptorSet | None = None
+_aligners: dict[tuple, scoring.Aligner] = {}
+_results: dict[tuple, AlignmentPanel] = {}
+CACHE_SIZE = 500
+CONTEXT = 70  # characters either side of a passage
+
+
+def _descriptor_set() -> scoring.DescriptorSet:
+    global _descriptors
+    with _lock:
+        if _descriptors is None:
+            _descriptors = scoring.load_descriptors()
+        return _descriptors
+
+
+TEXT_SECTIONS = ("title", "abstract", "relevance", "objectives", "methodology", "team", "impact")
+
+
+def alignment_input(submission: Submission) -> scoring.AlignmentInput:
+    """The submitted snapshot as the evidence `scoring` reads."""
+    c = submission.content
+    parts = [str(c.get(name) or "") for name in TEXT_SECTIONS]
+    activities = []
+    for wp in c.get("work_packages") or []:
+        parts.append(f"{wp.get('title', '')}\n{wp.get('description', '')}")
+        activities.append(
+            scoring.Activity(
+                wp.get("title", ""), tuple(wp.get("priorities") or ()), wp.get("description", "")
+            )
+        )
+        for item in wp.get("items") or []:
+            parts.append(f"{item.get('title', '')}\n{item.get('description', '')}")
+            if item.get("kind") == "activity":
+                activities.append(
+                    scoring.Activity(
+                        item.get("title", ""),
+                        tuple(item.get("priorities") or ()),
+                        item.get("description", ""),
+                    )
+                )
+    return scoring.AlignmentInput(
+        proposal_id=submission.reference,
+        text="\n\n".join(p for p in parts if p.strip()),
+        claims=tuple(
+            scoring.PriorityClaim(x["priority"], x.get("justification") or "")
+            for x in c.get("claims") or []
+        ),
+        budget=tuple(
+            scoring.BudgetLine(
+                x.get("category", ""),
+                Decimal(str(x.get("amount") or 0)),
+                tuple(x.get("priorities") or ()),
+                x.get("description", ""),
+            )
+            for x in (c.get("budget") or {}).get("lines") or []
+        ),
+        activities=tuple(activities),
+        target_groups=tuple(c.get("target_groups") or ()),
+        indicators=tuple(
+            scoring.Indicator(
+                x.get("name", ""),
+                tuple(d for d, on in (("sex", x.get("by_sex")), ("age", x.get("by_age"))) if on),
+                x.get("target"),
+            )
+            for x in c.get("indicators") or []
+        ),
+    )
+
+
+@dataclass
+class PriorityRow:
+    code: str
+    label: str
+    weight: float
+    score: float
+    claimed: bool
+    claimed_not_evidenced: bool
+    explanation: str
+    evidence: list[scoring.Evidence] = field(default_factory=list)
+    passages: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class AlignmentPanel:
+    total: float
+    rows: list[PriorityRow]
+    unweighted_claims: tuple[str, ...]
+
+
+def alignment_panel(submission: Submission) -> AlignmentPanel | None:
+    """Per priority the call weights: score, evidence and passages; None without priorities."""
+    descriptors = _descriptor_set()
+    weights = {}
+    for cp in submission.call.priorities:
+        try:
+            descriptors[cp.priority_code]
+        except KeyError:
+            continue  # a priority without descriptors cannot be evidenced
+        weights[cp.priority_code] = float(cp.weight)
+    if not weights:
+        return None
+    key = tuple(sorted(weights.items()))
+    cached = _results.get((submission.sha256, key))
+    if cached is not None:
+        return cached
+    with _lock:
+        aligner = _aligners.get(key)
+        if aligner is None:
+            aligner = _aligners[key] = scoring.Aligner(descriptors, weights)
+    data = alignment_input(submission)
+    result = aligner.align(data)
+    rows = []
+    for p in result.priorities:
+        passages = [
+            (
+                data.text[max(0, m.start - CONTEXT) : m.start],
+                data.text[m.start : m.end],
+                data.text[m.end : m.end + CONTEXT],
+            )
+            for m in p.text_matches[:5]
+        ]
+        rows.append(
+            PriorityRow(
+                code=p.priority,
+                label=p.label,
+                weight=p.weight,
+                score=p.score,
+                claimed=p.claimed,
+                claimed_not_evidenced=p.claimed_not_evidenced,
+                explanation=p.explanation,
+                evidence=[e for e in p.evidence if e.kind != "text"][:12],
+                passages=passages,
+            )
+        )
+    panel = AlignmentPanel(result.total, rows, result.unweighted_claims)
+    with _lock:
+        if len(_results) >= CACHE_SIZE:
+            _results.pop(next(iter(_results)))
+        _results[(submission.sha256, key)] = panel
+    return panel
