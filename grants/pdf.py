@@ -4,6 +4,8 @@ so that text in a proposal can never pull in a local file or a remote resource."
 from __future__ import annotations
 
 import mimetypes
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -42,3 +44,17 @@ def render_pdf(template: str, **context) -> bytes:
     Templates refer to assets as `static:print.css`; nothing else can be fetched.
     """
     return html_to_pdf(render_template(template, **context))
+
+
+def cached(path: Path, render: Callable[[], bytes]) -> bytes:
+    """The file at `path` (named by a content hash) or, the first time, `render()` written
+    there atomically: one temporary file per writer, so a concurrent reader never sees half
+    a file and two writers never share one."""
+    if path.is_file():
+        return path.read_bytes()
+    data = render()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    partial.write_bytes(data)
+    partial.replace(path)
+    return data

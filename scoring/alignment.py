@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from scoring.criteria import to_decimal
+from scoring.criteria import eur, to_decimal
 from scoring.descriptors import DescriptorSet, Phrase, PriorityDescriptor, TextMatch
 
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
@@ -215,7 +215,7 @@ class _Facts:
             if not codes:
                 continue
             amount = amounts[n]
-            item = Evidence("budget", f"{line.category} EUR {amount:,.2f} tagged", f"budget:{n}")
+            item = Evidence("budget", f"{line.category} {eur(amount)} tagged", f"budget:{n}")
             for code in codes:
                 self.tagged_amount[code] = self.tagged_amount.get(code, Decimal(0)) + amount
                 self.budget_evidence.setdefault(code, []).append(item)

@@ -45,6 +45,12 @@ def fmt(value: Decimal) -> str:
     return f"{quantize(value):.2f}"
 
 
+def eur(value: Decimal) -> str:
+    """An amount for explanations, as the application shows money: EUR 1 234 567.89 (the
+    thousands separated by a narrow no-break space)."""
+    return f"EUR {value:,.2f}".replace(",", "\u202f")
+
+
 @dataclass(frozen=True)
 class Criterion:
     """An award criterion: points from 0 to `max_points` in steps of `step`, with a threshold."""

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.consensus import ProposalScore
-from scoring.criteria import CallRules, TieBreak, fmt, to_decimal
+from scoring.criteria import CallRules, TieBreak, eur, fmt, to_decimal
 
 
 @dataclass(frozen=True)
@@ -171,19 +171,22 @@ def _describe(rule: TieBreak) -> str:
     return "smaller EU contribution" if not rule.descending else "larger EU contribution"
 
 
-def _tie_note(rules: CallRules, item: _Prepared, other: _Prepared, ahead: bool) -> str:
-    """Which rule separated two proposals with the same total."""
+def _tie_note(
+    rules: CallRules, item: _Prepared, other: _Prepared, other_rank: int, ahead: bool
+) -> str:
+    """Which rule separated two proposals with the same total. The other proposal is named by
+    its rank only: explanations reach applicants, who must not learn of other proposals."""
     for rule in rules.parsed_tie_breaks:
         mine, theirs = _value(item, rule), _value(other, rule)
         if mine != theirs:
-            unit = "EUR " if rule.kind == "eu_contribution" else ""
+            show = eur if rule.kind == "eu_contribution" else fmt
             return (
-                f"tied on total with {other.proposal_id}, placed "
+                f"tied on total with rank {other_rank}, placed "
                 f"{'ahead' if ahead else 'behind'} by {_describe(rule)} "
-                f"({unit}{fmt(mine)} vs {unit}{fmt(theirs)})"
+                f"({show(mine)} vs {show(theirs)})"
             )
     return (
-        f"tied with {other.proposal_id} on total and every tie-break rule, placed "
+        f"tied with rank {other_rank} on total and every tie-break rule, placed "
         f"{'ahead' if ahead else 'behind'} by proposal id"
     )
 
@@ -217,9 +220,9 @@ def rank(rules: CallRules, candidates: Iterable[Candidate]) -> Ranking:
         for index, (_, item) in enumerate(passed):
             notes = []
             if index and passed[index - 1][1].total == item.total:
-                notes.append(_tie_note(rules, item, passed[index - 1][1], ahead=False))
+                notes.append(_tie_note(rules, item, passed[index - 1][1], index, ahead=False))
             if index + 1 < count and passed[index + 1][1].total == item.total:
-                notes.append(_tie_note(rules, item, passed[index + 1][1], ahead=True))
+                notes.append(_tie_note(rules, item, passed[index + 1][1], index + 2, ahead=True))
             explanation = (
                 f"rank {index + 1} of {count} in {where}: total {fmt(item.total)} of "
                 f"{max_total}, every threshold met"

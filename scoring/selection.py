@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from scoring.criteria import to_decimal
+from scoring.criteria import eur, to_decimal
 from scoring.ranking import Ranking
 
 POLICIES = ("stop", "skip")
@@ -112,7 +112,7 @@ def _budgets(ranking: Ranking, budgets: Mapping[str, Any] | Any) -> dict[str, De
 
 
 def _eur(value: Decimal) -> str:
-    return f"EUR {value:,.2f}"
+    return eur(value)
 
 
 def select(
@@ -141,7 +141,7 @@ def select(
         entries = by_topic.get(topic)
         ranked = entries.ranked if entries else ()
         remaining = budget
-        stopped_at: str | None = None
+        stopped_at: int | None = None  # the rank (never another proposal's id: see ranking)
         selected: list[Decision] = []
         passed_over: list[tuple[Any, str]] = []
         for entry in ranked:
@@ -162,9 +162,9 @@ def select(
                 )
                 continue
             if stopped_at is not None:
-                why = f"selection stopped at {stopped_at}, which did not fit"
+                why = f"selection stopped at rank {stopped_at}, which did not fit"
             elif policy == "stop":
-                stopped_at = entry.proposal_id
+                stopped_at = entry.rank
                 why = (
                     f"does not fit: needs {_eur(need)}, {_eur(remaining)} left; "
                     "policy 'stop' ends the selection here"

@@ -66,6 +66,16 @@ CONCEPTS = [
      ["A4.1", "A4.2"], ["men", "women"], ["sexual", "labour"]),
     ("DIGI-TRACE", "Investigating the digital business model of traffickers",
      ["A4.3", "online"], ["women", "girls"], ["sexual"]),
+    ("ASSET-RECOVERY", "Tracing, freezing and confiscating the proceeds of trafficking",
+     ["A4.1", "A4.2"], ["women", "men"], ["sexual", "labour"]),
+    ("ONLINE-ADS", "Detecting the online advertisements used to recruit and exploit victims",
+     ["online", "A4.3"], ["women", "girls"], ["sexual"]),
+    ("CRYPTO-TRACE", "Crypto-assets and payment data in trafficking investigations",
+     ["A4.1", "online"], ["women", "men"], ["sexual", "labour"]),
+    ("E-EVIDENCE", "Digital evidence so that prosecutions rely less on victims' testimony",
+     ["A4.3", "A4.2"], ["women", "girls", "boys"], ["sexual", "criminal-activities"]),
+    ("JIT-FLOWS", "Joint investigation teams following cross-border financial flows",
+     ["A4.2", "A4.1"], ["men", "women"], ["labour", "sexual"]),
 ]  # fmt: skip
 
 TEXT = {
@@ -132,6 +142,20 @@ PLAN_ISF_2022 = [
     ("IT", 9, ["FR"], "incomplete"),
     ("ES", 8, ["IE"], "confirmed"),
 ]
+# Added so that the ISF call has a full ranking to show (issue point 10): eight more
+# evaluable proposals, each with the EU contribution it asks for (EUR), so that the topic
+# budgets (EUR 2 000 000 each) cut the list; the scores are given in seed/demo_review.py.
+# Even concepts go to topic FIN, odd ones to DIGITAL.
+PLAN_ISF_2022_RANKING = [
+    ("GR", 10, ["CY"], "submitted", 740_000),
+    ("IT", 12, ["MT"], "submitted", 780_000),
+    ("PT", 14, ["ES"], "submitted", 600_000),
+    ("BG", 8, ["RO"], "submitted", 550_000),
+    ("RO", 10, ["HU"], "submitted", 450_000),
+    ("DE", 11, ["AT"], "submitted", 690_000),
+    ("GR", 13, ["CY"], "submitted", 640_000),
+    ("ES", 11, ["IE"], "submitted", 520_000),
+]
 PLAN_AMIF_OPEN = [
     ("BG", 0, ["RO", "GR"], "submitted"),
     ("RO", 1, ["BG", "HU"], "changed"),
@@ -156,7 +180,10 @@ GOALS = {
     "cooperation": "refer victims safely across borders",
     "training": "train police, labour inspectors, social and health workers",
     "A4.1": "follow the financial flows of trafficking networks",
+    "A4.2": "build the capacity of investigators and prosecutors for a robust criminal "
+    "justice response",
     "A4.3": "investigate the online recruitment and advertising of victims",
+    "online": "detect the online advertisements traffickers use to recruit and exploit victims",
 }
 
 
@@ -235,12 +262,17 @@ def _partner_organisations() -> dict[str, Organisation]:
     return out
 
 
+def _acronym(call: Call, coordinator_country: str, concept_index: int) -> str:
+    return f"{CONCEPTS[concept_index][0]}-{call.reference.split('-')[1][-2:]}{coordinator_country}"
+
+
 def _build(call: Call, coordinator_country: str, concept_index: int, partners: list[str],
-           scenario: str, orgs: dict, rng: random.Random, start: datetime) -> Proposal:  # fmt: skip
+           scenario: str, orgs: dict, rng: random.Random, start: datetime,
+           contribution: int | None = None) -> Proposal:  # fmt: skip
     organisation = orgs[f"demo-{coordinator_country}"]
     user = organisation.memberships[0].user
-    acronym, title, priorities, groups, forms = CONCEPTS[concept_index]
-    acronym = f"{acronym}-{call.reference.split('-')[1][-2:]}{coordinator_country}"
+    _, title, priorities, groups, forms = CONCEPTS[concept_index]
+    acronym = _acronym(call, coordinator_country, concept_index)
     call_codes = [cp.priority_code for cp in call.priorities]
     codes = [c for c in priorities if c in call_codes] or call_codes[:2]
     goal = GOALS.get(priorities[0], "assist victims of trafficking")
@@ -378,6 +410,10 @@ def _build(call: Call, coordinator_country: str, concept_index: int, partners: l
     low = call.min_contribution / (call.funding_rate / 100) / Decimal("1.07")
     high = call.max_contribution / (call.funding_rate / 100) / Decimal("1.07")
     direct = (low + (high - low) * Decimal(rng.randint(15, 70)) / 100).quantize(Decimal("1000"))
+    if contribution is not None:  # the contribution asked: direct costs plus 6.5 % indirect
+        direct = (Decimal(contribution) / (call.funding_rate / 100) / Decimal("1.065")).quantize(
+            Decimal("1000")
+        )
     shares = [Decimal("0.5")] + [Decimal("0.5") / (len(ids) - 1)] * (len(ids) - 1)
     lines = []
     for pid, share in zip(ids, shares, strict=True):
@@ -415,12 +451,14 @@ def _submit(proposal: Proposal, moment: datetime, token: str):
 def _play(call: Call, plan: list, orgs: dict, rng: random.Random, deadline: datetime,
           manager) -> int:  # fmt: skip
     created = 0
-    for index, (country, concept, partners, scenario) in enumerate(plan):
+    for index, (country, concept, partners, scenario, *contribution) in enumerate(plan):
         start = max(
             deadline - timedelta(days=40 - index, hours=rng.randint(0, 6)),
             call.opens_at + timedelta(hours=1 + index),
         )
-        proposal = _build(call, country, concept, partners, scenario, orgs, rng, start)
+        proposal = _build(
+            call, country, concept, partners, scenario, orgs, rng, start, *contribution
+        )
         created += 1
         if scenario in ("draft", "incomplete"):
             continue
@@ -516,4 +554,19 @@ def load_demo_proposals() -> str:
             deadline = now  # an open call: everything happened before today
         with _reopened(call):
             created += _play(call, plan, orgs, rng, deadline, manager)
+    created += _top_up(by_ref.get("ISF-2022-TF1-AG-THB"), PLAN_ISF_2022_RANKING, orgs, manager)
     return f"{created} proposals created"
+
+
+def _top_up(call: Call | None, plan: list, orgs: dict, manager) -> int:
+    """Play the entries of `plan` whose proposal (by acronym) the call does not have yet, with
+    a random generator of their own: a demo database made before they were added gets them
+    too. Only while the call is closed and not yet under evaluation."""
+    if call is None or call.status != CallStatus.CLOSED:
+        return 0
+    existing = set(db.session.scalars(select(Proposal.acronym).where(Proposal.call_id == call.id)))
+    missing = [entry for entry in plan if _acronym(call, entry[0], entry[1]) not in existing]
+    if not missing:
+        return 0
+    with _reopened(call):
+        return _play(call, missing, orgs, random.Random(2022), call.deadline_at, manager)

@@ -641,8 +641,14 @@ ACTION_LABELS = {
 }
 
 
-def guard(call: Call, target: CallStatus) -> list[str]:
-    """Why `call` cannot move to `target` now (empty: it can)."""
+RESULTS_FROM_RANKING = (
+    "Results are published from the call's ranking page, once the ranking is finalised."
+)
+
+
+def guard(call: Call, target: CallStatus, results: bool = False) -> list[str]:
+    """Why `call` cannot move to `target` now (empty: it can). Publishing the results is the
+    review domain's step (it writes the letters); it says so with `results=True`."""
     target = CallStatus(target)
     if (call.status, target) not in TRANSITIONS:
         return [
@@ -651,6 +657,8 @@ def guard(call: Call, target: CallStatus) -> list[str]:
         ]
     if target == CallStatus.PUBLISHED:
         return [m for messages in publish_problems(call).values() for m in messages]
+    if target == CallStatus.RESULTS_PUBLISHED and not results:
+        return [RESULTS_FROM_RANKING]
     early = call.status == CallStatus.PUBLISHED and clock.now() < call.deadline_at
     if target == CallStatus.UNDER_EVALUATION and early:
         return ["The evaluation can start only after the deadline, or once the call is closed."]
@@ -661,10 +669,13 @@ def next_statuses(call: Call) -> list[CallStatus]:
     return [target for (source, target) in TRANSITIONS if source == call.status]
 
 
-def transition(call: Call, target: CallStatus, actor) -> Call:
-    """Move the call to `target` if the guard allows; logs it; raises CallError otherwise."""
+def transition(
+    call: Call, target: CallStatus, actor, *, commit: bool = True, results: bool = False
+) -> Call:
+    """Move the call to `target` if the guard allows; logs it; raises CallError otherwise.
+    `commit=False` leaves the commit to a caller that writes more in the same transaction."""
     target = CallStatus(target)
-    refusals = guard(call, target)
+    refusals = guard(call, target, results)
     if refusals:
         raise CallError(" ".join(refusals))
     source = call.status
@@ -683,7 +694,8 @@ def transition(call: Call, target: CallStatus, actor) -> Call:
         {"status": [source.value, target.value]},
         actor=actor,
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return call
 
 

@@ -3,7 +3,6 @@ the programme managers' pages to create, edit, publish and close calls."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from flask import (
@@ -94,18 +93,12 @@ def document(call_id: int):
 
 def _cached_pdf(call: Call, digest: str) -> bytes:
     """The call document, rendered once per version of the call's content."""
-    from grants.pdf import render_pdf
+    from grants.pdf import cached, render_pdf
 
-    folder = Path(current_app.instance_path) / "cache" / "calls"
-    path = folder / f"{digest}.pdf"
-    if path.is_file():
-        return path.read_bytes()
-    pdf = render_pdf("calls/document.html", call=call, generated_at=clock.now())
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")  # one per writer
-    partial.write_bytes(pdf)
-    partial.replace(path)  # atomic: a concurrent reader never sees half a file
-    return pdf
+    path = Path(current_app.instance_path) / "cache" / "calls" / f"{digest}.pdf"
+    return cached(
+        path, lambda: render_pdf("calls/document.html", call=call, generated_at=clock.now())
+    )
 
 
 # Programme managers ---------------------------------------------------------------------------

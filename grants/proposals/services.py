@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
@@ -969,27 +970,20 @@ def withdraw(proposal: Proposal, user: User, version) -> None:
 
 def receipt_pdf(submission: Submission) -> bytes:
     """The whole submitted proposal with its receipt, rendered once and cached by hash."""
-    from grants.pdf import render_pdf
+    from grants.pdf import cached, render_pdf
 
-    folder = os.path.join(upload_dir(), "receipts")
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{submission.id}-{submission.sha256}.pdf")
-    if os.path.exists(path):
-        with open(path, "rb") as handle:
-            return handle.read()
-    pdf = render_pdf(
-        "proposals/receipt_pdf.html",
-        submission=submission,
-        c=submission.content,
-        utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
-        brussels=brussels_seconds(submission.submitted_at),
-        labels=labels(),
+    path = Path(upload_dir()) / "receipts" / f"{submission.id}-{submission.sha256}.pdf"
+    return cached(
+        path,
+        lambda: render_pdf(
+            "proposals/receipt_pdf.html",
+            submission=submission,
+            c=submission.content,
+            utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
+            brussels=brussels_seconds(submission.submitted_at),
+            labels=labels(),
+        ),
     )
-    tmp = path + f".{secrets.token_hex(4)}.tmp"
-    with open(tmp, "wb") as handle:
-        handle.write(pdf)
-    os.replace(tmp, path)
-    return pdf
 
 
 def labels() -> dict:
@@ -1069,7 +1063,14 @@ def review_submission(
     admissible: bool | None = None,
     eligible: bool | None = None,
 ) -> SubmissionReview:
-    """Confirm the automatic result, or override it; the reason is required and logged."""
+    """Confirm the automatic result, or override it; the reason is required and logged.
+    Once the call's ranking is final (the review domain's record), the checks stand."""
+    from grants.review.services import ranking_final
+
+    if ranking_final(submission.call_id):
+        raise ProposalError(
+            "The ranking of this call is final: admissibility and eligibility can no longer change."
+        )
     reason = _text(reason, 5000)
     if not reason:
         raise ProposalError("Give the reason for your decision; it is kept in the audit log.")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 import scoring
@@ -28,7 +29,7 @@ from grants.review.models import (
     EvaluationScore,
     EvaluationState,
 )
-from grants.review.services import ReviewError, queue
+from grants.review.services import LOCKED, ReviewError, queue, ranking_final
 
 STALE = (
     "This evaluation was changed elsewhere (another tab or window) since you opened it. "
@@ -80,8 +81,9 @@ def evaluation_of(assignment: Assignment) -> Evaluation | None:
     return db.session.scalar(select(Evaluation).where(Evaluation.assignment_id == assignment.id))
 
 
-def _parse(criteria: list[Criterion], data: dict) -> tuple[dict, dict[int, list[str]]]:
-    """Read {criterion id: {"points": str, "comment": str}}; check each given score."""
+def parse_scores(criteria: list[Criterion], data: dict) -> tuple[dict, dict[int, list[str]]]:
+    """Read {criterion id: {"points": str, "comment": str}} (an evaluation or a consensus);
+    check each given score."""
     values: dict[int, tuple[Decimal | None, str]] = {}
     errors: dict[int, list[str]] = {}
     for c in criteria:
@@ -101,7 +103,8 @@ def _parse(criteria: list[Criterion], data: dict) -> tuple[dict, dict[int, list[
     return values, errors
 
 
-def _completeness(criteria: list[Criterion], values: dict) -> dict[int, list[str]]:
+def incomplete(criteria: list[Criterion], values: dict) -> dict[int, list[str]]:
+    """Per criterion, what is missing before submitting: the score, the comment's length."""
     errors: dict[int, list[str]] = {}
     for c in criteria:
         points, comment = values[c.id]
@@ -121,6 +124,8 @@ def _completeness(criteria: list[Criterion], values: dict) -> dict[int, list[str
 def _check_open(assignment: Assignment) -> None:
     if assignment.state != AssignmentState.ACTIVE or not assignment.submission.is_current:
         raise EvaluationError("This assignment has ended; the evaluation can no longer change.")
+    if ranking_final(assignment.call_id):
+        raise EvaluationError(LOCKED)
 
 
 def _write(assignment: Assignment, data: dict, version: int | None) -> tuple[Evaluation, dict]:
@@ -132,7 +137,7 @@ def _write(assignment: Assignment, data: dict, version: int | None) -> tuple[Eva
     if (evaluation.version if evaluation else 0) != (version or 0):
         raise StaleEvaluation(STALE)
     criteria = list(assignment.call.criteria)
-    values, errors = _parse(criteria, data)
+    values, errors = parse_scores(criteria, data)
     if errors:
         raise EvaluationError("Some scores are not allowed; see the messages below.", errors)
     if evaluation is None:
@@ -145,7 +150,8 @@ def _write(assignment: Assignment, data: dict, version: int | None) -> tuple[Eva
             score = EvaluationScore(criterion_id=c.id)
             evaluation.scores.append(score)
         score.points, score.comment = points, comment
-    evaluation.updated_at = clock.now()  # always an UPDATE, so the version moves on
+    evaluation.updated_at = clock.now()
+    flag_modified(evaluation, "updated_at")  # always an UPDATE, so the version moves on
     return evaluation, values
 
 
@@ -174,7 +180,7 @@ def submit_evaluation(
     """Submit: every criterion scored and commented at length; afterwards it never changes."""
     try:
         evaluation, values = _write(assignment, data, version)
-        errors = _completeness(list(assignment.call.criteria), values)
+        errors = incomplete(list(assignment.call.criteria), values)
         if errors:
             raise EvaluationError(
                 "The evaluation is not complete; it was not submitted or saved.", errors

@@ -1,10 +1,12 @@
 """Forms of the review domain: the evaluator's profile and declaration, the manager's
-invitations, manual assignment, plan application and removal."""
+invitations, manual assignment, plan application and removal, evaluations and consensus
+reports, appointing rapporteurs, finalising the ranking and publishing the results."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -138,11 +140,68 @@ class EvaluationForm(FlaskForm):
     submit_evaluation = SubmitField("Submit evaluation")
 
 
-def evaluation_form(criteria, allowed_points, fmt_points, evaluation=None):
-    """An EvaluationForm with `score_<id>` (a select of the allowed steps) and `comment_<id>`
-    for each criterion, filled from the saved evaluation unless the request brings data."""
+class ConsensusForm(FlaskForm):
+    """The rapporteur's consensus report; score and comment fields are added per criterion by
+    `evaluation_form(..., base=ConsensusForm)`."""
 
-    class Form(EvaluationForm):
+    version = HiddenField(default="0")
+    overall = TextAreaField(
+        "Overall assessment (optional)",
+        validators=[Length(max=20000)],
+        description="Shown in the Evaluation Summary Report after the criteria.",
+        render_kw={"rows": 4},
+    )
+    save = SubmitField("Save draft")
+    submit_consensus = SubmitField("Send for approval")
+
+
+class ApproveForm(FlaskForm):
+    version = HiddenField()  # the report's version the manager read
+    submit = SubmitField("Approve the consensus")
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField(
+        "What should change",
+        validators=[DataRequired(message="Say why the report goes back."), Length(max=5000)],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Return to the rapporteur")
+
+
+class AppointForm(FlaskForm):
+    evaluator_id = SelectField("Rapporteur", coerce=int, choices=[])
+    submit = SubmitField("Appoint")
+
+
+class AppointAllForm(FlaskForm):
+    submit = SubmitField("Appoint a rapporteur for every proposal without one")
+
+
+class FinaliseForm(FlaskForm):
+    digest = HiddenField(validators=[DataRequired()])
+    confirm = BooleanField(
+        "I confirm this ranking. Evaluations and consensus reports of the call lock.",
+        validators=[DataRequired(message="Tick the box to confirm.")],
+    )
+    submit = SubmitField("Finalise the ranking")
+
+
+class PublishForm(FlaskForm):
+    confirm = BooleanField(
+        "Send every applicant of this call their result letter now.",
+        validators=[DataRequired(message="Tick the box to confirm.")],
+    )
+    submit = SubmitField("Publish the results")
+
+
+def evaluation_form(criteria, allowed_points, fmt_points, evaluation=None, base=None, prefill=None):
+    """A form (EvaluationForm unless `base` says otherwise) with `score_<id>` (a select of the
+    allowed steps) and `comment_<id>` for each criterion, filled from the saved evaluation
+    (or consensus report) unless the request brings data; `prefill` gives the scores of
+    criteria nothing was saved for yet ({criterion id: points})."""
+
+    class Form(base or EvaluationForm):
         pass
 
     for c in criteria:
@@ -171,13 +230,20 @@ def evaluation_form(criteria, allowed_points, fmt_points, evaluation=None):
             ),
         )
     form = Form()
-    if evaluation is not None and not form.is_submitted():
+    if form.is_submitted():
+        return form
+    if evaluation is not None:
         form.version.data = str(evaluation.version)
-        for c in criteria:
-            score = evaluation.score_for(c.id)
-            if score is not None:
-                form[f"score_{c.id}"].data = fmt_points(score.points)
-                form[f"comment_{c.id}"].data = score.comment
+        if hasattr(form, "overall"):
+            form.overall.data = evaluation.comment
+    for c in criteria:
+        score = evaluation.score_for(c.id) if evaluation is not None else None
+        if score is not None and score.points is not None:
+            form[f"score_{c.id}"].data = fmt_points(score.points)
+        elif prefill and prefill.get(c.id) is not None:
+            form[f"score_{c.id}"].data = fmt_points(prefill[c.id])
+        if score is not None:
+            form[f"comment_{c.id}"].data = score.comment
     return form
 
 

@@ -261,3 +261,156 @@ class EvaluationScore(db.Model):
 
     evaluation: Mapped[Evaluation] = relationship(back_populates="scores")
     criterion: Mapped[Criterion] = relationship()
+
+
+class ConsensusState(enum.StrEnum):
+    DRAFT = "draft"  # the rapporteur is writing it
+    SUBMITTED = "submitted"  # waiting for a programme manager's approval
+    APPROVED = "approved"  # counts for the ranking
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "Draft",
+            "submitted": "Awaiting approval",
+            "approved": "Approved",
+        }[self.value]
+
+
+class ConsensusReport(db.Model):
+    """The consensus of a proposal's evaluators, written by its rapporteur (one of them) and
+    approved by a programme manager. Its scores and comments are what ranks.
+
+    `version` is the optimistic lock, as for evaluations."""
+
+    __tablename__ = "consensus_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), unique=True
+    )
+    rapporteur_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    state: Mapped[ConsensusState] = mapped_column(
+        str_enum(ConsensusState), default=ConsensusState.DRAFT, index=True
+    )
+    comment: Mapped[str] = mapped_column(Text, default="")  # the overall assessment
+    returned_reason: Mapped[str] = mapped_column(Text, default="")
+    appointed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    appointed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    call: Mapped[Call] = relationship()
+    proposal: Mapped[Proposal] = relationship()
+    submission: Mapped[Submission] = relationship()
+    rapporteur: Mapped[User | None] = relationship(foreign_keys=[rapporteur_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    scores: Mapped[list[ConsensusScore]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ConsensusScore.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == ConsensusState.APPROVED
+
+    def score_for(self, criterion_id: int) -> ConsensusScore | None:
+        return next((s for s in self.scores if s.criterion_id == criterion_id), None)
+
+
+class ConsensusScore(db.Model):
+    """The agreed points and the consensus comment for one criterion."""
+
+    __tablename__ = "consensus_score"
+    __table_args__ = (
+        UniqueConstraint("report_id", "criterion_id"),
+        CheckConstraint("points IS NULL OR points >= 0", name="points_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("consensus_report.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id", ondelete="CASCADE"))
+    points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    report: Mapped[ConsensusReport] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class FinalRanking(db.Model):
+    """A call's ranking and selection as finalised by a programme manager: a frozen record of
+    every decision (JSON) with its SHA-256. Once it exists, the call's evaluations, consensus
+    reports and assignments can no longer change; publishing the results reads from it."""
+
+    __tablename__ = "final_ranking"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), unique=True)
+    finalised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    policy: Mapped[str] = mapped_column(String(10))
+    reserve_size: Mapped[int] = mapped_column(Integer)
+    budgets: Mapped[dict] = mapped_column(JSON)  # topic code -> "amount" in EUR
+    decisions: Mapped[list] = mapped_column(JSON)  # one dict per proposal, see ranking.py
+    sha256: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    call: Mapped[Call] = relationship()
+    finalised_by: Mapped[User | None] = relationship(foreign_keys=[finalised_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+
+
+class Outcome(enum.StrEnum):
+    SELECTED = "selected"
+    RESERVE = "reserve"
+    NOT_SELECTED = "not_selected"
+    BELOW_THRESHOLD = "below_threshold"
+    NOT_ADMISSIBLE = "not_admissible"  # inadmissible or ineligible: never evaluated
+
+    @property
+    def label(self) -> str:
+        return {
+            "selected": "Selected for funding",
+            "reserve": "On the reserve list",
+            "not_selected": "Not selected: above the thresholds, beyond the budget",
+            "below_threshold": "Not selected: below a threshold",
+            "not_admissible": "Not evaluated: not admissible or not eligible",
+        }[self.value]
+
+
+class ResultLetter(db.Model):
+    """What an applicant is told when the results of a call are published."""
+
+    __tablename__ = "result_letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), unique=True
+    )
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome))
+    rank: Mapped[int | None] = mapped_column(Integer)
+    reserve_position: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    call: Mapped[Call] = relationship()
+    proposal: Mapped[Proposal] = relationship()
+    submission: Mapped[Submission] = relationship()

@@ -11,7 +11,14 @@ from grants.accounts.models import RoleName, User
 from grants.accounts.permissions import is_manager
 from grants.extensions import db
 from grants.proposals.models import Submission
-from grants.review.models import Assignment, AssignmentState
+from grants.proposals.permissions import is_member_of
+from grants.review.models import (
+    Assignment,
+    AssignmentState,
+    ConsensusReport,
+    Outcome,
+    ResultLetter,
+)
 
 
 def is_evaluator(user: User) -> bool:
@@ -69,4 +76,42 @@ def evaluator_may_view_submission(user: User, submission: Submission) -> bool:
             )
         )
         is not None
+    )
+
+
+def can_write_consensus(user: User, report: ConsensusReport) -> bool:
+    """The rapporteur, while their own assignment to the proposal stands (no conflict)."""
+    if not is_evaluator(user) or report.rapporteur_id != user.id:
+        return False
+    return (
+        db.session.scalar(
+            select(Assignment.id).where(
+                Assignment.submission_id == report.submission_id,
+                Assignment.evaluator_id == user.id,
+                Assignment.state == AssignmentState.ACTIVE,
+            )
+        )
+        is not None
+    )
+
+
+def can_read_result(user: User, submission: Submission, letter: ResultLetter | None) -> bool:
+    """The result letter: the applicant's organisation once the results are published, and
+    programme managers. Before publication nobody reads a letter (there is none)."""
+    if letter is None:
+        return False
+    return is_manager(user) or is_member_of(user, submission.proposal.organisation_id)
+
+
+def can_read_esr(
+    user: User, submission: Submission, letter: ResultLetter | None, final: bool
+) -> bool:
+    """The Evaluation Summary Report: programme managers once the ranking is final; the
+    applicant's organisation only after publication, and only for an evaluated proposal."""
+    if is_manager(user):
+        return final
+    return (
+        letter is not None
+        and letter.outcome != Outcome.NOT_ADMISSIBLE
+        and is_member_of(user, submission.proposal.organisation_id)
     )

@@ -37,6 +37,7 @@ from grants.review.models import (
     ConflictOverride,
     EvaluatorInvitation,
     EvaluatorProfile,
+    FinalRanking,
 )
 
 INVITATION_DAYS = 14
@@ -47,6 +48,17 @@ EVALUATION_PHASES = (CallPhase.CLOSED, CallPhase.UNDER_EVALUATION)
 
 class ReviewError(ValueError):
     """A refused review operation, with a message for the user."""
+
+
+LOCKED = "The ranking of this call is final: its evaluations can no longer change."
+
+
+def ranking_final(call_id: int) -> bool:
+    """Once a call's ranking is finalised, its assignments, evaluations and consensus lock."""
+    return (
+        db.session.scalar(select(FinalRanking.id).where(FinalRanking.call_id == call_id))
+        is not None
+    )
 
 
 def _hash(token: str) -> str:
@@ -263,20 +275,28 @@ def likely_conflicts(submission: Submission, user: User, profile=None) -> list[s
 # Assignment ---------------------------------------------------------------------------------
 
 
-def evaluable_submissions(call: Call) -> list[Submission]:
-    """The current, counting, admissible and eligible submissions of a closed call."""
-    if call.phase not in EVALUATION_PHASES:
+def evaluable_submissions(call: Call, published: bool = False) -> list[Submission]:
+    """The current, counting, admissible and eligible submissions of a closed call (and, with
+    `published`, of a call whose results are out)."""
+    phases = (*EVALUATION_PHASES, CallPhase.RESULTS_PUBLISHED) if published else EVALUATION_PHASES
+    if call.phase not in phases:
         return []
-    rows = db.session.scalars(
-        select(Submission)
-        .where(
-            Submission.call_id == call.id,
-            Submission.is_current.is_(True),
-            Submission.withdrawn_at.is_(None),
+    return [s for s in current_submissions(call) if s.final_admissible and s.final_eligible]
+
+
+def current_submissions(call: Call) -> list[Submission]:
+    """Every current, not withdrawn submission of the call (evaluable or not)."""
+    return list(
+        db.session.scalars(
+            select(Submission)
+            .where(
+                Submission.call_id == call.id,
+                Submission.is_current.is_(True),
+                Submission.withdrawn_at.is_(None),
+            )
+            .order_by(Submission.id)
         )
-        .order_by(Submission.id)
     )
-    return [s for s in rows if s.final_admissible and s.final_eligible]
 
 
 def call_assignments(call: Call) -> list[Assignment]:
@@ -288,11 +308,15 @@ def call_assignments(call: Call) -> list[Assignment]:
 
 
 def open_loads() -> dict[int, int]:
-    """Open assignments per evaluator, across calls."""
+    """Open assignments per evaluator, across calls; a call whose ranking is final no longer
+    weighs on anyone."""
     loads: dict[int, int] = {}
     for evaluator_id in db.session.scalars(
-        select(Assignment.evaluator_id).where(
-            Assignment.state.in_([AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE])
+        select(Assignment.evaluator_id)
+        .outerjoin(FinalRanking, FinalRanking.call_id == Assignment.call_id)
+        .where(
+            Assignment.state.in_([AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE]),
+            FinalRanking.id.is_(None),
         )
     ):
         loads[evaluator_id] = loads.get(evaluator_id, 0) + 1
@@ -312,6 +336,8 @@ def _assign(
 ) -> Assignment:
     if submission.call.phase not in EVALUATION_PHASES:
         raise ReviewError("Evaluators are assigned only after the call's deadline.")
+    if ranking_final(submission.call_id):
+        raise ReviewError(LOCKED)
     if not submission.is_current or submission.withdrawn_at is not None:
         raise ReviewError("Only the current submission of a proposal is evaluated.")
     if not evaluator.has_role(RoleName.EVALUATOR):
@@ -506,10 +532,14 @@ def apply_plan(
         )
     if not view.plan.pairs:
         raise ReviewError("The plan proposes no assignment.")
-    created = [
-        _assign(view.submissions[p], view.evaluators[e], actor, _due(due_at))
-        for p, e in view.plan.pairs
-    ]
+    try:
+        created = [
+            _assign(view.submissions[p], view.evaluators[e], actor, _due(due_at))
+            for p, e in view.plan.pairs
+        ]
+    except ReviewError:
+        db.session.rollback()  # all or nothing
+        raise
     audit.record(
         "call",
         call.id,
@@ -534,6 +564,8 @@ def declare(assignment: Assignment, kind: ConflictKind, details: str, actor: Use
     """The evaluator's declaration: no conflict opens the content, a conflict ends it."""
     if assignment.state != AssignmentState.PENDING_DECLARATION:
         raise ReviewError("You have already declared for this proposal.")
+    if ranking_final(assignment.call_id):
+        raise ReviewError(LOCKED)
     kind = ConflictKind(kind)
     if kind == ConflictKind.OTHER and not details.strip():
         raise ReviewError("Describe the conflict of interest.")
@@ -557,6 +589,8 @@ def decline(assignment: Assignment, reason: str, actor: User) -> None:
     """The evaluator declines (e.g. unavailable); the manager is offered a replacement."""
     if not assignment.state.is_open:
         raise ReviewError("This assignment has already ended.")
+    if ranking_final(assignment.call_id):
+        raise ReviewError(LOCKED)
     _end(assignment, AssignmentState.DECLINED, reason.strip() or "Declined", actor)
     audit.record(
         "assignment", assignment.id, "decline", f"{actor.email} declined: {reason}", actor=actor
@@ -569,6 +603,8 @@ def remove(assignment: Assignment, reason: str, actor: User) -> None:
         raise ReviewError("This assignment has already ended.")
     if not reason.strip():
         raise ReviewError("Give a reason for removing the evaluator.")
+    if ranking_final(assignment.call_id):
+        raise ReviewError(LOCKED)
     _end(assignment, AssignmentState.REMOVED, reason.strip(), actor)
     audit.record(
         "assignment",

@@ -1,38 +1,60 @@
-"""Routes of the review domain: the evaluator's queue, declaration and read-only proposal;
-invitations to the pool and the evaluator profile; the programme managers' pool, per-call
-assignments (by hand and the automatic plan, previewed before it is applied)."""
+"""Routes of the review domain: the evaluator's queue, declaration, evaluation and (as
+rapporteur) consensus report; invitations to the pool and the evaluator profile; the
+programme managers' pool, per-call assignments (by hand and the automatic plan, previewed
+before it is applied), the evaluation dashboard, consensus approval, the ranking with its
+what-if budget, finalising and publishing; the applicants' result letters and Evaluation
+Summary Reports."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
 from grants import clock
 from grants.accounts.models import RoleName, User
 from grants.accounts.permissions import roles_required
-from grants.calls.models import Call
+from grants.calls.models import Call, CallPhase
 from grants.extensions import db
 from grants.proposals import services as proposal_services
 from grants.proposals.models import Submission
+from grants.review import consensus as consensus_service
 from grants.review import evaluation as evaluations
-from grants.review import permissions, services
+from grants.review import permissions, progress, reports, services
+from grants.review import ranking as ranking_service
 from grants.review.forms import (
     AcceptForm,
     ApplyPlanForm,
+    AppointAllForm,
+    AppointForm,
+    ApproveForm,
     AssignForm,
+    ConsensusForm,
     DeclarationForm,
     DeclineForm,
+    FinaliseForm,
     InviteForm,
     ProfileForm,
+    PublishForm,
     RegisterEvaluatorForm,
     RemoveForm,
+    ReturnForm,
     evaluation_data,
     evaluation_form,
 )
-from grants.review.models import Assignment, AssignmentState, ConflictKind
+from grants.review.models import Assignment, AssignmentState, ConflictKind, ConsensusState
 from grants.review.services import ReviewError
 from grants.taxonomy import services as taxonomy
 
@@ -48,7 +70,11 @@ def review_globals():
             return None
         return services.queue(current_user)
 
-    return {"review_perm": permissions, "review_summary": review_summary}
+    return {
+        "review_perm": permissions,
+        "review_summary": review_summary,
+        "result_letters": ranking_service.letters_of_proposals,
+    }
 
 
 def _due(day: date | None) -> datetime | None:
@@ -88,6 +114,11 @@ def queue():
         filters={"state": state, "order": order, "call": call_id},
         queue_states=services.QUEUE_STATES,
         has_profile=services.profile_of(current_user) is not None,
+        reports=[
+            r
+            for r in consensus_service.rapporteur_reports(current_user)
+            if permissions.can_write_consensus(current_user, r)
+        ],
     )
 
 
@@ -188,6 +219,7 @@ def evaluate(assignment_id: int):
         if permissions.can_see_other_evaluations(current_user, a)
         else [],
         fmt_points=evaluations.fmt_points,
+        locked=services.ranking_final(a.call_id),
     )
 
 
@@ -428,3 +460,310 @@ def remove(assignment_id: int):
         except ReviewError as exc:
             flash(str(exc), "danger")
     return redirect(url_for(".call_assignments", call_id=a.call_id))
+
+
+# Consensus -----------------------------------------------------------------------------------
+
+
+def _submission_or_404(submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        abort(404)
+    return submission
+
+
+def _criteria_errors(form, exc: evaluations.EvaluationError) -> None:
+    for criterion_id, messages in exc.errors.items():
+        comment = [m for m in messages if "comment" in m]
+        if comment:
+            form[f"comment_{criterion_id}"].errors = comment
+        form[f"score_{criterion_id}"].errors = [m for m in messages if "comment" not in m]
+
+
+@bp.route("/review/submissions/<int:submission_id>/consensus", methods=["GET", "POST"])
+@roles_required(RoleName.EVALUATOR)
+def consensus(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    report = consensus_service.report_of(submission)
+    if report is None or not permissions.can_write_consensus(current_user, report):
+        abort(404)
+    g.no_store = True
+    criteria = list(submission.call.criteria)
+    views = consensus_service.criterion_views(submission, current_user.id, names=False)
+    prefill = {v.criterion.id: v.prefill for v in views}
+    form = evaluation_form(
+        criteria,
+        evaluations.allowed_points,
+        evaluations.fmt_points,
+        report,
+        base=ConsensusForm,
+        prefill=prefill,
+    )
+    if report.state == ConsensusState.DRAFT and form.is_submitted():
+        if form.validate_on_submit():
+            data = evaluation_data(form, criteria)
+            data["overall"] = form.overall.data or ""
+            version = int(form.version.data) if (form.version.data or "").isdigit() else 0
+            try:
+                if form.submit_consensus.data:
+                    consensus_service.submit_consensus(report, data, version, current_user)
+                    flash("The consensus report is sent to the programme for approval.", "success")
+                else:
+                    consensus_service.save_consensus(report, data, version, current_user)
+                    flash("The consensus report is saved.", "success")
+            except evaluations.EvaluationError as exc:
+                flash(str(exc), "danger")
+                _criteria_errors(form, exc)
+            except ReviewError as exc:
+                flash(str(exc), "danger")
+            else:
+                return redirect(url_for(".consensus", submission_id=submission.id))
+        else:
+            flash("The form had expired; send it again.", "danger")
+    return render_template(
+        "review/consensus.html",
+        submission=submission,
+        report=report,
+        views=views,
+        form=form,
+        problems=consensus_service.readiness(submission),
+        locked=services.ranking_final(submission.call_id),
+        fmt_points=evaluations.fmt_points,
+        panel=evaluations.alignment_panel(submission),
+    )
+
+
+@bp.route("/manage/submissions/<int:submission_id>/review")
+@roles_required(*MANAGERS)
+def proposal_review(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    report = consensus_service.report_of(submission)
+    appoint_form = AppointForm()
+    appoint_form.evaluator_id.choices = [
+        (a.evaluator_id, a.evaluator.full_name)
+        for a in consensus_service.active_assignments(submission)
+    ]
+    if report is not None and report.rapporteur_id:
+        appoint_form.evaluator_id.data = report.rapporteur_id
+    return render_template(
+        "review/proposal_review.html",
+        submission=submission,
+        report=report,
+        views=consensus_service.criterion_views(submission, None, names=True),
+        score=consensus_service.proposal_score(submission),
+        assignments=[
+            a
+            for a in services.call_assignments(submission.call)
+            if a.submission_id == submission.id
+        ],
+        appoint_form=appoint_form,
+        approve_form=ApproveForm(version=report.version if report else ""),
+        return_form=ReturnForm(),
+        problems=consensus_service.readiness(submission),
+        locked=services.ranking_final(submission.call_id),
+        fmt_points=evaluations.fmt_points,
+    )
+
+
+@bp.route("/manage/submissions/<int:submission_id>/rapporteur", methods=["POST"])
+@roles_required(*MANAGERS)
+def appoint(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    form = AppointForm()
+    form.evaluator_id.choices = [
+        (a.evaluator_id, a.evaluator.full_name)
+        for a in consensus_service.active_assignments(submission)
+    ]
+    if not form.validate_on_submit():
+        flash("Choose one of the proposal's evaluators who declared no conflict.", "danger")
+    else:
+        evaluator = db.session.get(User, form.evaluator_id.data)
+        try:
+            consensus_service.appoint(submission, evaluator, current_user)
+            flash(f"{evaluator.full_name} is the rapporteur; they have been notified.", "success")
+        except ReviewError as exc:
+            flash(str(exc), "danger")
+    return redirect(url_for(".proposal_review", submission_id=submission.id))
+
+
+@bp.route("/manage/calls/<int:call_id>/rapporteurs", methods=["POST"])
+@roles_required(*MANAGERS)
+def appoint_all(call_id: int):
+    call = _call_or_404(call_id)
+    form = AppointAllForm()
+    if not form.validate_on_submit():
+        flash("The form had expired; try again.", "danger")
+        return redirect(url_for(".dashboard", call_id=call.id))
+    try:
+        count, problems = consensus_service.appoint_all(
+            call, services.evaluable_submissions(call), current_user
+        )
+    except ReviewError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"{count} rapporteur(s) appointed and notified.", "success" if count else "info")
+        for problem in problems:
+            flash(problem, "warning")
+    return redirect(url_for(".dashboard", call_id=call.id))
+
+
+def _report_or_404(submission: Submission):
+    report = consensus_service.report_of(submission)
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.route("/manage/submissions/<int:submission_id>/consensus/approve", methods=["POST"])
+@roles_required(*MANAGERS)
+def approve_consensus(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    report = _report_or_404(submission)
+    form = ApproveForm()
+    if not form.validate_on_submit() or not (form.version.data or "").isdigit():
+        flash("The form had expired; try again.", "danger")
+    else:
+        try:
+            consensus_service.approve(report, current_user, int(form.version.data))
+            flash("The consensus is approved; it now counts for the ranking.", "success")
+        except ReviewError as exc:
+            flash(str(exc), "danger")
+    return redirect(url_for(".proposal_review", submission_id=submission.id))
+
+
+@bp.route("/manage/submissions/<int:submission_id>/consensus/return", methods=["POST"])
+@roles_required(*MANAGERS)
+def return_consensus(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    report = _report_or_404(submission)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        flash("Say why the report goes back to the rapporteur.", "danger")
+    else:
+        try:
+            consensus_service.return_to_rapporteur(report, form.reason.data, current_user)
+            flash("The report went back to the rapporteur, who has been notified.", "success")
+        except ReviewError as exc:
+            flash(str(exc), "danger")
+    return redirect(url_for(".proposal_review", submission_id=submission.id))
+
+
+# The call's evaluation: dashboard, ranking and results -------------------------------------
+
+
+@bp.route("/manage/calls/<int:call_id>/evaluation")
+@roles_required(*MANAGERS)
+def dashboard(call_id: int):
+    call = _call_or_404(call_id)
+    return render_template(
+        "review/dashboard.html",
+        call=call,
+        board=progress.dashboard(call),
+        appoint_all_form=AppointAllForm(),
+        open_phase=call.phase in (*services.EVALUATION_PHASES, CallPhase.RESULTS_PUBLISHED),
+        locked=services.ranking_final(call.id),
+        fmt_points=evaluations.fmt_points,
+    )
+
+
+@bp.route("/manage/calls/<int:call_id>/ranking")
+@roles_required(*MANAGERS)
+def ranking(call_id: int):
+    call = _call_or_404(call_id)
+    g.no_store = True
+    if call.phase not in (*services.EVALUATION_PHASES, CallPhase.RESULTS_PUBLISHED):
+        return render_template("review/ranking.html", call=call, view=None)
+    what_if, errors = ranking_service.parse_budgets(call, request.args)
+    for error in errors:
+        flash(error, "danger")
+    try:
+        view = ranking_service.build(call, what_if or None)
+    except ValueError as exc:  # the call's rules cannot rank (e.g. a broken tie-break rule)
+        return render_template("review/ranking.html", call=call, view=None, error=str(exc))
+    return render_template(
+        "review/ranking.html",
+        call=call,
+        view=view,
+        finalise_form=FinaliseForm(digest=view.digest),
+        publish_form=PublishForm(),
+        publication_problems=ranking_service.publication_problems(call),
+        budgets=ranking_service.budgets_of(call),
+        what_if_args=request.args,
+        fmt_points=evaluations.fmt_points,
+    )
+
+
+@bp.route("/manage/calls/<int:call_id>/ranking/finalise", methods=["POST"])
+@roles_required(*MANAGERS)
+def finalise(call_id: int):
+    call = _call_or_404(call_id)
+    form = FinaliseForm()
+    if not form.validate_on_submit():
+        for message in form.confirm.errors or ["The form had expired; try again."]:
+            flash(message, "danger")
+        return redirect(url_for(".ranking", call_id=call.id))
+    try:
+        ranking_service.finalise(call, form.digest.data, current_user)
+    except ReviewError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash("The ranking is final. The call's evaluations are locked.", "success")
+    return redirect(url_for(".ranking", call_id=call.id))
+
+
+@bp.route("/manage/calls/<int:call_id>/results/publish", methods=["POST"])
+@roles_required(*MANAGERS)
+def publish_results(call_id: int):
+    call = _call_or_404(call_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        for message in form.confirm.errors or ["The form had expired; try again."]:
+            flash(message, "danger")
+        return redirect(url_for(".ranking", call_id=call.id))
+    try:
+        letters = ranking_service.publish_results(call, current_user)
+    except ReviewError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"The results are published: {len(letters)} result letter(s) sent.", "success")
+    return redirect(url_for(".ranking", call_id=call.id))
+
+
+# Results for applicants ---------------------------------------------------------------------
+
+
+@bp.route("/results/<int:submission_id>")
+@login_required
+def result(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    letter = ranking_service.letter_of(submission)
+    if not permissions.can_read_result(current_user, submission, letter):
+        abort(404)
+    g.no_store = True
+    final = ranking_service.final_ranking(submission.call) is not None
+    return render_template(
+        "review/result.html",
+        submission=submission,
+        letter=letter,
+        esr=reports.esr_of(submission),
+        can_esr=permissions.can_read_esr(current_user, submission, letter, final),
+        fmt_points=evaluations.fmt_points,
+    )
+
+
+@bp.route("/results/<int:submission_id>/evaluation-summary.pdf")
+@login_required
+def esr_pdf(submission_id: int):
+    submission = _submission_or_404(submission_id)
+    letter = ranking_service.letter_of(submission)
+    final = ranking_service.final_ranking(submission.call) is not None
+    if not permissions.can_read_esr(current_user, submission, letter, final):
+        abort(404)
+    esr = reports.esr_of(submission)
+    if esr is None:
+        abort(404)
+    response = Response(reports.esr_pdf(esr), mimetype="application/pdf")
+    name = f"ESR-{submission.reference}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -5,6 +5,7 @@ and assignments for programme managers. Someone else's assignment is a 404."""
 from tests.access.common import LOGIN, MANAGERS
 
 EVALUATORS = (LOGIN, 403, 403, 200, 403, 403)
+RESULT = (LOGIN, 200, 404, 404, 200, 200)
 EVALUATOR_POST = (LOGIN, 403, 403, 302, 403, 403)
 MANAGER_POST = (LOGIN, 403, 403, 403, 302, 302)
 INVITATION = (200,) * 6  # the page explains what to do for whoever holds the link
@@ -16,6 +17,14 @@ def _a(w):
 
 def _c(w):
     return {"call_id": w["review_call"]}
+
+
+def _s(w):
+    return {"submission_id": w["review_submission"]}
+
+
+def _r(w):
+    return {"submission_id": w["result_submission"]}
 
 
 EXPECTED = {
@@ -41,6 +50,20 @@ EXPECTED = {
     "review.plan": ("GET", _c, MANAGERS),
     "review.apply_plan": ("POST", _c, MANAGER_POST),
     "review.remove": ("POST", _a, MANAGER_POST),
+    # Consensus: the world's evaluator is the rapporteur of the assigned proposal.
+    "review.consensus": ("GET", _s, EVALUATORS),
+    "review.proposal_review": ("GET", _s, MANAGERS),
+    "review.appoint": ("POST", _s, MANAGER_POST),
+    "review.approve_consensus": ("POST", _s, MANAGER_POST),
+    "review.return_consensus": ("POST", _s, MANAGER_POST),
+    "review.appoint_all": ("POST", _c, MANAGER_POST),
+    "review.dashboard": ("GET", _c, MANAGERS),
+    "review.ranking": ("GET", _c, MANAGERS),
+    "review.finalise": ("POST", _c, MANAGER_POST),
+    "review.publish_results": ("POST", _c, MANAGER_POST),
+    # Results: the applicant's organisation and programme managers; nobody else learns of it.
+    "review.result": ("GET", _r, RESULT),
+    "review.esr_pdf": ("GET", _r, RESULT),
 }
 
 # Asserted by tests/review/test_routes.py: another evaluator's assignment is a 404.
@@ -53,7 +76,7 @@ def build(world: dict, fixtures: dict) -> None:
 
     from grants import clock
     from grants.extensions import db
-    from grants.review.models import AssignmentState, EvaluatorInvitation
+    from grants.review.models import AssignmentState, ConsensusReport, EvaluatorInvitation
     from grants.review.services import _hash
 
     evaluator = world["users"]["evaluator"]
@@ -74,3 +97,94 @@ def build(world: dict, fixtures: dict) -> None:
     )
     db.session.commit()
     world["invitation_token"] = token
+    world["review_submission"] = submissions[0].id
+    db.session.add(
+        ConsensusReport(
+            call_id=call.id,
+            proposal_id=submissions[0].proposal_id,
+            submission_id=submissions[0].id,
+            rapporteur_id=evaluator.id,
+        )
+    )
+    db.session.commit()
+    world["result_submission"] = _published_result(world, fixtures).id
+
+
+def _published_result(world, fixtures):
+    """A call with published results, where the world's organisation has an evaluated proposal
+    with an approved consensus, a final ranking and a result letter."""
+    from decimal import Decimal
+
+    from grants.accounts.models import Organisation
+    from grants.calls.models import CallStatus
+    from grants.extensions import db
+    from grants.review.models import (
+        ConsensusReport,
+        ConsensusScore,
+        ConsensusState,
+        FinalRanking,
+        Outcome,
+        ResultLetter,
+    )
+    from tests.factories.review import close_call
+
+    org = db.session.get(Organisation, world["org"])
+    call = fixtures["create_call"]()
+    proposal = fixtures["create_proposal"](
+        call=call, organisation=org, user=world["users"]["applicant"]
+    )
+    submission = fixtures["submit_proposal"](proposal)
+    close_call(db, call)
+    call.status = CallStatus.RESULTS_PUBLISHED
+    report = ConsensusReport(
+        call_id=call.id,
+        proposal_id=proposal.id,
+        submission_id=submission.id,
+        state=ConsensusState.APPROVED,
+        comment="Agreed.",
+    )
+    report.scores = [
+        ConsensusScore(criterion_id=c.id, points=c.max_points, comment="Strong.")
+        for c in call.criteria
+    ]
+    total = sum((c.max_points for c in call.criteria), Decimal(0))
+    db.session.add_all(
+        [
+            report,
+            FinalRanking(
+                call_id=call.id,
+                policy="stop",
+                reserve_size=0,
+                budgets={"": str(call.total_budget)},
+                decisions=[
+                    {
+                        "submission_id": submission.id,
+                        "proposal_id": proposal.id,
+                        "reference": submission.reference,
+                        "acronym": proposal.acronym,
+                        "topic": "",
+                        "status": "selected",
+                        "rank": 1,
+                        "reserve_position": None,
+                        "total": str(total),
+                        "scores": {},
+                        "eu_contribution": str(submission.eu_contribution),
+                        "alignment": "0",
+                        "explanation": "selected at rank 1",
+                    }
+                ],
+                sha256="0" * 64,
+            ),
+            ResultLetter(
+                call_id=call.id,
+                proposal_id=proposal.id,
+                submission_id=submission.id,
+                outcome=Outcome.SELECTED,
+                rank=1,
+                total=total,
+                explanation="selected at rank 1",
+            ),
+        ]
+    )
+    db.session.commit()
+    return submission

@@ -261,7 +261,9 @@ def test_evaluation_starts_only_after_the_deadline_or_closing(db, manager, creat
 
     closed = create_call(status=CallStatus.CLOSED)
     services.transition(closed, CallStatus.UNDER_EVALUATION, manager)
-    services.transition(closed, CallStatus.RESULTS_PUBLISHED, manager)
+    with pytest.raises(CallError, match="from the call's ranking page"):
+        services.transition(closed, CallStatus.RESULTS_PUBLISHED, manager)
+    services.transition(closed, CallStatus.RESULTS_PUBLISHED, manager, results=True)
     assert closed.phase == CallPhase.RESULTS_PUBLISHED
     actions = list(
         db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(closed.id)))

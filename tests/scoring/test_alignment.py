@@ -151,7 +151,7 @@ def test_every_kind_of_evidence_is_listed():
     gender = align(proposal(), SMALL, WEIGHTS).priority("gender")
     details = [e.detail for e in gender.evidence]
     assert "the applicant claims gender" in details
-    assert "staff EUR 60,000.00 tagged" in details
+    assert "staff EUR 60\u202f000.00 tagged" in details
     assert "indicator 'Victims referred': disaggregated by sex" in details
     assert "indicator 'Number of women assisted': name fits 'women'" in details
 

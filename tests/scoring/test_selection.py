@@ -31,8 +31,10 @@ def test_stop_policy_ends_at_the_first_that_does_not_fit():
     assert [d.proposal_id for d in topic.not_selected] == ["E"]
     c = selection.decision("C")
     assert c.status == "reserve"
-    assert "needs EUR 500,000.00, EUR 300,000.00 left; policy 'stop' ends" in c.explanation
-    assert "selection stopped at C" in selection.decision("E").explanation
+    assert (
+        "needs EUR 500\u202f000.00, EUR 300\u202f000.00 left; policy 'stop' ends" in c.explanation
+    )
+    assert "selection stopped at rank 3" in selection.decision("E").explanation
     assert "the reserve list is full" in selection.decision("E").explanation
 
 
@@ -44,7 +46,8 @@ def test_skip_policy_takes_the_next_that_fits():
     assert [d.proposal_id for d in topic.reserve] == ["C"]
     assert "skipped under policy 'skip'" in selection.decision("C").explanation
     assert selection.decision("D").explanation == (
-        "selected at rank 4: EUR 200,000.00 fits; EUR 100,000.00 of EUR 1,000,000.00 left after it"
+        "selected at rank 4: EUR 200\u202f000.00 fits; "
+        "EUR 100\u202f000.00 of EUR 1\u202f000\u202f000.00 left after it"
     )
 
 

@@ -1,0 +1,463 @@
+"""Consensus: a rapporteur (one of the proposal's evaluators) turns the individual evaluations
+into a consensus report, pre-filled with the aggregates and disagreement flags computed by
+`scoring`; a programme manager approves it or returns it with a reason. Approved consensus
+scores are what ranks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+import scoring
+from grants import clock
+from grants.accounts.models import User
+from grants.audit import services as audit
+from grants.calls.models import Call, Criterion
+from grants.extensions import db
+from grants.notifications.services import deliver_pending, queue_mail
+from grants.proposals.models import Submission
+from grants.review.evaluation import (
+    EvaluationError,
+    StaleEvaluation,
+    fmt_points,
+    incomplete,
+    parse_scores,
+    rule,
+)
+from grants.review.models import (
+    Assignment,
+    AssignmentState,
+    ConsensusReport,
+    ConsensusScore,
+    ConsensusState,
+    Evaluation,
+    EvaluationState,
+)
+from grants.review.services import LOCKED, ReviewError, _link, ranking_final
+
+STALE = (
+    "This consensus report was changed elsewhere since you opened it. Reload the page to see "
+    "the saved version, then make your changes again."
+)
+
+
+def rules_of(call: Call) -> scoring.CallRules:
+    """The call's scoring rules as `scoring` reads them."""
+    return scoring.CallRules(
+        criteria=tuple(rule(c) for c in call.criteria),
+        overall_threshold=call.overall_threshold,
+        aggregation=call.aggregation.value,
+        disagreement_gap=call.disagreement_gap / 100,
+        tie_breaks=tuple(call.tie_break_rules or ()),
+    )
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+def report_of(submission: Submission) -> ConsensusReport | None:
+    return db.session.scalar(
+        select(ConsensusReport).where(ConsensusReport.submission_id == submission.id)
+    )
+
+
+def active_assignments(submission: Submission) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.submission_id == submission.id,
+                Assignment.state == AssignmentState.ACTIVE,
+            )
+            .order_by(Assignment.id)
+        )
+    )
+
+
+def submitted_evaluations(submission: Submission) -> list[Evaluation]:
+    """The submitted evaluations of a submission whose assignment still stands (a removal or
+    a conflict found later takes an evaluation out)."""
+    return list(
+        db.session.scalars(
+            select(Evaluation)
+            .join(Assignment, Evaluation.assignment_id == Assignment.id)
+            .where(
+                Assignment.submission_id == submission.id,
+                Assignment.state == AssignmentState.ACTIVE,
+                Evaluation.state == EvaluationState.SUBMITTED,
+            )
+            .order_by(Evaluation.submitted_at, Evaluation.id)
+        )
+    )
+
+
+def outstanding(submission: Submission) -> list[Assignment]:
+    """Open assignments (to declare, to evaluate, draft) of the submission."""
+    return [
+        a
+        for a in db.session.scalars(
+            select(Assignment).where(
+                Assignment.submission_id == submission.id,
+                Assignment.state.in_([AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE]),
+            )
+        )
+        if a.evaluation is None or not a.evaluation.is_submitted
+    ]
+
+
+def _scoring_evaluation(call: Call, e: Evaluation) -> scoring.Evaluation:
+    codes = {c.id: c.code for c in call.criteria}
+    return scoring.Evaluation(
+        e.assignment.submission.reference,
+        str(e.assignment.evaluator_id),
+        {codes[s.criterion_id]: s.points for s in e.scores if s.points is not None},
+    )
+
+
+def _scoring_consensus(call: Call, report: ConsensusReport) -> scoring.Consensus:
+    codes = {c.id: c.code for c in call.criteria}
+    return scoring.Consensus(
+        report.submission.reference,
+        {codes[s.criterion_id]: s.points for s in report.scores if s.points is not None},
+        report.comment,
+    )
+
+
+def proposal_score(
+    submission: Submission, with_consensus: bool = False
+) -> scoring.ProposalScore | None:
+    """Aggregates, spreads and flags of the submitted evaluations (and, if asked and approved,
+    the consensus); None while there is nothing to aggregate."""
+    call = submission.call
+    evaluations = submitted_evaluations(submission)
+    report = report_of(submission) if with_consensus else None
+    consensus = _scoring_consensus(call, report) if report and report.is_approved else None
+    if not evaluations and consensus is None:
+        return None
+    return scoring.score_proposal(
+        rules_of(call), [_scoring_evaluation(call, e) for e in evaluations], consensus
+    )
+
+
+def to_step(value: Decimal, criterion: Criterion) -> Decimal:
+    """The allowed score nearest to an aggregate (half up), to pre-fill the consensus."""
+    steps = (value / criterion.step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return min(steps * criterion.step, criterion.max_points)
+
+
+@dataclass
+class CriterionView:
+    criterion: Criterion
+    result: scoring.CriterionResult | None
+    individual: list[tuple[str, Decimal | None, str]]  # (label, points, comment)
+    prefill: Decimal | None
+
+
+def criterion_views(
+    submission: Submission, viewer_id: int | None, names: bool
+) -> list[CriterionView]:
+    """Per criterion: the statistics from `scoring`, each evaluator's score and comment
+    ("You", "Evaluator A", ... or names for programme managers) and the pre-filled score."""
+    call = submission.call
+    score = proposal_score(submission)
+    evaluations = submitted_evaluations(submission)
+    labels = {}
+    letter = 0
+    for e in evaluations:
+        if names:
+            labels[e.id] = e.assignment.evaluator.full_name
+        elif e.assignment.evaluator_id == viewer_id:
+            labels[e.id] = "You"
+        else:
+            labels[e.id] = f"Evaluator {chr(65 + letter)}"
+            letter += 1
+    views = []
+    for c in call.criteria:
+        result = score.criterion(c.code) if score else None
+        individual = []
+        for e in evaluations:
+            s = e.score_for(c.id)
+            individual.append((labels[e.id], s.points if s else None, s.comment if s else ""))
+        prefill = to_step(result.aggregate, c) if result and result.aggregate is not None else None
+        views.append(CriterionView(c, result, individual, prefill))
+    return views
+
+
+def rapporteur_reports(user: User) -> list[ConsensusReport]:
+    """The consensus reports an evaluator is rapporteur of, still standing."""
+    return list(
+        db.session.scalars(
+            select(ConsensusReport)
+            .where(ConsensusReport.rapporteur_id == user.id)
+            .order_by(ConsensusReport.id)
+        )
+    )
+
+
+# Appointing the rapporteur -------------------------------------------------------------------
+
+
+def _check_unlocked(call_id: int) -> None:
+    if ranking_final(call_id):
+        raise ReviewError(LOCKED)
+
+
+def _new_report(submission: Submission) -> ConsensusReport:
+    report = ConsensusReport(
+        call_id=submission.call_id,
+        proposal_id=submission.proposal_id,
+        submission_id=submission.id,
+        state=ConsensusState.DRAFT,
+    )
+    db.session.add(report)
+    return report
+
+
+def _appoint(submission: Submission, evaluator: User, actor: User):
+    """Set the rapporteur; returns the mail to send (or None when nothing changed)."""
+    _check_unlocked(submission.call_id)
+    label = submission.content.get("acronym") or submission.reference
+    if evaluator.id not in {a.evaluator_id for a in active_assignments(submission)}:
+        raise ReviewError(
+            f"{evaluator.full_name} cannot be the rapporteur of {label}: the rapporteur is one "
+            "of its evaluators who declared no conflict."
+        )
+    report = report_of(submission) or _new_report(submission)
+    if report.is_approved:
+        raise ReviewError(f"The consensus of {label} is approved; its rapporteur stays.")
+    if report.rapporteur_id == evaluator.id:
+        return None
+    before = report.rapporteur.email if report.rapporteur else None
+    report.rapporteur_id = evaluator.id
+    report.appointed_at = clock.now()
+    report.appointed_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        "consensus",
+        report.id,
+        "appoint",
+        f"{evaluator.email} appointed rapporteur of {label}",
+        {"rapporteur": [before, evaluator.email]},
+        actor=actor,
+    )
+    return queue_mail(
+        evaluator.email,
+        f"You are the rapporteur of {label}",
+        "review/mail/rapporteur.txt",
+        user=evaluator,
+        dedupe_key=f"rapporteur:{report.id}:{evaluator.id}:{report.appointed_at.isoformat()}",
+        name=evaluator.full_name,
+        label=label,
+        call=submission.call,
+        link=_link("review.consensus", submission_id=submission.id),
+    )
+
+
+def appoint(submission: Submission, evaluator: User, actor: User) -> None:
+    message = _appoint(submission, evaluator, actor)
+    db.session.commit()
+    if message is not None:
+        deliver_pending([message.id])
+
+
+def appoint_all(call: Call, submissions: list[Submission], actor: User) -> tuple[int, list[str]]:
+    """A rapporteur for every proposal without one: among its evaluators who declared no
+    conflict, the one who reports for the fewest proposals of the call (then by id)."""
+    _check_unlocked(call.id)
+    counts = dict(
+        db.session.execute(
+            select(ConsensusReport.rapporteur_id, func.count())
+            .where(ConsensusReport.call_id == call.id, ConsensusReport.rapporteur_id.is_not(None))
+            .group_by(ConsensusReport.rapporteur_id)
+        ).all()
+    )
+    messages, problems = [], []
+    for submission in submissions:
+        report = report_of(submission)
+        active = {a.evaluator_id: a.evaluator for a in active_assignments(submission)}
+        if report is not None and (report.rapporteur_id in active or report.is_approved):
+            continue  # a rapporteur whose assignment ended counts as none
+        candidates = sorted(
+            active.items(),
+            key=lambda pair: (counts.get(pair[0], 0), pair[0]),
+        )
+        if not candidates:
+            label = submission.content.get("acronym") or submission.reference
+            problems.append(f"{label}: no evaluator has declared no conflict yet.")
+            continue
+        evaluator_id, evaluator = candidates[0]
+        messages.append(_appoint(submission, evaluator, actor))
+        counts[evaluator_id] = counts.get(evaluator_id, 0) + 1
+    db.session.commit()
+    deliver_pending([m.id for m in messages if m is not None])
+    return len(messages), problems
+
+
+# Drafting ------------------------------------------------------------------------------------
+
+
+def readiness(submission: Submission) -> list[str]:
+    """Why the consensus cannot be written yet (empty: it can)."""
+    problems = []
+    waiting = outstanding(submission)
+    if waiting:
+        problems.append(
+            f"{len(waiting)} evaluation(s) of this proposal are not submitted yet; the consensus "
+            "is written once every evaluator has submitted."
+        )
+    if not submitted_evaluations(submission):
+        problems.append("No evaluation of this proposal has been submitted.")
+    return problems
+
+
+def _write(report: ConsensusReport, data: dict, version: int | None) -> dict:
+    _check_unlocked(report.call_id)
+    if report.state != ConsensusState.DRAFT:
+        raise EvaluationError(
+            f"This consensus report is {report.state.label.lower()} and can no longer change."
+        )
+    if report.version != (version or 0):
+        raise StaleEvaluation(STALE)
+    problems = readiness(report.submission)
+    if problems:
+        raise EvaluationError(" ".join(problems))
+    criteria = list(report.call.criteria)
+    values, errors = parse_scores(criteria, data)
+    if errors:
+        raise EvaluationError("Some scores are not allowed; see the messages below.", errors)
+    for c in criteria:
+        points, comment = values[c.id]
+        score = report.score_for(c.id)
+        if score is None:
+            score = ConsensusScore(criterion_id=c.id)
+            report.scores.append(score)
+        score.points, score.comment = points, comment
+    report.comment = str(data.get("overall") or "").strip()
+    report.updated_at = clock.now()
+    flag_modified(report, "updated_at")  # an UPDATE even at the same instant: the version moves
+    return values
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise StaleEvaluation(STALE) from None
+
+
+def save_consensus(report: ConsensusReport, data: dict, version: int | None, actor: User) -> None:
+    try:
+        _write(report, data, version)
+    except ReviewError:
+        db.session.rollback()
+        raise
+    _commit()
+
+
+def submit_consensus(report: ConsensusReport, data: dict, version: int | None, actor: User) -> None:
+    """Send the consensus for approval: every criterion scored and commented at length."""
+    try:
+        values = _write(report, data, version)
+        errors = incomplete(list(report.call.criteria), values)
+        if errors:
+            raise EvaluationError(
+                "The consensus report is not complete; it was not sent for approval or saved.",
+                errors,
+            )
+    except ReviewError:
+        db.session.rollback()
+        raise
+    report.state = ConsensusState.SUBMITTED
+    report.submitted_at = clock.now()
+    report.returned_reason = ""
+    audit.record(
+        "consensus",
+        report.id,
+        "submit",
+        f"{actor.email} sent the consensus of {report.submission.reference} for approval",
+        {c.code: {"points": fmt_points(values[c.id][0])} for c in report.call.criteria},
+        actor=actor,
+    )
+    _commit()
+
+
+# Approval ------------------------------------------------------------------------------------
+
+
+def approve(report: ConsensusReport, actor: User, version: int | None = None) -> None:
+    """Approve what the manager read: `version` is the report's version on their page (a
+    report returned, changed and sent again since then is refused)."""
+    _check_unlocked(report.call_id)
+    if report.state != ConsensusState.SUBMITTED:
+        raise ReviewError("Only a consensus report sent for approval can be approved.")
+    if version is not None and version != report.version:
+        raise ReviewError(
+            "The consensus report changed since you opened this page. Read it again, then "
+            "approve it."
+        )
+    if outstanding(report.submission):
+        raise ReviewError(
+            "An evaluator was assigned since the consensus was written; their evaluation "
+            "comes first. Return the report to the rapporteur."
+        )
+    report.state = ConsensusState.APPROVED
+    report.approved_at = clock.now()
+    report.approved_by_id = actor.id
+    audit.record(
+        "consensus",
+        report.id,
+        "approve",
+        f"Consensus of {report.submission.reference} approved",
+        {
+            s.criterion.code: {"points": fmt_points(s.points)}
+            for s in report.scores
+            if s.points is not None
+        },
+        actor=actor,
+    )
+    db.session.commit()
+
+
+def return_to_rapporteur(report: ConsensusReport, reason: str, actor: User) -> None:
+    """Send a report awaiting approval (or an approved one, before the ranking is final) back
+    to the rapporteur as a draft, with the reason."""
+    _check_unlocked(report.call_id)
+    if report.state == ConsensusState.DRAFT:
+        raise ReviewError("This consensus report is a draft already.")
+    if not reason.strip():
+        raise ReviewError("Say why the report goes back to the rapporteur.")
+    before = report.state
+    report.state = ConsensusState.DRAFT
+    report.returned_reason = reason.strip()
+    report.approved_at = None
+    report.approved_by_id = None
+    audit.record(
+        "consensus",
+        report.id,
+        "return",
+        f"Consensus of {report.submission.reference} returned to the rapporteur: {reason}",
+        {"state": [before.value, "draft"]},
+        actor=actor,
+    )
+    message = None
+    if report.rapporteur is not None:
+        label = report.submission.content.get("acronym") or report.submission.reference
+        message = queue_mail(
+            report.rapporteur.email,
+            f"The consensus of {label} needs changes",
+            "review/mail/consensus_returned.txt",
+            user=report.rapporteur,
+            name=report.rapporteur.full_name,
+            label=label,
+            reason=reason.strip(),
+            link=_link("review.consensus", submission_id=report.submission_id),
+        )
+    db.session.commit()
+    if message is not None:
+        deliver_pending([message.id])

@@ -1,0 +1,447 @@
+"""The ranking of a call: approved consensus scores ranked per topic by `scoring.rank`,
+selected within each topic's budget by `scoring.select`, a what-if budget by
+`scoring.what_if`; finalising freezes every decision (and locks the evaluations); publishing
+the results writes a result letter per proposal and mails the applicants."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+
+import scoring
+from grants import clock
+from grants.accounts.models import User
+from grants.audit import services as audit
+from grants.calls.forms import parse_amount
+from grants.calls.models import Call, CallPhase, CallStatus
+from grants.calls.services import CallError
+from grants.calls.services import transition as call_transition
+from grants.extensions import db
+from grants.notifications.services import deliver_pending, queue_mail
+from grants.proposals.models import Submission
+from grants.review import consensus as consensus_service
+from grants.review.evaluation import alignment_panel
+from grants.review.models import FinalRanking, Outcome, ResultLetter
+from grants.review.services import EVALUATION_PHASES, ReviewError, _link, current_submissions
+
+STATUS_OUTCOME = {
+    scoring.selection.SELECTED: Outcome.SELECTED,
+    scoring.selection.RESERVE: Outcome.RESERVE,
+    scoring.selection.NOT_SELECTED: Outcome.NOT_SELECTED,
+    scoring.selection.BELOW_THRESHOLD: Outcome.BELOW_THRESHOLD,
+}
+
+
+def final_ranking(call: Call) -> FinalRanking | None:
+    return db.session.scalar(select(FinalRanking).where(FinalRanking.call_id == call.id))
+
+
+def topic_code(submission: Submission) -> str:
+    """The topic the proposal was submitted under (the snapshot, not today's draft)."""
+    if not submission.call.topics:
+        return ""
+    return (submission.content.get("topic") or {}).get("code") or ""
+
+
+def budgets_of(call: Call) -> dict[str, Decimal]:
+    """Topic code -> budget; a call without topics has one budget under ""."""
+    if call.topics:
+        return {t.code: t.budget for t in call.topics}
+    return {"": call.total_budget}
+
+
+def alignment_total(submission: Submission) -> Decimal:
+    panel = alignment_panel(submission)
+    return Decimal(str(round(panel.total, 2))) if panel is not None else Decimal(0)
+
+
+@dataclass
+class Row:
+    """One proposal on the ranking page."""
+
+    submission: Submission
+    decision: scoring.Decision
+    score: scoring.ProposalScore
+    alignment: Decimal
+
+    @property
+    def label(self) -> str:
+        return self.submission.content.get("acronym") or self.submission.reference
+
+
+@dataclass
+class TopicView:
+    code: str
+    title: str
+    budget: Decimal
+    selected: list[Row]
+    reserve: list[Row]
+    not_selected: list[Row]
+    below_threshold: list[Row]
+    committed: Decimal
+    leftover: Decimal
+
+
+@dataclass
+class RankingView:
+    call: Call
+    rules: scoring.CallRules
+    topics: list[TopicView]
+    awaiting: list[tuple[Submission, str]]  # no approved consensus yet, and why
+    excluded: list[Submission]  # not admissible or not eligible
+    selection: scoring.Selection | None
+    ranking: scoring.Ranking | None
+    digest: str
+    final: FinalRanking | None
+    what_if: scoring.WhatIf | None = None
+    what_if_budgets: dict[str, Decimal] = field(default_factory=dict)
+    rows: dict[str, Row] = field(default_factory=dict)  # by submission reference
+
+    @property
+    def problems(self) -> list[str]:
+        """Why the ranking cannot be finalised now (empty: it can)."""
+        found = []
+        if self.final is not None:
+            found.append(
+                f"The ranking was finalised on {clock.format_in_zone(self.final.finalised_at)}."
+            )
+            return found
+        if self.call.phase not in EVALUATION_PHASES:
+            found.append("The call's evaluation has not started.")
+        if self.awaiting:
+            found.append(f"{len(self.awaiting)} proposal(s) have no approved consensus report yet.")
+        if not self.rows:
+            found.append("No proposal has an approved consensus report.")
+        return found
+
+
+def _awaiting_reason(submission: Submission) -> str:
+    report = consensus_service.report_of(submission)
+    waiting = consensus_service.outstanding(submission)
+    if report is None or report.rapporteur_id is None:
+        if waiting:
+            return f"{len(waiting)} evaluation(s) outstanding; no rapporteur yet"
+        return "no rapporteur appointed"
+    if waiting:
+        return f"{len(waiting)} evaluation(s) outstanding"
+    return f"consensus report: {report.state.label.lower()}"
+
+
+def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> RankingView:
+    """Rank the proposals with an approved consensus; list the others and why."""
+    rules = consensus_service.rules_of(call)
+    submissions = current_submissions(call)
+    excluded = [s for s in submissions if not (s.final_admissible and s.final_eligible)]
+    candidates, scores, alignments, awaiting = [], {}, {}, []
+    by_reference = {}
+    for s in submissions:
+        if s in excluded:
+            continue
+        report = consensus_service.report_of(s)
+        if report is None or not report.is_approved:
+            awaiting.append((s, _awaiting_reason(s)))
+            continue
+        score = consensus_service.proposal_score(s, with_consensus=True)
+        scores[s.reference] = score
+        alignments[s.reference] = alignment_total(s)
+        by_reference[s.reference] = s
+        candidates.append(
+            scoring.Candidate.from_score(
+                score,
+                s.eu_contribution,
+                alignment=alignments[s.reference],
+                topic=topic_code(s),
+            )
+        )
+    budgets = budgets_of(call)
+    for c in candidates:
+        budgets.setdefault(c.topic, Decimal(0))
+    ranking = scoring.rank(rules, candidates)
+    selection = scoring.select(
+        ranking, budgets, policy=call.selection_policy.value, reserve_size=call.reserve_size
+    )
+    titles = {t.code: t.title for t in call.topics}
+    rows: dict[str, Row] = {}
+    topics = []
+    for t in selection.topics:
+
+        def wrap(decisions, rows=rows):
+            out = []
+            for d in decisions:
+                row = Row(
+                    by_reference[d.proposal_id],
+                    d,
+                    scores[d.proposal_id],
+                    alignments[d.proposal_id],
+                )
+                rows[d.proposal_id] = row
+                out.append(row)
+            return out
+
+        topics.append(
+            TopicView(
+                t.topic,
+                titles.get(t.topic, ""),
+                t.budget,
+                wrap(t.selected),
+                wrap(t.reserve),
+                wrap(t.not_selected),
+                wrap(t.below_threshold),
+                t.committed,
+                t.leftover,
+            )
+        )
+    view = RankingView(
+        call=call,
+        rules=rules,
+        topics=topics,
+        awaiting=awaiting,
+        excluded=excluded,
+        selection=selection,
+        ranking=ranking,
+        digest=digest(decisions_of(selection, rows), budgets),
+        final=final_ranking(call),
+        rows=rows,
+    )
+    if what_if_budgets:
+        view.what_if_budgets = what_if_budgets
+        view.what_if = scoring.what_if(ranking, selection, what_if_budgets)
+    return view
+
+
+def parse_budgets(call: Call, args) -> tuple[dict[str, Decimal], list[str]]:
+    """What-if budgets from the query string (budget-<topic> or budget), with messages."""
+    found, errors = {}, []
+    for code, current in budgets_of(call).items():
+        name = f"budget-{code}" if code else "budget"
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = parse_amount(raw)
+        except ValueError:
+            value = None
+        if value is None or value < 0:
+            errors.append(f"{code or 'The'} budget: give an amount in EUR, 0 or more.")
+            continue
+        if value != current:
+            found[code] = value.quantize(Decimal("0.01"))
+    return found, errors
+
+
+def decisions_of(selection: scoring.Selection, rows: dict[str, Row]) -> list[dict]:
+    """Every decision as plain JSON, in topic and ranking order."""
+    out = []
+    for t in selection.topics:
+        for group in (t.selected, t.reserve, t.not_selected, t.below_threshold):
+            for d in group:
+                row = rows[d.proposal_id]
+                out.append(
+                    {
+                        "submission_id": row.submission.id,
+                        "proposal_id": row.submission.proposal_id,
+                        "reference": d.proposal_id,
+                        "acronym": row.label,
+                        "topic": d.topic,
+                        "status": STATUS_OUTCOME[d.status].value,
+                        "rank": d.rank,
+                        "reserve_position": d.reserve_position,
+                        "total": str(row.score.total),
+                        "scores": {k: str(v) for k, v in row.score.final_scores().items()},
+                        "eu_contribution": str(d.eu_contribution),
+                        "alignment": str(row.alignment),
+                        "explanation": d.explanation,
+                    }
+                )
+    return out
+
+
+def digest(decisions: list[dict], budgets: dict[str, Decimal]) -> str:
+    data = {"decisions": decisions, "budgets": {k: str(v) for k, v in sorted(budgets.items())}}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def finalise(call: Call, seen_digest: str, actor: User) -> FinalRanking:
+    """Freeze the ranking the manager saw; refused if anything changed since. A call still
+    "closed" moves to "under evaluation" in the same transaction (logged)."""
+    view = build(call)
+    if view.problems:
+        raise ReviewError(" ".join(view.problems))
+    if seen_digest != view.digest:
+        raise ReviewError(
+            "The ranking changed since you opened this page (a consensus was approved or "
+            "returned). Check the new ranking, then finalise it."
+        )
+    assert view.selection is not None
+    if call.status != CallStatus.UNDER_EVALUATION:  # a call past its deadline, or closed
+        try:
+            call_transition(call, CallStatus.UNDER_EVALUATION, actor, commit=False)
+        except CallError as exc:
+            raise ReviewError(str(exc)) from None
+    decisions = decisions_of(view.selection, view.rows)
+    final = FinalRanking(
+        call_id=call.id,
+        finalised_at=clock.now(),
+        finalised_by_id=actor.id,
+        policy=view.selection.policy,
+        reserve_size=view.selection.reserve_size,
+        budgets={k: str(v) for k, v in view.selection.budgets.items()},
+        decisions=decisions,
+        sha256=view.digest,
+    )
+    db.session.add(final)
+    db.session.flush()
+    counts = {o.value: sum(1 for d in decisions if d["status"] == o.value) for o in Outcome}
+    audit.record(
+        "call",
+        call.id,
+        "finalise-ranking",
+        f"Ranking of {call.reference} finalised: {counts['selected']} selected, "
+        f"{counts['reserve']} on the reserve list",
+        {"sha256": view.digest, "counts": counts},
+        actor=actor,
+    )
+    db.session.commit()
+    return final
+
+
+# Results -------------------------------------------------------------------------------------
+
+
+def publication_problems(call: Call) -> list[str]:
+    final = final_ranking(call)
+    if call.status == CallStatus.RESULTS_PUBLISHED:
+        return ["The results of this call are published."]
+    if call.phase != CallPhase.UNDER_EVALUATION:
+        return ["Results are published once the call is under evaluation."]
+    if final is None:
+        return ["Finalise the ranking first."]
+    ranked = {d["submission_id"] for d in final.decisions}
+    missing = [
+        s.content.get("acronym") or s.reference
+        for s in current_submissions(call)
+        if s.final_admissible and s.final_eligible and s.id not in ranked
+    ]
+    if missing:
+        return [
+            f"{', '.join(missing)} became admissible and eligible after the ranking was "
+            "finalised and has no place in it; its result cannot be written."
+        ]
+    return []
+
+
+def _recipients(submission: Submission) -> dict[str, User]:
+    proposal = submission.proposal
+    found: dict[str, User] = {}
+    if submission.submitted_by is not None:
+        found[submission.submitted_by.email] = submission.submitted_by
+    for membership in proposal.organisation.memberships:
+        if membership.is_contact:
+            found.setdefault(membership.user.email, membership.user)
+    return found
+
+
+def _letter_for(submission: Submission, decision: dict | None) -> ResultLetter:
+    letter = ResultLetter(
+        call_id=submission.call_id,
+        proposal_id=submission.proposal_id,
+        submission_id=submission.id,
+    )
+    if decision is None:
+        letter.outcome = Outcome.NOT_ADMISSIBLE
+        reasons = [
+            c.get("message", "")
+            for c in submission.checks
+            if not c.get("ok") and c.get("kind") in ("admissibility", "eligibility")
+        ]
+        review = submission.review
+        if review is not None:
+            reasons.append(f"Programme review: {review.reason}")
+        letter.explanation = "; ".join(r for r in reasons if r) or (
+            "The proposal did not meet the admissibility or eligibility conditions."
+        )
+        return letter
+    letter.outcome = Outcome(decision["status"])
+    letter.rank = decision["rank"]
+    letter.reserve_position = decision["reserve_position"]
+    letter.total = Decimal(decision["total"])
+    letter.explanation = decision["explanation"]
+    return letter
+
+
+def publish_results(call: Call, actor: User) -> list[ResultLetter]:
+    """Letters for every proposal of the call, by e-mail and in the app; the call's status
+    moves to results published, in one transaction."""
+    problems = publication_problems(call)
+    if problems:
+        raise ReviewError(" ".join(problems))
+    final = final_ranking(call)
+    assert final is not None
+    by_submission = {d["submission_id"]: d for d in final.decisions}
+    try:
+        call_transition(call, CallStatus.RESULTS_PUBLISHED, actor, commit=False, results=True)
+    except CallError as exc:
+        raise ReviewError(str(exc)) from None
+    final.published_at = clock.now()
+    final.published_by_id = actor.id
+    letters, messages = [], []
+    for submission in current_submissions(call):
+        decision = by_submission.get(submission.id)
+        letter = _letter_for(submission, decision)
+        db.session.add(letter)
+        letters.append(letter)
+        label = submission.content.get("acronym") or submission.reference
+        for email, person in _recipients(submission).items():
+            messages.append(
+                queue_mail(
+                    email,
+                    f"Result of {label} under {call.reference}: {letter.outcome.label}",
+                    "review/mail/result.txt",
+                    user=person,
+                    dedupe_key=f"result:{submission.id}:{person.id}",
+                    name=person.full_name,
+                    label=label,
+                    call=call,
+                    letter=letter,
+                    link=_link("review.result", submission_id=submission.id),
+                )
+            )
+    audit.record(
+        "call",
+        call.id,
+        "publish-results",
+        f"Results of {call.reference} published: {len(letters)} letters",
+        {"letters": len(letters)},
+        actor=actor,
+    )
+    db.session.commit()
+    deliver_pending([m.id for m in messages])
+    return letters
+
+
+def letter_of(submission: Submission) -> ResultLetter | None:
+    return db.session.scalar(
+        select(ResultLetter).where(ResultLetter.submission_id == submission.id)
+    )
+
+
+def letters_of_proposals(proposal_ids: list[int]) -> dict[int, ResultLetter]:
+    if not proposal_ids:
+        return {}
+    return {
+        letter.proposal_id: letter
+        for letter in db.session.scalars(
+            select(ResultLetter).where(ResultLetter.proposal_id.in_(proposal_ids))
+        )
+    }
+
+
+def decision_of(submission: Submission) -> dict | None:
+    final = final_ranking(submission.call)
+    if final is None:
+        return None
+    return next((d for d in final.decisions if d["submission_id"] == submission.id), None)
