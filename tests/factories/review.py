@@ -125,6 +125,8 @@ def evaluated_call(
     - `ineligible=m`: m more proposals whose coordinator is in Denmark (not eligible, never
       assigned);
     - `steps`: {criterion code: step} set before anyone scores;
+    - `shares[i]`: instead of `points`, every evaluator scores every criterion of proposal i
+      at this share of its maximum (rounded to the step);
     - any other keyword goes to `create_call` (topics=..., reserve_size=...).
     """
     from decimal import Decimal
@@ -132,7 +134,16 @@ def evaluated_call(
 
     from grants.review import evaluation as ev
 
-    def make(n=3, evaluators=3, points=None, submitted=None, ineligible=0, steps=None, **fields):
+    def make(
+        n=3,
+        evaluators=3,
+        points=None,
+        submitted=None,
+        ineligible=0,
+        steps=None,
+        shares=None,
+        **fields,
+    ):
         call = create_call(**fields)
         for c in call.criteria:
             if steps and c.code in steps:
@@ -156,6 +167,11 @@ def evaluated_call(
                 if submitted is not None and k >= submitted:
                     continue
                 given = ((points or {}).get(i) or [{}] * len(people))[k]
+                if shares is not None:  # every criterion at this share of its maximum
+                    given = {
+                        c.code: (c.max_points * shares[i] / c.step).to_integral() * c.step
+                        for c in call.criteria
+                    }
                 scores = {
                     c.code: given.get(c.code, c.max_points * Decimal("0.8")) for c in call.criteria
                 }

@@ -29,7 +29,7 @@ from grants.review.models import (
     ResultLetter,
 )
 from tests.conftest import login
-from tests.factories.results import COMMENT
+from tests.factories.review import LONG_COMMENT as COMMENT
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
