@@ -37,6 +37,7 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python -m benchmarks.bench_scoring
+	$(BIN)/python -m benchmarks.bench_review
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ import logging
 import smtplib
 import ssl
 import sys
+import threading
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -62,6 +63,33 @@ def deliver_pending(ids: list[int] | None = None) -> int:
         if _deliver_one(message_id):
             sent += 1
     return sent
+
+
+def deliver_soon(ids: list[int]) -> threading.Thread | None:
+    """Send many messages without holding the request: from a background thread with its
+    own app context (or at once when GRANTS_MAIL_BULK_IN_BACKGROUND is off). The outbox
+    keeps them safe: what the thread does not send (the process stops, the server is down)
+    stays pending for `flask mail deliver`."""
+    if not ids:
+        return None
+    app = current_app._get_current_object()
+    if not app.config.get("GRANTS_MAIL_BULK_IN_BACKGROUND", True):
+        deliver_pending(ids)
+        return None
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                sent = deliver_pending(ids)
+                log.info("background delivery: %s of %s messages sent", sent, len(ids))
+            except Exception:  # the rows stay pending; nothing else can be done here
+                log.exception("background delivery stopped")
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name="mail-delivery", daemon=True)
+    thread.start()
+    return thread
 
 
 def _deliver_one(message_id: int) -> bool:

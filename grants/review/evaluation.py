@@ -257,7 +257,7 @@ _lock = threading.Lock()
 _descriptors: scoring.DescriptorSet | None = None
 _aligners: dict[tuple, scoring.Aligner] = {}
 _results: dict[tuple, AlignmentPanel] = {}
-CACHE_SIZE = 500
+CACHE_SIZE = 5000  # panels per process: a large call's ranking reads one per proposal
 CONTEXT = 70  # characters either side of a passage
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 import scoring
 from grants import clock
@@ -93,7 +94,10 @@ def dashboard(call: Call) -> Dashboard:
     submissions = evaluable_submissions(call, published=True)
     assignments: dict[int, list[Assignment]] = {}
     for a in db.session.scalars(
-        select(Assignment).where(Assignment.call_id == call.id).order_by(Assignment.id)
+        select(Assignment)
+        .where(Assignment.call_id == call.id)
+        .options(selectinload(Assignment.evaluation), selectinload(Assignment.declarations))
+        .order_by(Assignment.id)
     ):
         assignments.setdefault(a.submission_id, []).append(a)
     reports = {
@@ -102,6 +106,7 @@ def dashboard(call: Call) -> Dashboard:
             select(ConsensusReport).where(ConsensusReport.call_id == call.id)
         )
     }
+    scores, _ = consensus_service.call_scores(call, submissions)
     now = clock.now()
     rows, late_by_user = [], {}
     for s in submissions:
@@ -122,7 +127,7 @@ def dashboard(call: Call) -> Dashboard:
                 declared=sum(1 for a in rows_a if a.declarations),
                 evaluated=evaluated,
                 report=reports.get(s.id),
-                score=consensus_service.proposal_score(s),
+                score=scores[s.id],
             )
         )
     late = sorted(

@@ -11,18 +11,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 import scoring
 from grants import clock
-from grants.accounts.models import User
+from grants.accounts.models import Membership, Organisation, User
 from grants.audit import services as audit
 from grants.calls.forms import parse_amount
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.calls.services import CallError
 from grants.calls.services import transition as call_transition
 from grants.extensions import db
-from grants.notifications.services import deliver_pending, queue_mail
-from grants.proposals.models import Submission
+from grants.notifications.services import deliver_soon, queue_mail
+from grants.proposals.models import Proposal, Submission
 from grants.review import consensus as consensus_service
 from grants.review.evaluation import alignment_panel
 from grants.review.models import FinalRanking, Outcome, ResultLetter
@@ -136,16 +137,16 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
     rules = consensus_service.rules_of(call)
     submissions = current_submissions(call)
     excluded = [s for s in submissions if not (s.final_admissible and s.final_eligible)]
+    evaluable = [s for s in submissions if s.final_admissible and s.final_eligible]
+    all_scores, reports = consensus_service.call_scores(call, evaluable, with_consensus=True)
     candidates, scores, alignments, awaiting = [], {}, {}, []
     by_reference = {}
-    for s in submissions:
-        if s in excluded:
-            continue
-        report = consensus_service.report_of(s)
+    for s in evaluable:
+        report = reports.get(s.id)
         if report is None or not report.is_approved:
             awaiting.append((s, _awaiting_reason(s)))
             continue
-        score = consensus_service.proposal_score(s, with_consensus=True)
+        score = all_scores[s.id]
         scores[s.reference] = score
         alignments[s.reference] = alignment_total(s)
         by_reference[s.reference] = s
@@ -389,7 +390,15 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
     final.published_at = clock.now()
     final.published_by_id = actor.id
     letters, messages = [], []
-    for submission in current_submissions(call):
+    submissions = current_submissions(
+        call,
+        selectinload(Submission.submitted_by),
+        selectinload(Submission.proposal)
+        .selectinload(Proposal.organisation)
+        .selectinload(Organisation.memberships)
+        .selectinload(Membership.user),
+    )
+    for submission in submissions:
         decision = by_submission.get(submission.id)
         letter = _letter_for(submission, decision)
         db.session.add(letter)
@@ -418,8 +427,10 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
         {"letters": len(letters)},
         actor=actor,
     )
+    db.session.flush()
+    message_ids = [m.id for m in messages]  # read before the commit expires them
     db.session.commit()
-    deliver_pending([m.id for m in messages])
+    deliver_soon(message_ids)  # hundreds of letters must not hold the manager's request
     return letters
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from grants import clock
 from grants.accounts.models import RoleName, User
@@ -284,8 +285,9 @@ def evaluable_submissions(call: Call, published: bool = False) -> list[Submissio
     return [s for s in current_submissions(call) if s.final_admissible and s.final_eligible]
 
 
-def current_submissions(call: Call) -> list[Submission]:
-    """Every current, not withdrawn submission of the call (evaluable or not)."""
+def current_submissions(call: Call, *load) -> list[Submission]:
+    """Every current, not withdrawn submission of the call (evaluable or not); `load` are
+    loader options for what the caller reads of each (its reviews, its proposal ...)."""
     return list(
         db.session.scalars(
             select(Submission)
@@ -294,6 +296,7 @@ def current_submissions(call: Call) -> list[Submission]:
                 Submission.is_current.is_(True),
                 Submission.withdrawn_at.is_(None),
             )
+            .options(selectinload(Submission.reviews), *load)
             .order_by(Submission.id)
         )
     )

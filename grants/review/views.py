@@ -725,7 +725,11 @@ def publish_results(call_id: int):
     except ReviewError as exc:
         flash(str(exc), "danger")
     else:
-        flash(f"The results are published: {len(letters)} result letter(s) sent.", "success")
+        flash(
+            f"The results are published: {len(letters)} result letter(s), in the applicants' "
+            "dashboards; the e-mails are on their way.",
+            "success",
+        )
     return redirect(url_for(".ranking", call_id=call.id))
 
 

@@ -132,7 +132,7 @@ def test_manager_finalises_the_ranking_and_publishes_results(
     page.get_by_text("The ranking is final.").wait_for()
     page.get_by_label("Send every applicant of this call their result letter now.").check()
     page.get_by_role("button", name="Publish the results").click()
-    page.get_by_text("The results are published: 6 result letter(s) sent.").wait_for()
+    page.get_by_text("The results are published: 6 result letter(s)").wait_for()
     page.screenshot(path=str(ARTIFACTS / "ranking-published.png"), full_page=True)
     page.get_by_role("button", name="Log out").click()
 

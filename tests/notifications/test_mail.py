@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from grants.extensions import db as _db
 from grants.notifications.models import OutboxMessage, OutboxStatus
-from grants.notifications.services import deliver_pending, queue_mail
+from grants.notifications.services import deliver_pending, deliver_soon, queue_mail
 
 
 def _queue(**kwargs):
@@ -85,3 +85,25 @@ def test_console_backend_prints(app, db, capsys):
     finally:
         app.config["GRANTS_MAIL_BACKEND"] = "smtp"
     assert "victim.support@example.org" in capsys.readouterr().err
+
+
+def test_bulk_mail_leaves_from_a_background_thread(app, db, mailbox):
+    messages = [
+        queue_mail(f"applicant{i}@example.org", "Result", "mail/confirm.txt", name="A", link="x")
+        for i in range(3)
+    ]
+    _db.session.commit()
+    ids = [m.id for m in messages]
+    app.config["GRANTS_MAIL_BULK_IN_BACKGROUND"] = True
+    try:
+        thread = deliver_soon(ids)
+        assert thread is not None
+        thread.join(timeout=30)
+    finally:
+        app.config["GRANTS_MAIL_BULK_IN_BACKGROUND"] = False
+    assert sorted(m["To"] for m in mailbox.messages) == [
+        f"applicant{i}@example.org" for i in range(3)
+    ]
+    statuses = _db.session.scalars(select(OutboxMessage.status).where(OutboxMessage.id.in_(ids)))
+    assert set(statuses) == {OutboxStatus.SENT}
+    assert deliver_soon([]) is None
