@@ -1067,7 +1067,7 @@ def review_submission(
     Once the call's ranking is final (the review domain's record), the checks stand."""
     from grants.review.services import ranking_final
 
-    if ranking_final(submission.call_id):
+    if ranking_final(submission.call_id, writing=True):
         raise ProposalError(
             "The ranking of this call is final: admissibility and eligibility can no longer change."
         )

@@ -246,7 +246,7 @@ def rapporteur_reports(user: User) -> list[ConsensusReport]:
 
 
 def _check_unlocked(call_id: int) -> None:
-    if ranking_final(call_id):
+    if ranking_final(call_id, writing=True):
         raise ReviewError(LOCKED)
 
 
@@ -302,8 +302,14 @@ def _appoint(submission: Submission, evaluator: User, actor: User):
 
 
 def appoint(submission: Submission, evaluator: User, actor: User) -> None:
-    message = _appoint(submission, evaluator, actor)
-    db.session.commit()
+    try:
+        message = _appoint(submission, evaluator, actor)
+    except IntegrityError:  # another manager created the report at the same moment
+        db.session.rollback()
+        raise ReviewError(
+            "Someone else appointed a rapporteur at the same moment; reload the page."
+        ) from None
+    _commit_or_changed()
     if message is not None:
         deliver_pending([message.id])
 
@@ -336,7 +342,7 @@ def appoint_all(call: Call, submissions: list[Submission], actor: User) -> tuple
         evaluator_id, evaluator = candidates[0]
         messages.append(_appoint(submission, evaluator, actor))
         counts[evaluator_id] = counts.get(evaluator_id, 0) + 1
-    db.session.commit()
+    _commit_or_changed()
     deliver_pending([m.id for m in messages if m is not None])
     return len(messages), problems
 
@@ -464,7 +470,17 @@ def approve(report: ConsensusReport, actor: User, version: int | None = None) ->
         },
         actor=actor,
     )
-    db.session.commit()
+    _commit_or_changed()
+
+
+def _commit_or_changed() -> None:
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise ReviewError(
+            "Someone else changed this consensus report at the same moment; reload the page."
+        ) from None
 
 
 def return_to_rapporteur(report: ConsensusReport, reason: str, actor: User) -> None:
@@ -501,6 +517,6 @@ def return_to_rapporteur(report: ConsensusReport, reason: str, actor: User) -> N
             reason=reason.strip(),
             link=_link("review.consensus", submission_id=report.submission_id),
         )
-    db.session.commit()
+    _commit_or_changed()
     if message is not None:
         deliver_pending([message.id])

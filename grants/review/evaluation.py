@@ -124,7 +124,7 @@ def incomplete(criteria: list[Criterion], values: dict) -> dict[int, list[str]]:
 def _check_open(assignment: Assignment) -> None:
     if assignment.state != AssignmentState.ACTIVE or not assignment.submission.is_current:
         raise EvaluationError("This assignment has ended; the evaluation can no longer change.")
-    if ranking_final(assignment.call_id):
+    if ranking_final(assignment.call_id, writing=True):
         raise EvaluationError(LOCKED)
 
 

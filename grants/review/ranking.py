@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 import scoring
 from grants import clock
@@ -27,7 +29,13 @@ from grants.proposals.models import Proposal, Submission
 from grants.review import consensus as consensus_service
 from grants.review.evaluation import alignment_panel
 from grants.review.models import FinalRanking, Outcome, ResultLetter
-from grants.review.services import EVALUATION_PHASES, ReviewError, _link, current_submissions
+from grants.review.services import (
+    EVALUATION_PHASES,
+    ReviewError,
+    _link,
+    current_submissions,
+    lock_call,
+)
 
 STATUS_OUTCOME = {
     scoring.selection.SELECTED: Outcome.SELECTED,
@@ -269,6 +277,7 @@ def digest(decisions: list[dict], budgets: dict[str, Decimal]) -> str:
 def finalise(call: Call, seen_digest: str, actor: User) -> FinalRanking:
     """Freeze the ranking the manager saw; refused if anything changed since. A call still
     "closed" moves to "under evaluation" in the same transaction (logged)."""
+    lock_call(call.id)  # writers of the call's evaluations wait until this commits
     view = build(call)
     if view.problems:
         raise ReviewError(" ".join(view.problems))
@@ -306,8 +315,17 @@ def finalise(call: Call, seen_digest: str, actor: User) -> FinalRanking:
         {"sha256": view.digest, "counts": counts},
         actor=actor,
     )
-    db.session.commit()
+    _commit("The ranking was finalised from another page meanwhile; reload this page.")
     return final
+
+
+def _commit(meanwhile: str) -> None:
+    """Commit; a concurrent manager who got there first becomes a message, not an error."""
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise ReviewError(meanwhile) from None
 
 
 # Results -------------------------------------------------------------------------------------
@@ -377,6 +395,7 @@ def _letter_for(submission: Submission, decision: dict | None) -> ResultLetter:
 def publish_results(call: Call, actor: User) -> list[ResultLetter]:
     """Letters for every proposal of the call, by e-mail and in the app; the call's status
     moves to results published, in one transaction."""
+    lock_call(call.id)
     problems = publication_problems(call)
     if problems:
         raise ReviewError(" ".join(problems))
@@ -427,9 +446,14 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
         {"letters": len(letters)},
         actor=actor,
     )
-    db.session.flush()
+    meanwhile = "The results were published from another page meanwhile; reload this page."
+    try:
+        db.session.flush()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise ReviewError(meanwhile) from None
     message_ids = [m.id for m in messages]  # read before the commit expires them
-    db.session.commit()
+    _commit(meanwhile)
     deliver_soon(message_ids)  # hundreds of letters must not hold the manager's request
     return letters
 

@@ -54,12 +54,24 @@ class ReviewError(ValueError):
 LOCKED = "The ranking of this call is final: its evaluations can no longer change."
 
 
-def ranking_final(call_id: int) -> bool:
-    """Once a call's ranking is finalised, its assignments, evaluations and consensus lock."""
+def ranking_final(call_id: int, writing: bool = False) -> bool:
+    """Once a call's ranking is finalised, its assignments, evaluations and consensus lock.
+
+    A service about to write passes `writing=True`: it takes a shared lock on the call's row
+    (PostgreSQL; SQLite serialises writers anyway) until its commit, and finalising takes
+    the exclusive one (`lock_call`), so nothing slips in between the ranking's reading and
+    its record."""
+    if writing:
+        db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update(read=True))
     return (
         db.session.scalar(select(FinalRanking.id).where(FinalRanking.call_id == call_id))
         is not None
     )
+
+
+def lock_call(call_id: int) -> None:
+    """The exclusive lock on a call's row, held until commit: finalising and publishing."""
+    db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update())
 
 
 def _hash(token: str) -> str:
@@ -339,7 +351,7 @@ def _assign(
 ) -> Assignment:
     if submission.call.phase not in EVALUATION_PHASES:
         raise ReviewError("Evaluators are assigned only after the call's deadline.")
-    if ranking_final(submission.call_id):
+    if ranking_final(submission.call_id, writing=True):
         raise ReviewError(LOCKED)
     if not submission.is_current or submission.withdrawn_at is not None:
         raise ReviewError("Only the current submission of a proposal is evaluated.")
@@ -567,7 +579,7 @@ def declare(assignment: Assignment, kind: ConflictKind, details: str, actor: Use
     """The evaluator's declaration: no conflict opens the content, a conflict ends it."""
     if assignment.state != AssignmentState.PENDING_DECLARATION:
         raise ReviewError("You have already declared for this proposal.")
-    if ranking_final(assignment.call_id):
+    if ranking_final(assignment.call_id, writing=True):
         raise ReviewError(LOCKED)
     kind = ConflictKind(kind)
     if kind == ConflictKind.OTHER and not details.strip():
@@ -592,7 +604,7 @@ def decline(assignment: Assignment, reason: str, actor: User) -> None:
     """The evaluator declines (e.g. unavailable); the manager is offered a replacement."""
     if not assignment.state.is_open:
         raise ReviewError("This assignment has already ended.")
-    if ranking_final(assignment.call_id):
+    if ranking_final(assignment.call_id, writing=True):
         raise ReviewError(LOCKED)
     _end(assignment, AssignmentState.DECLINED, reason.strip() or "Declined", actor)
     audit.record(
@@ -606,7 +618,7 @@ def remove(assignment: Assignment, reason: str, actor: User) -> None:
         raise ReviewError("This assignment has already ended.")
     if not reason.strip():
         raise ReviewError("Give a reason for removing the evaluator.")
-    if ranking_final(assignment.call_id):
+    if ranking_final(assignment.call_id, writing=True):
         raise ReviewError(LOCKED)
     _end(assignment, AssignmentState.REMOVED, reason.strip(), actor)
     audit.record(

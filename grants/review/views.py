@@ -134,7 +134,7 @@ def assignment(assignment_id: int):
         consortium=services.consortium(a.submission),
         acronym=a.submission.content.get("acronym") or a.submission.reference,
         declaration_form=DeclarationForm() if permissions.can_declare(current_user, a) else None,
-        decline_form=DeclineForm(),
+        decline_form=None if services.ranking_final(a.call_id) else DeclineForm(),
         submission=a.submission if content else None,
         c=a.submission.content if content else None,
         labels=proposal_services.labels() if content else None,
@@ -229,7 +229,11 @@ def decline(assignment_id: int):
     a = _assignment_or_404(assignment_id)
     form = DeclineForm()
     if form.validate_on_submit():
-        services.decline(a, form.reason.data or "", current_user)
+        try:
+            services.decline(a, form.reason.data or "", current_user)
+        except ReviewError as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for(".assignment", assignment_id=a.id))
         flash("You have declined this proposal; the programme will find a replacement.", "info")
     return redirect(url_for(".queue"))
 
@@ -489,7 +493,13 @@ def consensus(submission_id: int):
         abort(404)
     g.no_store = True
     criteria = list(submission.call.criteria)
-    views = consensus_service.criterion_views(submission, current_user.id, names=False)
+    problems = consensus_service.readiness(submission)
+    # Others' evaluations open to the rapporteur once every one (their own too) is submitted.
+    views = (
+        []
+        if problems
+        else consensus_service.criterion_views(submission, current_user.id, names=False)
+    )
     prefill = {v.criterion.id: v.prefill for v in views}
     form = evaluation_form(
         criteria,
@@ -519,14 +529,14 @@ def consensus(submission_id: int):
             else:
                 return redirect(url_for(".consensus", submission_id=submission.id))
         else:
-            flash("The form had expired; send it again.", "danger")
+            flash("Some fields need attention; see below.", "danger")
     return render_template(
         "review/consensus.html",
         submission=submission,
         report=report,
         views=views,
         form=form,
-        problems=consensus_service.readiness(submission),
+        problems=problems,
         locked=services.ranking_final(submission.call_id),
         fmt_points=evaluations.fmt_points,
         panel=evaluations.alignment_panel(submission),

@@ -273,3 +273,35 @@ def test_a_final_ranking_frees_the_evaluators_load(evaluated, approve_all, manag
     assert services.open_loads()[evaluators[0].id] == 2
     ranking_service.finalise(call, ranking_service.build(call).digest, manager)
     assert evaluators[0].id not in services.open_loads()
+
+
+def test_a_rapporteur_sees_the_others_only_once_every_evaluation_is_in(
+    client, evaluated_call, manager
+):
+    setup = evaluated_call(n=1, submitted=2)  # the third evaluator has not submitted yet
+    s, late = setup.submissions[0], setup.evaluators[2]
+    consensus_service.appoint(s, late, manager)
+    login(client, late)
+    text = _text(client.get(f"/review/submissions/{s.id}/consensus"))
+    assert "The evaluations open to you once every evaluator" in text
+    assert "Evaluator A" not in text and COMMENT[:40] not in text
+
+
+def test_a_decline_on_a_locked_call_gives_a_message_not_an_error(
+    client, evaluated, approve_all, manager, create_evaluator, create_assignment
+):
+    call, submissions, _ = evaluated(n=1)
+    approve_all(call, submissions, manager)
+    ranking_service.finalise(call, ranking_service.build(call).digest, manager)
+    late = create_evaluator()
+    a = create_assignment(submissions[0], late)  # made directly: services refuse it now
+    login(client, late)
+    page = client.get(f"/review/assignments/{a.id}")
+    assert page.status_code == 200 and "Not available?" not in _text(page)
+    response = client.post(
+        f"/review/assignments/{a.id}/decline", data={"reason": "x"}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert "The ranking of this call is final" in _text(response)
+    db.session.expire_all()
+    assert a.state == AssignmentState.PENDING_DECLARATION
