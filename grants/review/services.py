@@ -60,13 +60,20 @@ def ranking_final(call_id: int, writing: bool = False) -> bool:
     A service about to write passes `writing=True`: it takes a shared lock on the call's row
     (PostgreSQL; SQLite serialises writers anyway) until its commit, and finalising takes
     the exclusive one (`lock_call`), so nothing slips in between the ranking's reading and
-    its record."""
-    if writing:
-        db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update(read=True))
-    return (
+    its record. A writer that finds the ranking final has its transaction rolled back."""
+    if not writing:
+        return (
+            db.session.scalar(select(FinalRanking.id).where(FinalRanking.call_id == call_id))
+            is not None
+        )
+    db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update(read=True))
+    final = (
         db.session.scalar(select(FinalRanking.id).where(FinalRanking.call_id == call_id))
         is not None
     )
+    if final:  # the writer is refused: end its transaction so that the lock goes at once
+        db.session.rollback()
+    return final
 
 
 def lock_call(call_id: int) -> None:
@@ -579,11 +586,11 @@ def declare(assignment: Assignment, kind: ConflictKind, details: str, actor: Use
     """The evaluator's declaration: no conflict opens the content, a conflict ends it."""
     if assignment.state != AssignmentState.PENDING_DECLARATION:
         raise ReviewError("You have already declared for this proposal.")
-    if ranking_final(assignment.call_id, writing=True):
-        raise ReviewError(LOCKED)
     kind = ConflictKind(kind)
     if kind == ConflictKind.OTHER and not details.strip():
         raise ReviewError("Describe the conflict of interest.")
+    if ranking_final(assignment.call_id, writing=True):
+        raise ReviewError(LOCKED)
     assignment.declarations.append(ConflictDeclaration(kind=kind, details=details.strip()))
     if kind == ConflictKind.NONE:
         assignment.state = AssignmentState.ACTIVE
