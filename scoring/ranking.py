@@ -175,7 +175,8 @@ def _tie_note(
     rules: CallRules, item: _Prepared, other: _Prepared, other_rank: int, ahead: bool
 ) -> str:
     """Which rule separated two proposals with the same total. The other proposal is named by
-    its rank only: explanations reach applicants, who must not learn of other proposals."""
+    its rank only, and its values are not given: explanations reach applicants, who must not
+    learn about other proposals."""
     for rule in rules.parsed_tie_breaks:
         mine, theirs = _value(item, rule), _value(other, rule)
         if mine != theirs:
@@ -183,7 +184,7 @@ def _tie_note(
             return (
                 f"tied on total with rank {other_rank}, placed "
                 f"{'ahead' if ahead else 'behind'} by {_describe(rule)} "
-                f"({show(mine)} vs {show(theirs)})"
+                f"({show(mine)} for this proposal)"
             )
     return (
         f"tied with rank {other_rank} on total and every tie-break rule, placed "
