@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -25,7 +25,7 @@ from grants.accounts.models import (
 )
 from grants.audit import services as audit
 from grants.extensions import db
-from grants.notifications.services import deliver_pending, queue_mail
+from grants.notifications.services import absolute_url, deliver_pending, queue_mail
 from grants.taxonomy.services import is_country_code
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -140,9 +140,7 @@ def register(email: str, full_name: str, password: str, timezone: str = "") -> U
 
 def send_confirmation(user: User):
     token = _serializer("confirm-email").dumps({"id": user.id, "email": user.email})
-    link = current_app.config["GRANTS_BASE_URL"].rstrip("/") + url_for(
-        "accounts.confirm", token=token
-    )
+    link = absolute_url("accounts.confirm", token=token)
     return queue_mail(
         user.email,
         "Confirm your e-mail address",
@@ -287,9 +285,7 @@ def request_password_reset(email: str) -> None:
             expires_at=now + timedelta(seconds=current_app.config["GRANTS_RESET_MAX_AGE"]),
         )
     )
-    link = current_app.config["GRANTS_BASE_URL"].rstrip("/") + url_for(
-        "accounts.reset_password", token=token
-    )
+    link = absolute_url("accounts.reset_password", token=token)
     message = queue_mail(
         user.email,
         "Reset your password",

@@ -10,7 +10,7 @@ import threading
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import select, update
 
 from grants import clock
@@ -20,6 +20,15 @@ from grants.notifications.models import OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A link for an e-mail, also when called outside a request (commands, demo data)."""
+    base = current_app.config["GRANTS_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return base + url_for(endpoint, **values)
 
 
 def queue_mail(

@@ -401,6 +401,11 @@ class Submission(db.Model):
         return self.reviews[-1] if self.reviews else None
 
     @property
+    def label(self) -> str:
+        """The acronym as submitted, else the submission reference."""
+        return self.content.get("acronym") or self.reference
+
+    @property
     def final_admissible(self) -> bool:
         return self.review.admissible if self.review else self.admissible
 

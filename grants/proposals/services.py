@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,7 +22,7 @@ from grants.accounts.models import Organisation, OrganisationType, User
 from grants.audit import services as audit
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.extensions import db
-from grants.notifications.services import deliver_pending, queue_mail
+from grants.notifications.services import absolute_url, deliver_pending, queue_mail
 from grants.proposals import checks
 from grants.proposals.models import (
     Annex,
@@ -887,15 +887,6 @@ def _queue_receipts(proposal: Proposal, submission: Submission, submitter: User)
         )
         for email, person in sorted(recipients.items())
     ]
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """A link for an e-mail, also when called outside a request (the demo-data loader)."""
-    base = current_app.config["GRANTS_BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return base + url_for(endpoint, **values)
 
 
 def brussels_seconds(moment: datetime) -> str:

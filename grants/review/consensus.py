@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 import scoring
 from grants import clock
@@ -20,7 +19,7 @@ from grants.accounts.models import User
 from grants.audit import services as audit
 from grants.calls.models import Call, Criterion
 from grants.extensions import db
-from grants.notifications.services import deliver_pending, queue_mail
+from grants.notifications.services import absolute_url, deliver_pending, queue_mail
 from grants.proposals.models import Submission
 from grants.review.evaluation import (
     EvaluationError,
@@ -39,7 +38,7 @@ from grants.review.models import (
     Evaluation,
     EvaluationState,
 )
-from grants.review.services import LOCKED, ReviewError, _link, ranking_final
+from grants.review.services import LOCKED, ReviewError, commit_or, ranking_final
 
 STALE = (
     "This consensus report was changed elsewhere since you opened it. Reload the page to see "
@@ -135,13 +134,22 @@ def proposal_score(
     """Aggregates, spreads and flags of the submitted evaluations (and, if asked and approved,
     the consensus); None while there is nothing to aggregate."""
     call = submission.call
-    evaluations = submitted_evaluations(submission)
     report = report_of(submission) if with_consensus else None
+    return _score(rules_of(call), call, submitted_evaluations(submission), report)
+
+
+def _score(
+    rules: scoring.CallRules,
+    call: Call,
+    evaluations: list[Evaluation],
+    report: ConsensusReport | None,
+) -> scoring.ProposalScore | None:
+    """`scoring.score_proposal` over these evaluations and the report if it is approved."""
     consensus = _scoring_consensus(call, report) if report and report.is_approved else None
     if not evaluations and consensus is None:
         return None
     return scoring.score_proposal(
-        rules_of(call), [_scoring_evaluation(call, e) for e in evaluations], consensus
+        rules, [_scoring_evaluation(call, e) for e in evaluations], consensus
     )
 
 
@@ -172,18 +180,12 @@ def call_scores(
         )
     }
     rules = rules_of(call)
-    scores: dict[int, scoring.ProposalScore | None] = {}
-    for s in submissions:
-        evaluations = by_submission.get(s.id, [])
-        report = reports.get(s.id) if with_consensus else None
-        consensus = _scoring_consensus(call, report) if report and report.is_approved else None
-        scores[s.id] = (
-            scoring.score_proposal(
-                rules, [_scoring_evaluation(call, e) for e in evaluations], consensus
-            )
-            if evaluations or consensus is not None
-            else None
+    scores = {
+        s.id: _score(
+            rules, call, by_submission.get(s.id, []), reports.get(s.id) if with_consensus else None
         )
+        for s in submissions
+    }
     return scores, reports
 
 
@@ -207,8 +209,8 @@ def criterion_views(
     """Per criterion: the statistics from `scoring`, each evaluator's score and comment
     ("You", "Evaluator A", ... or names for programme managers) and the pre-filled score."""
     call = submission.call
-    score = proposal_score(submission)
     evaluations = submitted_evaluations(submission)
+    score = _score(rules_of(call), call, evaluations, None)
     labels = {}
     letter = 0
     for e in evaluations:
@@ -264,7 +266,7 @@ def _new_report(submission: Submission) -> ConsensusReport:
 def _appoint(submission: Submission, evaluator: User, actor: User):
     """Set the rapporteur; returns the mail to send (or None when nothing changed)."""
     _check_unlocked(submission.call_id)
-    label = submission.content.get("acronym") or submission.reference
+    label = submission.label
     if evaluator.id not in {a.evaluator_id for a in active_assignments(submission)}:
         raise ReviewError(
             f"{evaluator.full_name} cannot be the rapporteur of {label}: the rapporteur is one "
@@ -297,7 +299,7 @@ def _appoint(submission: Submission, evaluator: User, actor: User):
         name=evaluator.full_name,
         label=label,
         call=submission.call,
-        link=_link("review.consensus", submission_id=submission.id),
+        link=absolute_url("review.consensus", submission_id=submission.id),
     )
 
 
@@ -336,7 +338,7 @@ def appoint_all(call: Call, submissions: list[Submission], actor: User) -> tuple
             key=lambda pair: (counts.get(pair[0], 0), pair[0]),
         )
         if not candidates:
-            label = submission.content.get("acronym") or submission.reference
+            label = submission.label
             problems.append(f"{label}: no evaluator has declared no conflict yet.")
             continue
         evaluator_id, evaluator = candidates[0]
@@ -392,21 +394,13 @@ def _write(report: ConsensusReport, data: dict, version: int | None) -> dict:
     return values
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise StaleEvaluation(STALE) from None
-
-
 def save_consensus(report: ConsensusReport, data: dict, version: int | None, actor: User) -> None:
     try:
         _write(report, data, version)
     except ReviewError:
         db.session.rollback()
         raise
-    _commit()
+    commit_or(StaleEvaluation(STALE))
 
 
 def submit_consensus(report: ConsensusReport, data: dict, version: int | None, actor: User) -> None:
@@ -433,7 +427,7 @@ def submit_consensus(report: ConsensusReport, data: dict, version: int | None, a
         {c.code: {"points": fmt_points(values[c.id][0])} for c in report.call.criteria},
         actor=actor,
     )
-    _commit()
+    commit_or(StaleEvaluation(STALE))
 
 
 # Approval ------------------------------------------------------------------------------------
@@ -474,13 +468,11 @@ def approve(report: ConsensusReport, actor: User, version: int | None = None) ->
 
 
 def _commit_or_changed() -> None:
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise ReviewError(
+    commit_or(
+        ReviewError(
             "Someone else changed this consensus report at the same moment; reload the page."
-        ) from None
+        )
+    )
 
 
 def return_to_rapporteur(report: ConsensusReport, reason: str, actor: User) -> None:
@@ -506,7 +498,7 @@ def return_to_rapporteur(report: ConsensusReport, reason: str, actor: User) -> N
     )
     message = None
     if report.rapporteur is not None:
-        label = report.submission.content.get("acronym") or report.submission.reference
+        label = report.submission.label
         message = queue_mail(
             report.rapporteur.email,
             f"The consensus of {label} needs changes",
@@ -515,7 +507,7 @@ def return_to_rapporteur(report: ConsensusReport, reason: str, actor: User) -> N
             name=report.rapporteur.full_name,
             label=label,
             reason=reason.strip(),
-            link=_link("review.consensus", submission_id=report.submission_id),
+            link=absolute_url("review.consensus", submission_id=report.submission_id),
         )
     _commit_or_changed()
     if message is not None:

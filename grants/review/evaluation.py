@@ -10,9 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 import scoring
 from grants import clock
@@ -29,7 +27,7 @@ from grants.review.models import (
     EvaluationScore,
     EvaluationState,
 )
-from grants.review.services import LOCKED, ReviewError, queue, ranking_final
+from grants.review.services import LOCKED, ReviewError, commit_or, queue, ranking_final
 
 STALE = (
     "This evaluation was changed elsewhere (another tab or window) since you opened it. "
@@ -155,14 +153,6 @@ def _write(assignment: Assignment, data: dict, version: int | None) -> tuple[Eva
     return evaluation, values
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise StaleEvaluation(STALE) from None
-
-
 def save_draft(assignment: Assignment, data: dict, version: int | None, actor: User) -> Evaluation:
     """Save what is there, complete or not; each given score must be allowed."""
     try:
@@ -170,7 +160,7 @@ def save_draft(assignment: Assignment, data: dict, version: int | None, actor: U
     except EvaluationError:
         db.session.rollback()
         raise
-    _commit()
+    commit_or(StaleEvaluation(STALE))
     return evaluation
 
 
@@ -199,7 +189,7 @@ def submit_evaluation(
         {c.code: {"points": fmt_points(values[c.id][0])} for c in assignment.call.criteria},
         actor=actor,
     )
-    _commit()
+    commit_or(StaleEvaluation(STALE))
     return evaluation
 
 

@@ -41,7 +41,7 @@ class ProposalProgress:
 
     @property
     def label(self) -> str:
-        return self.submission.content.get("acronym") or self.submission.reference
+        return self.submission.label
 
     @property
     def made(self) -> int:

@@ -24,7 +24,7 @@ from grants.calls.models import Call, CallPhase, CallStatus
 from grants.calls.services import CallError
 from grants.calls.services import transition as call_transition
 from grants.extensions import db
-from grants.notifications.services import deliver_soon, queue_mail
+from grants.notifications.services import absolute_url, deliver_soon, queue_mail
 from grants.proposals.models import Proposal, Submission
 from grants.review import consensus as consensus_service
 from grants.review.evaluation import alignment_panel
@@ -32,7 +32,7 @@ from grants.review.models import FinalRanking, Outcome, ResultLetter
 from grants.review.services import (
     EVALUATION_PHASES,
     ReviewError,
-    _link,
+    commit_or,
     current_submissions,
     lock_call,
 )
@@ -79,7 +79,7 @@ class Row:
 
     @property
     def label(self) -> str:
-        return self.submission.content.get("acronym") or self.submission.reference
+        return self.submission.label
 
 
 @dataclass
@@ -315,17 +315,10 @@ def finalise(call: Call, seen_digest: str, actor: User) -> FinalRanking:
         {"sha256": view.digest, "counts": counts},
         actor=actor,
     )
-    _commit("The ranking was finalised from another page meanwhile; reload this page.")
+    commit_or(
+        ReviewError("The ranking was finalised from another page meanwhile; reload this page.")
+    )
     return final
-
-
-def _commit(meanwhile: str) -> None:
-    """Commit; a concurrent manager who got there first becomes a message, not an error."""
-    try:
-        db.session.commit()
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()
-        raise ReviewError(meanwhile) from None
 
 
 # Results -------------------------------------------------------------------------------------
@@ -341,7 +334,7 @@ def publication_problems(call: Call) -> list[str]:
         return ["Finalise the ranking first."]
     ranked = {d["submission_id"] for d in final.decisions}
     missing = [
-        s.content.get("acronym") or s.reference
+        s.label
         for s in current_submissions(call)
         if s.final_admissible and s.final_eligible and s.id not in ranked
     ]
@@ -422,7 +415,7 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
         letter = _letter_for(submission, decision)
         db.session.add(letter)
         letters.append(letter)
-        label = submission.content.get("acronym") or submission.reference
+        label = submission.label
         for email, person in _recipients(submission).items():
             messages.append(
                 queue_mail(
@@ -435,7 +428,7 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
                     label=label,
                     call=call,
                     letter=letter,
-                    link=_link("review.result", submission_id=submission.id),
+                    link=absolute_url("review.result", submission_id=submission.id),
                 )
             )
     audit.record(
@@ -453,7 +446,7 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
         db.session.rollback()
         raise ReviewError(meanwhile) from None
     message_ids = [m.id for m in messages]  # read before the commit expires them
-    _commit(meanwhile)
+    commit_or(ReviewError(meanwhile))
     deliver_soon(message_ids)  # hundreds of letters must not hold the manager's request
     return letters
 

@@ -50,7 +50,7 @@ class Esr:
 
     @property
     def label(self) -> str:
-        return self.submission.content.get("acronym") or self.submission.reference
+        return self.submission.label
 
     def digest(self) -> str:
         data = {

@@ -11,9 +11,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from grants import clock
 from grants.accounts.models import RoleName, User
@@ -27,7 +28,7 @@ from grants.accounts.services import (
 from grants.audit import services as audit
 from grants.calls.models import Call, CallPhase
 from grants.extensions import db
-from grants.notifications.services import deliver_pending, queue_mail
+from grants.notifications.services import absolute_url, deliver_pending, queue_mail
 from grants.proposals.models import Submission
 from grants.review.assignment import EvaluatorSlot, Plan, ProposalNeed, plan_assignments
 from grants.review.models import (
@@ -52,6 +53,16 @@ class ReviewError(ValueError):
 
 
 LOCKED = "The ranking of this call is final: its evaluations can no longer change."
+
+
+def commit_or(refusal: ReviewError) -> None:
+    """Commit; when someone else changed the same rows at the same moment (a version check
+    or a unique constraint failed), roll back and raise `refusal`, a message for the user."""
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise refusal from None
 
 
 def ranking_final(call_id: int, writing: bool = False) -> bool:
@@ -83,15 +94,6 @@ def lock_call(call_id: int) -> None:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _link(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail, also outside a request (commands, demo data)."""
-    base = current_app.config["GRANTS_BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return base + url_for(endpoint, **values)
 
 
 def normalise_organisation(name: str) -> str:
@@ -176,7 +178,7 @@ def invite_evaluators(emails: list[str], call: Call | None, actor: User) -> list
                 email,
                 "Invitation to evaluate proposals",
                 "review/mail/invitation.txt",
-                link=_link("review.invitation", token=token),
+                link=absolute_url("review.invitation", token=token),
                 call=call,
                 days=INVITATION_DAYS,
                 has_account=user_by_email(email) is not None,
@@ -370,7 +372,7 @@ def _assign(
             Assignment.evaluator_id == evaluator.id,
         )
     )
-    label = submission.content.get("acronym") or submission.reference
+    label = submission.label
     if existing is not None and existing.state != AssignmentState.REMOVED:
         raise ReviewError(
             f"{evaluator.full_name} is already assigned to {label} "
@@ -440,7 +442,7 @@ def _notify(assignments: list[Assignment]) -> list:
                 user=evaluator,
                 name=evaluator.full_name,
                 assignments=rows,
-                link=_link("review.queue"),
+                link=absolute_url("review.queue"),
             )
         )
     return messages

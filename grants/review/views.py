@@ -132,7 +132,7 @@ def assignment(assignment_id: int):
         "review/assignment.html",
         a=a,
         consortium=services.consortium(a.submission),
-        acronym=a.submission.content.get("acronym") or a.submission.reference,
+        acronym=a.submission.label,
         declaration_form=DeclarationForm() if permissions.can_declare(current_user, a) else None,
         decline_form=None if services.ranking_final(a.call_id) else DeclineForm(),
         submission=a.submission if content else None,
@@ -207,7 +207,7 @@ def evaluate(assignment_id: int):
     return render_template(
         "review/evaluate.html",
         a=a,
-        acronym=a.submission.content.get("acronym") or a.submission.reference,
+        acronym=a.submission.label,
         submission=a.submission,
         c=a.submission.content,
         labels=proposal_services.labels(),
@@ -360,9 +360,7 @@ def invite():
 
 def _assign_form(call: Call, submissions: list[Submission], pool_: list[User]) -> AssignForm:
     form = AssignForm()
-    form.submission_ids.choices = [
-        (s.id, s.content.get("acronym") or s.reference) for s in submissions
-    ]
+    form.submission_ids.choices = [(s.id, s.label) for s in submissions]
     form.evaluator_ids.choices = [(u.id, u.full_name) for u in pool_]
     return form
 
