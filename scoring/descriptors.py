@@ -11,7 +11,10 @@ from typing import Any, NamedTuple
 
 DEFAULT_DESCRIPTORS_PATH = Path(__file__).resolve().parent.parent / "seed" / "descriptors.toml"
 
-KINDS = ("dimension", "area")
+KINDS = ("dimension", "area", "key_action")
+# Where a phrase comes from: "" = the strategy's own words, "directive" = Directive 2011/36/EU
+# Art. 2(3), "plain" = plain words proposals use for the same thing (see seed/descriptors.toml).
+PHRASE_SOURCES = ("", "directive", "plain")
 
 # Words that never inflect and are matched exactly.
 _STOP_WORDS = frozenset(
@@ -63,6 +66,7 @@ _ALLOWED_PRIORITY_KEYS = frozenset(
         "indicator_hints",
         "disaggregations",
         "budget_hints",
+        "strategy_text",
     }
 )
 
@@ -74,6 +78,7 @@ class Phrase:
     text: str
     variants: tuple[str, ...] = ()
     weight: float = 1.0
+    source: str = ""  # "" = the strategy's own words; "directive"; "plain" (see PHRASE_SOURCES)
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -398,6 +403,7 @@ class PriorityDescriptor:
     disaggregations: tuple[str, ...] = ()
     budget_hints: tuple[str, ...] = ()
     parent: str | None = None
+    strategy_text: tuple[str, ...] = ()  # the strategy's own sentences about the priority
 
 
 @dataclass(frozen=True)
@@ -490,7 +496,7 @@ def _phrase(value: Any, where: str) -> Phrase:
     if isinstance(value, str):
         phrase = Phrase(value.strip())
     elif isinstance(value, Mapping):
-        unknown = set(value) - {"phrase", "variants", "weight"}
+        unknown = set(value) - {"phrase", "variants", "weight", "source"}
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
         text = value.get("phrase")
@@ -500,7 +506,10 @@ def _phrase(value: Any, where: str) -> Phrase:
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
             raise ValueError(f"{where}: 'weight' must be a positive number")
         variants = _strings(value.get("variants", []), f"{where} variants")
-        phrase = Phrase(text.strip(), variants, float(weight))
+        source = value.get("source", "")
+        if source not in PHRASE_SOURCES:
+            raise ValueError(f"{where}: 'source' must be one of {PHRASE_SOURCES[1:]}")
+        phrase = Phrase(text.strip(), variants, float(weight), source)
     else:
         raise ValueError(f"{where}: a phrase is a string or a table")
     for form in phrase.forms:
@@ -550,6 +559,7 @@ def parse_descriptors(data: Mapping[str, Any]) -> DescriptorSet:
             disaggregations=tuple(d.lower() for d in hints["disaggregations"]),
             budget_hints=hints["budget_hints"],
             parent=parent,
+            strategy_text=_strings(table.get("strategy_text", []), f"{where}.strategy_text"),
         )
     for descriptor in priorities.values():
         if descriptor.parent is not None and descriptor.parent not in priorities:

@@ -196,6 +196,7 @@ def demo_calls(now: datetime) -> list[tuple[dict, list[CallStatus], datetime]]:
         priorities={
             "shelters": Decimal(3),
             "early-identification": Decimal(2),
+            "referral": Decimal(1),
             "non-eu-victims": Decimal(2),
             "gender": Decimal(1),
             "child": Decimal(1),

@@ -211,13 +211,13 @@ def test_with_the_real_descriptors():
         indicators=(Indicator("Children accommodated", ("age",)),),
         budget=(BudgetLine("other", D(5000), ("shelters",), "Accommodation costs"),),
     )
-    result = align_many([p], descriptors(), {"child": 2, "shelters": 1, "early-identification": 1})
+    result = align_many([p], descriptors(), {"child": 2, "shelters": 1, "referral": 1})
     child = result["R1"].priority("child")
-    assert {m.phrase for m in child.text_matches} >= {"child victims", "child-sensitive"}
+    assert {m.phrase for m in child.text_matches} >= {"child victims", "child-friendly", "minors"}
     # groups 2 of min(2, 5) = 1, indicators 1 of 2 = 0.5, budget hints 0 of 1 = 0
     assert child.components.fit == 0.5
-    early = result["R1"].priority("early-identification")
-    assert [m.matched for m in early.text_matches] == ["national referral mechanism"]
+    referral = result["R1"].priority("referral")
+    assert [m.matched for m in referral.text_matches] == ["national referral mechanism"]
     assert 0 < result["R1"].total <= 100
 
 
