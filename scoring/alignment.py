@@ -1,14 +1,28 @@
-"""Priority alignment: a 0..1 score per weighted priority from evidence, and a 0..100 total."""
+"""Priority alignment: a 0..1 score per weighted priority from evidence, and a 0..100 total.
+
+Two signals find a proposal's text evidence: its passages matching a priority's phrases, and
+their closeness in meaning to the priority's own strategy text (scoring.semantic). Evidence counts
+fully only in sentences that describe an action; keyword lists, declarations of alignment,
+passages copied from the strategy or stuffed with matched phrasing count little, a repeated
+passage once, and each further passage less (see scoring/README.md).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from scoring.criteria import eur, to_decimal
 from scoring.descriptors import DescriptorSet, Phrase, PriorityDescriptor, TextMatch
+from scoring.passages import (
+    STUFFED_SHARE,
+    Passage,
+    covered_counts,
+    passages,
+    quality,
+)
 
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
@@ -75,9 +89,20 @@ class AlignmentSettings:
     full_target_groups: int = 2  # fitting target groups for the full target-group part
     full_indicators: int = 2
     full_budget_hint_lines: int = 1
-    full_text_weight: float = 3.0  # summed weight of distinct phrases for the full text part
+    full_text: float = 1.5  # summed passage evidence (after decay) for the full text part
+    passage_decay: float = 0.5  # the n-th best passage of a priority counts decay**(n-1)
+    second_phrase: float = 0.25  # what a second distinct phrase adds within one passage
+    semantic: bool = True  # compare passages with the strategy text (False: phrases only)
+    semantic_low: float = 0.45  # similarity at which a passage starts to count
+    semantic_high: float = 0.75  # similarity at which it counts fully
+    addressed: float = 0.35  # text part from which the text addresses the priority
+    tag_support: float = 0.40  # evidence a tagged item's own text needs for its tag to count
+    density_flag: float = 0.15  # share of words in matched phrasing that flags stuffing
+    stuffed_flag: int = 3  # or this many stuffed passages
+    copied_flag: int = 2  # this many passages copied from the strategy flag copying
     min_justification_chars: int = 40
     min_evidence: float = 0.10  # below this evidence strength a claim is "not evidenced"
+    max_text_evidence: int = 8  # passages listed as evidence per priority
 
     def __post_init__(self) -> None:
         weights = (self.claim_weight, self.share_weight, self.fit_weight, self.text_weight)
@@ -89,10 +114,12 @@ class AlignmentSettings:
             self.full_target_groups,
             self.full_indicators,
             self.full_budget_hint_lines,
-            self.full_text_weight,
+            self.full_text,
         )
         if any(s <= 0 for s in saturations):
             raise ValueError("the 'full_*' settings must be positive")
+        if not 0 < self.passage_decay <= 1 or not 0 <= self.semantic_low < self.semantic_high:
+            raise ValueError("passage_decay is in (0, 1]; 0 <= semantic_low < semantic_high")
 
 
 class Evidence(NamedTuple):
@@ -101,7 +128,8 @@ class Evidence(NamedTuple):
     A NamedTuple rather than a dataclass: a proposal yields a few hundred of them.
     """
 
-    kind: str  # claim, justification, budget, activity, target-group, indicator, budget-hint, text
+    kind: str  # claim, justification, budget, activity, target-group, indicator, budget-hint,
+    # text, unsupported-tag
     detail: str
     source: str = ""  # "text", "claim:<priority>", "budget:<n>", "indicator:<n>" ...
     start: int | None = None
@@ -133,11 +161,17 @@ class PriorityAlignment:
     evidence: tuple[Evidence, ...]
     text_matches: tuple[TextMatch, ...]
     explanation: str
+    addressed: bool = False  # the text part reaches `AlignmentSettings.addressed`
+    unsupported_tags: tuple[Evidence, ...] = ()  # tags whose item's own text does not support it
 
 
 @dataclass(frozen=True)
 class AlignmentResult:
-    """A proposal's alignment with all priorities the call weights."""
+    """A proposal's alignment with all priorities the call weights.
+
+    A plain value: `to_dict()` gives JSON-ready data and `AlignmentResult.from_dict` reads it
+    back equal, so the result can be stored with the submitted version it was computed from.
+    """
 
     proposal_id: str
     total: float  # 0..100
@@ -145,12 +179,61 @@ class AlignmentResult:
     claimed_not_evidenced: tuple[str, ...]
     unweighted_claims: tuple[str, ...]  # claimed priorities the call does not weight
     explanation: str
+    density: float = 0.0  # share of the text's words inside matched phrasing
+    flags: tuple[str, ...] = ()  # "stuffing", "copied-strategy", "unsupported-tags"
+    flagged_passages: tuple[Evidence, ...] = ()  # the stuffed or copied passages, with offsets
 
     def priority(self, code: str) -> PriorityAlignment:
         for item in self.priorities:
             if item.priority == code:
                 return item
         raise KeyError(code)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain data (lists, dicts, numbers, strings, None), JSON-ready."""
+        return _plain(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AlignmentResult:
+        """The result `to_dict` gave; refuses data of another shape."""
+
+        def evidence(items: Iterable[Sequence[Any]]) -> tuple[Evidence, ...]:
+            return tuple(Evidence(*item) for item in items)
+
+        try:
+            priorities = tuple(
+                PriorityAlignment(
+                    **{
+                        **p,
+                        "components": Components(**p["components"]),
+                        "evidence": evidence(p["evidence"]),
+                        "text_matches": tuple(TextMatch(*m) for m in p["text_matches"]),
+                        "unsupported_tags": evidence(p["unsupported_tags"]),
+                    }
+                )
+                for p in data["priorities"]
+            )
+            plain = {f.name: data[f.name] for f in fields(cls)}
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not an alignment result: {exc}") from None
+        return cls(
+            **{
+                **plain,
+                "priorities": priorities,
+                "claimed_not_evidenced": tuple(plain["claimed_not_evidenced"]),
+                "unweighted_claims": tuple(plain["unweighted_claims"]),
+                "flags": tuple(plain["flags"]),
+                "flagged_passages": evidence(plain["flagged_passages"]),
+            }
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _ratio(part: float, full: float) -> float:
@@ -189,6 +272,81 @@ class _Plan:
     evidence_weight: float  # share + text (+ fit, if the priority has fit rules) weights
 
 
+class _PassageEvidence(NamedTuple):
+    """What one passage of a text shows for one priority."""
+
+    value: float  # 0..1 after the passage's quality
+    passage: Passage
+    phrases: tuple[str, ...]  # distinct phrases of the priority in it, best first
+    similarity: float  # closeness to the priority's strategy text (0 without the semantic signal)
+    closest: str  # the strategy sentence it is closest to
+
+
+@dataclass
+class _Text:
+    """One text (the proposal's, a justification, an item's description) read for evidence."""
+
+    passages: list[Passage]
+    hits: dict[str, list[tuple[int, int, Phrase]]]  # phrase matches per code
+    per_passage: dict[str, list[list[Phrase]]]  # code -> passage index -> phrases in it
+    similarity: Any  # passages x codes (numpy), or None
+    closest: Any
+    keys: list[str]  # each passage as compared for repetition
+    covered: list[int]  # words of each passage inside matched phrasing
+
+    def evidence(self, aligner: Aligner, code: str) -> list[_PassageEvidence]:
+        """Each distinct passage's evidence for `code` (> 0 only), best first."""
+        settings = aligner.settings
+        column = aligner._semantic_column.get(code)
+        rows = self.per_passage.get(code)
+        candidates = {i for i, row in enumerate(rows) if row} if rows else set()
+        if column is not None and self.similarity is not None:
+            above = self.similarity[:, column] > settings.semantic_low
+            candidates.update(int(i) for i in above.nonzero()[0])
+        out = []
+        seen: set[str] = set()
+        for i in sorted(candidates):
+            passage = self.passages[i]
+            key = self.keys[i]
+            if not key or key in seen:
+                continue  # a repeated passage counts once (its first occurrence)
+            seen.add(key)
+            phrases = sorted(
+                {p.text: p for p in rows[i]}.values() if rows else (),
+                key=lambda p: (-p.weight, p.text),
+            )
+            phrase_part = 0.0
+            if phrases:
+                phrase_part = min(1.0, phrases[0].weight / 2)
+                if len(phrases) > 1:
+                    phrase_part = min(
+                        1.0, phrase_part + settings.second_phrase * phrases[1].weight / 2
+                    )
+            sim = 0.0
+            closest = ""
+            semantic_part = 0.0
+            if column is not None and self.similarity is not None:
+                sim = float(self.similarity[i, column])
+                semantic_part = min(
+                    1.0,
+                    max(0.0, (sim - settings.semantic_low))
+                    / (settings.semantic_high - settings.semantic_low),
+                )
+                if semantic_part > 0:
+                    index = aligner._semantic.closest(self.closest, i, code)
+                    closest = aligner._closest_sentence(code, index)
+            combined = 1 - (1 - phrase_part) * (1 - semantic_part)
+            value = quality(passage.kind) * combined
+            if value > 0:
+                out.append(
+                    _PassageEvidence(
+                        round(value, 6), passage, tuple(p.text for p in phrases), sim, closest
+                    )
+                )
+        out.sort(key=lambda e: (-e.value, e.passage.start))
+        return out
+
+
 class _Facts:
     """What one proposal says, gathered per priority in one pass over each kind of evidence.
 
@@ -207,26 +365,86 @@ class _Facts:
         for claim in proposal.claims:
             self.claims.setdefault(claim.priority, []).append(claim)
 
-        # (b) budget lines and activities tagged to each weighted priority, in input order
+        # every text of the proposal, read at once: its text, the justifications of claims on
+        # weighted priorities, the descriptions of tagged budget lines and activities
+        claims = [c for c in proposal.claims if c.priority in plans]
+        lines = [n for n, line in enumerate(proposal.budget) if line.priorities]
+        acts = [n for n, act in enumerate(proposal.activities) if act.priorities]
+        own = {
+            n: f"{proposal.activities[n].title}\n{proposal.activities[n].description}" for n in acts
+        }
+        reads = aligner._read_all(
+            [(proposal.text, True)]
+            + [(c.justification, False) for c in claims]
+            + [(proposal.budget[n].description, False) for n in lines]
+            + [(own[n], False) for n in acts]
+        )
+        self.text = reads[0]
+        self.claim_texts = {
+            id(c): r for c, r in zip(claims, reads[1 : 1 + len(claims)], strict=True)
+        }
+        line_texts = dict(
+            zip(lines, reads[1 + len(claims) : 1 + len(claims) + len(lines)], strict=True)
+        )
+        act_texts = dict(zip(acts, reads[1 + len(claims) + len(lines) :], strict=True))
+
+        # the density of matched phrasing in the text
+        words = sum(len(p.words) for p in self.text.passages)
+        inside = sum(self.text.covered)
+        self.density = round(inside / words, 4) if words else 0.0
+
+        # (b) budget lines and activities tagged to each weighted priority, in input order;
+        # a tag counts only where the item's own text supports the priority
         self.tagged_amount: dict[str, Decimal] = {}
         self.budget_evidence: dict[str, list[Evidence]] = {}
+        self.unsupported: dict[str, list[Evidence]] = {}
         for n, line in enumerate(proposal.budget):
             codes = [code for code in dict.fromkeys(line.priorities) if code in plans]
             if not codes:
                 continue
             amount = amounts[n]
-            item = Evidence("budget", f"{line.category} {eur(amount)} tagged", f"budget:{n}")
+            support = aligner._support(line.description, line_texts[n], codes, budget=True)
             for code in codes:
-                self.tagged_amount[code] = self.tagged_amount.get(code, Decimal(0)) + amount
-                self.budget_evidence.setdefault(code, []).append(item)
+                if support[code]:
+                    item = Evidence(
+                        "budget",
+                        f"{line.category} {eur(amount)} tagged; its description {support[code]}",
+                        f"budget:{n}",
+                    )
+                    self.tagged_amount[code] = self.tagged_amount.get(code, Decimal(0)) + amount
+                    self.budget_evidence.setdefault(code, []).append(item)
+                else:
+                    self.unsupported.setdefault(code, []).append(
+                        Evidence(
+                            "unsupported-tag",
+                            f"{line.category} {eur(amount)} tagged {code}, but its description "
+                            f"'{line.description[:80]}' does not support it: not counted",
+                            f"budget:{n}",
+                        )
+                    )
         self.activity_evidence: dict[str, list[Evidence]] = {}
         for n, activity in enumerate(proposal.activities):
             codes = [code for code in dict.fromkeys(activity.priorities) if code in plans]
             if not codes:
                 continue
-            item = Evidence("activity", f"activity '{activity.title}' tagged", f"activity:{n}")
+            support = aligner._support(own[n], act_texts[n], codes, budget=False)
             for code in codes:
-                self.activity_evidence.setdefault(code, []).append(item)
+                if support[code]:
+                    item = Evidence(
+                        "activity",
+                        f"activity '{activity.title}' tagged; its text {support[code]}",
+                        f"activity:{n}",
+                    )
+                    self.activity_evidence.setdefault(code, []).append(item)
+                else:
+                    self.unsupported.setdefault(code, []).append(
+                        Evidence(
+                            "unsupported-tag",
+                            f"activity '{activity.title}' tagged {code}, but its own text does "
+                            "not support it: not counted",
+                            f"activity:{n}",
+                        )
+                    )
 
         # (c) target groups; indicators whose name fits a hint or that are disaggregated as a
         # priority asks; budget lines whose description fits a hint. Each indicator name and
@@ -280,6 +498,7 @@ class Aligner:
         self._index = descriptors.index(self.codes)
         self._indicator_hints = descriptors.hint_index("indicators", self.codes)
         self._budget_hints = descriptors.hint_index("budget", self.codes)
+        self._quoted = descriptors.quoted_shingles()
         self._plans: dict[str, _Plan] = {}
         self._codes_by_disaggregation: dict[str, list[str]] = {}
         settings = self.settings
@@ -302,31 +521,164 @@ class Aligner:
             )
             for d in dict.fromkeys(descriptor.disaggregations):
                 self._codes_by_disaggregation.setdefault(d, []).append(code)
+        self._semantic = descriptors.priority_texts(self.codes) if settings.semantic else None
+        self._semantic_column = (
+            {code: j for j, code in enumerate(self._semantic.codes)} if self._semantic else {}
+        )
+
+    def _closest_sentence(self, code: str, index: int) -> str:
+        references = self.descriptors.reference_texts(code)
+        return references[index] if 0 <= index < len(references) else ""
+
+    def _read_all(self, texts: Sequence[tuple[str, bool]]) -> list[_Text]:
+        """Passages of each (text, test for stuffing), the phrases of each priority in each
+        passage, and their similarities: one similarity product for all texts of a proposal."""
+        out = []
+        groups: list[tuple[str, ...]] = []
+        for text, stuffing in texts:
+            found = self._index.scan(text) if text else {}
+            items = passages(text, self._quoted) if text else []
+            starts = [p.start for p in items]
+            per_passage: dict[str, list[list[Phrase]]] = {}
+            for code, hits in found.items():
+                rows: list[list[Phrase]] = [[] for _ in items]
+                j = 0
+                for start, end, phrase in hits:
+                    while j + 1 < len(starts) and starts[j + 1] <= start:
+                        j += 1
+                    if items and items[j].start <= start and end <= items[j].end:
+                        rows[j].append(phrase)
+                per_passage[code] = rows
+            spans = ((s, e) for hits in found.values() for s, e, _ in hits)
+            covered = covered_counts(items, spans)
+            if stuffing and items:
+                items = [
+                    p._replace(kind="stuffed")
+                    if p.kind != "quoted" and n >= STUFFED_SHARE * len(p.words) > 0
+                    else p
+                    for p, n in zip(items, covered, strict=True)
+                ]
+            keys = [" ".join(p.words) for p in items]
+            out.append(_Text(items, found, per_passage, None, None, keys, covered))
+            groups.extend(p.words for p in items)
+        if self._semantic is not None and groups:
+            best, sims = self._semantic.similarities(groups)
+            offset = 0
+            for read in out:
+                n = len(read.passages)
+                read.similarity = best[offset : offset + n]
+                read.closest = sims[offset : offset + n]
+                offset += n
+        return out
+
+    def _support(
+        self, text: str, read: _Text, codes: Sequence[str], budget: bool
+    ) -> dict[str, str]:
+        """For each code, why an item's own text supports its tag ("" where it does not)."""
+        out = dict.fromkeys(codes, "")
+        if not text.strip():
+            return out
+        # a description stuffed with several priorities' phrasing supports none of them
+        words = sum(len(p.words) for p in read.passages)
+        distinct = {(code, ph.text) for code, hits in read.hits.items() for _, _, ph in hits}
+        if (
+            words
+            and sum(read.covered) >= STUFFED_SHARE * words
+            and len(distinct) >= 3
+            and len({code for code, _ in distinct}) >= 2
+        ):
+            return out
+        hints = self._budget_hints.scan(text) if budget else {}
+        for code in codes:
+            if code in hints:
+                out[code] = f"fits '{hints[code][0][2].text}'"
+                continue
+            best = max(
+                (e for e in read.evidence(self, code) if e.passage.kind != "quoted"),
+                key=lambda e: e.value / quality(e.passage.kind),
+                default=None,
+            )
+            if best is None:
+                continue
+            strength = best.value / quality(best.passage.kind)
+            if strength >= self.settings.tag_support:
+                out[code] = (
+                    f"mentions '{best.phrases[0]}'"
+                    if best.phrases
+                    else f"is close in meaning ({best.similarity:.2f}) to the strategy's text"
+                )
+        return out
 
     def align(self, proposal: AlignmentInput) -> AlignmentResult:
         """Score one proposal; deterministic and independent of the order of its inputs."""
         facts = _Facts(proposal, self)
-        found = self._index.scan(proposal.text)
-        results = [
-            self._priority(plan, facts, found.get(code, ())) for code, plan in self._plans.items()
-        ]
+        results = [self._priority(plan, facts) for plan in self._plans.values()]
         total = round(100 * sum(self.weights[r.priority] * r.score for r in results), 2)
         flagged = tuple(r.priority for r in results if r.claimed_not_evidenced)
         unweighted = tuple(sorted(facts.claims.keys() - set(self.codes)))
+        settings = self.settings
+        stuffed = [p for p in facts.text.passages if p.kind == "stuffed"]
+        quoted = [p for p in facts.text.passages if p.kind == "quoted"]
+        flags = []
+        if facts.density >= settings.density_flag or len(stuffed) >= settings.stuffed_flag:
+            flags.append("stuffing")
+        if len(quoted) >= settings.copied_flag:
+            flags.append("copied-strategy")
+        if any(r.unsupported_tags for r in results):
+            flags.append("unsupported-tags")
+        marked = tuple(
+            Evidence(
+                p.kind,
+                "mostly matched phrasing: counts little"
+                if p.kind == "stuffed"
+                else "copied from the strategy: counts little",
+                "text",
+                p.start,
+                p.end,
+            )
+            for p in sorted(stuffed + quoted, key=lambda p: p.start)
+        )
         explanation = f"alignment {total:.2f} / 100 over {len(results)} weighted priorities"
+        explanation += f"; {facts.density:.0%} of the text's words are matched phrasing"
         if flagged:
             explanation += f"; claimed but not evidenced: {', '.join(flagged)}"
         if unweighted:
             explanation += (
                 f"; claims on priorities the call does not weight: {', '.join(unweighted)}"
             )
+        if flags:
+            explanation += f"; flagged: {', '.join(flags)}"
         return AlignmentResult(
-            proposal.proposal_id, total, tuple(results), flagged, unweighted, explanation
+            proposal.proposal_id,
+            total,
+            tuple(results),
+            flagged,
+            unweighted,
+            explanation,
+            facts.density,
+            tuple(flags),
+            marked,
         )
 
-    def _priority(
-        self, plan: _Plan, facts: _Facts, found: Sequence[tuple[int, int, Phrase]]
-    ) -> PriorityAlignment:
+    def _justified(self, code: str, read: _Text) -> list[Evidence]:
+        """Passages of a justification that describe an action showing the priority."""
+        out = []
+        for e in read.evidence(self, code):
+            if e.passage.kind != "action":
+                continue
+            why = f"mentions '{e.phrases[0]}'" if e.phrases else "is close in meaning to it"
+            out.append(
+                Evidence(
+                    "justification",
+                    f"justification {why}: '{e.passage.text[:120]}'",
+                    f"claim:{code}",
+                    e.passage.start,
+                    e.passage.end,
+                )
+            )
+        return out
+
+    def _priority(self, plan: _Plan, facts: _Facts) -> PriorityAlignment:
         settings = self.settings
         proposal = facts.proposal
         descriptor = plan.descriptor
@@ -341,22 +693,15 @@ class Aligner:
             justification = claim.justification
             if len(justification.strip()) >= settings.min_justification_chars:
                 long_enough = True
-            for start, end, phrase in self.descriptors.matcher(code).finditer(justification):
-                matched = True
-                evidence.append(
-                    Evidence(
-                        "justification",
-                        f"justification mentions '{phrase.text}': '{justification[start:end]}'",
-                        f"claim:{code}",
-                        start,
-                        end,
-                    )
-                )
+            shown = self._justified(code, facts.claim_texts[id(claim)])
+            matched = matched or bool(shown)
+            evidence += shown
         if claimed:
             evidence.insert(0, Evidence("claim", f"the applicant claims {code}", f"claim:{code}"))
         claim_part = (0.4 + 0.3 * long_enough + 0.3 * matched) if claimed else 0.0
 
-        # (b) share of the budget and of the activities tagged to the priority
+        # (b) share of the budget and of the activities tagged to the priority, where the
+        # tagged item's own text supports it
         evidence += facts.budget_evidence.get(code, ())
         tagged = facts.tagged_amount.get(code)
         budget_share = 0.0 if tagged is None else _share(tagged, facts.budget_total)
@@ -368,13 +713,42 @@ class Aligner:
             activity_share, settings.full_activity_share
         )
 
-        # (c) target groups, indicators and budget lines that fit the priority
+        # (d) passages of the text, best first, each further one counting less
+        text = proposal.text
+        shown = facts.text.evidence(self, code)
+        total_text = 0.0
+        factor = 1.0
+        for e in shown:
+            total_text += e.value * factor
+            factor *= settings.passage_decay
+        text_part = _ratio(total_text, settings.full_text)
+        for e in shown[: settings.max_text_evidence]:
+            reasons = []
+            if e.phrases:
+                reasons.append("phrasing " + ", ".join(f"'{p}'" for p in e.phrases[:3]))
+            if e.closest:
+                reasons.append(f"close in meaning ({e.similarity:.2f}) to '{e.closest[:90]}'")
+            kind = {"action": "an action sentence", "statement": "a statement, not an action"}
+            why = (
+                f"counts {e.value:.2f}: {' and '.join(reasons)}, in "
+                f"{kind.get(e.passage.kind, e.passage.kind + ' passage')}"
+            )
+            evidence.append(Evidence("text", why, "text", e.passage.start, e.passage.end))
+        hits = tuple(
+            _new_tuple(TextMatch, (code, phrase.text, s, e, text[s:e], phrase.weight))
+            for s, e, phrase in facts.text.hits.get(code, ())
+        )
+        addressed = text_part >= settings.addressed
+
+        # (c) target groups (counted as far as the text addresses the priority), indicators
+        # and budget lines that fit the priority
         fit_parts = []
         if plan.target_groups:
             fitting = sorted(facts.groups.intersection(plan.target_groups))
             for group in fitting:
                 evidence.append(Evidence("target-group", f"targets {group}", "target_groups"))
-            fit_parts.append(_ratio(len(fitting), plan.full_target_groups))
+            gate = _ratio(text_part, settings.addressed) if settings.addressed > 0 else 1.0
+            fit_parts.append(_ratio(len(fitting), plan.full_target_groups) * gate)
         if plan.indicator_rule:
             indicators = facts.indicator_evidence.get(code, ())
             evidence += indicators
@@ -384,30 +758,6 @@ class Aligner:
             evidence += lines
             fit_parts.append(_ratio(len(lines), settings.full_budget_hint_lines))
         fit_part = sum(fit_parts) / len(fit_parts) if fit_parts else None
-
-        # (d) passages of the text that match the priority's descriptors. The weight of a
-        # phrase is that of its first passage, and weights are summed in order of first
-        # passage, so that the float sum is always the same.
-        text = proposal.text
-        hits_list: list[TextMatch] = []
-        distinct: dict[str, list[Any]] = {}  # phrase: [weight, passages, start, end of first]
-        for start, end, phrase in found:
-            name = phrase.text
-            hits_list.append(
-                _new_tuple(TextMatch, (code, name, start, end, text[start:end], phrase.weight))
-            )
-            seen = distinct.get(name)
-            if seen is None:
-                distinct[name] = [phrase.weight, 1, start, end]
-            else:
-                seen[1] += 1
-        hits = tuple(hits_list)
-        for phrase in sorted(distinct):
-            _, count, start, end = distinct[phrase]
-            why = f"text mentions '{phrase}' {count}x, first at {start}"
-            evidence.append(Evidence("text", why, "text", start, end))
-        text_weight = sum(seen[0] for seen in distinct.values())
-        text_part = _ratio(text_weight, settings.full_text_weight)
 
         # The same float operations, in the same order, as summing (weight, part) pairs.
         evidence_weight = plan.evidence_weight
@@ -427,14 +777,17 @@ class Aligner:
             None if fit_part is None else round(fit_part, 4),
             round(text_part, 4),
         )
+        bad_tags = tuple(facts.unsupported.get(code, ()))
         explanation = (
             f"{descriptor.label} ({code}): {score:.4f} from claim {components.claim:.2f}, "
             f"budget/activity share {components.share:.2f} (budget {budget_share:.0%}, "
             f"activities {activity_share:.0%}), "
             + ("no fit rules, " if fit_part is None else f"fit {components.fit:.2f}, ")
-            + f"text {components.text:.2f} ({len(distinct)} distinct phrase(s), "
-            f"{len(hits)} passage(s))"
+            + f"text {components.text:.2f} ({len(shown)} passage(s) count, "
+            f"{len(hits)} phrase match(es))"
         )
+        if bad_tags:
+            explanation += f"; {len(bad_tags)} tag(s) not supported by the item's own text"
         if unsupported:
             explanation += (
                 f"; claimed but not evidenced (evidence strength {strength:.2f} < "
@@ -452,6 +805,8 @@ class Aligner:
             tuple(evidence),
             hits,
             explanation,
+            addressed,
+            bad_tags,
         )
 
 

@@ -414,6 +414,7 @@ class DescriptorSet:
     inflections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     version: int = 1
     source: str = ""
+    corpus: tuple[str, ...] = ()  # the strategy's prose, one passage per line ("strategy_file")
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -470,6 +471,65 @@ class DescriptorSet:
         """The compiled matcher of a priority's budget hints."""
         return self._matcher(code, "budget", (Phrase(h) for h in self[code].budget_hints))
 
+    def strategy_passages(self) -> tuple[tuple[str, ...], ...]:
+        """The strategy's passages as lower-case words (its text, or its quoted sentences)."""
+        found = self._cache.get("corpus")
+        if found is None:
+            from scoring.passages import passages
+
+            lines = self.corpus or tuple(
+                s for d in self.priorities.values() for s in d.strategy_text
+            )
+            found = tuple(p.words for line in lines for p in passages(line) if len(p.words) >= 3)
+            self._cache["corpus"] = found
+        return found
+
+    def quoted_shingles(self) -> frozenset[int]:
+        """Six-word runs of the strategy's text: a passage made of them is copied, not written."""
+        found = self._cache.get("shingles")
+        if found is None:
+            from scoring.passages import shingles
+
+            found = frozenset().union(*(shingles(words) for words in self.strategy_passages()))
+            self._cache["shingles"] = found
+        return found
+
+    def reference_texts(self, code: str) -> tuple[str, ...]:
+        """What the semantic signal compares passages with: the priority's strategy sentences
+        (an area's also its key actions' bullets) and the forms of its phrases."""
+        found = self._cache.get(("references", code))
+        if found is None:
+            from scoring.passages import passages
+
+            sentences = list(self[code].strategy_text)
+            for other in self.priorities.values():
+                if other.kind == "key_action" and other.parent == code:
+                    sentences += other.strategy_text
+            texts = [p.text for s in sentences for p in passages(s) if p.words]
+            texts += [form.replace("*", "") for p in self[code].phrases for form in p.forms]
+            found = tuple(dict.fromkeys(texts))
+            self._cache[("references", code)] = found
+        return found
+
+    def priority_texts(self, codes: Iterable[str]) -> Any:
+        """The semantic model's vectors of each priority's reference texts, once per code set."""
+        key = ("semantic", tuple(sorted(set(codes))))
+        found = self._cache.get(key)
+        if found is None:
+            from scoring.passages import passages
+            from scoring.semantic import PriorityTexts
+
+            texts = {
+                code: [
+                    tuple(w for p in passages(t) for w in p.words)
+                    for t in self.reference_texts(code)
+                ]
+                for code in key[1]
+            }
+            found = PriorityTexts(texts, self.strategy_passages())
+            self._cache[key] = found
+        return found
+
     def find(self, code: str, text: str) -> tuple[TextMatch, ...]:
         """All passages of `text` that match one priority's phrases, with offsets."""
         return self.find_all([code], text).get(code, ())
@@ -519,6 +579,7 @@ def _phrase(value: Any, where: str) -> Phrase:
 
 def parse_descriptors(data: Mapping[str, Any]) -> DescriptorSet:
     """Build a DescriptorSet from the parsed TOML document (see seed/descriptors.toml)."""
+    corpus = data.get("_corpus", ())
     inflections: dict[str, tuple[str, ...]] = {}
     for word, forms in dict(data.get("_inflections", {})).items():
         inflections[word.lower()] = tuple(
@@ -571,10 +632,23 @@ def parse_descriptors(data: Mapping[str, Any]) -> DescriptorSet:
         inflections=inflections,
         version=int(data.get("version", 1)),
         source=str(data.get("source", "")),
+        corpus=tuple(corpus),
     )
 
 
 def load_descriptors(path: str | Path = DEFAULT_DESCRIPTORS_PATH) -> DescriptorSet:
-    """Load and validate a descriptor file (TOML) such as seed/descriptors.toml."""
+    """Load and validate a descriptor file (TOML) such as seed/descriptors.toml.
+
+    Its `strategy_file` (a path relative to the file) is the strategy's text, read for the
+    semantic signal's centre and for telling passages copied from the strategy.
+    """
+    path = Path(path)
     with open(path, "rb") as fh:
-        return parse_descriptors(tomllib.load(fh))
+        data = tomllib.load(fh)
+    name = data.get("strategy_file")
+    if name is not None:
+        from scoring.passages import strategy_prose
+
+        text = (path.parent / str(name)).read_text(encoding="utf-8")
+        data = {**data, "_corpus": [line for line in strategy_prose(text).splitlines() if line]}
+    return parse_descriptors(data)

@@ -1,0 +1,405 @@
+"""A proposal's text as passages (sentences with offsets), and what kind of passage each is.
+
+Evidence counts fully only in a passage that describes an action (who does what for whom). A
+line of keywords, a heading, a sentence that declares alignment with the strategy, a passage
+copied from the strategy or one stuffed with matched phrasing counts little (see `quality`).
+Every decision is taken from the passage alone, so adding text elsewhere never changes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+# A passage ends at a line break or after . ! ? ; followed by a space (so that "x; y" in a
+# budget description are two passages, and adding "; more" never changes the first).
+_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+_WORD = re.compile(r"[^\W\d_](?:[\w'’-]*\w)?", re.UNICODE)
+
+# Verbs that describe what a project does, in their base form; inflected forms follow the
+# usual rules (see _verb_forms). Enough to tell "We run a shelter for women" from
+# "Keywords: shelters, women, gender".
+_VERBS = [
+    "accompany",
+    "accommodate",
+    "advise",
+    "advocate",
+    "aim",
+    "analyse",
+    "apply",
+    "arrange",
+    "assess",
+    "assist",
+    "attend",
+    "build",
+    "campaign",
+    "carry",
+    "check",
+    "claim",
+    "coach",
+    "collect",
+    "combat",
+    "compare",
+    "conduct",
+    "connect",
+    "coordinate",
+    "counsel",
+    "create",
+    "deliver",
+    "design",
+    "detect",
+    "develop",
+    "disrupt",
+    "document",
+    "draft",
+    "educate",
+    "employ",
+    "empower",
+    "enable",
+    "ensure",
+    "equip",
+    "establish",
+    "evaluate",
+    "examine",
+    "exchange",
+    "expand",
+    "facilitate",
+    "find",
+    "focus",
+    "follow",
+    "form",
+    "fund",
+    "gather",
+    "give",
+    "guide",
+    "help",
+    "host",
+    "house",
+    "identify",
+    "implement",
+    "improve",
+    "include",
+    "increase",
+    "inform",
+    "interview",
+    "introduce",
+    "investigate",
+    "involve",
+    "launch",
+    "lead",
+    "learn",
+    "link",
+    "map",
+    "meet",
+    "mentor",
+    "monitor",
+    "offer",
+    "open",
+    "organise",
+    "pilot",
+    "place",
+    "plan",
+    "prepare",
+    "present",
+    "prevent",
+    "produce",
+    "promote",
+    "propose",
+    "protect",
+    "provide",
+    "publish",
+    "pursue",
+    "raise",
+    "reach",
+    "recognise",
+    "recruit",
+    "reduce",
+    "refer",
+    "reintegrate",
+    "release",
+    "renovate",
+    "report",
+    "represent",
+    "research",
+    "review",
+    "run",
+    "screen",
+    "send",
+    "set",
+    "share",
+    "shelter",
+    "show",
+    "spot",
+    "spread",
+    "start",
+    "strengthen",
+    "study",
+    "supervise",
+    "support",
+    "survey",
+    "teach",
+    "test",
+    "track",
+    "train",
+    "translate",
+    "turn",
+    "use",
+    "visit",
+    "welcome",
+    "work",
+    "write",
+    "buy",
+    "purchase",
+    "replace",
+    "install",
+    "agree",
+    "answer",
+    "call",
+    "come",
+    "contact",
+    "cover",
+    "escape",
+    "explain",
+    "get",
+    "go",
+    "keep",
+    "know",
+    "leave",
+    "live",
+    "make",
+    "move",
+    "pay",
+    "post",
+    "practise",
+    "put",
+    "receive",
+    "reply",
+    "return",
+    "see",
+    "stay",
+    "take",
+    "talk",
+    "tell",
+    "travel",
+    "want",
+    "watch",
+    "listen",
+    "advertise",
+    "lure",
+    "exploit",
+    "sell",
+    "force",
+    "hold",
+    "bring",
+    "push",
+    "accept",
+    "count",
+    "record",
+    "warn",
+    "notice",
+    "join",
+    "hire",
+    "pass",
+    "close",
+]
+# Auxiliaries and pronouns that make a clause; with one of them a passage is a statement.
+_CLAUSE_WORDS = frozenset(
+    [
+        "will",
+        "shall",
+        "can",
+        "could",
+        "would",
+        "should",
+        "may",
+        "must",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "we",
+        "they",
+        "he",
+        "she",
+        "it",
+        "our",
+        "their",
+        "who",
+        "which",
+        "that",
+    ]
+)
+# A statement about the proposal's alignment is a claim, not an action.
+_DECLARATION = re.compile(
+    r"\b(?:(?:fully|strongly|closely)\s+)?(?:aligned|in line|in accordance|consistent|"
+    r"compliant|complies|contributes?|contributing|committed|commitment|relevant)\s+"
+    r"(?:with|to)\s+(?:the\s+|all\s+|its\s+|their\s+)?(?:eu|european|strategy|priorit|objective|"
+    r"aims|goals|call|directive|key actions|dimensions|areas)",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"^\s*(?:keywords?|key words|tags?|topics?|priorities|themes?)\s*[:\-]", re.I)
+
+ACTION = 1.0
+STATEMENT = 0.25  # a heading, a list, a declaration of alignment
+QUOTED = 0.1  # copied from the strategy
+STUFFED = 0.1  # mostly matched phrasing
+SHINGLE = 6  # words per shingle for copy detection
+COPIED_SHARE = 0.5  # this share of a passage's shingles found in the strategy: a copy
+STUFFED_SHARE = 0.5  # this share of a passage's words inside matched phrases: stuffed
+
+
+def _verb_forms(verb: str) -> set[str]:
+    forms = {verb, verb + "s", verb + "ed", verb + "ing"}
+    if verb.endswith("e"):
+        forms |= {verb + "d", verb[:-1] + "ing"}
+    if verb.endswith(("s", "sh", "ch", "x")):
+        forms.add(verb + "es")
+    if verb.endswith("y") and verb[-2] not in "aeiou":
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    if verb.endswith("ise"):
+        forms |= {f.replace("is", "iz") for f in set(forms)}
+    irregular = {
+        "build": "built",
+        "find": "found",
+        "give": "gave given",
+        "lead": "led",
+        "meet": "met",
+        "run": "ran",
+        "send": "sent",
+        "set": "setting",
+        "teach": "taught",
+        "write": "wrote written",
+        "buy": "bought",
+        "learn": "learnt",
+        "spread": "spreading",
+        "spot": "spotted spotting",
+        "plan": "planned planning",
+        "map": "mapped mapping",
+    }
+    forms |= set(irregular.get(verb, "").split())
+    return forms
+
+
+VERB_FORMS = frozenset(f for v in _VERBS for f in _verb_forms(v))
+
+
+class Passage(NamedTuple):
+    """One sentence (or line) of a text: offsets into the text, its words and what kind it is."""
+
+    start: int
+    end: int
+    text: str
+    words: tuple[str, ...]  # lower-case
+    word_spans: tuple[tuple[int, int], ...]  # offsets of the words in the whole text
+    kind: str  # "action", "statement", "quoted", "stuffed" (stuffed is decided with the phrases)
+
+
+def split_passages(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each passage: stripped, non-empty; cut at line breaks and sentence ends."""
+    bounds = []
+    start = 0
+    for m in _SPLIT.finditer(text):
+        bounds.append((start, m.start()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    for start, end in bounds:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            yield start, end
+
+
+def shingles(words: Iterable[str], size: int = SHINGLE) -> set[int]:
+    """Hashes of each run of `size` words (the unit of copy detection)."""
+    words = list(words)
+    return {hash(tuple(words[i : i + size])) for i in range(len(words) - size + 1)}
+
+
+def passages(text: str, quoted: frozenset[int] = frozenset()) -> list[Passage]:
+    """The passages of a text and their kind (before the stuffing test, which needs phrases)."""
+    out = []
+    all_words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+    j = 0
+    for start, end in split_passages(text):
+        while j < len(all_words) and all_words[j][0] < start:
+            j += 1
+        k = j
+        while k < len(all_words) and all_words[k][1] <= end:
+            k += 1
+        words = [w for _, _, w in all_words[j:k]]
+        spans = tuple((a, b) for a, b, _ in all_words[j:k])
+        piece = text[start:end]
+        out.append(Passage(start, end, piece, tuple(words), spans, _kind(piece, words, quoted)))
+        j = k
+    return out
+
+
+def _kind(piece: str, words: list[str], quoted: frozenset[int]) -> str:
+    if quoted and len(words) >= SHINGLE:
+        own = shingles(words)
+        if own and len(own & quoted) >= COPIED_SHARE * len(own):
+            return "quoted"
+    if len(words) < 5 or _LABEL.match(piece) or _DECLARATION.search(piece):
+        return "statement"
+    separators = piece.count(",") + piece.count("|") + piece.count("/") + piece.count("·")
+    if separators * 3 >= len(words):
+        return "statement"  # a list of terms, not a sentence
+    has_verb = any(w in VERB_FORMS for w in words)
+    has_clause = any(w in _CLAUSE_WORDS for w in words)
+    return "action" if has_verb and (has_clause or len(words) >= 8) else "statement"
+
+
+def covered_counts(items: list[Passage], covered: Iterable[tuple[int, int]]) -> list[int]:
+    """How many words of each passage lie inside one of the `covered` (start, end) spans.
+
+    One sweep over the words and the sorted spans (both in text order), not words x spans.
+    """
+    spans = sorted(covered)
+    counts = []
+    j = 0
+    reach = -1  # the furthest end among spans starting at or before the current word
+    for passage in items:
+        inside = 0
+        for a, b in passage.word_spans:
+            while j < len(spans) and spans[j][0] <= a:
+                reach = max(reach, spans[j][1])
+                j += 1
+            if b <= reach:
+                inside += 1
+        counts.append(inside)
+    return counts
+
+
+QUALITY = {"action": ACTION, "statement": STATEMENT, "quoted": QUOTED, "stuffed": STUFFED}
+
+
+def quality(kind: str) -> float:
+    """How much evidence in a passage of this kind counts (1 in an action sentence)."""
+    return QUALITY[kind]
+
+
+def normalised(passage_text: str) -> str:
+    """The passage as compared for repetition: words only, lower case."""
+    return " ".join(m.group().lower() for m in _WORD.finditer(passage_text))
+
+
+def strategy_prose(text: str) -> str:
+    """A strategy document's running text: footnotes and page rules left out, markup folded."""
+    keep = [
+        line
+        for line in text.splitlines()
+        if not line.startswith(("<sup>", "<https", "[https")) and line.strip() != "---"
+    ]
+    prose = re.sub(r"<sup>.*?</sup>|</?b>", "", "\n".join(keep)).replace("*", "")
+    return re.sub(r"[ \t]+", " ", prose)

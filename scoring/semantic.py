@@ -1,0 +1,246 @@
+"""The semantic signal: how close in meaning a passage is to a priority's own strategy text.
+
+A static word-embedding model (wordllama "l2_supercat", 256 dimensions) whose weights ship inside
+its PyPI wheel: it is loaded from the package's own folder with downloads disabled, so it never
+touches the network, once per process and only when first needed. A passage's vector is the mean
+of its words' token vectors (stop words left out); vectors are centred on the mean of the
+strategy's sentences, so that what every anti-trafficking text shares ("victims", "trafficking")
+does not make every priority look close, and compared by cosine.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DIMENSIONS = 256
+_MEMO_LIMIT = 200_000
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "might",
+        "must",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "ours",
+        "she",
+        "should",
+        "so",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "very",
+        "via",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "you",
+        "your",
+        "also",
+        "all",
+        "any",
+        "each",
+        "more",
+        "most",
+        "other",
+        "only",
+        "own",
+        "same",
+        "both",
+        "either",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "before",
+        "below",
+        "between",
+        "during",
+        "further",
+        "here",
+        "how",
+        "once",
+        "out",
+        "over",
+    ]
+)
+
+_lock = threading.Lock()
+_model: SemanticModel | None = None
+
+
+class SemanticModel:
+    """Word vectors from the wordllama wheel, and passage vectors built from them."""
+
+    def __init__(self, vectors: np.ndarray, tokenizer: Any) -> None:
+        self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._tokenizer = tokenizer
+        # word -> (sum of its token vectors, number of tokens); bounded, safe to share
+        self._memo: dict[str, tuple[np.ndarray, int]] = {}
+
+    @classmethod
+    def load(cls) -> SemanticModel:
+        """Load the weights shipped in the wordllama package; never downloads anything."""
+        import wordllama
+
+        folder = Path(wordllama.__file__).resolve().parent
+        inference = wordllama.WordLlama.load(
+            "l2_supercat", cache_dir=folder, disable_download=True, dim=DIMENSIONS
+        )
+        return cls(inference.embedding, inference.tokenizer)
+
+    def _word(self, word: str) -> tuple[np.ndarray, int]:
+        found = self._memo.get(word)
+        if found is None:
+            ids = self._tokenizer.encode(" " + word, add_special_tokens=False).ids
+            found = (self._vectors[ids].sum(axis=0), len(ids))
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[word] = found
+        return found
+
+    def embed_words(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
+        """One row per group of lower-case words: the mean token vector (zeros if no word)."""
+        out = np.zeros((len(groups), DIMENSIONS), dtype=np.float32)
+        for row, words in enumerate(groups):
+            total = None
+            count = 0
+            for word in words:
+                if word in STOP_WORDS:
+                    continue
+                vector, n = self._word(word)
+                total = vector.copy() if total is None else total + vector
+                count += n
+            if count:
+                out[row] = total / count
+        return out
+
+
+def model() -> SemanticModel:
+    """The process's model, loaded on first use (about half a second) and kept."""
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                _model = SemanticModel.load()
+    return _model
+
+
+def _unit(rows: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    centred = rows - centre
+    norms = np.linalg.norm(centred, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return centred / norms
+
+
+class PriorityTexts:
+    """Each priority's strategy sentences as centred unit vectors, built once per code set."""
+
+    def __init__(
+        self,
+        texts: Mapping[str, Sequence[Sequence[str]]],
+        corpus: Iterable[Sequence[str]],
+        embedder: SemanticModel | None = None,
+    ) -> None:
+        self.model = embedder or model()
+        corpus_rows = self.model.embed_words(list(corpus))
+        self.centre = corpus_rows.mean(axis=0) if len(corpus_rows) else np.zeros(DIMENSIONS)
+        self.codes = tuple(code for code in texts if texts[code])
+        rows = []
+        self._slices: dict[str, slice] = {}
+        for code in self.codes:
+            vectors = self.model.embed_words(list(texts[code]))
+            self._slices[code] = slice(len(rows), len(rows) + len(vectors))
+            rows.extend(vectors)
+        matrix = np.array(rows, dtype=np.float32).reshape(-1, DIMENSIONS)
+        self._matrix = _unit(matrix, self.centre) if len(matrix) else matrix
+        self._starts = np.array([self._slices[c].start for c in self.codes], dtype=np.intp)
+
+    def similarities(self, groups: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(best similarity per passage and code, all similarities): the first is passages x
+        codes; the second passages x reference texts, for `closest`."""
+        if not groups or not self.codes:
+            return np.zeros((len(groups), len(self.codes))), np.zeros((len(groups), 0))
+        vectors = _unit(self.model.embed_words(groups), self.centre)
+        sims = vectors @ self._matrix.T  # passages x all reference texts
+        best = np.maximum.reduceat(sims, self._starts, axis=1)
+        best[~np.any(vectors, axis=1)] = 0.0
+        return best, sims
+
+    def closest(self, sims: np.ndarray, row: int, code: str) -> int:
+        """Index, among the code's reference texts, of the one closest to passage `row`."""
+        part = sims[row, self._slices[code]]
+        return int(part.argmax())
