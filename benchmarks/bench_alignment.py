@@ -132,10 +132,8 @@ def fifteen_kb(projects: list[dict]) -> str:
     return "\n\n".join(text)[:15_360]
 
 
-def timing(descriptors, projects: list[dict], runs: int) -> dict:
-    started = time.perf_counter()
-    model()
-    load_s = time.perf_counter() - started
+def timing(projects: list[dict], runs: int, load_s: float) -> dict:
+    descriptors = load_descriptors()  # fresh: the Aligner build below is not cached
     codes = dimensions(descriptors)
     started = time.perf_counter()
     aligner = Aligner(descriptors, {c: 1 for c in codes})
@@ -159,12 +157,12 @@ def timing(descriptors, projects: list[dict], runs: int) -> dict:
     aligner.align(item)
     cold_ms = (time.perf_counter() - first) * 1000
 
-    def median_ms(a: Aligner) -> float:
+    def median_ms(a: Aligner, clock=time.perf_counter) -> float:
         times = []
         for _ in range(runs):
-            t0 = time.perf_counter()
+            t0 = clock()
             a.align(item)
-            times.append((time.perf_counter() - t0) * 1000)
+            times.append((clock() - t0) * 1000)
         return statistics.median(times)
 
     return {
@@ -173,6 +171,7 @@ def timing(descriptors, projects: list[dict], runs: int) -> dict:
         "cold_ms": cold_ms,
         "both_ms": median_ms(aligner),
         "phrases_ms": median_ms(phrases_only),
+        "both_cpu_ms": median_ms(aligner, time.process_time),
         "kb": len(text.encode()) / 1024,
         "codes": len(codes),
     }
@@ -184,7 +183,8 @@ def fmt(v: float) -> str:
 
 def per_priority_table(tune: dict, held: dict) -> str:
     rows = [
-        "| Priority | P (tune) | R (tune) | F1 (tune) | n | P (held out) | R (held out) | F1 (held out) | n |",
+        "| Priority | P (tune) | R (tune) | F1 (tune) | n "
+        "| P (held out) | R (held out) | F1 (held out) | n |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for code in tune["per"]:
@@ -203,6 +203,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    model()  # the first use in this process loads the model
+    load_s = time.perf_counter() - started
     descriptors = load_descriptors()
     codes = dimensions(descriptors)
     dev = load(DEVSET)["project"]
@@ -218,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     probe = probe_results(descriptors, probes, AlignmentSettings())
     probe_phrases = probe_results(descriptors, probes, AlignmentSettings(semantic=False))
-    times = timing(descriptors, dev, args.runs)
+    times = timing(dev, args.runs, load_s)
 
     ok = lambda good: "met" if good else "MISSED"  # noqa: E731
     micro = {k: v["micro"] for k, v in scores.items()}
@@ -257,8 +260,8 @@ def main(argv: list[str] | None = None) -> None:
         (
             f"**One {times['kb']:.1f} KB proposal, both signals** ({times['codes']} priorities, "
             f"median of {args.runs})",
-            f"**{times['both_ms']:.2f} ms** (phrases only {times['phrases_ms']:.2f} ms; first "
-            f"call {times['cold_ms']:.1f} ms)",
+            f"**{times['both_ms']:.2f} ms** wall, {times['both_cpu_ms']:.2f} ms CPU (phrases only "
+            f"{times['phrases_ms']:.2f} ms; first call {times['cold_ms']:.1f} ms)",
             f"< 10 ms: {ok(times['both_ms'] < 10)}",
         ),
         ("Model load (once per process)", f"{times['load_s'] * 1000:.0f} ms", ""),
@@ -266,7 +269,8 @@ def main(argv: list[str] | None = None) -> None:
     ]
     table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in summary)
     probe_rows = "\n".join(
-        f"| {pid} | {', '.join(hit) or '-'} | {', '.join(miss) or '-'} | {', '.join(extra) or '-'} |"
+        f"| {pid} | {', '.join(hit) or '-'} | {', '.join(miss) or '-'} "
+        f"| {', '.join(extra) or '-'} |"
         for pid, hit, miss, extra in rows
     )
     gamed_rows = "\n".join(
@@ -288,7 +292,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{table}\n\n"
         "Per priority (both signals):\n\n"
         f"{per_priority_table(scores['both', 'tune'], scores['both', 'heldout'])}\n\n"
-        "Paraphrased probes:\n\n| Probe | Found | Missed | Also found |\n| --- | --- | --- | --- |\n"
+        "Paraphrased probes:\n\n| Probe | Found | Missed | Also found |\n"
+        "| --- | --- | --- | --- |\n"
         f"{probe_rows}\n\n"
         "Gamed probes (totals of 100, the call weighting the honest proposal's priorities):\n\n"
         "| Gamed | Honest | Gamed total | Flags |\n| --- | --- | --- | --- |\n"

@@ -97,8 +97,8 @@ class AlignmentSettings:
     semantic_high: float = 0.75  # similarity at which it counts fully
     addressed: float = 0.35  # text part from which the text addresses the priority
     tag_support: float = 0.40  # evidence a tagged item's own text needs for its tag to count
-    density_flag: float = 0.15  # share of words in matched phrasing that flags stuffing
-    stuffed_flag: int = 3  # or this many stuffed passages
+    density_flag: float = 0.35  # share of words in matched phrasing that flags stuffing
+    stuffed_flag: int = 2  # or this many stuffed passages
     copied_flag: int = 2  # this many passages copied from the strategy flag copying
     min_justification_chars: int = 40
     min_evidence: float = 0.10  # below this evidence strength a claim is "not evidenced"
@@ -347,6 +347,20 @@ class _Text:
         return out
 
 
+def _stuffed(
+    passage: Passage, covered: int, per_passage: dict[str, list[list[Phrase]]], i: int
+) -> bool:
+    """Mostly matched phrasing: half the words of a statement, or three quarters of an action
+    sentence (or half and five distinct phrases), are inside phrases."""
+    if passage.kind == "quoted" or not passage.words:
+        return False
+    share = covered / len(passage.words)
+    if passage.kind != "action":
+        return share >= STUFFED_SHARE
+    distinct = {(code, p.text) for code, rows in per_passage.items() for p in rows[i]}
+    return share >= 0.75 or (share >= STUFFED_SHARE and len(distinct) >= 5)
+
+
 class _Facts:
     """What one proposal says, gathered per priority in one pass over each kind of evidence.
 
@@ -553,10 +567,8 @@ class Aligner:
             covered = covered_counts(items, spans)
             if stuffing and items:
                 items = [
-                    p._replace(kind="stuffed")
-                    if p.kind != "quoted" and n >= STUFFED_SHARE * len(p.words) > 0
-                    else p
-                    for p, n in zip(items, covered, strict=True)
+                    p._replace(kind="stuffed") if _stuffed(p, n, per_passage, i) else p
+                    for i, (p, n) in enumerate(zip(items, covered, strict=True))
                 ]
             keys = [" ".join(p.words) for p in items]
             out.append(_Text(items, found, per_passage, None, None, keys, covered))

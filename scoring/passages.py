@@ -265,6 +265,13 @@ def _verb_forms(verb: str) -> set[str]:
         forms.add(verb + "es")
     if verb.endswith("y") and verb[-2] not in "aeiou":
         forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    if (
+        len(verb) >= 3
+        and verb[-1] in "bdgklmnprt"
+        and verb[-2] in "aeiou"
+        and verb[-3] not in "aeiou"
+    ):
+        forms |= {verb + verb[-1] + "ed", verb + verb[-1] + "ing"}  # refer: referred, planning
     if verb.endswith("ise"):
         forms |= {f.replace("is", "iz") for f in set(forms)}
     irregular = {

@@ -1,4 +1,8 @@
-"""Worked examples of priority alignment: components, evidence with offsets, flags, weights."""
+"""Worked examples of priority alignment: components, evidence with offsets, flags, gaming."""
+
+import json
+import subprocess
+import sys
 
 import pytest
 
@@ -6,6 +10,7 @@ from scoring import (
     Activity,
     Aligner,
     AlignmentInput,
+    AlignmentResult,
     AlignmentSettings,
     BudgetLine,
     Indicator,
@@ -15,6 +20,7 @@ from scoring import (
     normalise_weights,
 )
 from scoring.descriptors import parse_descriptors
+from scoring.passages import passages
 from tests.scoring.helpers import D, descriptors
 
 SMALL = parse_descriptors(
@@ -42,12 +48,14 @@ SMALL = parse_descriptors(
     }
 )
 WEIGHTS = {"gender": 3, "shelters": 1, "data": 1}
-JUSTIFICATION = "Our action is gender-sensitive: it addresses women and girls in particular."
-TEXT = (
-    "Intro. The gender dimension matters for Women and Girls.\n\n"
-    "We run two specialised shelters offering safe accommodation. "
-    "Girls-and-women first. Specialised Shelter network."
+EXACT = AlignmentSettings(semantic=False)  # phrases only: the arithmetic below is exact
+JUSTIFICATION = "We offer gender-sensitive counselling to women and girls in particular."
+ACTION_GENDER = (
+    "We train social workers on the gender dimension of exploitation of women and girls."
 )
+ACTION_SHELTER = "We run two specialised shelters offering safe accommodation for women."
+KEYWORDS = "Keywords: gender dimension, specialised shelter."
+TEXT = f"{ACTION_GENDER}\n\n{ACTION_SHELTER}\n{KEYWORDS}"
 
 
 def proposal(**changes) -> AlignmentInput:
@@ -60,13 +68,15 @@ def proposal(**changes) -> AlignmentInput:
             PriorityClaim("online", "We also work online."),
         ),
         budget=(
-            BudgetLine("staff", D(60_000), ("gender",)),
+            BudgetLine("staff", D(60_000), ("gender",), "Counselling for women and girls"),
             BudgetLine("other", D(30_000), ("shelters",), "accommodation costs (rent)"),
-            BudgetLine("travel", D(10_000)),
+            BudgetLine("equipment", D(10_000), ("gender",), "Office chairs"),
         ),
         activities=(
-            Activity("WP1", ("gender", "shelters")),
-            Activity("WP2", ("shelters",)),
+            Activity(
+                "WP1", ("gender", "shelters"), "Counselling for women and girls in the shelter"
+            ),
+            Activity("WP2", ("shelters",), "Run the safe accommodation"),
             Activity("WP3"),
             Activity("WP4"),
         ),
@@ -82,120 +92,241 @@ def proposal(**changes) -> AlignmentInput:
 
 
 def test_worked_example_components_and_scores():
-    result = align(proposal(), SMALL, WEIGHTS)
+    result = align(proposal(), SMALL, WEIGHTS, EXACT)
     gender = result.priority("gender")
-    # claim: claimed 0.4 + justification of 40+ characters 0.3 + mentions a descriptor 0.3
-    # share: budget 60 % (>= 25 %) -> 1, activities 1/4 (>= 25 %) -> 1: 0.5 + 0.5 = 1
-    # fit: target groups 1 of min(2, 2) = 0.5; indicators 2 of 2 = 1 -> (0.5 + 1) / 2 = 0.75
-    # text: 'gender dimension' (2.0) + 'women and girls' (1.0) = 3.0 of 3.0 -> 1
+    # claim: claimed 0.4 + justification of 40+ characters 0.3 + an action sentence with a
+    # phrase 0.3. share: the supported lines are 60 % of the budget (the office chairs'
+    # own text does not support the tag), 1 of 4 activities: 0.5 + 0.5 = 1.
     assert (gender.components.claim, gender.components.share) == (1.0, 1.0)
-    assert (gender.components.fit, gender.components.text) == (0.75, 1.0)
-    # 0.20 * 1 + 0.30 * 1 + 0.25 * 0.75 + 0.25 * 1 = 0.9375
-    assert gender.score == 0.9375
-    assert gender.evidence_strength == 0.9219  # (0.30 + 0.1875 + 0.25) / 0.80
-    assert gender.weight == 0.6 and gender.claimed and not gender.claimed_not_evidenced
+    # text: the action sentence has 'gender dimension' (2.0 -> 1.0, capped); the keyword line
+    # is stuffed (0.1 x 1.0) and counts half as the second passage: (1.0 + 0.05) / 1.5 = 0.7
+    assert gender.components.text == 0.7
+    # fit: target groups 1 of 2 (the text addresses gender, so they count) 0.5, indicators 2
+    # of 2 -> 0.75
+    assert gender.components.fit == 0.75
+    assert gender.evidence_strength == 0.8281  # (0.30 + 0.1875 + 0.175) / 0.80
+    assert gender.score == 0.8625  # 0.20 + 0.6625
+    assert gender.addressed and gender.claimed and not gender.claimed_not_evidenced
+    [chairs] = gender.unsupported_tags
+    assert chairs.source == "budget:2" and "Office chairs" in chairs.detail
 
     shelters = result.priority("shelters")
-    # share: budget 30 % -> 1, activities 2/4 -> 1; fit: victims 1/1, indicators 1/2,
-    # budget hints 1/1 -> 2.5/3; text: two distinct phrases of weight 1 -> 2/3
-    assert shelters.components.claim == 0.0 and shelters.components.share == 1.0
-    assert shelters.components.fit == 0.8333 and shelters.components.text == 0.6667
-    assert shelters.score == 0.675  # 0.30 + 0.25 * 5/6 + 0.25 * 2/3
-    assert not shelters.claimed_not_evidenced  # not claimed at all
+    # text: 'specialised shelter' + 'safe accommodation' (1.0 each): 0.5 + 0.25 * 0.5 = 0.625,
+    # then the keyword line ('specialised shelter' only) 0.1 * 0.5 at half:
+    # (0.625 + 0.025) / 1.5 = 0.4333
+    assert shelters.components.text == 0.4333
+    # fit: victims 1/1, indicators 1/2, budget hints 1/1 -> 2.5 / 3
+    assert shelters.components.fit == 0.8333 and shelters.components.share == 1.0
+    assert shelters.score == 0.6167  # 0.30 + 0.25 * 5/6 + 0.25 * 0.4333
+    # WP1's own text says "shelter", not one of the phrases: its shelters tag does not count
+    assert [e.source for e in shelters.unsupported_tags] == ["activity:0"]
 
     data = result.priority("data")
-    # claimed without justification: claim 0.4; no fit rules, so the weights are
-    # claim 0.20, share 0.30, text 0.25: 0.2 * 0.4 / 0.75 = 0.1067
+    # claimed without justification: claim 0.4; no fit rules: 0.2 * 0.4 / 0.75
     assert data.components == data.components.__class__(0.4, 0.0, None, 0.0)
-    assert data.score == 0.1067 and data.evidence_strength == 0.0
-    assert data.claimed_not_evidenced
+    assert data.score == 0.1067 and data.claimed_not_evidenced
     assert "claimed but not evidenced" in data.explanation
 
-    # 100 * (0.6 * 0.9375 + 0.2 * 0.675 + 0.2 * 0.1067) = 71.884
-    assert result.total == 71.88
+    # 100 * (0.6 * 0.8625 + 0.2 * 0.6167 + 0.2 * 0.1067)
+    assert result.total == 66.22
     assert result.claimed_not_evidenced == ("data",)
     assert result.unweighted_claims == ("online",)
     assert [p.priority for p in result.priorities] == ["data", "gender", "shelters"]
+    assert "unsupported-tags" in result.flags
 
 
-def test_text_evidence_comes_with_offsets():
-    result = align(proposal(), SMALL, WEIGHTS)
-    matches = result.priority("gender").text_matches
-    assert [(m.phrase, m.start, m.end, m.matched) for m in matches] == [
-        ("gender dimension", 11, 27, "gender dimension"),
-        ("women and girls", TEXT.index("Women"), TEXT.index("Women") + 15, "Women and Girls"),
-        ("women and girls", TEXT.index("Girls-"), TEXT.index("Girls-") + 15, "Girls-and-women"),
-    ]
-    shelters = result.priority("shelters").text_matches
-    assert [m.matched for m in shelters] == [
-        "specialised shelters",
-        "safe accommodation",
-        "Specialised Shelter",
-    ]
-    for m in shelters:
+def test_text_evidence_is_passages_with_offsets_and_reasons():
+    result = align(proposal(), SMALL, WEIGHTS, EXACT)
+    gender = result.priority("gender")
+    texts = [e for e in gender.evidence if e.kind == "text"]
+    assert [TEXT[e.start : e.end] for e in texts] == [ACTION_GENDER, KEYWORDS]
+    assert "'gender dimension'" in texts[0].detail and "an action sentence" in texts[0].detail
+    assert "stuffed" in texts[1].detail
+    for m in gender.text_matches:
         assert TEXT[m.start : m.end] == m.matched
-    text_evidence = [e for e in result.priority("gender").evidence if e.kind == "text"]
-    assert text_evidence[0].detail == "text mentions 'gender dimension' 1x, first at 11"
-    women = TEXT.index("Women")
-    assert text_evidence[1].detail == f"text mentions 'women and girls' 2x, first at {women}"
-    assert (text_evidence[0].start, text_evidence[0].end) == (11, 27)
-    justification = [e for e in result.priority("gender").evidence if e.kind == "justification"]
-    first, second = JUSTIFICATION.index("gender-"), JUSTIFICATION.index("women")
-    assert [(e.start, e.end) for e in justification] == [(first, first + 16), (second, second + 15)]
-    assert first == 14
+    stuffed = [e for e in result.flagged_passages if e.kind == "stuffed"]
+    assert [TEXT[e.start : e.end] for e in stuffed] == [KEYWORDS]
 
 
-def test_every_kind_of_evidence_is_listed():
-    kinds = {e.kind for e in align(proposal(), SMALL, WEIGHTS).priority("shelters").evidence}
-    assert kinds == {"budget", "activity", "target-group", "indicator", "budget-hint", "text"}
-    gender = align(proposal(), SMALL, WEIGHTS).priority("gender")
-    details = [e.detail for e in gender.evidence]
-    assert "the applicant claims gender" in details
-    assert "staff EUR 60\u202f000.00 tagged" in details
-    assert "indicator 'Victims referred': disaggregated by sex" in details
-    assert "indicator 'Number of women assisted': name fits 'women'" in details
+def test_keyword_lists_repetition_and_declarations_count_little():
+    aligner = Aligner(SMALL, {"gender": 1}, AlignmentSettings(semantic=False, full_text=3.0))
 
+    def text_part(text):
+        return aligner.align(AlignmentInput("P", text)).priority("gender").components.text
 
-def test_claim_with_thin_evidence_is_flagged_and_more_evidence_clears_it():
-    bare = proposal(text="", budget=(), activities=(), target_groups=(), indicators=())
-    result = align(bare, SMALL, WEIGHTS)
-    assert result.claimed_not_evidenced == ("data", "gender")
-    # one fitting target group of two: fit (0.5 + 0) / 2, strength 0.25 * 0.25 / 0.8 = 0.078
-    one = proposal(text="", budget=(), activities=(), target_groups=("girls",), indicators=())
-    assert align(one, SMALL, WEIGHTS).claimed_not_evidenced == ("data", "gender")
-    # both: fit (1 + 0) / 2, strength 0.25 * 0.5 / 0.8 = 0.15625 >= 0.10
-    both = proposal(
-        text="", budget=(), activities=(), target_groups=("girls", "women"), indicators=()
+    action = text_part(ACTION_GENDER)
+    assert action == round(1 / 3, 4)
+    assert text_part("Keywords: gender dimension, women and girls, gender-sensitive") < 0.1
+    assert text_part("gender dimension women and girls gender-sensitive") < 0.1  # salad
+    assert text_part((ACTION_GENDER + " ") * 20) == action  # a repeated passage counts once
+    declaration = "The project is fully aligned with the strategy's gender dimension for women."
+    assert text_part(declaration) < action / 2
+    # diminishing returns: each further passage counts half as much as the one before
+    two = text_part(ACTION_GENDER + "\n" + "We train judges on the gender dimension of cases.")
+    three = text_part(
+        ACTION_GENDER
+        + "\nWe train judges on the gender dimension of cases."
+        + "\nWe train nurses on the gender dimension of care."
     )
-    result = align(both, SMALL, WEIGHTS)
-    assert result.claimed_not_evidenced == ("data",)
-    assert result.priority("gender").evidence_strength == 0.1562
+    assert action < two < three and three - two < two - action
 
 
-def test_unclaimed_priority_can_still_score_from_evidence():
-    result = align(proposal(claims=()), SMALL, WEIGHTS)
-    assert result.priority("shelters").score == 0.675
-    assert result.priority("gender").score == 0.7375  # 0.30 + 0.25 * 0.75 + 0.25
-    assert result.priority("gender").components.claim == 0.0
-    assert result.claimed_not_evidenced == ()
+def test_density_flags_stuffing():
+    stuffed = (
+        " ".join(["We address the gender dimension of women and girls."] * 1)
+        + "\n"
+        + ("\n".join(["gender dimension, women and girls, gender-sensitive"] * 3))
+    )
+    result = align(AlignmentInput("P", stuffed), SMALL, {"gender": 1}, EXACT)
+    assert "stuffing" in result.flags and result.density > 0.35
+    honest_text = ACTION_GENDER + " We meet each woman every week and help her find a job."
+    honest = align(AlignmentInput("P", honest_text), SMALL, {"gender": 1}, EXACT)
+    assert "stuffing" not in honest.flags and honest.density < 0.35
+
+
+def test_passages_copied_from_the_strategy_count_little_and_are_flagged():
+    d = descriptors()
+    copied = "\n".join(d["labour"].strategy_text)
+    own = (
+        "Labour inspectors and police visit farms together and talk to the workers about "
+        "forced labour and unpaid wages."
+    )
+    aligner = Aligner(d, {"labour": 1}, AlignmentSettings(semantic=False))
+    quoted = aligner.align(AlignmentInput("P", copied))
+    written = aligner.align(AlignmentInput("P", own))
+    assert "copied-strategy" in quoted.flags
+    assert quoted.priority("labour").components.text < written.priority("labour").components.text
+    assert all(p.kind == "quoted" for p in passages(copied, d.quoted_shingles()))
+
+
+def test_tags_count_only_where_the_items_own_text_supports_them():
+    aligner = Aligner(SMALL, {"shelters": 1}, EXACT)
+    budget = (BudgetLine("other", D(50_000), ("shelters",), "Office furniture"),)
+    base = AlignmentInput(
+        "P", "", budget=budget, activities=(Activity("Buy desks", ("shelters",)),)
+    )
+    unsupported = aligner.align(base).priority("shelters")
+    assert unsupported.components.share == 0.0 and len(unsupported.unsupported_tags) == 2
+    supported = aligner.align(
+        AlignmentInput(
+            "P",
+            "",
+            budget=(BudgetLine("other", D(50_000), ("shelters",), "Rent of safe accommodation"),),
+            activities=(Activity("Open a specialised shelter", ("shelters",)),),
+        )
+    ).priority("shelters")
+    assert supported.components.share == 1.0 and not supported.unsupported_tags
+    # a description stuffed with several priorities' phrasing supports none of them
+    stuffed = Aligner(SMALL, {"shelters": 1, "gender": 1}, EXACT).align(
+        AlignmentInput(
+            "P",
+            "",
+            budget=(
+                BudgetLine(
+                    "other",
+                    D(1),
+                    ("shelters", "gender"),
+                    "specialised shelter safe accommodation gender dimension",
+                ),
+            ),
+        )
+    )
+    assert all(p.components.share == 0 for p in stuffed.priorities)
+
+
+def test_claimed_not_evidenced_fires_on_stuffed_claims_not_on_plain_honest_ones():
+    d = descriptors()
+    weights = {"shelters": 2, "gender": 1}
+    aligner = Aligner(d, weights)
+    stuffed = aligner.align(
+        AlignmentInput(
+            "S",
+            "We will buy office chairs.\nKeywords: specialised shelters, gender-specific, women",
+            claims=(PriorityClaim("shelters", "Specialised shelters, safe accommodation."),),
+            budget=(BudgetLine("equipment", D(10_000), ("shelters",), "Office chairs"),),
+            target_groups=("women", "victims"),
+        )
+    )
+    honest = aligner.align(
+        AlignmentInput(
+            "H",
+            "We run a house with twelve places where women who escaped exploitation can stay "
+            "safely for a year, and a counsellor helps each of them plan her next steps.",
+            claims=(
+                PriorityClaim("shelters", "The project runs a house where women stay safely."),
+            ),
+            budget=(BudgetLine("other", D(10_000), ("shelters",), "Rent of the house"),),
+            target_groups=("women", "victims"),
+        )
+    )
+    assert stuffed.claimed_not_evidenced == ("shelters",)
+    assert honest.claimed_not_evidenced == ()
+    assert honest.total > stuffed.total
+
+
+def test_the_semantic_signal_finds_meaning_without_the_phrase():
+    d = descriptors()
+    text = "Recruiters post fake job ads for au pairs and waitresses on the street."
+    with_meaning = Aligner(d, {"labour": 1}).align(AlignmentInput("P", text)).priority("labour")
+    phrases_only = (
+        Aligner(d, {"labour": 1}, AlignmentSettings(semantic=False))
+        .align(AlignmentInput("P", text))
+        .priority("labour")
+    )
+    assert phrases_only.components.text == 0.0 and not phrases_only.text_matches
+    assert with_meaning.components.text > 0
+    [why] = [e.detail for e in with_meaning.evidence if e.kind == "text"]
+    assert "close in meaning" in why and "fake job offers" in why
+
+
+def test_the_model_loads_with_the_network_blocked():
+    script = (
+        "import socket\n"
+        "def refuse(*a, **k):\n"
+        "    raise OSError('network blocked in this test')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "from scoring.semantic import model\n"
+        "rows = model().embed_words([('children', 'sold'), ()])\n"
+        "assert rows.shape == (2, 256) and rows[0].any() and not rows[1].any()\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_result_is_a_plain_value_that_reads_back_equal():
+    result = align(proposal(), SMALL, WEIGHTS, EXACT)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert AlignmentResult.from_dict(data) == result
+    with pytest.raises(ValueError, match="not an alignment result"):
+        AlignmentResult.from_dict({"total": 1})
 
 
 def test_weights_are_normalised_and_zero_weights_dropped():
     assert normalise_weights({"b": 1, "a": 3, "c": 0}) == {"a": 0.75, "b": 0.25}
-    with pytest.raises(ValueError, match="positive weight"):
+    with pytest.raises(ValueError):
         normalise_weights({"a": 0})
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError):
         normalise_weights({"a": -1, "b": 2})
     with pytest.raises(KeyError, match="no descriptors"):
-        Aligner(SMALL, {"nowhere": 1})
+        Aligner(SMALL, {"unknown": 1})
 
 
 def test_settings_change_the_formula():
-    strict = AlignmentSettings(min_evidence=0.95)
+    strict = AlignmentSettings(semantic=False, min_evidence=0.95)
     result = align(proposal(), SMALL, WEIGHTS, strict)
     assert result.claimed_not_evidenced == ("data", "gender")
-    with pytest.raises(ValueError):
-        AlignmentSettings(full_text_weight=0)
+    for bad in (
+        {"full_text": 0},
+        {"passage_decay": 0},
+        {"semantic_low": 0.9, "semantic_high": 0.5},
+    ):
+        with pytest.raises(ValueError):
+            AlignmentSettings(**bad)
 
 
 def test_with_the_real_descriptors():
@@ -206,7 +337,7 @@ def test_with_the_real_descriptors():
     p = AlignmentInput(
         "R1",
         text,
-        claims=(PriorityClaim("child", "Child-sensitive care and appointment of guardians."),),
+        claims=(PriorityClaim("child", "We appoint guardians and give child-sensitive care."),),
         target_groups=("unaccompanied-minors", "children"),
         indicators=(Indicator("Children accommodated", ("age",)),),
         budget=(BudgetLine("other", D(5000), ("shelters",), "Accommodation costs"),),
@@ -214,13 +345,13 @@ def test_with_the_real_descriptors():
     result = align_many([p], descriptors(), {"child": 2, "shelters": 1, "referral": 1})
     child = result["R1"].priority("child")
     assert {m.phrase for m in child.text_matches} >= {"child victims", "child-friendly", "minors"}
-    # groups 2 of min(2, 5) = 1, indicators 1 of 2 = 0.5, budget hints 0 of 1 = 0
-    assert child.components.fit == 0.5
+    assert child.addressed and child.components.fit > 0
     referral = result["R1"].priority("referral")
     assert [m.matched for m in referral.text_matches] == ["national referral mechanism"]
+    assert result["R1"].priority("shelters").components.share == 0.5  # budget; no activities
     assert 0 < result["R1"].total <= 100
 
 
 def test_negative_budget_is_refused():
     with pytest.raises(ValueError, match="negative"):
-        align(proposal(budget=(BudgetLine("staff", D(-1)),)), SMALL, WEIGHTS)
+        align(proposal(budget=(BudgetLine("staff", D(-1)),)), SMALL, WEIGHTS, EXACT)

@@ -46,7 +46,7 @@ def strategy_prose(text: str = STRATEGY_TEXT) -> str:
 
 def sections() -> dict[str, str]:
     starts = [(code, STRATEGY_TEXT.index(heading)) for code, heading in SECTIONS]
-    return {code: STRATEGY_TEXT[a:b] for (code, a), (_, b) in zip(starts, starts[1:])}
+    return {code: STRATEGY_TEXT[a:b] for (code, a), (_, b) in zip(starts, starts[1:], strict=False)}
 
 
 def strategy_toml() -> dict:
