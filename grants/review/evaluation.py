@@ -357,13 +357,15 @@ def alignment_panel(submission: Submission) -> AlignmentPanel | None:
     result = aligner.align(data)
     rows = []
     for p in result.priorities:
+        # the passages that count for the priority, found by either signal, best first
+        counted = [e for e in p.evidence if e.kind == "text" and e.start is not None][:5]
         passages = [
             (
-                data.text[max(0, m.start - CONTEXT) : m.start],
-                data.text[m.start : m.end],
-                data.text[m.end : m.end + CONTEXT],
+                data.text[max(0, e.start - CONTEXT) : e.start],
+                data.text[e.start : e.end],
+                data.text[e.end : e.end + CONTEXT],
             )
-            for m in p.text_matches[:5]
+            for e in counted
         ]
         rows.append(
             PriorityRow(
@@ -374,7 +376,8 @@ def alignment_panel(submission: Submission) -> AlignmentPanel | None:
                 claimed=p.claimed,
                 claimed_not_evidenced=p.claimed_not_evidenced,
                 explanation=p.explanation,
-                evidence=[e for e in p.evidence if e.kind != "text"][:12],
+                evidence=[e for e in p.evidence if e.kind != "text"][:12]
+                + list(p.unsupported_tags),
                 passages=passages,
             )
         )
