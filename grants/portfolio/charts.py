@@ -127,7 +127,7 @@ def bar_spec(rows: list[Row], title: str, width: int | str = "container") -> dic
                 alt.Tooltip("eur:Q", title="EU contribution (EUR)", format=",.0f"),
             ],
         )
-        .properties(width=width, height=max(60, 22 * len(rows)), title=title)
+        .properties(width=width, height=max(60, 22 * len(rows)))
     )
     return _config(chart).to_dict()
 
@@ -152,7 +152,7 @@ def heatmap_spec(table: Crosstab, title: str, width: int | str = "container") ->
             color=alt.Color("projects:Q", title="Projects", scale=alt.Scale(scheme="blues")),
             tooltip=["row:N", "column:N", "projects:Q"],
         )
-        .properties(width=width, height=max(80, 20 * len(table.rows)), title=title)
+        .properties(width=width, height=max(80, 20 * len(table.rows)))
     )
     return _config(chart).to_dict()
 
@@ -170,7 +170,7 @@ def indicator_spec(totals: list[IndicatorTotal], width: int | str = "container")
             x=alt.X("total:Q", title="Sum across projects"),
             tooltip=["label:N", "total:Q", alt.Tooltip("projects:Q", title="Projects reporting")],
         )
-        .properties(width=width, height=max(60, 26 * len(values)), title="Outcomes reported")
+        .properties(width=width, height=max(60, 26 * len(values)))
     )
     return _config(chart).to_dict()
 

@@ -75,6 +75,22 @@ def place(code: str) -> str:
     return geo.country_label(code or "")
 
 
+@bp.app_template_filter("eur_whole")
+def eur_whole(amount) -> str:
+    """EUR to the euro, for tables: EUR 13 110 000."""
+    return f"EUR {amount:,.0f}".replace(",", "\u202f") if amount is not None else ""
+
+
+@bp.app_template_filter("eur_short")
+def eur_short(amount) -> str:
+    """EUR in millions for headline figures: EUR 51.4 million."""
+    if amount is None:
+        return ""
+    if amount >= 1_000_000:
+        return f"EUR {amount / 1_000_000:,.1f} million"
+    return eur_whole(amount)
+
+
 @bp.app_template_filter("number")
 def number(value) -> str:
     """A count or indicator value with thin-space thousands: 12 345."""
