@@ -675,17 +675,18 @@ def _amounts(record, by_name, note) -> None:
 
 
 def _countries(raw, note, column: str) -> list[str]:
-    found = []
+    found, guesses = [], []
     for part in split_list(_text(raw)):
         code, guessed = geo.read_country(part)
         if code is None:
             note(column, part, Reading(None, NOT_UNDERSTOOD, f"unknown country {part[:40]!r}"))
-        else:
-            found.append(code)
-            if guessed:
-                note(column, part, Reading(code, GUESSED, f"read as {geo.country_label(code)}"))
+            continue
+        found.append(code)
+        if guessed:
+            guesses.append(f"{part!r} read as {geo.country_label(code)}")
     if found:
-        note(column, raw, Reading(found), ", ".join(found))
+        status = GUESSED if guesses else UNDERSTOOD
+        note(column, raw, Reading(found, status, "; ".join(guesses)), ", ".join(found))
     return found
 
 

@@ -152,10 +152,13 @@ def choices() -> Choices:
     """Allowed filter values: reference data plus the programmes and calls in the portfolio."""
     names = labels()
     programmes = db.session.scalars(
-        select(distinct(P.programme)).where(P.programme != "").order_by(P.programme)
+        select(P.programme).distinct().where(P.programme != "").order_by(P.programme)
     ).all()
     calls = db.session.scalars(
-        select(distinct(P.call_reference)).where(P.call_reference != "").order_by(P.call_reference)
+        select(P.call_reference)
+        .distinct()
+        .where(P.call_reference != "")
+        .order_by(P.call_reference)
     ).all()
     return Choices(
         funds=names.funds,
