@@ -104,27 +104,38 @@ def method_note(f: PortfolioFilter) -> list[str]:
     ]
 
 
+FILTER_LABELS = {
+    # filter -> (label, dimension whose names it shows, or None for the value as it is)
+    "fund": ("Fund", "fund"),
+    "programme": ("Programme", None),
+    "call": ("Call", None),
+    "year_from": ("From", None),
+    "year_to": ("Until", None),
+    "priority": ("Priority", "priority"),
+    "exploitation": ("Form of exploitation", "exploitation"),
+    "country": ("Country", "country"),
+    "region": ("Region", "region"),
+    "actor_type": ("Actor type", "actor_type"),
+    "project_type": ("Project type", "project_type"),
+    "status": ("Status", "status"),
+    "source": ("Source", "source"),
+}
+
+
 def describe_filters(f: PortfolioFilter) -> list[tuple[str, str]]:
+    """(label, value in words) of every active filter, in the filter's order."""
     names = queries.labels()
     described = []
     for name in f.active:
+        label, dimension = FILTER_LABELS[name]
         value = getattr(f, name)
-        label = {
-            "fund": ("Fund", names.funds.get(value, value)),
-            "programme": ("Programme", value),
-            "call": ("Call", value),
-            "year_from": ("From", str(value)),
-            "year_to": ("Until", str(value)),
-            "priority": ("Priority", names.of("priority", value)),
-            "exploitation": ("Form of exploitation", names.of("exploitation", value)),
-            "country": ("Country", names.of("country", value)),
-            "region": ("Region", names.regions.get(value, (value,))[0]),
-            "actor_type": ("Actor type", names.of("actor_type", value)),
-            "project_type": ("Project type", names.of("project_type", value)),
-            "status": ("Status", names.of("status", value)),
-            "source": ("Source", names.of("source", value)),
-        }[name]
-        described.append(label)
+        if dimension == "region":
+            text = names.regions.get(value, (value,))[0]
+        elif dimension:
+            text = names.of(dimension, value)
+        else:
+            text = str(value)
+        described.append((label, text))
     return described
 
 
