@@ -155,10 +155,7 @@ def choices() -> Choices:
         select(P.programme).distinct().where(P.programme != "").order_by(P.programme)
     ).all()
     calls = db.session.scalars(
-        select(P.call_reference)
-        .distinct()
-        .where(P.call_reference != "")
-        .order_by(P.call_reference)
+        select(P.call_reference).distinct().where(P.call_reference != "").order_by(P.call_reference)
     ).all()
     return Choices(
         funds=names.funds,

@@ -7,7 +7,14 @@ from decimal import Decimal
 import pytest
 
 from grants.portfolio.models import ProjectSource, ProjectStatus
-from grants.portfolio.sync import PartialDate, Participant, PortfolioRecord, upsert_many
+from grants.portfolio.sync import (
+    IndicatorValue,
+    PartialDate,
+    Participant,
+    PortfolioRecord,
+    Recommendation,
+    upsert_many,
+)
 
 
 def record(key: str, **values) -> PortfolioRecord:
@@ -40,3 +47,28 @@ def sync(db):
         return result
 
     return do
+
+
+@pytest.fixture
+def manager(create_user):
+    return create_user(roles=("programme_manager",))
+
+
+@pytest.fixture
+def some(sync):
+    """Two funded projects: a (EUR 1 200, coordinator BG, partners RO and XK, formula-like
+    title and coordinator) and b (EUR 300, RO)."""
+    sync(
+        record(
+            "a",
+            title='=HYPERLINK("http://evil")',
+            eu="1200",
+            coordinator=("-Alpha", "ngo", "BG"),
+            partners=[("P", "ngo", "RO"), ("Q", "ngo", "XK")],
+            priorities=["shelters"],
+            indicators=[IndicatorValue("shelter-places", Decimal(12))],
+            recommendations=[Recommendation("Open more shelters", priority="shelters")],
+            outcomes_public=True,
+        ),
+        record("b", eu="300", coordinator=("Beta", "research", "RO"), priorities=["data"]),
+    )

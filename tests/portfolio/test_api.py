@@ -7,8 +7,6 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
-from tests.portfolio.test_routes import manager, some  # noqa: F401  (fixtures)
-
 
 @pytest.fixture
 def document(client):

@@ -13,7 +13,6 @@ from pypdf import PdfReader
 from grants.portfolio.filters import PortfolioFilter
 from grants.portfolio.models import CountryRole
 from grants.portfolio.report import render_portfolio_pdf
-from tests.portfolio.test_routes import manager, some  # noqa: F401  (fixtures)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

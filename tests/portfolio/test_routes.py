@@ -15,33 +15,10 @@ from sqlalchemy import event, func, select
 
 from grants.portfolio.models import PortfolioProject, VictimFigure
 from grants.portfolio.sync import IndicatorValue, Recommendation
-from tests.access.portfolio import HIDDEN_PROJECT
 from tests.access.common import ROLES
+from tests.access.portfolio import HIDDEN_PROJECT
 from tests.conftest import login
 from tests.portfolio.conftest import record
-
-
-@pytest.fixture
-def manager(create_user):
-    return create_user(roles=("programme_manager",))
-
-
-@pytest.fixture
-def some(sync):
-    sync(
-        record(
-            "a",
-            title='=HYPERLINK("http://evil")',
-            eu="1200",
-            coordinator=("-Alpha", "ngo", "BG"),
-            partners=[("P", "ngo", "RO"), ("Q", "ngo", "XK")],
-            priorities=["shelters"],
-            indicators=[IndicatorValue("shelter-places", Decimal(12))],
-            recommendations=[Recommendation("Open more shelters", priority="shelters")],
-            outcomes_public=True,
-        ),
-        record("b", eu="300", coordinator=("Beta", "research", "RO"), priorities=["data"]),
-    )
 
 
 def test_the_page_shows_figures_with_filters_in_the_url(client, login_as, manager, some):

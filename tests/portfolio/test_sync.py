@@ -18,8 +18,8 @@ from grants.portfolio.models import (
 from grants.portfolio.sync import (
     IndicatorValue,
     PartialDate,
-    RecordError,
     Recommendation,
+    RecordError,
     remove,
     split,
     upsert_funded,
