@@ -74,7 +74,10 @@ def map_spec(
             f"indexof({sorted(shown)!r}, datum.id) >= 0" if shown else "datum.id != 'AQ'"
         )
         .transform_calculate(
-            projects="datum.projects || 0", label="datum.country || datum.properties.name"
+            projects="datum.projects || 0",
+            label="datum.country || datum.properties.name",
+            description="(datum.country || datum.properties.name) + ': ' + "
+            "(datum.projects || 0) + ' projects'",
         )
         .encode(
             color=alt.condition(
@@ -87,6 +90,7 @@ def map_spec(
                 ),
                 alt.value("#e6e6e6"),
             ),
+            description=alt.Description("description:N"),
             tooltip=[
                 alt.Tooltip("label:N", title="Country"),
                 alt.Tooltip("projects:Q", title="Projects"),

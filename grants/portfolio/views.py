@@ -103,6 +103,10 @@ def number(value) -> str:
 @bp.route("/portfolio/")
 def index():
     _viewer_or_404()
+    if any(value == "" for value in request.args.values()):
+        # The filter form sends every field; the shared link keeps only those that are set.
+        kept = {k: v for k, v in request.args.items() if v != ""}
+        return redirect(url_for("portfolio.index", **kept))
     f, errors = current_filter()
     map_view = request.args.get("view", "europe")
     map_view = map_view if map_view in ("europe", "world") else "europe"
