@@ -38,6 +38,7 @@ test: install-test
 bench: install-test
 	$(BIN)/python -m benchmarks.bench_scoring
 	$(BIN)/python -m benchmarks.bench_review
+	$(BIN)/python -m benchmarks.bench_portfolio
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -227,6 +227,14 @@ def scope(f: PortfolioFilter) -> Select:
     return stmt.where(and_(*conditions)) if conditions else stmt
 
 
+def _within(stmt: Select, project_id, f: PortfolioFilter) -> Select:
+    """`stmt` restricted to the filter's projects (no restriction when nothing is filtered)."""
+    ids = scope(f)
+    if ids.whereclause is None:
+        return stmt
+    return stmt.where(project_id.in_(ids))
+
+
 @dataclass
 class Summary:
     projects: int
@@ -242,7 +250,6 @@ class Summary:
 
 
 def summary(f: PortfolioFilter) -> Summary:
-    ids = scope(f).subquery()
     row = db.session.execute(
         select(
             func.count(P.id),
@@ -262,7 +269,7 @@ def summary(f: PortfolioFilter) -> Summary:
                     else_=1,
                 )
             ),
-        ).where(P.id.in_(select(ids.c.id)))
+        ).where(P.id.in_(scope(f)) if scope(f).whereclause is not None else True)
     ).one()
     projects, funded, amount, with_amount, without_country = row
     return Summary(
@@ -384,17 +391,9 @@ def breakdown(dimension: str, f: PortfolioFilter) -> list[Row]:
     if dimension not in DIMENSIONS:
         raise KeyError(dimension)
     src = _source(dimension, f)
-    ids = scope(f)
-    rows = db.session.execute(
-        select(
-            src.c.code,
-            func.count(distinct(src.c.project_id)),
-            func.sum(src.c.amount),
-            func.count(src.c.amount),
-        )
-        .where(src.c.project_id.in_(ids))
-        .group_by(src.c.code)
-    ).all()
+    # Each source has one row per project and code (primary keys), so count(*) counts projects.
+    stmt = select(src.c.code, func.count(), func.sum(src.c.amount), func.count(src.c.amount))
+    rows = db.session.execute(_within(stmt, src.c.project_id, f).group_by(src.c.code)).all()
     names = labels()
     found = {_code(code): (n, amount, k) for code, n, amount, k in rows}
     ordered = _all_codes(dimension, names)
@@ -448,13 +447,8 @@ CROSSTABS = (("priority", "actor_type"), ("country", "priority"))
 def crosstab(row_dim: str, column_dim: str, f: PortfolioFilter) -> Crosstab:
     a = _source(row_dim, f)
     b = _source(column_dim, f)
-    ids = scope(f)
-    found = db.session.execute(
-        select(a.c.code, b.c.code, func.count(distinct(a.c.project_id)))
-        .join(b, b.c.project_id == a.c.project_id)
-        .where(a.c.project_id.in_(ids))
-        .group_by(a.c.code, b.c.code)
-    ).all()
+    stmt = select(a.c.code, b.c.code, func.count()).join(b, b.c.project_id == a.c.project_id)
+    found = db.session.execute(_within(stmt, a.c.project_id, f).group_by(a.c.code, b.c.code)).all()
     names = labels()
     cells = {(_code(x), _code(y)): n for x, y, n in found}
 
@@ -498,18 +492,20 @@ def _outcome_scope(f: PortfolioFilter) -> Select:
 
 def indicator_totals(f: PortfolioFilter) -> list[IndicatorTotal]:
     V = PortfolioIndicatorValue
+    stmt = select(
+        V.indicator_code,
+        V.unit,
+        V.label,
+        V.breakdown_code,
+        V.category_code,
+        func.sum(V.value),
+        func.count(distinct(V.project_id)),
+    )
+    ids = _outcome_scope(f)
+    if ids.whereclause is not None:
+        stmt = stmt.where(V.project_id.in_(ids))
     rows = db.session.execute(
-        select(
-            V.indicator_code,
-            V.unit,
-            V.label,
-            V.breakdown_code,
-            V.category_code,
-            func.sum(V.value),
-            func.count(distinct(V.project_id)),
-        )
-        .where(V.project_id.in_(_outcome_scope(f)))
-        .group_by(V.indicator_code, V.unit, V.label, V.breakdown_code, V.category_code)
+        stmt.group_by(V.indicator_code, V.unit, V.label, V.breakdown_code, V.category_code)
     ).all()
     by_key: dict[tuple, dict] = defaultdict(dict)
     for code, unit, label, breakdown_code, category, total, n in rows:
