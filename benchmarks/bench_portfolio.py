@@ -28,17 +28,40 @@ from sqlalchemy import distinct, func, insert, select
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 COUNTRIES = (
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK "
-    "AL BA ME MK RS XK UA MD NG MA VN BR"
-).split()
+    ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU")
+    + ("IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")
+    + ("AL", "BA", "ME", "MK", "RS", "XK", "UA", "MD", "NG", "MA", "VN", "BR")
+)
 TYPES = ("ngo", "public_authority", "law_enforcement", "research", "international_organisation")
 FUNDS = ("ISEC", "DAPHNE", "AMIF-2014", "ISF-POLICE", "AMIF", "ISF", "H2020", "JUST")
-PRIORITIES = ("A2", "A3", "A4", "A4.1", "A5", "A6", "shelters", "child", "gender", "labour",
-              "online", "training", "early-identification", "cooperation", "data")  # fmt: skip
+PRIORITIES = (
+    "A2",
+    "A3",
+    "A4",
+    "A4.1",
+    "A5",
+    "A6",
+    "shelters",
+    "child",
+    "gender",
+    "labour",
+    "online",
+    "training",
+    "early-identification",
+    "cooperation",
+    "data",
+)
 FORMS = ("sexual", "labour", "begging", "criminal-activities", "forced-marriage")
 GROUPS = ("women", "girls", "children", "roma", "law-enforcement", "labour-inspectors")
-PTYPES = ("victim-assistance", "identification-referral", "training", "awareness-prevention",
-          "law-enforcement", "research-data", "policy-coordination")  # fmt: skip
+PTYPES = (
+    "victim-assistance",
+    "identification-referral",
+    "training",
+    "awareness-prevention",
+    "law-enforcement",
+    "research-data",
+    "policy-coordination",
+)
 BEST_OF = 5
 
 
@@ -77,19 +100,36 @@ def generate(n: int) -> None:
         coordinator = rng.choice(COUNTRIES)
         projects.append(
             {
-                "id": pid, "key": f"imported:B{pid}", "source": "imported" if pid % 3 else "funded",
-                "title": f"Project {pid}", "acronym": f"P{pid}", "fund_code": rng.choice(FUNDS),
-                "programme": "", "call_reference": f"CALL-{pid % 40}", "start_year": rng.randint(2004, 2025),
-                "status": rng.choice(("running", "closed")), "eu_contribution": eu,
-                "coordinator_name": f"Coordinator {pid}", "coordinator_type": rng.choice(TYPES),
-                "coordinator_country": coordinator, "is_public": True, "outcomes_public": pid % 2 == 0,
+                "id": pid,
+                "key": f"imported:B{pid}",
+                "source": "imported" if pid % 3 else "funded",
+                "title": f"Project {pid}",
+                "acronym": f"P{pid}",
+                "fund_code": rng.choice(FUNDS),
+                "programme": "",
+                "call_reference": f"CALL-{pid % 40}",
+                "start_year": rng.randint(2004, 2025),
+                "status": rng.choice(("running", "closed")),
+                "eu_contribution": eu,
+                "coordinator_name": f"Coordinator {pid}",
+                "coordinator_type": rng.choice(TYPES),
+                "coordinator_country": coordinator,
+                "is_public": True,
+                "outcomes_public": pid % 2 == 0,
             }
-        )  # fmt: skip
+        )
         consortium = [coordinator]
         for position in range(3):
             country = rng.choice(COUNTRIES)
-            partners.append({"project_id": pid, "name": f"Partner {pid}-{position}",
-                             "type": rng.choice(TYPES), "country": country, "position": position})  # fmt: skip
+            partners.append(
+                {
+                    "project_id": pid,
+                    "name": f"Partner {pid}-{position}",
+                    "type": rng.choice(TYPES),
+                    "country": country,
+                    "position": position,
+                }
+            )
             consortium.append(country)
         modes = {
             CountryRole.COORDINATOR: [coordinator],
@@ -101,8 +141,12 @@ def generate(n: int) -> None:
                 countries.append(
                     {"project_id": pid, "role": role, "country": code, "amount": amount}
                 )
-        for kind, pool, k in ((TagKind.PRIORITY, PRIORITIES, 3), (TagKind.EXPLOITATION, FORMS, 1),
-                              (TagKind.TARGET_GROUP, GROUPS, 2), (TagKind.PROJECT_TYPE, PTYPES, 1)):  # fmt: skip
+        for kind, pool, k in (
+            (TagKind.PRIORITY, PRIORITIES, 3),
+            (TagKind.EXPLOITATION, FORMS, 1),
+            (TagKind.TARGET_GROUP, GROUPS, 2),
+            (TagKind.PROJECT_TYPE, PTYPES, 1),
+        ):
             for code in rng.sample(pool, k):
                 tags.append({"project_id": pid, "kind": kind, "code": code, "via": ""})
         assisted = rng.randint(5, 200)
@@ -119,14 +163,34 @@ def generate(n: int) -> None:
             ("referrals", "", "", 12, "referrals"),
             ("people-reached", "", "", 1500, "persons"),
         ):
-            values.append({"project_id": pid, "indicator_code": code, "breakdown_code": breakdown,
-                           "category_code": category, "value": Decimal(value), "unit": unit, "label": ""})  # fmt: skip
-        recommendations.append({"project_id": pid, "text": f"Recommendation of {pid}",
-                                "addressee": rng.choice(("eu", "member_states", "civil_society")),
-                                "priority_code": rng.choice(PRIORITIES), "position": 0})  # fmt: skip
-    for model, rows in ((PortfolioProject, projects), (PortfolioPartner, partners),
-                        (PortfolioCountry, countries), (PortfolioTag, tags),
-                        (PortfolioIndicatorValue, values), (PortfolioRecommendation, recommendations)):  # fmt: skip
+            values.append(
+                {
+                    "project_id": pid,
+                    "indicator_code": code,
+                    "breakdown_code": breakdown,
+                    "category_code": category,
+                    "value": Decimal(value),
+                    "unit": unit,
+                    "label": "",
+                }
+            )
+        recommendations.append(
+            {
+                "project_id": pid,
+                "text": f"Recommendation of {pid}",
+                "addressee": rng.choice(("eu", "member_states", "civil_society")),
+                "priority_code": rng.choice(PRIORITIES),
+                "position": 0,
+            }
+        )
+    for model, rows in (
+        (PortfolioProject, projects),
+        (PortfolioPartner, partners),
+        (PortfolioCountry, countries),
+        (PortfolioTag, tags),
+        (PortfolioIndicatorValue, values),
+        (PortfolioRecommendation, recommendations),
+    ):
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(model), rows[start : start + 5000])
     db.session.commit()
@@ -142,24 +206,35 @@ def floors():
 
     def countries():
         return db.session.execute(
-            select(PortfolioCountry.country, func.count(distinct(PortfolioCountry.project_id)),
-                   func.sum(PortfolioCountry.amount), func.count(PortfolioCountry.amount))
-            .where(PortfolioCountry.role == "partner").group_by(PortfolioCountry.country)
-        ).all()  # fmt: skip
+            select(
+                PortfolioCountry.country,
+                func.count(distinct(PortfolioCountry.project_id)),
+                func.sum(PortfolioCountry.amount),
+                func.count(PortfolioCountry.amount),
+            )
+            .where(PortfolioCountry.role == "partner")
+            .group_by(PortfolioCountry.country)
+        ).all()
 
     def tag(kind):
         return lambda: db.session.execute(
-            select(PortfolioTag.code, func.count(distinct(PortfolioTag.project_id)),
-                   func.sum(P.eu_contribution), func.count(P.eu_contribution))
+            select(
+                PortfolioTag.code,
+                func.count(distinct(PortfolioTag.project_id)),
+                func.sum(P.eu_contribution),
+                func.count(P.eu_contribution),
+            )
             .join(P, P.id == PortfolioTag.project_id)
-            .where(PortfolioTag.kind == kind).group_by(PortfolioTag.code)
-        ).all()  # fmt: skip
+            .where(PortfolioTag.kind == kind)
+            .group_by(PortfolioTag.code)
+        ).all()
 
     def column(col):
         return lambda: db.session.execute(
-            select(col, func.count(P.id), func.sum(P.eu_contribution), func.count(P.eu_contribution))
-            .group_by(col)
-        ).all()  # fmt: skip
+            select(
+                col, func.count(P.id), func.sum(P.eu_contribution), func.count(P.eu_contribution)
+            ).group_by(col)
+        ).all()
 
     return {
         "country": countries,
@@ -179,17 +254,46 @@ def import_file(rows: int) -> bytes:
     rng = random.Random(5)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Reference", "Title", "Programme", "Start date", "End date", "EU grant",
-                     "Coordinator", "Organisation type", "Country", "Partners",
-                     "Countries of implementation", "Themes", "Victims assisted",
-                     "Victims assisted: women", "Recommendations"])  # fmt: skip
+    writer.writerow(
+        [
+            "Reference",
+            "Title",
+            "Programme",
+            "Start date",
+            "End date",
+            "EU grant",
+            "Coordinator",
+            "Organisation type",
+            "Country",
+            "Partners",
+            "Countries of implementation",
+            "Themes",
+            "Victims assisted",
+            "Victims assisted: women",
+            "Recommendations",
+        ]
+    )
     names = ["Czech Republic", "UK", "Germany", "Romania", "Bulgaria", "Italy", "Kosovo", "EL"]
     for i in range(rows):
-        writer.writerow([f"IMP-{i}", f"Imported project {i}", rng.choice(["ISEC", "Daphne III", "AMIF"]),
-                         f"{rng.randint(2005, 2020)}-0{rng.randint(1, 9)}", "", rng.choice(["EUR 500,000", "€3.2 million", "450 000", ""]),
-                         f"Org {i}", "NGO", rng.choice(names), f"A (Italy); B ({rng.choice(names)})",
-                         "Italy; Greece", "shelters; sexual exploitation; women", "40", "30",
-                         "Member States: Fund shelters [shelters]"])  # fmt: skip
+        writer.writerow(
+            [
+                f"IMP-{i}",
+                f"Imported project {i}",
+                rng.choice(["ISEC", "Daphne III", "AMIF"]),
+                f"{rng.randint(2005, 2020)}-0{rng.randint(1, 9)}",
+                "",
+                rng.choice(["EUR 500,000", "€3.2 million", "450 000", ""]),
+                f"Org {i}",
+                "NGO",
+                rng.choice(names),
+                f"A (Italy); B ({rng.choice(names)})",
+                "Italy; Greece",
+                "shelters; sexual exploitation; women",
+                "40",
+                "30",
+                "Member States: Fund shelters [shelters]",
+            ]
+        )
     return out.getvalue().encode()
 
 
@@ -227,11 +331,19 @@ def main() -> None:
             t_floor, _ = best(floor_fn)
             rows.append((name, t, t_floor, target))
 
-        measure("Map data (per country, partner mode)", lambda: queries.countries(f),
-                floor["country"], 0.1)  # fmt: skip
+        measure(
+            "Map data (per country, partner mode)",
+            lambda: queries.countries(f),
+            floor["country"],
+            0.1,
+        )
         for dimension in queries.BREAKDOWNS:
-            measure(f"Breakdown by {dimension}", lambda d=dimension: queries.breakdown(d, f),
-                    floor[dimension], 0.1)  # fmt: skip
+            measure(
+                f"Breakdown by {dimension}",
+                lambda d=dimension: queries.breakdown(d, f),
+                floor[dimension],
+                0.1,
+            )
         with app.test_request_context():
             t_page, _ = best(lambda: report.gather(f), runs=3)
             t_pdf, pdf = best(lambda: report.render_portfolio_pdf(f), runs=2)
@@ -278,8 +390,10 @@ def main() -> None:
     lines.append(
         f"| Everything the page and the PDF gather (`report.gather`) | {t_page:.3f} s |  |  |  |"
     )
+    verdict = "met" if t_pdf < 10 else "MISSED"
     lines.append(
-        f"| **PDF report** ({len(pdf) // 1024} KB, annex of 2,000 projects) | **{t_pdf:.2f} s** |  |  | < 10 s: {'met' if t_pdf < 10 else 'MISSED'} |"
+        f"| **PDF report** ({len(pdf) // 1024} KB, {report.ANNEX_LIMIT} projects in the annex) "
+        f"| **{t_pdf:.2f} s** | | | < 10 s: {verdict} |"
     )
     lines.append(
         f"| **Import of {options.import_rows:,} rows** (read, preview report, upsert, "
@@ -287,7 +401,7 @@ def main() -> None:
         f"{t_import / t_import_floor:.1f} | < 30 s: {'met' if t_import < 30 else 'MISSED'} |"
     )
     lines.append(
-        f"| Same file again ({second['updated']:,} updated, none new) | {t_reimport:.2f} s |  |  |  |"
+        f"| Same file again ({second['updated']:,} updated, none new) | {t_reimport:.2f} s | | | |"
     )
     lines.append("")
     lines.append(
@@ -307,9 +421,18 @@ def _import_floor(content: bytes) -> float:
 
     reader = list(csv.DictReader(io.StringIO(content.decode())))
     start = time.perf_counter()
-    projects = [{"key": f"floor:{i}", "source": "imported", "title": r["Title"],
-                 "coordinator_name": r["Coordinator"], "status": "unknown", "is_public": True,
-                 "outcomes_public": True} for i, r in enumerate(reader)]  # fmt: skip
+    projects = [
+        {
+            "key": f"floor:{i}",
+            "source": "imported",
+            "title": r["Title"],
+            "coordinator_name": r["Coordinator"],
+            "status": "unknown",
+            "is_public": True,
+            "outcomes_public": True,
+        }
+        for i, r in enumerate(reader)
+    ]
     db.session.execute(insert(PortfolioProject), projects)
     ids = db.session.scalars(
         select(PortfolioProject.id).where(PortfolioProject.key.like("floor:%"))
