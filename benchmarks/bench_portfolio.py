@@ -24,7 +24,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import distinct, func, insert, select
+from sqlalchemy import func, insert, select
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 COUNTRIES = (
@@ -208,7 +208,7 @@ def floors():
         return db.session.execute(
             select(
                 PortfolioCountry.country,
-                func.count(distinct(PortfolioCountry.project_id)),
+                func.count(),
                 func.sum(PortfolioCountry.amount),
                 func.count(PortfolioCountry.amount),
             )
@@ -220,7 +220,7 @@ def floors():
         return lambda: db.session.execute(
             select(
                 PortfolioTag.code,
-                func.count(distinct(PortfolioTag.project_id)),
+                func.count(),
                 func.sum(P.eu_contribution),
                 func.count(P.eu_contribution),
             )

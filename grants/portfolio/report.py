@@ -13,7 +13,7 @@ from grants.portfolio import charts, queries
 from grants.portfolio.filters import PortfolioFilter
 from grants.portfolio.queries import DIMENSIONS
 
-ANNEX_LIMIT = 500  # projects listed in the PDF's annex (the exports hold all of them)
+ANNEX_LIMIT = 300  # projects listed in the PDF's annex (the exports hold all of them)
 
 
 @dataclass
