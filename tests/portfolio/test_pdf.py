@@ -50,6 +50,8 @@ def test_the_pages_render_with_the_map_and_charts(app, db, some):
     pdf = ARTIFACTS / "portfolio-review.pdf"
     pdf.write_bytes(data)
     prefix = ARTIFACTS / "portfolio-review"
+    for old in ARTIFACTS.glob("portfolio-review-*.png"):
+        old.unlink()
     subprocess.run(["pdftocairo", "-png", "-r", "60", str(pdf), str(prefix)], check=True)
     pages = sorted(ARTIFACTS.glob("portfolio-review-*.png"))
     assert len(pages) == len(PdfReader(io.BytesIO(data)).pages)
