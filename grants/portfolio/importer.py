@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grants import clock
 from grants.audit import services as audit
@@ -826,6 +826,27 @@ def store_upload(filename: str, content: bytes, user=None) -> PortfolioImport:
     db.session.add(upload)
     db.session.flush()
     return upload
+
+
+_PREVIEWS: dict[tuple, ImportReport] = {}  # the last previews of this process
+
+
+def preview(upload: PortfolioImport) -> ImportReport:
+    """`understand` for the preview pages, remembered per file and state of the mapping table
+    and of the portfolio (a 5 000-row file takes seconds to read; paging through it should
+    not)."""
+    stamp = db.session.execute(
+        select(func.count(ImportMapping.id), func.max(ImportMapping.updated_at))
+    ).one()
+    projects = db.session.execute(
+        select(func.count(PortfolioProject.id), func.max(PortfolioProject.updated_at))
+    ).one()
+    key = (upload.id, upload.sha256, tuple(stamp), tuple(projects))
+    if key not in _PREVIEWS:
+        if len(_PREVIEWS) >= 4:
+            _PREVIEWS.pop(next(iter(_PREVIEWS)))
+        _PREVIEWS[key] = understand(upload.filename, upload.content)
+    return _PREVIEWS[key]
 
 
 def apply(upload: PortfolioImport, mapping_version: str | None = None, user=None) -> ImportReport:

@@ -7,6 +7,7 @@ import io
 
 from sqlalchemy import select
 
+from grants import clock
 from grants.audit import services as audit
 from grants.extensions import db
 from grants.portfolio import geo
@@ -55,6 +56,7 @@ def replace_figures(content: bytes, default_source: str, user=None) -> int:
             row = VictimFigure(country=code, year=year)
             db.session.add(row)
         row.victims, row.source = victims, source
+        row.uploaded_at = clock.now()
         row.uploaded_by_id = getattr(user, "id", None)
     audit.record("portfolio_victims", "", "uploaded", f"{len(parsed)} figures", actor=user)
     return len(parsed)

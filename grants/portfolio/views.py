@@ -276,7 +276,7 @@ def _upload_or_404(import_id: int) -> PortfolioImport:
 def import_preview(import_id: int):
     _managers_only()
     upload = _upload_or_404(import_id)
-    result = importer.understand(upload.filename, upload.content)
+    result = importer.preview(upload)
     show = request.args.get("show", "")
     statuses = ("rejected", "not understood", "guessed", "understood")
     rows = [r for r in result.rows if r.status == show] if show in statuses else result.rows
