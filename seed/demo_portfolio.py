@@ -4,11 +4,14 @@ review map has content on `make run`. Idempotent: a second run updates the same 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+
+from sqlalchemy import select
 
 from grants.extensions import db
 from grants.portfolio import importer
-from grants.portfolio.models import MappingKind
+from grants.portfolio.models import ImportMapping, ImportState, MappingKind, PortfolioImport
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_portfolio.csv"
 
@@ -40,9 +43,19 @@ MAPPINGS = [
 
 
 def load_demo_portfolio() -> str:
-    for phrase, kind, code in MAPPINGS:
-        importer.save_mapping(phrase, kind, code)
     content = DEMO_FILE.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    done = db.session.scalar(
+        select(PortfolioImport.id).where(
+            PortfolioImport.sha256 == digest, PortfolioImport.state == ImportState.APPLIED
+        )
+    )
+    if done is not None:  # a second run changes nothing (and writes no audit entry)
+        return f"{DEMO_FILE.name} already imported"
+    known = {(m.phrase, m.kind): m.code for m in db.session.scalars(select(ImportMapping))}
+    for phrase, kind, code in MAPPINGS:
+        if known.get((phrase, kind)) != code:
+            importer.save_mapping(phrase, kind, code)
     upload = importer.store_upload(DEMO_FILE.name, content)
     importer.apply(upload)
     db.session.commit()
