@@ -39,6 +39,7 @@ bench: install-test
 	$(BIN)/python -m benchmarks.bench_scoring
 	$(BIN)/python -m benchmarks.bench_review
 	$(BIN)/python -m benchmarks.bench_alignment
+	$(BIN)/python -m benchmarks.bench_portfolio
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -11,6 +11,18 @@ from grants.accounts.models import (  # noqa: F401
 from grants.audit.models import AuditEntry  # noqa: F401
 from grants.calls.models import Call, CallPriority, Criterion, Topic  # noqa: F401
 from grants.notifications.models import OutboxMessage  # noqa: F401
+from grants.portfolio.models import (  # noqa: F401
+    ImportMapping,
+    PortfolioCountry,
+    PortfolioImport,
+    PortfolioIndicatorValue,
+    PortfolioOutcome,
+    PortfolioPartner,
+    PortfolioProject,
+    PortfolioRecommendation,
+    PortfolioTag,
+    VictimFigure,
+)
 from grants.proposals.models import (  # noqa: F401
     Annex,
     BudgetLine,
@@ -34,7 +46,11 @@ from grants.taxonomy.models import (  # noqa: F401
     Country,
     ExploitationForm,
     Fund,
+    IndicatorBreakdown,
+    IndicatorCategory,
+    IndicatorDefinition,
     Priority,
+    ProjectType,
     Region,
     Strategy,
     TargetGroup,

@@ -15,12 +15,14 @@ def init_app(app: Flask) -> None:
     from grants.audit.views import bp as audit_bp
     from grants.calls.views import bp as calls_bp
     from grants.main.views import bp as main_bp
+    from grants.portfolio.views import bp as portfolio_bp
     from grants.proposals.views import bp as proposals_bp
     from grants.review.views import bp as review_bp
     from grants.taxonomy.views import bp as taxonomy_bp
 
     for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp, review_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(portfolio_bp)
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in to see this page."

@@ -140,7 +140,11 @@ def load_demo() -> str:
     for email, country, number in EXTRA_MEMBERSHIPS:
         _member(user_by_email(email).id, _organisation(country, number).id, contact=False)
     db.session.commit()
-    return f"{created_users} users and {created_orgs} organisations created"
+    from seed.demo_portfolio import load_demo_portfolio
+
+    return (
+        f"{created_users} users and {created_orgs} organisations created; {load_demo_portfolio()}"
+    )
 
 
 def _organisation(country: str, number: str) -> Organisation | None:

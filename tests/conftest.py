@@ -44,6 +44,11 @@ REFERENCE_TABLES = {
     "region",
     "region_country",
     "role",
+    "project_type",
+    "indicator_definition",
+    "indicator_breakdown",
+    "indicator_category",
+    "indicator_definition_breakdown",
 }
 CHROMIUM = "/usr/bin/chromium"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -118,4 +118,84 @@ class Region(db.Model):
 
     countries: Mapped[list[Country]] = relationship(
         secondary=region_country, back_populates="regions", order_by=lambda: Country.name
+    )
+
+
+class ProjectType(db.Model):
+    """A type of project on the review map (victim assistance and shelters, training, ...)."""
+
+    __tablename__ = "project_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+indicator_definition_breakdown = Table(
+    "indicator_definition_breakdown",
+    db.metadata,
+    Column(
+        "definition_id",
+        ForeignKey("indicator_definition.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "breakdown_id", ForeignKey("indicator_breakdown.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class IndicatorBreakdown(db.Model):
+    """A way to split an indicator's value: by sex and age, by form of exploitation, ..."""
+
+    __tablename__ = "indicator_breakdown"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    categories: Mapped[list[IndicatorCategory]] = relationship(
+        back_populates="breakdown",
+        cascade="all, delete-orphan",
+        order_by=lambda: IndicatorCategory.position,
+        lazy="selectin",
+    )
+
+
+class IndicatorCategory(db.Model):
+    __tablename__ = "indicator_category"
+    __table_args__ = (UniqueConstraint("breakdown_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    breakdown_id: Mapped[int] = mapped_column(
+        ForeignKey("indicator_breakdown.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    breakdown: Mapped[IndicatorBreakdown] = relationship(back_populates="categories")
+
+
+class IndicatorDefinition(db.Model):
+    """One of the programme's indicators (victims assisted, professionals trained, ...)."""
+
+    __tablename__ = "indicator_definition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    free_unit: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    breakdowns: Mapped[list[IndicatorBreakdown]] = relationship(
+        secondary=indicator_definition_breakdown,
+        order_by=lambda: IndicatorBreakdown.position,
+        lazy="selectin",
     )

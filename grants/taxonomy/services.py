@@ -14,7 +14,11 @@ from grants.taxonomy.models import (
     Country,
     ExploitationForm,
     Fund,
+    IndicatorBreakdown,
+    IndicatorCategory,
+    IndicatorDefinition,
     Priority,
+    ProjectType,
     Region,
     Strategy,
     TargetGroup,
@@ -109,8 +113,102 @@ def load_reference_data(seed_dir: str | Path) -> LoadReport:
             report,
             "target groups",
         )
+    _load_project_types(seed_dir, report)
+    _load_indicators(seed_dir, report)
     db.session.commit()
     return report
+
+
+def _load_project_types(seed_dir: Path, report: LoadReport) -> None:
+    for position, item in enumerate(_read(seed_dir, "project_types.toml").get("type", [])):
+        _upsert(
+            ProjectType,
+            "code",
+            item["code"],
+            {
+                "title": item["title"],
+                "description": item.get("description", "").strip(),
+                "position": position,
+            },
+            report,
+            "project types",
+        )
+
+
+def _load_indicators(seed_dir: Path, report: LoadReport) -> None:
+    """Indicator breakdowns with their categories, then the definitions that use them."""
+    data = _read(seed_dir, "indicators.toml")
+    db.session.flush()
+    breakdowns = {}
+    for position, item in enumerate(data.get("breakdown", [])):
+        row = _upsert(
+            IndicatorBreakdown,
+            "code",
+            item["code"],
+            {
+                "title": item["title"],
+                "description": item.get("description", "").strip(),
+                "position": position,
+            },
+            report,
+            "indicator breakdowns",
+        )
+        breakdowns[item["code"]] = row
+        _set_categories(row, _categories(item), report)
+    db.session.flush()
+    for position, item in enumerate(data.get("indicator", [])):
+        unknown = [b for b in item.get("breakdowns", []) if b not in breakdowns]
+        if unknown:
+            raise ReferenceDataError(f"indicator {item['code']}: unknown breakdowns {unknown}")
+        free_unit = bool(item.get("free_unit", False))
+        if not free_unit and not item.get("unit"):
+            raise ReferenceDataError(f"indicator {item['code']}: a unit or free_unit = true")
+        row = _upsert(
+            IndicatorDefinition,
+            "code",
+            item["code"],
+            {
+                "label": item["label"],
+                "unit": item.get("unit", ""),
+                "free_unit": free_unit,
+                "description": item.get("description", "").strip(),
+                "position": position,
+            },
+            report,
+            "indicators",
+        )
+        wanted = [breakdowns[b] for b in item.get("breakdowns", [])]
+        if [b.code for b in row.breakdowns] != [b.code for b in wanted]:
+            row.breakdowns = wanted
+
+
+def _categories(item: dict) -> list[tuple[str, str]]:
+    if item.get("from") == "exploitation":
+        return [(f.code, f.title) for f in exploitation_forms()]
+    if "from" in item:
+        raise ReferenceDataError(f"breakdown {item['code']}: unknown source {item['from']!r}")
+    categories = [(c["code"], c["title"]) for c in item.get("categories", [])]
+    if not categories:
+        raise ReferenceDataError(f"breakdown {item['code']}: no categories")
+    return categories
+
+
+def _set_categories(row: IndicatorBreakdown, wanted: list[tuple[str, str]], report) -> None:
+    existing = {c.code: c for c in row.categories}
+    changed = False
+    for position, (code, title) in enumerate(wanted):
+        category = existing.pop(code, None)
+        if category is None:
+            row.categories.append(IndicatorCategory(code=code, title=title, position=position))
+            changed = True
+        elif (category.title, category.position) != (title, position):
+            category.title, category.position = title, position
+            changed = True
+    for category in existing.values():  # categories dropped from the file
+        row.categories.remove(category)
+        changed = True
+    if changed:
+        report.count("indicator categories", False)
 
 
 def _load_funds(seed_dir: Path, report: LoadReport) -> None:
@@ -288,6 +386,22 @@ def exploitation_forms() -> list[ExploitationForm]:
 
 def target_groups() -> list[TargetGroup]:
     return list(db.session.scalars(select(TargetGroup).order_by(TargetGroup.position)))
+
+
+def project_types() -> list[ProjectType]:
+    return list(db.session.scalars(select(ProjectType).order_by(ProjectType.position)))
+
+
+def indicator_definitions() -> list[IndicatorDefinition]:
+    return list(
+        db.session.scalars(select(IndicatorDefinition).order_by(IndicatorDefinition.position))
+    )
+
+
+def indicator_breakdowns() -> list[IndicatorBreakdown]:
+    return list(
+        db.session.scalars(select(IndicatorBreakdown).order_by(IndicatorBreakdown.position))
+    )
 
 
 def regions() -> list[Region]:

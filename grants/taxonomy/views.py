@@ -71,3 +71,17 @@ def countries():
         eu=services.countries(eu_only=True),
         regions=services.regions(),
     )
+
+
+@bp.route("/project-types")
+def project_types():
+    return render_template("taxonomy/project_types.html", types=services.project_types())
+
+
+@bp.route("/indicators")
+def indicators():
+    return render_template(
+        "taxonomy/indicators.html",
+        indicators=services.indicator_definitions(),
+        breakdowns=services.indicator_breakdowns(),
+    )

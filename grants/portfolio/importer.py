@@ -1,0 +1,914 @@
+"""Import of historical projects from CSV or XLSX: read every row, say per field what was
+understood, guessed or not understood, reject a row only with its reason, then write the
+accepted rows through the sync API in one transaction.
+
+The columns are described once, in COLUMNS (the README's table is generated from the same
+words); headers are matched without regard to case, spaces or punctuation, and indicator
+columns are named by the indicator ("Victims assisted") or one of its categories ("Victims
+assisted: women"). A row's stable key is its reference when the file has one, otherwise a
+fingerprint of title, coordinator and start year, so importing the same file again updates
+the projects instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from grants import clock
+from grants.audit import services as audit
+from grants.extensions import db
+from grants.portfolio import geo
+from grants.portfolio.models import (
+    Addressee,
+    ImportMapping,
+    ImportState,
+    MappingKind,
+    PortfolioImport,
+    PortfolioProject,
+    ProjectSource,
+    ProjectStatus,
+)
+from grants.portfolio.reading import (
+    GUESSED,
+    NOT_UNDERSTOOD,
+    UNDERSTOOD,
+    Reading,
+    plain,
+    read_amount,
+    read_date,
+    read_number,
+    read_organisation_type,
+    read_period,
+    read_status,
+    read_yes_no,
+    split_list,
+)
+from grants.portfolio.sync import (
+    IndicatorValue,
+    Participant,
+    PortfolioRecord,
+    Recommendation,
+    Vocabulary,
+    problems_of,
+    upsert_many,
+)
+
+MAX_ROWS = 20000
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (not CSV/XLSX, no header, no title column)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    aliases: tuple[str, ...]
+    help: str
+
+
+COLUMNS = (
+    Column(
+        "reference",
+        (
+            "id",
+            "project id",
+            "ref",
+            "grant agreement",
+            "agreement number",
+            "project number",
+            "code",
+        ),
+        "The project's reference (grant agreement number): its stable key when given.",
+    ),
+    Column(
+        "title",
+        ("project title", "name", "project name", "project"),
+        "Required: a row without a title is rejected.",
+    ),
+    Column("acronym", ("short name", "short title"), ""),
+    Column("summary", ("description", "abstract", "objectives"), ""),
+    Column(
+        "programme",
+        (
+            "fund",
+            "funding programme",
+            "programme name",
+            "funding",
+            "instrument",
+            "financing programme",
+        ),
+        'Free text ("ISEC", "Daphne III", "Horizon 2020", ...) mapped onto a fund.',
+    ),
+    Column("call", ("call reference", "call for proposals", "call identifier"), ""),
+    Column(
+        "start",
+        ("start date", "start year", "from", "begin", "starting date", "year"),
+        "2014, 2014-03, 03/2014, March 2014 or 2014-03-05: kept at that precision.",
+    ),
+    Column("end", ("end date", "end year", "to", "until", "ending date"), "As the start."),
+    Column(
+        "period",
+        ("years", "duration", "project period"),
+        '"2012-2014": a start and an end year in one column.',
+    ),
+    Column(
+        "status",
+        ("state", "project status"),
+        "Running, closed, terminated, planned; when empty, closed if it ended before this "
+        "year (guessed).",
+    ),
+    Column(
+        "eu_contribution",
+        (
+            "eu contribution",
+            "eu grant",
+            "grant",
+            "eu funding",
+            "amount",
+            "eu amount",
+            "funding amount",
+            "eu contribution eur",
+            "awarded amount",
+            "requested grant",
+        ),
+        'In EUR: 450000, "EUR 500,000", "500 000", "€3.2 million"; empty means not '
+        "known (the project counts, not as EUR 0).",
+    ),
+    Column(
+        "total_cost",
+        ("total", "total budget", "total costs", "budget", "total eligible costs"),
+        "As the EU contribution.",
+    ),
+    Column(
+        "coordinator",
+        (
+            "coordinator name",
+            "lead organisation",
+            "lead partner",
+            "beneficiary",
+            "coordinating organisation",
+            "applicant",
+        ),
+        "",
+    ),
+    Column(
+        "coordinator_type",
+        (
+            "actor type",
+            "organisation type",
+            "type of organisation",
+            "coordinator organisation type",
+            "beneficiary type",
+        ),
+        "NGO, public authority, law enforcement, judicial authority, local or regional "
+        "authority, international organisation, research, private company, other.",
+    ),
+    Column(
+        "coordinator_country",
+        (
+            "country",
+            "coordinator country",
+            "lead country",
+            "country of coordinator",
+            "beneficiary country",
+        ),
+        'An English name ("Czech Republic", "UK" and other variants) or an ISO code.',
+    ),
+    Column(
+        "partners",
+        ("partner organisations", "consortium", "partner names"),
+        '"Name (Country); Name (Country)".',
+    ),
+    Column(
+        "partner_countries",
+        ("partner country", "countries of partners", "partner countries"),
+        'Countries separated by ";" (partners whose names are not known).',
+    ),
+    Column(
+        "implementation_countries",
+        (
+            "countries of implementation",
+            "implementation country",
+            "target countries",
+            "countries covered",
+            "country of implementation",
+        ),
+        'Countries separated by ";".',
+    ),
+    Column(
+        "themes",
+        ("theme", "topics", "keywords", "fields", "areas"),
+        'Free text separated by ";", mapped onto priorities, forms of exploitation, target '
+        "groups and project types by the mapping table (edited on the import page).",
+    ),
+    Column(
+        "priorities",
+        ("priority", "strategy priorities", "priority codes"),
+        "Codes or titles of the 2021-2025 strategy, or 2012-2016 codes such as 2012-A1.",
+    ),
+    Column(
+        "exploitation_forms",
+        ("exploitation", "forms of exploitation", "form of exploitation", "type of exploitation"),
+        "",
+    ),
+    Column("target_groups", ("target group", "beneficiaries", "target beneficiaries"), ""),
+    Column("project_types", ("project type", "type", "type of project", "types"), ""),
+    Column("outcomes", ("outcome", "results", "achievements"), 'Texts separated by ";".'),
+    Column(
+        "recommendations",
+        ("recommendation",),
+        '"Member States: text [priority code]; EU: text": addressee (EU, Member States, '
+        "civil society, other) before a colon, priority in brackets, both optional.",
+    ),
+    Column(
+        "outcomes_public",
+        ("public", "public outcomes", "publish"),
+        "yes or no (default yes): whether the public sees the outcomes.",
+    ),
+)
+COLUMN_NAMES = {c.name for c in COLUMNS}
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", str(text or "").lower()).strip()
+
+
+HEADER_INDEX = {}
+for _column in COLUMNS:
+    for _alias in (_column.name, *_column.aliases):
+        HEADER_INDEX.setdefault(_header_key(_alias), _column.name)
+
+# Programme names of past and present EU funds as files write them (lower case, plain).
+PROGRAMME_ALIASES = {
+    "isec": "ISEC",
+    "prevention of and fight against crime": "ISEC",
+    "prevention of and fight against crime isec": "ISEC",
+    "security and safeguarding liberties": "ISEC",
+    "daphne": "DAPHNE",
+    "daphne iii": "DAPHNE",
+    "daphne 3": "DAPHNE",
+    "amif": "AMIF",
+    "asylum migration and integration fund": "AMIF",
+    "amif 2014-2020": "AMIF-2014",
+    "isf": "ISF",
+    "isf police": "ISF-POLICE",
+    "isf-police": "ISF-POLICE",
+    "internal security fund police": "ISF-POLICE",
+    "internal security fund": "ISF",
+    "horizon 2020": "H2020",
+    "h2020": "H2020",
+    "horizon europe": "HORIZON-EU",
+    "fp7": "FP7",
+    "fp7 security": "FP7",
+    "seventh framework programme": "FP7",
+    "justice": "JUST",
+    "justice programme": "JUST",
+    "rec": "REC",
+    "rights equality and citizenship": "REC",
+    "rights, equality and citizenship": "REC",
+    "cerv": "CERV",
+    "dci": "DCI",
+    "development cooperation instrument": "DCI",
+    "eidhr": "EIDHR",
+    "eni": "ENI",
+    "european neighbourhood instrument": "ENI",
+    "ipa": "IPA-II",
+    "ipa ii": "IPA-II",
+    "ipa iii": "IPA-III",
+    "ndici": "NDICI",
+    "ndici-global europe": "NDICI",
+    "esf+": "ESF-PLUS",
+    "esf plus": "ESF-PLUS",
+    "bmvi": "BMVI",
+}
+
+
+@dataclass
+class FieldReport:
+    column: str
+    raw: str
+    shown: str
+    status: str
+    note: str = ""
+
+
+@dataclass
+class RowReport:
+    number: int  # as a spreadsheet numbers it: the header is row 1
+    key: str = ""
+    title: str = ""
+    record: PortfolioRecord | None = None
+    fields: list[FieldReport] = field(default_factory=list)
+    rejected: str = ""
+    exists: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.rejected:
+            return "rejected"
+        statuses = {f.status for f in self.fields}
+        if NOT_UNDERSTOOD in statuses:
+            return NOT_UNDERSTOOD
+        if GUESSED in statuses:
+            return GUESSED
+        return UNDERSTOOD
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    rows: list[RowReport]
+    columns: dict[str, str]  # header as written -> column name or indicator
+    ignored_columns: list[str]
+    mapping_version: str
+
+    @property
+    def counts(self) -> Counter:
+        counts = Counter(r.status for r in self.rows)
+        counts["new"] = sum(1 for r in self.rows if not r.rejected and not r.exists)
+        counts["update"] = sum(1 for r in self.rows if not r.rejected and r.exists)
+        counts["rejected"] = sum(1 for r in self.rows if r.rejected)
+        return counts
+
+
+# Reading the file ----------------------------------------------------------------------------
+
+
+def read_table(filename: str, content: bytes) -> list[list]:
+    """Rows of cells (the first is the header) of a CSV or XLSX file."""
+    name = filename.lower()
+    if name.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
+        return _read_xlsx(content)
+    if name.endswith((".csv", ".txt", ".tsv")) or not name:
+        return _read_csv(content)
+    raise ImportFileError("Upload a CSV (.csv) or Excel (.xlsx) file.")
+
+
+def _read_csv(content: bytes) -> list[list]:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if "\x00" in text:
+        raise ImportFileError("This file is not a CSV text file.")
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):  # leading comment lines describe the file
+        lines.pop(0)
+    text = "".join(lines)
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+
+
+def _read_xlsx(content: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError("This file could not be read as an Excel workbook (.xlsx).") from exc
+    sheet = workbook.worksheets[0]
+    rows = []
+    for values in sheet.iter_rows(values_only=True):
+        cells = ["" if v is None else v for v in values]
+        if any(str(c).strip() for c in cells):
+            rows.append(cells)
+    workbook.close()
+    return rows
+
+
+# Understanding the values ---------------------------------------------------------------------
+
+
+class Resolver:
+    """Phrases of a file to codes: the mapping table, then codes and titles of the reference
+    data, then a close match (guessed). Remembers every phrase it resolved in a run."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        from grants.portfolio.queries import labels
+
+        names = labels()
+        self.vocabulary = vocabulary
+        self.mappings: dict[tuple[str, str], str] = {
+            (m.phrase, m.kind.value): m.code for m in db.session.scalars(select(ImportMapping))
+        }
+        self.titles: dict[str, dict[str, str]] = {
+            MappingKind.FUND: {plain(t): c for c, t in names.funds.items()}
+            | {plain(c): c for c in names.funds},
+            MappingKind.PRIORITY: {plain(t): c for c, (t, _) in names.priorities.items()}
+            | {plain(c): c for c in vocabulary.priorities}
+            | {plain(t): c for c, t in names.priorities_2012.items()},
+            MappingKind.EXPLOITATION: _codes_and_titles(names.exploitation),
+            MappingKind.TARGET_GROUP: _codes_and_titles(names.target_groups),
+            MappingKind.PROJECT_TYPE: _codes_and_titles(names.project_types),
+        }
+        self.titles[MappingKind.FUND] |= {k: v for k, v in PROGRAMME_ALIASES.items()}
+        self.cache: dict[tuple, tuple[str, str, str] | None] = {}
+
+    def resolve(self, phrase: str, kinds) -> tuple[str, str, str] | None:
+        """(kind, code, status) for a phrase among `kinds`, or None."""
+        key = (plain(phrase), tuple(kinds))
+        if key not in self.cache:
+            self.cache[key] = self._resolve(key[0], kinds)
+        return self.cache[key]
+
+    def _resolve(self, phrase: str, kinds) -> tuple[str, str, str] | None:
+        for kind in kinds:
+            if (phrase, kind.value) in self.mappings:
+                return kind.value, self.mappings[(phrase, kind.value)], UNDERSTOOD
+        for kind in kinds:
+            if phrase in self.titles[kind]:
+                return kind.value, self.titles[kind][phrase], UNDERSTOOD
+        best = None
+        for kind in kinds:
+            close = difflib.get_close_matches(phrase, self.titles[kind], n=1, cutoff=0.82)
+            if close:
+                score = difflib.SequenceMatcher(None, phrase, close[0]).ratio()
+                if best is None or score > best[0]:
+                    best = (score, kind.value, self.titles[kind][close[0]])
+        if best:
+            return best[1], best[2], GUESSED
+        return None
+
+    def version(self) -> str:
+        digest = hashlib.sha256()
+        for (phrase, kind), code in sorted(self.mappings.items()):
+            digest.update(f"{phrase}\x1f{kind}\x1f{code}\x1e".encode())
+        return digest.hexdigest()[:16]
+
+
+def _codes_and_titles(table: dict[str, str]) -> dict[str, str]:
+    return {plain(t): c for c, t in table.items()} | {plain(c): c for c in table}
+
+
+THEME_KINDS = (
+    MappingKind.PRIORITY,
+    MappingKind.EXPLOITATION,
+    MappingKind.TARGET_GROUP,
+    MappingKind.PROJECT_TYPE,
+)
+LIST_COLUMNS = {
+    "priorities": MappingKind.PRIORITY,
+    "exploitation_forms": MappingKind.EXPLOITATION,
+    "target_groups": MappingKind.TARGET_GROUP,
+    "project_types": MappingKind.PROJECT_TYPE,
+}
+RECORD_LISTS = {
+    MappingKind.PRIORITY.value: "priorities",
+    MappingKind.EXPLOITATION.value: "exploitation_forms",
+    MappingKind.TARGET_GROUP.value: "target_groups",
+    MappingKind.PROJECT_TYPE.value: "project_types",
+}
+
+
+def _indicator_columns(headers: list[str], vocabulary: Vocabulary):
+    """header -> (indicator code, breakdown code or "", category code or "")."""
+    from grants.portfolio.queries import labels
+
+    names = {}
+    for definition in labels().indicators:
+        if definition.free_unit:
+            continue
+        for label in (definition.code, definition.label):
+            names[_header_key(label)] = (definition.code, "", "")
+            for breakdown in definition.breakdowns:
+                for category in breakdown.categories:
+                    for text in (category.code, category.title):
+                        for joint in (" ", " by "):
+                            names[_header_key(f"{label}{joint}{text}")] = (
+                                definition.code,
+                                breakdown.code,
+                                category.code,
+                            )
+    return {h: names[_header_key(h)] for h in headers if _header_key(h) in names}
+
+
+def understand(filename: str, content: bytes) -> ImportReport:
+    """Read a whole file into a per-row report; nothing is written."""
+    table = read_table(filename, content)
+    if not table:
+        raise ImportFileError("The file is empty.")
+    if len(table) - 1 > MAX_ROWS:
+        raise ImportFileError(f"The file has {len(table) - 1} rows; import at most {MAX_ROWS}.")
+    headers = [str(h).strip() for h in table[0]]
+    columns: dict[str, str] = {}
+    for header in headers:
+        name = HEADER_INDEX.get(_header_key(header))
+        if name and name not in columns.values():
+            columns[header] = name
+    if "title" not in columns.values():
+        raise ImportFileError(
+            "No title column: the first row must name the columns, one of them "
+            '"title" (see the column format in the README).'
+        )
+    vocabulary = Vocabulary.load()
+    indicators = _indicator_columns([h for h in headers if h not in columns], vocabulary)
+    ignored = [h for h in headers if h and h not in columns and h not in indicators]
+    resolver = Resolver(vocabulary)
+    reports = []
+    keys: dict[str, int] = {}
+    for offset, cells in enumerate(table[1:], start=2):
+        values = {headers[i]: cells[i] for i in range(min(len(headers), len(cells))) if headers[i]}
+        row = _understand_row(offset, values, columns, indicators, resolver, filename)
+        if not row.rejected and row.key in keys:
+            row.rejected = f"the same project as row {keys[row.key]} (same key {row.key!r})"
+        elif not row.rejected:
+            problems = problems_of(row.record, vocabulary)
+            if problems:
+                row.rejected = "; ".join(problems)
+            keys[row.key] = offset
+        reports.append(row)
+    _mark_existing(reports)
+    described = {h: n for h, n in columns.items()} | {
+        h: "indicator " + ":".join(p for p in spec if p) for h, spec in indicators.items()
+    }
+    return ImportReport(filename, reports, described, ignored, resolver.version())
+
+
+def _mark_existing(reports: list[RowReport]) -> None:
+    keys = [r.key for r in reports if r.key and not r.rejected]
+    existing = set()
+    for start in range(0, len(keys), 500):
+        existing |= set(
+            db.session.scalars(
+                select(PortfolioProject.key).where(
+                    PortfolioProject.key.in_(keys[start : start + 500])
+                )
+            )
+        )
+    for r in reports:
+        r.exists = r.key in existing
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _understand_row(number, values, columns, indicators, resolver, filename) -> RowReport:
+    by_name = {name: values.get(header, "") for header, name in columns.items()}
+    report = RowReport(number=number)
+
+    def note(column: str, raw, reading: Reading, shown: str = "") -> None:
+        if _text(raw) or reading.status != UNDERSTOOD:
+            report.fields.append(
+                FieldReport(column, _text(raw)[:200], shown, reading.status, reading.note)
+            )
+
+    title = _text(by_name.get("title"))
+    report.title = title
+    record = PortfolioRecord(
+        key="",
+        title=title,
+        source=ProjectSource.IMPORTED,
+        source_file=filename,
+        source_row=number,
+        reference=_text(by_name.get("reference"))[:100],
+        acronym=_text(by_name.get("acronym"))[:60],
+        summary=_text(by_name.get("summary")),
+        call_reference=_text(by_name.get("call"))[:100],
+        outcomes_public=True,
+    )
+    for simple in ("title", "reference", "acronym", "call"):
+        if _text(by_name.get(simple)):
+            note(simple, by_name.get(simple), Reading(None), _text(by_name.get(simple))[:80])
+    _programme(record, by_name.get("programme"), resolver, note)
+    _dates(record, by_name, note)
+    _amounts(record, by_name, note)
+    _people(record, by_name, note)
+    _taxonomy(record, by_name, resolver, note)
+    _texts(record, by_name, resolver, note)
+    _indicators(record, values, indicators, note)
+    public = read_yes_no(by_name.get("outcomes_public"), default=True)
+    record.outcomes_public = bool(public.value)
+    note("outcomes_public", by_name.get("outcomes_public"), public, "yes" if public.value else "no")
+    if not title:
+        report.rejected = "no title"
+    record.key = _key(record, by_name)
+    report.key = record.key
+    report.record = record
+    return report
+
+
+def _key(record: PortfolioRecord, by_name) -> str:
+    if record.reference:
+        return "imported:" + re.sub(r"\s+", "", record.reference.upper())
+    basis = "|".join(
+        [
+            plain(record.title),
+            plain(record.coordinator.name),
+            str(record.start.year if record.start else ""),
+        ]
+    )
+    return "imported:#" + hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+
+def _programme(record, raw, resolver: Resolver, note) -> None:
+    text = _text(raw)
+    record.programme = text[:300]
+    if not text:
+        return
+    found = resolver.resolve(text, [MappingKind.FUND])
+    if found is None:
+        # "ISEC 2011 call": try the words before a year or a dash.
+        shorter = re.split(r"\s+(?:\d{4}|-|–|\()", text)[0]
+        if shorter != text:
+            found = resolver.resolve(shorter, [MappingKind.FUND])
+            if found:
+                found = (found[0], found[1], GUESSED)
+    if found:
+        record.fund_code = found[1]
+        status = found[2]
+        note("programme", text, Reading(found[1], status, f"fund {found[1]}"), found[1])
+    else:
+        note(
+            "programme",
+            text,
+            Reading(None, NOT_UNDERSTOOD, "no fund matches: add it to the mapping table"),
+        )
+
+
+def _dates(record, by_name, note) -> None:
+    start, end = read_date(by_name.get("start")), read_date(by_name.get("end"))
+    note("start", by_name.get("start"), start, str(start.value or ""))
+    note("end", by_name.get("end"), end, str(end.value or ""))
+    if _text(by_name.get("period")):
+        first, last = read_period(by_name.get("period"))
+        note("period", by_name.get("period"), first, f"{first.value or ''}-{last.value or ''}")
+        start = start if start.value else first
+        end = end if end.value else last
+    record.start, record.end = start.value, end.value
+    status = read_status(by_name.get("status"))
+    if status.value is None and status.status == UNDERSTOOD:
+        this_year = clock.now().year
+        if record.end and record.end.year < this_year:
+            status = Reading(ProjectStatus.CLOSED, GUESSED, "closed: it ended before this year")
+            note("status", "", status, "closed")
+        status = status if status.value else Reading(ProjectStatus.UNKNOWN)
+    else:
+        note("status", by_name.get("status"), status, status.value.label if status.value else "")
+    record.status = status.value or ProjectStatus.UNKNOWN
+
+
+def _amounts(record, by_name, note) -> None:
+    for column in ("eu_contribution", "total_cost"):
+        reading = read_amount(by_name.get(column))
+        setattr(record, column, reading.value)
+        shown = f"EUR {reading.value:,.2f}" if reading.value is not None else "not known"
+        note(column, by_name.get(column), reading, shown)
+
+
+def _countries(raw, note, column: str) -> list[str]:
+    found, guesses = [], []
+    for part in split_list(_text(raw)):
+        code, guessed = geo.read_country(part)
+        if code is None:
+            note(column, part, Reading(None, NOT_UNDERSTOOD, f"unknown country {part[:40]!r}"))
+            continue
+        found.append(code)
+        if guessed:
+            guesses.append(f"{part!r} read as {geo.country_label(code)}")
+    if found:
+        status = GUESSED if guesses else UNDERSTOOD
+        note(column, raw, Reading(found, status, "; ".join(guesses)), ", ".join(found))
+    return found
+
+
+def _people(record, by_name, note) -> None:
+    kind = read_organisation_type(by_name.get("coordinator_type"))
+    note("coordinator_type", by_name.get("coordinator_type"), kind, kind.value or "")
+    countries = _countries(by_name.get("coordinator_country"), note, "coordinator_country")
+    name = _text(by_name.get("coordinator"))[:300]
+    if name:
+        note("coordinator", name, Reading(name), name[:80])
+    record.coordinator = Participant(name, kind.value or "", countries[0] if countries else "")
+    partners = []
+    for part in split_list(_text(by_name.get("partners"))):
+        match = re.fullmatch(r"(.*?)\s*\(([^()]*)\)\s*", part)
+        name, country_text = (match[1], match[2]) if match else (part, "")
+        code, guessed = geo.read_country(country_text) if country_text else (None, False)
+        if country_text and code is None:
+            note(
+                "partners", part, Reading(None, NOT_UNDERSTOOD, f"unknown country {country_text!r}")
+            )
+        elif guessed:
+            note("partners", part, Reading(code, GUESSED, f"read as {geo.country_label(code)}"))
+        partners.append(Participant(name[:300], "", code or ""))
+    if partners:
+        note("partners", by_name.get("partners"), Reading(None), f"{len(partners)} partners")
+    for code in _countries(by_name.get("partner_countries"), note, "partner_countries"):
+        if code not in {p.country for p in partners}:
+            partners.append(Participant("", "", code))
+    record.partners = partners
+    record.implementation_countries = _countries(
+        by_name.get("implementation_countries"), note, "implementation_countries"
+    )
+
+
+def _taxonomy(record, by_name, resolver: Resolver, note) -> None:
+    lists: dict[str, list[str]] = {name: [] for name in RECORD_LISTS.values()}
+    sources = [("themes", by_name.get("themes"), THEME_KINDS)] + [
+        (column, by_name.get(column), [kind]) for column, kind in LIST_COLUMNS.items()
+    ]
+    for column, raw, kinds in sources:
+        for phrase in split_list(_text(raw)):
+            found = resolver.resolve(phrase, kinds)
+            if found is None:
+                note(
+                    column,
+                    phrase,
+                    Reading(None, NOT_UNDERSTOOD, "not in the taxonomy: add it to the mapping"),
+                )
+                continue
+            kind, code, status = found
+            target = lists[RECORD_LISTS[kind]]
+            if code not in target:
+                target.append(code)
+            shown = f"{MappingKind(kind).label.lower()} {code}"
+            note(column, phrase, Reading(code, status, shown if status == GUESSED else ""), shown)
+    for name, codes in lists.items():
+        setattr(record, name, codes)
+
+
+ADDRESSEES = {
+    "eu": Addressee.EU,
+    "european union": Addressee.EU,
+    "commission": Addressee.EU,
+    "european commission": Addressee.EU,
+    "member states": Addressee.MEMBER_STATES,
+    "member state": Addressee.MEMBER_STATES,
+    "ms": Addressee.MEMBER_STATES,
+    "national authorities": Addressee.MEMBER_STATES,
+    "civil society": Addressee.CIVIL_SOCIETY,
+    "ngos": Addressee.CIVIL_SOCIETY,
+    "cso": Addressee.CIVIL_SOCIETY,
+    "other": Addressee.OTHER,
+}
+
+
+def _texts(record, by_name, resolver: Resolver, note) -> None:
+    record.outcomes = split_list(_text(by_name.get("outcomes")))
+    if record.outcomes:
+        note("outcomes", by_name.get("outcomes"), Reading(None), f"{len(record.outcomes)} outcomes")
+    for part in split_list(_text(by_name.get("recommendations"))):
+        text, addressee, priority = part, Addressee.OTHER, ""
+        head, colon, rest = part.partition(":")
+        if colon and plain(head) in ADDRESSEES:
+            addressee, text = ADDRESSEES[plain(head)], rest.strip()
+        match = re.fullmatch(r"(.*?)\s*\[([^\]]+)\]\s*", text)
+        status = UNDERSTOOD
+        if match:
+            text = match[1]
+            found = resolver.resolve(match[2], [MappingKind.PRIORITY])
+            if found:
+                priority, status = found[1], found[2]
+            else:
+                note(
+                    "recommendations",
+                    match[2],
+                    Reading(None, NOT_UNDERSTOOD, f"unknown priority {match[2]!r}"),
+                )
+        record.recommendations.append(Recommendation(text, addressee, priority))
+        note(
+            "recommendations",
+            part,
+            Reading(None, status),
+            f"to {addressee.label}" + (f", priority {priority}" if priority else ""),
+        )
+
+
+def _indicators(record, values, indicators, note) -> None:
+    found: dict[str, IndicatorValue] = {}
+    for header, (code, breakdown, category) in indicators.items():
+        reading = read_number(values.get(header))
+        note(header, values.get(header), reading, str(reading.value or ""))
+        if reading.value is None:
+            continue
+        value = found.setdefault(code, IndicatorValue(code))
+        if breakdown:
+            value.breakdowns.setdefault(breakdown, {})[category] = reading.value
+        else:
+            value.total = reading.value
+    record.indicators = list(found.values())
+
+
+# Applying ------------------------------------------------------------------------------------
+
+
+class StaleMapping(ValueError):
+    pass
+
+
+def store_upload(filename: str, content: bytes, user=None) -> PortfolioImport:
+    """Keep an uploaded file for its preview (the caller commits)."""
+    upload = PortfolioImport(
+        filename=filename[:300] or "upload",
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        created_by_id=getattr(user, "id", None),
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+_PREVIEWS: dict[tuple, ImportReport] = {}  # the last previews of this process
+
+
+def preview(upload: PortfolioImport) -> ImportReport:
+    """`understand` for the preview pages, remembered per file and state of the mapping table
+    and of the portfolio (a 5 000-row file takes seconds to read; paging through it should
+    not)."""
+    stamp = db.session.execute(
+        select(func.count(ImportMapping.id), func.max(ImportMapping.updated_at))
+    ).one()
+    projects = db.session.execute(
+        select(func.count(PortfolioProject.id), func.max(PortfolioProject.updated_at))
+    ).one()
+    key = (upload.id, upload.sha256, tuple(stamp), tuple(projects))
+    if key not in _PREVIEWS:
+        if len(_PREVIEWS) >= 4:
+            _PREVIEWS.pop(next(iter(_PREVIEWS)))
+        _PREVIEWS[key] = understand(upload.filename, upload.content)
+    return _PREVIEWS[key]
+
+
+def apply(upload: PortfolioImport, mapping_version: str | None = None, user=None) -> ImportReport:
+    """Write every accepted row of a previewed upload, in the caller's transaction; refuses
+    when the mapping table changed since the preview (the caller shows the preview again)."""
+    report = understand(upload.filename, upload.content)
+    if mapping_version is not None and mapping_version != report.mapping_version:
+        raise StaleMapping("The mapping table changed since the preview: check the preview again.")
+    accepted = [r.record for r in report.rows if not r.rejected]
+    result = upsert_many(accepted, import_id=upload.id) if accepted else None
+    counts = report.counts
+    upload.state = ImportState.APPLIED
+    upload.applied_at = clock.now()
+    upload.rows = len(report.rows)
+    upload.created = len(result.created) if result else 0
+    upload.updated = len(result.updated) if result else 0
+    upload.rejected = counts["rejected"]
+    audit.record(
+        "portfolio_import",
+        upload.id,
+        "applied",
+        f"{upload.filename}: {upload.created} new, {upload.updated} updated, "
+        f"{upload.rejected} rejected of {upload.rows} rows",
+        actor=user,
+    )
+    return report
+
+
+def save_mapping(phrase: str, kind: MappingKind, code: str, user=None) -> ImportMapping:
+    """Add or change what a phrase means (the caller commits)."""
+    key = plain(phrase)[:200]
+    row = db.session.scalar(
+        select(ImportMapping).where(ImportMapping.phrase == key, ImportMapping.kind == kind)
+    )
+    if row is None:
+        row = ImportMapping(phrase=key, kind=kind, code=code)
+        db.session.add(row)
+    row.code = code
+    row.updated_at = clock.now()
+    row.updated_by_id = getattr(user, "id", None)
+    audit.record(
+        "portfolio_mapping", key, "saved", f"{key!r} means {kind.value} {code}", actor=user
+    )
+    return row
+
+
+def delete_mapping(mapping: ImportMapping, user=None) -> None:
+    audit.record(
+        "portfolio_mapping", mapping.phrase, "deleted", f"{mapping.phrase!r} removed", actor=user
+    )
+    db.session.delete(mapping)
+
+
+def mapping_targets(kind: MappingKind) -> dict[str, str]:
+    """The codes a phrase of this kind may be mapped onto, with their titles."""
+    from grants.portfolio.queries import labels
+
+    names = labels()
+    return {
+        MappingKind.FUND: names.funds,
+        MappingKind.PRIORITY: {c: t for c, (t, _) in names.priorities.items()},
+        MappingKind.EXPLOITATION: names.exploitation,
+        MappingKind.TARGET_GROUP: names.target_groups,
+        MappingKind.PROJECT_TYPE: names.project_types,
+    }[kind]

@@ -1,0 +1,421 @@
+"""Routes of the portfolio: the review map page with its exports and PDF, a project's page,
+the boundaries the map draws; for programme managers the import of historical projects
+(upload, row-by-row preview, apply), the mapping table of import phrases and the registered
+victims figures. The JSON API is the nested blueprint in api.py. `flask portfolio import`
+is this blueprint's command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from grants import clock
+from grants.extensions import db
+from grants.portfolio import exports, filters, geo, importer, permissions, queries, report
+from grants.portfolio.api import bp as api_bp
+from grants.portfolio.forms import MappingForm, UploadForm, VictimsForm
+from grants.portfolio.models import (
+    ImportMapping,
+    ImportState,
+    MappingKind,
+    PortfolioImport,
+    PortfolioProject,
+    ProjectStatus,
+    VictimFigure,
+)
+from grants.portfolio.victims import VictimFileError, replace_figures
+
+bp = Blueprint("portfolio", __name__, cli_group="portfolio")
+bp.register_blueprint(api_bp)
+
+PER_PAGE = 25
+PREVIEW_PER_PAGE = 100
+
+
+def current_filter(args=None) -> tuple[filters.PortfolioFilter, dict[str, str]]:
+    """The filter of this request (from the URL) and a message per argument left out."""
+    public = not permissions.sees_all(current_user)
+    return filters.parse(args if args is not None else request.args, queries.choices(), public)
+
+
+def _viewer_or_404() -> None:
+    if not permissions.can_view_map(current_user):
+        abort(404)
+
+
+def _managers_only() -> None:
+    if not permissions.can_import(current_user):
+        abort(403)
+
+
+@bp.app_context_processor
+def portfolio_globals():
+    return {"portfolio_perm": permissions}
+
+
+@bp.app_template_filter("place")
+def place(code: str) -> str:
+    """A country's name, Kosovo (XK) included."""
+    return geo.country_label(code or "")
+
+
+@bp.app_template_filter("eur_whole")
+def eur_whole(amount) -> str:
+    """EUR to the euro, for tables: EUR 13 110 000."""
+    return f"EUR {amount:,.0f}".replace(",", "\u202f") if amount is not None else ""
+
+
+@bp.app_template_filter("eur_short")
+def eur_short(amount) -> str:
+    """EUR in millions for headline figures: EUR 51.4 million."""
+    if amount is None:
+        return ""
+    if amount >= 1_000_000:
+        return f"EUR {amount / 1_000_000:,.1f} million"
+    return eur_whole(amount)
+
+
+@bp.app_template_filter("number")
+def number(value) -> str:
+    """A count or indicator value with thin-space thousands: 12 345."""
+    return f"{value:,.0f}".replace(",", "\u202f") if value is not None else ""
+
+
+# The review map --------------------------------------------------------------------------------
+
+
+@bp.route("/portfolio/")
+def index():
+    _viewer_or_404()
+    if any(value == "" for value in request.args.values()):
+        # The filter form sends every field; the shared link keeps only those that are set.
+        kept = {k: v for k, v in request.args.items() if v != ""}
+        return redirect(url_for("portfolio.index", **kept))
+    f, errors = current_filter()
+    map_view = request.args.get("view", "europe")
+    map_view = map_view if map_view in ("europe", "world") else "europe"
+    order = request.args.get("order", "year")
+    order = order if order in queries.ORDERS else "year"
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    view = report.gather(f)
+    specs = report.chart_specs(view, map_view, url_for("portfolio.boundaries"))
+    projects, total = queries.project_rows(f, page=page, per_page=PER_PAGE, order=order)
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template(
+        "portfolio/index.html",
+        view=view,
+        f=f,
+        errors=errors,
+        choices=queries.choices(),
+        names=queries.labels(),
+        specs=specs,
+        map_view=map_view,
+        projects=projects,
+        projects_total=total,
+        page=min(page, pages),
+        pages=pages,
+        order=order,
+        method=report.method_note(f),
+        described=report.describe_filters(f),
+        dimensions=queries.DIMENSIONS,
+        args=f.to_args(),
+        sees_all=permissions.sees_all(current_user),
+        status_choices=[(s.value, s.label) for s in ProjectStatus],
+        has_projects=db.session.scalar(select(PortfolioProject.id).limit(1)) is not None,
+    )
+
+
+@bp.route("/portfolio/boundaries.json")
+def boundaries():
+    response = Response(geo.world_topology_json(), mimetype="application/json")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+@bp.route("/portfolio/projects/<int:project_id>")
+def project(project_id: int):
+    _viewer_or_404()
+    item = db.session.get(PortfolioProject, project_id)
+    if item is None or not permissions.can_view_project(current_user, item):
+        abort(404)
+    return render_template(
+        "portfolio/project.html",
+        p=item,
+        countries=queries.project_countries(item.id),
+        tags=queries.project_tags(item.id),
+        indicators=queries.project_indicators(item.id),
+        outcomes_visible=permissions.can_view_outcomes(current_user, item),
+        sees_all=permissions.sees_all(current_user),
+        names=queries.labels(),
+    )
+
+
+# Exports -----------------------------------------------------------------------------------------
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    g.no_store = True
+    return response
+
+
+def _stamp() -> str:
+    return clock.now().strftime("%Y%m%d")
+
+
+TABLE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.route("/portfolio/export/projects.<any(csv, xlsx):fmt>")
+def export_projects(fmt: str):
+    _viewer_or_404()
+    f, _ = current_filter()
+    header, rows = exports.project_table(f)
+    data = (
+        exports.to_csv(header, rows)
+        if fmt == "csv"
+        else exports.to_xlsx([("Projects", header, rows)])
+    )
+    return _download(data, f"portfolio-projects-{_stamp()}.{fmt}", TABLE_TYPES[fmt])
+
+
+@bp.route("/portfolio/export/breakdowns/<dimension>.<any(csv, xlsx):fmt>")
+def export_breakdown(dimension: str, fmt: str):
+    _viewer_or_404()
+    f, _ = current_filter()
+    if dimension not in queries.DIMENSIONS or (
+        f.public and not queries.DIMENSIONS[dimension].public
+    ):
+        abort(404)
+    header, rows = exports.breakdown_table(dimension, f)
+    data = (
+        exports.to_csv(header, rows)
+        if fmt == "csv"
+        else exports.to_xlsx([(queries.DIMENSIONS[dimension].title, header, rows)])
+    )
+    return _download(data, f"portfolio-{dimension}-{_stamp()}.{fmt}", TABLE_TYPES[fmt])
+
+
+@bp.route("/portfolio/export/countries.geojson")
+def export_geojson():
+    _viewer_or_404()
+    f, _ = current_filter()
+    data = json.dumps(exports.countries_geojson(f), separators=(",", ":")).encode()
+    return _download(data, f"portfolio-countries-{_stamp()}.geojson", "application/geo+json")
+
+
+@bp.route("/portfolio/report.pdf")
+def pdf():
+    _viewer_or_404()
+    f, _ = current_filter()
+    map_view = request.args.get("view", "europe")
+    data = report.render_portfolio_pdf(f, map_view if map_view in ("europe", "world") else "europe")
+    return _download(data, f"portfolio-review-{_stamp()}.pdf", "application/pdf")
+
+
+# Import of historical projects (programme managers) ----------------------------------------------
+
+
+@bp.route("/portfolio/import", methods=["GET", "POST"])
+@login_required
+def import_upload():
+    _managers_only()
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read()
+        try:
+            importer.understand(upload.filename or "", content)
+        except importer.ImportFileError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            stored = importer.store_upload(upload.filename or "upload", content, current_user)
+            db.session.commit()
+            return redirect(url_for("portfolio.import_preview", import_id=stored.id))
+    recent = db.session.scalars(
+        select(PortfolioImport).order_by(PortfolioImport.id.desc()).limit(10)
+    ).all()
+    return render_template(
+        "portfolio/import.html", form=form, recent=recent, columns=importer.COLUMNS
+    )
+
+
+def _upload_or_404(import_id: int) -> PortfolioImport:
+    upload = db.session.get(PortfolioImport, import_id)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+@bp.route("/portfolio/import/<int:import_id>")
+@login_required
+def import_preview(import_id: int):
+    _managers_only()
+    upload = _upload_or_404(import_id)
+    result = importer.preview(upload)
+    show = request.args.get("show", "")
+    statuses = ("rejected", "not understood", "guessed", "understood")
+    rows = [r for r in result.rows if r.status == show] if show in statuses else result.rows
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    pages = max(1, -(-len(rows) // PREVIEW_PER_PAGE))
+    page = min(page, pages)
+    g.no_store = True
+    return render_template(
+        "portfolio/preview.html",
+        upload=upload,
+        result=result,
+        rows=rows[(page - 1) * PREVIEW_PER_PAGE : page * PREVIEW_PER_PAGE],
+        show=show,
+        statuses=statuses,
+        page=page,
+        pages=pages,
+        counts=result.counts,
+        applied=upload.state == ImportState.APPLIED,
+        mapping_form=MappingForm(),
+    )
+
+
+@bp.route("/portfolio/import/<int:import_id>/apply", methods=["POST"])
+@login_required
+def import_apply(import_id: int):
+    _managers_only()
+    upload = _upload_or_404(import_id)
+    try:
+        result = importer.apply(upload, request.form.get("mapping_version"), current_user)
+    except importer.StaleMapping as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for("portfolio.import_preview", import_id=upload.id))
+    db.session.commit()
+    counts = result.counts
+    flash(
+        f"{upload.filename}: {upload.created} projects added, {upload.updated} updated, "
+        f"{counts['rejected']} rows rejected (listed below).",
+        "success",
+    )
+    return redirect(url_for("portfolio.import_preview", import_id=upload.id))
+
+
+@bp.route("/portfolio/mappings", methods=["GET", "POST"])
+@login_required
+def mappings():
+    _managers_only()
+    form = MappingForm()
+    if form.validate_on_submit():
+        importer.save_mapping(
+            form.phrase.data, MappingKind(form.kind.data), form.code.data, current_user
+        )
+        db.session.commit()
+        flash(f"Saved: “{form.phrase.data.strip()}” now means {form.code.data}.", "success")
+        target = request.form.get("next", "")
+        if target.startswith("/portfolio/import/"):
+            return redirect(target)
+        return redirect(url_for("portfolio.mappings"))
+    rows = db.session.scalars(
+        select(ImportMapping).order_by(ImportMapping.kind, ImportMapping.phrase)
+    ).all()
+    return render_template(
+        "portfolio/mappings.html",
+        form=form,
+        rows=rows,
+        targets={k.value: importer.mapping_targets(k) for k in MappingKind},
+        aliases=sorted(importer.PROGRAMME_ALIASES.items()),
+    )
+
+
+@bp.route("/portfolio/mappings/<int:mapping_id>/delete", methods=["POST"])
+@login_required
+def delete_mapping(mapping_id: int):
+    _managers_only()
+    row = db.session.get(ImportMapping, mapping_id) or abort(404)
+    importer.delete_mapping(row, current_user)
+    db.session.commit()
+    flash(f"Removed “{row.phrase}”.", "success")
+    return redirect(url_for("portfolio.mappings"))
+
+
+@bp.route("/portfolio/victims", methods=["GET", "POST"])
+@login_required
+def victims():
+    _managers_only()
+    form = VictimsForm()
+    if form.validate_on_submit():
+        try:
+            count = replace_figures(form.file.data.read(), form.source.data, current_user)
+        except VictimFileError as exc:
+            db.session.rollback()
+            form.file.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"{count} figures saved.", "success")
+            return redirect(url_for("portfolio.victims"))
+    rows = db.session.scalars(
+        select(VictimFigure).order_by(VictimFigure.country, VictimFigure.year)
+    ).all()
+    return render_template("portfolio/victims.html", form=form, rows=rows)
+
+
+# The command line ------------------------------------------------------------------------------
+
+
+@bp.cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would happen; save nothing.")
+def import_command(path: Path, dry_run: bool):
+    """Import historical projects from a CSV or XLSX file (see the README for the columns)."""
+    content = path.read_bytes()
+    try:
+        result = importer.understand(path.name, content)
+    except importer.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for row in result.rows:
+        if row.rejected:
+            click.echo(f"row {row.number}: rejected: {row.rejected}")
+        for item in row.fields:
+            if item.status != "understood":
+                click.echo(
+                    f"row {row.number}: {item.column}: {item.status}: {item.raw!r} {item.note}"
+                )
+    if result.ignored_columns:
+        click.echo(f"columns ignored: {', '.join(result.ignored_columns)}")
+    counts = result.counts
+    summary = (
+        f"{len(result.rows)} rows: {counts['new']} new, {counts['update']} updates, "
+        f"{counts['rejected']} rejected; {counts['guessed']} with guesses, "
+        f"{counts['not understood']} with values not understood"
+    )
+    if dry_run:
+        click.echo(f"Dry run, nothing saved. {summary}.")
+        return
+    upload = importer.store_upload(path.name, content)
+    importer.apply(upload)
+    db.session.commit()
+    click.echo(f"Imported {path.name}. {summary}.")
+    current_app.logger.info("portfolio import %s: %s", path.name, summary)

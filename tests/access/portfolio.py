@@ -1,0 +1,86 @@
+"""Access expectations of the portfolio routes (the review map, its exports, PDF and API,
+the import pages) and of the taxonomy's indicator and project-type pages. With the default
+GRANTS_PORTFOLIO_PUBLIC ("funded") the map is open to everyone, showing the public a public
+subset; importing, the mapping table and the victims figures are for managers only."""
+
+from tests.access.common import LOGIN, MANAGERS, OK_ALL
+
+MANAGER_POST = (LOGIN, 403, 403, 403, 302, 302)
+
+EXPECTED = {
+    "taxonomy.project_types": ("GET", lambda w: {}, OK_ALL),
+    "taxonomy.indicators": ("GET", lambda w: {}, OK_ALL),
+    "portfolio.index": ("GET", lambda w: {}, OK_ALL),
+    "portfolio.boundaries": ("GET", lambda w: {}, OK_ALL),
+    "portfolio.project": (
+        "GET",
+        lambda w: {"project_id": w["portfolio_public"]},
+        OK_ALL,
+    ),
+    "portfolio.export_projects": ("GET", lambda w: {"fmt": "csv"}, OK_ALL),
+    "portfolio.export_breakdown": (
+        "GET",
+        lambda w: {"dimension": "priority", "fmt": "xlsx"},
+        OK_ALL,
+    ),
+    "portfolio.export_geojson": ("GET", lambda w: {}, OK_ALL),
+    "portfolio.pdf": ("GET", lambda w: {}, OK_ALL),
+    "portfolio.import_upload": ("GET", lambda w: {}, MANAGERS),
+    "portfolio.import_preview": ("GET", lambda w: {"import_id": w["portfolio_import"]}, MANAGERS),
+    "portfolio.import_apply": (
+        "POST",
+        lambda w: {"import_id": w["portfolio_import"]},
+        MANAGER_POST,
+    ),
+    "portfolio.mappings": ("GET", lambda w: {}, MANAGERS),
+    "portfolio.delete_mapping": (
+        "POST",
+        lambda w: {"mapping_id": w["portfolio_mapping"]},
+        MANAGER_POST,
+    ),
+    "portfolio.victims": ("GET", lambda w: {}, MANAGERS),
+    "portfolio.api.projects": ("GET", lambda w: {}, OK_ALL),
+    "portfolio.api.countries": ("GET", lambda w: {}, OK_ALL),
+    "portfolio.api.breakdown": ("GET", lambda w: {"dimension": "priority"}, OK_ALL),
+    "portfolio.api.openapi": ("GET", lambda w: {}, OK_ALL),
+}
+
+# Not in the matrix, asserted by tests/portfolio/test_routes.py: an imported project (not
+# public by default) is a 404 for everyone but managers.
+HIDDEN_PROJECT = (404, 404, 404, 404, 200, 200)
+
+
+def build(world: dict, fixtures: dict) -> None:
+    """A public funded project, an imported one, an upload to preview and a mapping."""
+    from decimal import Decimal
+
+    from grants.extensions import db
+    from grants.portfolio import importer
+    from grants.portfolio.models import MappingKind, ProjectSource
+    from grants.portfolio.sync import Participant, PortfolioRecord, upsert_many
+
+    fixtures["db"]
+    result = upsert_many(
+        [
+            PortfolioRecord(
+                key="funded:access",
+                title="Safe shelters",
+                eu_contribution=Decimal("1000"),
+                coordinator=Participant("Org", "ngo", "BG"),
+                priorities=["shelters"],
+            ),
+            PortfolioRecord(
+                key="imported:access",
+                title="Old project",
+                source=ProjectSource.IMPORTED,
+                coordinator=Participant("Org", "ngo", "RO"),
+            ),
+        ]
+    )
+    upload = importer.store_upload("old.csv", b"Title,Country\nA project,BE\n")
+    mapping = importer.save_mapping("refuges", MappingKind.PRIORITY, "shelters")
+    db.session.commit()
+    world["portfolio_public"] = result.created[0].id
+    world["portfolio_hidden"] = result.created[1].id
+    world["portfolio_import"] = upload.id
+    world["portfolio_mapping"] = mapping.id
