@@ -143,7 +143,7 @@ class ProposalScore:
         return self.criteria[position]
 
     def final_scores(self) -> dict[str, Decimal]:
-        return dict(zip(self._rules.codes, self._finals, strict=True))
+        return dict(zip(self._rules.codes, self._finals))  # noqa: B905 (as long by construction)
 
 
 def _stdev(values: list[Decimal], total: Decimal) -> Decimal:

@@ -96,18 +96,20 @@ def whole_call(function: Callable[P, R]) -> Callable[P, R]:
 
 def fast_constructor(cls: type[T]) -> Callable[..., T]:
     """A constructor of the frozen dataclass `cls` taking every field in order, for results
-    made by the thousand. It makes the same object as `cls(...)` in half the time: a frozen
-    dataclass's own __init__ sets each field through object.__setattr__. Only for classes
-    without defaults, __post_init__ or slots."""
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    new = object.__new__
+    made by the thousand: the same object as `cls(...)`, in about 60 % of the time.
 
-    def construct(*values: Any) -> T:
-        made = new(cls)
-        made.__dict__.update(zip(names, values, strict=True))
-        return made
-
-    return construct
+    A frozen dataclass's __init__ looks up object.__setattr__ anew for each field; this one
+    has it at hand. Setting each attribute (rather than filling __dict__ at once) keeps the
+    instance's values inline, without a dictionary of its own for the collector to track.
+    Only for classes without defaults, __post_init__ or slots.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]
+    lines = [f"def construct({', '.join(names)}):", "    made = new(cls)"]
+    lines += [f"    set_attribute(made, {name!r}, {name})" for name in names]
+    lines.append("    return made")
+    namespace = {"new": object.__new__, "set_attribute": object.__setattr__, "cls": cls}
+    exec("\n".join(lines), namespace)  # noqa: S102 (our own field names, as dataclasses does)
+    return namespace["construct"]
 
 
 def fmt(value: Decimal) -> str:

@@ -30,10 +30,10 @@ class Candidate:
     scores: Mapping[str, Any]  # criterion code -> final points (consensus, else aggregate)
     alignment: Any = Decimal(0)  # priority alignment total, 0..100
     topic: str = ""  # "" for a call without topics
-    # set by from_score: (the rules, the final scores in their order, the total), checked
-    # when the proposal was scored, so that rank need not check them again; `scores` is
-    # then a read-only view, so that they cannot change in between
-    _checked: tuple[CallRules, tuple[Decimal, ...], Decimal] | None = field(
+    # set by from_score: (the rules, the final scores in their order, their total, the dict
+    # `scores` shows), checked when the proposal was scored, so that rank need not check
+    # them again; `scores` is then a read-only view, so that they cannot change in between
+    _checked: tuple[CallRules, tuple[Decimal, ...], Decimal, dict[str, Decimal]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
@@ -46,11 +46,18 @@ class Candidate:
         alignment: Any = Decimal(0),
         topic: str = "",
     ) -> Candidate:
-        scores = MappingProxyType(score.final_scores())
+        finals = score.final_scores()
         if cls is not Candidate:
-            return cls(score.proposal_id, eu_contribution, scores, alignment, topic)
-        checked = (score._rules, score._finals, score.total)
-        return _new_candidate(score.proposal_id, eu_contribution, scores, alignment, topic, checked)
+            return cls(score.proposal_id, eu_contribution, finals, alignment, topic)
+        checked = (score._rules, score._finals, score.total, finals)
+        return _new_candidate(
+            score.proposal_id,
+            eu_contribution,
+            MappingProxyType(finals),
+            alignment,
+            topic,
+            checked,
+        )
 
 
 _new_candidate = fast_constructor(Candidate)
@@ -156,6 +163,7 @@ class Ranking:
 
 
 _new_ranked = fast_constructor(RankedProposal)
+_UNTIED = (None, None)
 _new_below = fast_constructor(BelowThreshold)
 
 
@@ -184,8 +192,10 @@ _ZERO, _HUNDRED = Decimal(0), Decimal(100)
 
 
 def _prepare(rules: CallRules, candidate: Candidate, trusted: dict[int, bool]) -> _Prepared:
-    """The candidate's values, checked (Decimals in range are taken as they are)."""
+    """The candidate's values, checked: the scores of a candidate made by from_score were
+    checked then; Decimals in range are taken as they are; anything else is converted."""
     scores, eu, alignment = candidate.scores, candidate.eu_contribution, candidate.alignment
+    pid, topic, checked = candidate.proposal_id, candidate.topic, candidate._checked
     try:
         money = (
             isinstance(eu, Decimal)
@@ -194,33 +204,22 @@ def _prepare(rules: CallRules, candidate: Candidate, trusted: dict[int, bool]) -
             and isinstance(alignment, Decimal)
             and _ZERO <= alignment <= _HUNDRED
         )
-        checked = candidate._checked
         if money and checked is not None and _same_rules(rules, checked[0], trusted):
-            _, values, total = checked
-            fast = True
-        else:
-            values = rules._in_order(scores)
-            fast = (
-                money
-                and len(scores) == len(values)
-                and all(map(isinstance, values, _DECIMAL))
-                and all(map(le, values, rules._maxima))
-                and min(values) >= _ZERO
-            )
-            total = sum(values, _ZERO) if fast else _ZERO
+            _, values, total, mapping = checked
+            return (pid, topic, mapping, total, eu, alignment, values)
+        values = rules._in_order(scores)
+        if (
+            money
+            and len(scores) == len(values)
+            and all(map(isinstance, values, _DECIMAL))
+            and all(map(le, values, rules._maxima))
+            and min(values) >= _ZERO
+        ):
+            mapping = dict(zip(rules.codes, values))  # noqa: B905 (in the codes' order)
+            return (pid, topic, mapping, sum(values, _ZERO), eu, alignment, values)
     except (KeyError, TypeError, InvalidOperation):  # missing, not numbers, NaN
-        fast = False
-    if not fast:
-        return _prepare_checked(rules, candidate)
-    return (
-        candidate.proposal_id,
-        candidate.topic,
-        dict(zip(rules.codes, values)),  # noqa: B905 (values come in the codes' order)
-        total,
-        eu,
-        alignment,
-        values,
-    )
+        pass
+    return _prepare_checked(rules, candidate)
 
 
 def _same_rules(rules: CallRules, other: CallRules, trusted: dict[int, bool]) -> bool:
@@ -343,10 +342,14 @@ def rank(rules: CallRules, candidates: Iterable[Candidate]) -> Ranking:
             pid, _, scores, total, eu, alignment, _ = item
             before = passed[index - 1][1] if index else None
             after = passed[index + 1][1] if index + 1 < count else None
-            tied = (
-                before if before is not None and before[3] == total else None,
-                after if after is not None and after[3] == total else None,
-            )
+            tied = _UNTIED
+            if (before is not None and before[3] == total) or (
+                after is not None and after[3] == total
+            ):
+                tied = (
+                    before if before is not None and before[3] == total else None,
+                    after if after is not None and after[3] == total else None,
+                )
             ranked.append(
                 _new_ranked(pid, topic, index + 1, total, scores, eu, alignment, rules, count, tied)
             )
