@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from scoring.criteria import (
+    _HUNDREDTHS,
     SHARE,
     CallRules,
     Criterion,
@@ -80,11 +82,6 @@ class CriterionResult:
         return f"{self.label}: " + "; ".join(parts)
 
 
-# Each evaluation as aggregation keeps it: (evaluator id, its checked points in the call's
-# order, None where it gives none).
-_Row = tuple[str, tuple[Decimal | None, ...]]
-
-
 @dataclass(frozen=True, eq=False)
 class ProposalScore:
     """All criteria of one proposal, the total and what needs discussion.
@@ -99,7 +96,10 @@ class ProposalScore:
     max_total: Decimal
     disagreements: tuple[str, ...]  # criterion codes flagged for discussion
     _rules: CallRules = field(repr=False)
-    _rows: tuple[_Row, ...] = field(repr=False)  # the evaluations, checked
+    # the evaluations, checked: who, and their points in the call's order one evaluation
+    # after the other (None where one gives none), flat (two objects to keep, not dozens)
+    _evaluators: tuple[str, ...] = field(repr=False)
+    _points: tuple[Decimal | None, ...] = field(repr=False)
     _consensus: tuple[Decimal | None, ...] | None = field(repr=False)  # in the call's order
     _finals: tuple[Decimal, ...] = field(repr=False)  # in the call's order
 
@@ -187,7 +187,13 @@ def _criterion_result(score: ProposalScore, position: int) -> CriterionResult:
     criterion = rules.criteria[position]
     gap, gap_steps = rules._gaps[position]
     individual = tuple(
-        sorted((e, points[position]) for e, points in score._rows if points[position] is not None)
+        sorted(
+            (evaluator, points)
+            for evaluator, points in zip(
+                score._evaluators, score._points[position :: len(rules.codes)], strict=True
+            )
+            if points is not None
+        )
     )
     consensus = score._consensus[position] if score._consensus else None
     mean = median = aggregate = None
@@ -247,7 +253,7 @@ def _score(
     consensus: Consensus | None,
 ) -> ProposalScore:
     criteria, in_order, known = rules.criteria, rules._in_order, rules._steps
-    rows: list[_Row] = []
+    rows: list[tuple[Decimal | None, ...]] = []
     evaluators: list[str] = []
     all_steps: list[list[int | None]] = []
     for evaluation in evaluations:
@@ -255,20 +261,21 @@ def _score(
         if evaluator in evaluators:
             raise ValueError(f"evaluator {evaluator!r} evaluated {proposal_id!r} twice")
         evaluators.append(evaluator)
-        # Most evaluations score every criterion with Decimals met before: one look-up each.
+        # Most evaluations give every criterion a Decimal met before: take them in one go.
         try:
             points = in_order(scores)
-            steps = list(map(dict.get, known, points))
-        except (KeyError, TypeError):  # a criterion missing; unhashable or signalling NaN
+        except KeyError:  # a criterion without a score
             steps = None
+        else:
+            steps = list(map(dict.get, known, map(str, points)))
         if (
             steps is None
             or None in steps
             or len(scores) != len(steps)
-            or not all(map(isinstance, points, _DECIMAL))
+            or not all(map(isinstance, points, _DECIMAL))  # not 20 or "20": Decimal(20)
         ):
             points, steps = _checked(rules, evaluator, scores)
-        rows.append((evaluator, points))
+        rows.append(points)
         all_steps.append(steps)
     agreed = None
     if consensus is not None:
@@ -280,7 +287,7 @@ def _score(
         for code, value in consensus.scores.items():
             agreed[index[code]] = criteria[index[code]].check(value, "consensus")
     # one tuple of steps per criterion (an evaluation without the criterion gives None)
-    columns = list(zip(*all_steps, strict=True)) if all_steps else [()] * len(criteria)
+    columns = list(zip(*all_steps)) if all_steps else [()] * len(criteria)  # noqa: B905
     by_mean = rules.aggregation == "mean"
     finals, flagged = [], []
     total_hundredths = 0  # the total, while every final score is an aggregate
@@ -289,15 +296,23 @@ def _score(
     ):
         if None in steps:  # some evaluations do not score this criterion
             steps = [s for s in steps if s is not None]
+        count = len(steps)
         if agreed_points is not None:
             finals.append(agreed_points)
-        elif steps:
-            aggregate = _mean(steps, criterion) if by_mean else _median(steps, criterion)
+        elif count:
+            if by_mean:  # _mean, written out: this loop runs for every criterion of a call
+                numerator, denominator = criterion._hundredths
+                aggregate = (2 * numerator * sum(steps) + denominator * count) // (
+                    2 * denominator * count
+                )
+            else:
+                aggregate = _median(steps, criterion)
             total_hundredths += aggregate
-            finals.append(hundredths(aggregate))
+            final = _HUNDREDTHS.get(aggregate)
+            finals.append(hundredths(aggregate) if final is None else final)
         else:
             raise ValueError(f"no score and no consensus for criterion {criterion.code!r}")
-        if len(steps) > 1 and max(steps) - min(steps) > gap_steps:  # as _disagree
+        if count > 1 and max(steps) - min(steps) > gap_steps:  # as _disagree
             flagged.append(criterion.code)
     # a consensus score may have any number of decimals: then the total is a Decimal sum
     total = sum(finals, Decimal(0)) if agreed else hundredths(total_hundredths)
@@ -307,7 +322,8 @@ def _score(
         rules.max_total,
         tuple(flagged),
         rules,
-        tuple(rows),
+        tuple(evaluators),
+        tuple(chain.from_iterable(rows)),
         None if agreed is None else tuple(agreed),
         tuple(finals),
     )

@@ -20,7 +20,7 @@ SHARE = Decimal("0.0001")  # shares (0..1) are kept to four decimals
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
-_MEMO_LIMIT = 100_000  # bounds the memos below (a few hundred entries are the usual)
+_MEMO_LIMIT = 100_000  # bounds the memos below (a few hundred to thousands are the usual)
 
 
 def to_decimal(value: Any, what: str = "value") -> Decimal:
@@ -132,9 +132,10 @@ class Criterion:
     max_points: Decimal
     threshold: Decimal = Decimal(0)
     step: Decimal = Decimal("0.5")
-    # valid score -> its number of steps; filled as scores are checked, so that a score met
-    # again is checked by one dictionary look-up
-    _steps: dict[Decimal, int] = field(init=False, repr=False, compare=False)
+    # the text of each valid Decimal score met so far -> its number of steps: a score met
+    # again is checked by writing it out and one look-up, which costs less than any Decimal
+    # operation (hashing a Decimal, or comparing two, costs more) and keeps its exponent
+    _steps: dict[str, int] = field(init=False, repr=False, compare=False)
     # 100 * step as numerator / denominator: a score of k steps is k * n / d hundredths
     _hundredths: tuple[int, int] = field(init=False, repr=False, compare=False)
 
@@ -171,7 +172,7 @@ class Criterion:
         value = self.check(points, who)
         count = int(value / self.step)  # exact: the check proved value a multiple of step
         if len(self._steps) < _MEMO_LIMIT:
-            self._steps[value] = count
+            self._steps[str(value)] = count
         return value, count
 
 
@@ -223,7 +224,7 @@ class CallRules:
     _in_order: Callable[[Mapping[str, Any]], tuple[Any, ...]] = field(
         init=False, repr=False, compare=False
     )
-    _steps: tuple[dict[Decimal, int], ...] = field(init=False, repr=False, compare=False)
+    _steps: tuple[dict[str, int], ...] = field(init=False, repr=False, compare=False)
     _maxima: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
     _thresholds: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
     _no_consensus: tuple[None, ...] = field(init=False, repr=False, compare=False)

@@ -30,12 +30,11 @@ class Candidate:
     scores: Mapping[str, Any]  # criterion code -> final points (consensus, else aggregate)
     alignment: Any = Decimal(0)  # priority alignment total, 0..100
     topic: str = ""  # "" for a call without topics
-    # set by from_score: (the rules, the final scores in their order, their total, the dict
-    # `scores` shows), checked when the proposal was scored, so that rank need not check
-    # them again; `scores` is then a read-only view, so that they cannot change in between
-    _checked: tuple[CallRules, tuple[Decimal, ...], Decimal, dict[str, Decimal]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    # set by from_score: the proposal's score, whose final scores and total were checked
+    # when it was made, so that rank need not check them again; and the dict of them that
+    # `scores` shows read-only, so that they cannot change in between
+    _source: ProposalScore | None = field(default=None, init=False, repr=False, compare=False)
+    _finals: dict[str, Decimal] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_score(
@@ -49,14 +48,14 @@ class Candidate:
         finals = score.final_scores()
         if cls is not Candidate:
             return cls(score.proposal_id, eu_contribution, finals, alignment, topic)
-        checked = (score._rules, score._finals, score.total, finals)
         return _new_candidate(
             score.proposal_id,
             eu_contribution,
             MappingProxyType(finals),
             alignment,
             topic,
-            checked,
+            score,
+            finals,
         )
 
 
@@ -195,7 +194,7 @@ def _prepare(rules: CallRules, candidate: Candidate, trusted: dict[int, bool]) -
     """The candidate's values, checked: the scores of a candidate made by from_score were
     checked then; Decimals in range are taken as they are; anything else is converted."""
     scores, eu, alignment = candidate.scores, candidate.eu_contribution, candidate.alignment
-    pid, topic, checked = candidate.proposal_id, candidate.topic, candidate._checked
+    pid, topic, source = candidate.proposal_id, candidate.topic, candidate._source
     try:
         money = (
             isinstance(eu, Decimal)
@@ -204,9 +203,8 @@ def _prepare(rules: CallRules, candidate: Candidate, trusted: dict[int, bool]) -
             and isinstance(alignment, Decimal)
             and _ZERO <= alignment <= _HUNDRED
         )
-        if money and checked is not None and _same_rules(rules, checked[0], trusted):
-            _, values, total, mapping = checked
-            return (pid, topic, mapping, total, eu, alignment, values)
+        if money and source is not None and _same_rules(rules, source._rules, trusted):
+            return (pid, topic, candidate._finals, source.total, eu, alignment, source._finals)
         values = rules._in_order(scores)
         if (
             money
@@ -272,9 +270,15 @@ def _tie_values(
 
 
 def sort_key(rules: CallRules, item: _Prepared) -> tuple[Any, ...]:
-    """Total first, then each tie-break rule, then the proposal id: a total order."""
+    """Total first, then each tie-break rule, then the proposal id: a total order.
+
+    The total leads as a float: sorting compares keys some 13 times each, and two floats
+    compare at a fraction of the cost of two Decimals. A float is rounded, but never out of
+    order (a <= b gives float(a) <= float(b)), and the exact total follows it for the floats
+    that tie.
+    """
     pid, _, scores, total, eu, alignment, _ = item
-    key: list[Any] = [-total]
+    key: list[Any] = [-float(total), -total]
     for rule, value in zip(
         rules.parsed_tie_breaks, _tie_values(rules, scores, alignment, eu), strict=True
     ):
@@ -330,7 +334,7 @@ def rank(rules: CallRules, candidates: Iterable[Candidate]) -> Ranking:
         if item[3] >= overall and all(map(ge, item[6], thresholds)):
             passed.append((sort_key(rules, item), item))
         else:
-            failed.append(((-item[3], item[0]), item))
+            failed.append(((-float(item[3]), -item[3], item[0]), item))  # as in sort_key
     topics = []
     for topic in sorted(by_topic):
         passed, failed = by_topic[topic]

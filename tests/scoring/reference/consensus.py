@@ -1,7 +1,7 @@
 """Reference copy of scoring/consensus.py as it was before the fast path (main at ad9c2c2):
 aggregation of individual evaluations, consensus, disagreement flags and calibration.
 
-Kept only so that tests/scoring/test_reference.py can check that the fast path gives exactly
+Kept only so that tests/scoring/test_properties.py can check that the fast path gives exactly
 these results; do not change it, and do not import it from the application.
 """
 

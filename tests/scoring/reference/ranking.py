@@ -1,7 +1,7 @@
 """Reference copy of scoring/ranking.py as it was before the fast path (main at ad9c2c2): ranking
 per topic: thresholds with reasons, total score, the call's ordered tie-break rules.
 
-Kept only so that tests/scoring/test_reference.py can check that the fast path gives exactly
+Kept only so that tests/scoring/test_properties.py can check that the fast path gives exactly
 these results; do not change it, and do not import it from the application.
 """
 
