@@ -142,8 +142,6 @@ class Criterion:
     def __post_init__(self) -> None:
         for name in ("max_points", "threshold", "step"):
             object.__setattr__(self, name, to_decimal(getattr(self, name), f"{self.code}.{name}"))
-        object.__setattr__(self, "_steps", {})
-        object.__setattr__(self, "_hundredths", (self.step * 100).as_integer_ratio())
         if not self.code:
             raise ValueError("a criterion needs a code")
         if self.max_points <= 0:
@@ -152,6 +150,8 @@ class Criterion:
             raise ValueError(f"criterion {self.code}: step must be positive")
         if not 0 <= self.threshold <= self.max_points:
             raise ValueError(f"criterion {self.code}: threshold must be within 0..max_points")
+        object.__setattr__(self, "_steps", {})
+        object.__setattr__(self, "_hundredths", (self.step * 100).as_integer_ratio())
 
     def check(self, points: Any, who: str = "") -> Decimal:
         """Validate an individual or consensus score: in 0..max and a multiple of the step."""
