@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
+from itertools import chain
 from typing import Any
 
-from scoring.criteria import SHARE, CallRules, fmt, quantize, to_decimal
+from scoring.criteria import (
+    _HUNDREDTHS,
+    SHARE,
+    CallRules,
+    Criterion,
+    fast_constructor,
+    fmt,
+    hundredths,
+    quantize,
+    round_half_up,
+    to_decimal,
+    whole_call,
+)
 
 
 @dataclass(frozen=True)
@@ -68,15 +82,48 @@ class CriterionResult:
         return f"{self.label}: " + "; ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ProposalScore:
-    """All criteria of one proposal, the total and what needs discussion."""
+    """All criteria of one proposal, the total and what needs discussion.
+
+    `criteria` is built the first time it is read: ranking a call needs only the final scores
+    and the total, and most proposals' statistics are never shown. It reads, compares and
+    prints as a field would.
+    """
 
     proposal_id: str
-    criteria: tuple[CriterionResult, ...]  # in the call's order
     total: Decimal
     max_total: Decimal
     disagreements: tuple[str, ...]  # criterion codes flagged for discussion
+    _rules: CallRules = field(repr=False)
+    # the evaluations, checked: who, and their points in the call's order one evaluation
+    # after the other (None where one gives none), flat (two objects to keep, not dozens)
+    _evaluators: tuple[str, ...] = field(repr=False)
+    _points: tuple[Decimal | None, ...] = field(repr=False)
+    _consensus: tuple[Decimal | None, ...] | None = field(repr=False)  # in the call's order
+    _finals: tuple[Decimal, ...] = field(repr=False)  # in the call's order
+
+    @cached_property
+    def criteria(self) -> tuple[CriterionResult, ...]:  # in the call's order
+        return tuple(_criterion_result(self, position) for position in range(len(self._finals)))
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.proposal_id, self.criteria, self.total, self.max_total, self.disagreements)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"ProposalScore(proposal_id={self.proposal_id!r}, criteria={self.criteria!r}, "
+            f"total={self.total!r}, max_total={self.max_total!r}, "
+            f"disagreements={self.disagreements!r})"
+        )
 
     @property
     def explanation(self) -> str:
@@ -90,21 +137,13 @@ class ProposalScore:
         return bool(self.disagreements)
 
     def criterion(self, code: str) -> CriterionResult:
-        for result in self.criteria:
-            if result.criterion == code:
-                return result
-        raise KeyError(code)
+        position = self._rules._index.get(code)
+        if position is None:
+            raise KeyError(code)
+        return self.criteria[position]
 
     def final_scores(self) -> dict[str, Decimal]:
-        return {r.criterion: r.final for r in self.criteria}
-
-
-def _median(sorted_values: list[Decimal]) -> Decimal:
-    n = len(sorted_values)
-    mid = n // 2
-    if n % 2:
-        return sorted_values[mid]
-    return (sorted_values[mid - 1] + sorted_values[mid]) / 2
+        return dict(zip(self._rules.codes, self._finals))  # noqa: B905 (as long by construction)
 
 
 def _stdev(values: list[Decimal], total: Decimal) -> Decimal:
@@ -119,36 +158,58 @@ def _stdev(values: list[Decimal], total: Decimal) -> Decimal:
     return variance.sqrt() if variance > 0 else Decimal(0)
 
 
-def _criterion_result(
-    rules: CallRules,
-    code: str,
-    individual: list[tuple[str, Decimal]],
-    consensus: Decimal | None,
-) -> CriterionResult:
-    criterion = rules.criterion(code)
-    individual.sort()
-    values = sorted(v for _, v in individual)
-    if not values and consensus is None:
-        raise ValueError(f"no score and no consensus for criterion {code!r}")
+# Means and medians are computed exactly from whole steps and rounded half up to whole
+# hundredths: the results of Decimal arithmetic rounded by `quantize`, at a fraction of its
+# cost (with a step of 0.5, a mean of three scores is sum of steps * 50 / 3 hundredths).
+
+
+def _mean(steps: Sequence[int], criterion: Criterion) -> int:
+    numerator, denominator = criterion._hundredths
+    return round_half_up(numerator * sum(steps), denominator * len(steps))
+
+
+def _median(steps: Sequence[int], criterion: Criterion) -> int:
+    numerator, denominator = criterion._hundredths
+    ordered = sorted(steps)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return round_half_up(numerator * ordered[mid], denominator)
+    return round_half_up(numerator * (ordered[mid - 1] + ordered[mid]), 2 * denominator)
+
+
+def _disagree(steps: Sequence[int], gap_steps: int) -> bool:
+    """At least two scores, and a spread of more steps than fit in the gap."""
+    return len(steps) > 1 and max(steps) - min(steps) > gap_steps
+
+
+def _criterion_result(score: ProposalScore, position: int) -> CriterionResult:
+    rules = score._rules
+    criterion = rules.criteria[position]
+    gap, gap_steps = rules._gaps[position]
+    individual = tuple(
+        sorted(
+            (evaluator, points)
+            for evaluator, points in zip(
+                score._evaluators, score._points[position :: len(rules.codes)], strict=True
+            )
+            if points is not None
+        )
+    )
+    consensus = score._consensus[position] if score._consensus else None
     mean = median = aggregate = None
     spread = stdev = Decimal(0)
-    gap = rules.disagreement_gap * criterion.max_points
-    if values:
-        total = sum(values, Decimal(0))
-        mean = quantize(total / len(values))
-        median = quantize(_median(values))
-        spread = values[-1] - values[0]
-        stdev = quantize(_stdev(values, total))
+    steps = [criterion.steps(v)[1] for _, v in individual]
+    if individual:
+        values = sorted(v for _, v in individual)
+        mean = hundredths(_mean(steps, criterion))
+        median = hundredths(_median(steps, criterion))
         aggregate = mean if rules.aggregation == "mean" else median
-    if consensus is not None:
-        final = consensus
-    else:
-        assert aggregate is not None
-        final = aggregate
+        spread = values[-1] - values[0]
+        stdev = quantize(_stdev(values, sum(values, Decimal(0))))
     return CriterionResult(
-        criterion=code,
+        criterion=criterion.code,
         label=criterion.label,
-        individual=tuple(individual),
+        individual=individual,
         mean=mean,
         median=median,
         spread=spread,
@@ -156,11 +217,119 @@ def _criterion_result(
         aggregation=rules.aggregation,
         aggregate=aggregate,
         consensus=consensus,
-        final=final,
+        final=score._finals[position],
         gap_share=rules.disagreement_gap,
         gap=gap,
-        disagreement=len(values) > 1 and spread > gap,
+        disagreement=_disagree(steps, gap_steps),
     )
+
+
+_DECIMAL = (Decimal,) * 100  # for isinstance over an evaluation's points with map()
+
+
+def _checked(
+    rules: CallRules, evaluator: str, scores: Mapping[str, Any]
+) -> tuple[tuple[Decimal | None, ...], list[int | None]]:
+    """One evaluation's points in the call's order and the same in whole steps (None where
+    it gives none), each checked in full: 20 or "20" becomes Decimal(20), and the first
+    thing wrong raises."""
+    index = rules._index
+    if not scores.keys() <= index.keys():
+        raise ValueError(
+            f"unknown criteria {sorted(scores.keys() - index.keys())} in an evaluation"
+        )
+    checked: list[Decimal | None] = [None] * len(index)
+    counts: list[int | None] = [None] * len(index)
+    for code, value in scores.items():
+        position = index[code]
+        checked[position], counts[position] = rules.criteria[position].steps(value, evaluator)
+    return tuple(checked), counts
+
+
+def _score(
+    rules: CallRules,
+    proposal_id: str,
+    evaluations: Iterable[Evaluation],
+    consensus: Consensus | None,
+) -> ProposalScore:
+    criteria, in_order, known = rules.criteria, rules._in_order, rules._steps
+    rows: list[tuple[Decimal | None, ...]] = []
+    evaluators: list[str] = []
+    all_steps: list[list[int | None]] = []
+    for evaluation in evaluations:
+        evaluator, scores = evaluation.evaluator_id, evaluation.scores
+        if evaluator in evaluators:
+            raise ValueError(f"evaluator {evaluator!r} evaluated {proposal_id!r} twice")
+        evaluators.append(evaluator)
+        # Most evaluations give every criterion a Decimal met before: take them in one go.
+        try:
+            points = in_order(scores)
+        except KeyError:  # a criterion without a score
+            steps = None
+        else:
+            steps = list(map(dict.get, known, map(str, points)))
+        if (
+            steps is None
+            or None in steps
+            or len(scores) != len(steps)
+            or not all(map(isinstance, points, _DECIMAL))  # not 20 or "20": Decimal(20)
+        ):
+            points, steps = _checked(rules, evaluator, scores)
+        rows.append(points)
+        all_steps.append(steps)
+    agreed = None
+    if consensus is not None:
+        index = rules._index
+        if not consensus.scores.keys() <= index.keys():
+            unknown = sorted(consensus.scores.keys() - index.keys())
+            raise ValueError(f"unknown criteria {unknown} in the consensus")
+        agreed = [None] * len(criteria)
+        for code, value in consensus.scores.items():
+            agreed[index[code]] = criteria[index[code]].check(value, "consensus")
+    # one tuple of steps per criterion (an evaluation without the criterion gives None)
+    columns = list(zip(*all_steps)) if all_steps else [()] * len(criteria)  # noqa: B905
+    by_mean = rules.aggregation == "mean"
+    finals, flagged = [], []
+    total_hundredths = 0  # the total, while every final score is an aggregate
+    for criterion, steps, (_, gap_steps), agreed_points in zip(
+        criteria, columns, rules._gaps, agreed or rules._no_consensus, strict=True
+    ):
+        if None in steps:  # some evaluations do not score this criterion
+            steps = [s for s in steps if s is not None]
+        count = len(steps)
+        if agreed_points is not None:
+            finals.append(agreed_points)
+        elif count:
+            if by_mean:  # _mean, written out: this loop runs for every criterion of a call
+                numerator, denominator = criterion._hundredths
+                aggregate = (2 * numerator * sum(steps) + denominator * count) // (
+                    2 * denominator * count
+                )
+            else:
+                aggregate = _median(steps, criterion)
+            total_hundredths += aggregate
+            final = _HUNDREDTHS.get(aggregate)
+            finals.append(hundredths(aggregate) if final is None else final)
+        else:
+            raise ValueError(f"no score and no consensus for criterion {criterion.code!r}")
+        if count > 1 and max(steps) - min(steps) > gap_steps:  # as _disagree
+            flagged.append(criterion.code)
+    # a consensus score may have any number of decimals: then the total is a Decimal sum
+    total = sum(finals, Decimal(0)) if agreed else hundredths(total_hundredths)
+    return _new_score(
+        proposal_id,
+        total,
+        rules.max_total,
+        tuple(flagged),
+        rules,
+        tuple(evaluators),
+        tuple(chain.from_iterable(rows)),
+        None if agreed is None else tuple(agreed),
+        tuple(finals),
+    )
+
+
+_new_score = fast_constructor(ProposalScore)
 
 
 def score_proposal(
@@ -173,39 +342,10 @@ def score_proposal(
     ids = {e.proposal_id for e in evaluations} | ({consensus.proposal_id} if consensus else set())
     if len(ids) != 1:
         raise ValueError(f"evaluations and consensus must concern one proposal, got {sorted(ids)}")
-    proposal_id = ids.pop()
-    seen: set[str] = set()
-    per_criterion: dict[str, list[tuple[str, Decimal]]] = {code: [] for code in rules.codes}
-    for evaluation in evaluations:
-        if evaluation.evaluator_id in seen:
-            raise ValueError(
-                f"evaluator {evaluation.evaluator_id!r} evaluated {proposal_id!r} twice"
-            )
-        seen.add(evaluation.evaluator_id)
-        unknown = evaluation.scores.keys() - per_criterion.keys()
-        if unknown:
-            raise ValueError(f"unknown criteria {sorted(unknown)} in an evaluation")
-        for code, points in evaluation.scores.items():
-            value = rules.criterion(code).check(points, evaluation.evaluator_id)
-            per_criterion[code].append((evaluation.evaluator_id, value))
-    agreed: dict[str, Decimal] = {}
-    if consensus is not None:
-        unknown = consensus.scores.keys() - per_criterion.keys()
-        if unknown:
-            raise ValueError(f"unknown criteria {sorted(unknown)} in the consensus")
-        agreed = {
-            code: rules.criterion(code).check(points, "consensus")
-            for code, points in consensus.scores.items()
-        }
-    results = tuple(
-        _criterion_result(rules, code, per_criterion[code], agreed.get(code))
-        for code in rules.codes
-    )
-    total = sum((r.final for r in results), Decimal(0))
-    flagged = tuple(r.criterion for r in results if r.disagreement)
-    return ProposalScore(proposal_id, results, total, rules.max_total, flagged)
+    return _score(rules, ids.pop(), evaluations, consensus)
 
 
+@whole_call
 def score_proposals(
     rules: CallRules,
     evaluations: Iterable[Evaluation],
@@ -221,7 +361,7 @@ def score_proposals(
             raise ValueError(f"two consensus records for {item.proposal_id!r}")
         agreed[item.proposal_id] = item
     ids = sorted(set(grouped) | set(agreed))
-    return {pid: score_proposal(rules, grouped.get(pid, ()), agreed.get(pid)) for pid in ids}
+    return {pid: _score(rules, pid, grouped.get(pid, ()), agreed.get(pid)) for pid in ids}
 
 
 @dataclass(frozen=True)

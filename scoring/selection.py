@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from scoring.criteria import eur, to_decimal
-from scoring.ranking import Ranking
+from scoring.criteria import eur, fast_constructor, to_decimal, whole_call
+from scoring.ranking import BelowThreshold, Ranking, TopicRanking
 
 POLICIES = ("stop", "skip")
 SELECTED, RESERVE, NOT_SELECTED, BELOW_THRESHOLD = (
@@ -21,7 +21,7 @@ SELECTED, RESERVE, NOT_SELECTED, BELOW_THRESHOLD = (
 
 @dataclass(frozen=True)
 class Decision:
-    """What happened to one proposal, and why."""
+    """What happened to one proposal, and why (`explanation`, written when it is read)."""
 
     proposal_id: str
     topic: str
@@ -29,7 +29,41 @@ class Decision:
     rank: int | None  # None when below threshold
     eu_contribution: Decimal
     reserve_position: int | None
-    explanation: str
+    # what the explanation needs: for a selected proposal (money left after it, budget); for
+    # one passed over (why, amount): why is "stopped" (the amount is the rank where the
+    # selection stopped), "stop" or "skip" (the amount is what was left at its turn); for one
+    # below threshold, the ranking's entry
+    _why: tuple[Any, ...] | BelowThreshold = field(repr=False, compare=False)
+
+    @property
+    def explanation(self) -> str:
+        if self.status == SELECTED:
+            remaining, budget = self._why
+            return (
+                f"selected at rank {self.rank}: {eur(self.eu_contribution)} fits; "
+                f"{eur(remaining)} of {eur(budget)} left after it"
+            )
+        if self.status == BELOW_THRESHOLD:
+            assert isinstance(self._why, BelowThreshold)
+            return "never selected: " + "; ".join(self._why.reasons)
+        why = self._passed_over()
+        if self.status == RESERVE:
+            return f"reserve list position {self.reserve_position} (rank {self.rank}): {why}"
+        return f"not selected (rank {self.rank}): {why}; the reserve list is full"
+
+    def _passed_over(self) -> str:
+        reason, amount = self._why
+        if reason == "stopped":
+            return f"selection stopped at rank {amount}, which did not fit"
+        if reason == "stop":
+            return (
+                f"does not fit: needs {eur(self.eu_contribution)}, {eur(amount)} left; "
+                "policy 'stop' ends the selection here"
+            )
+        return (
+            f"does not fit: needs {eur(self.eu_contribution)}, {eur(amount)} left at its "
+            "turn; skipped under policy 'skip'"
+        )
 
 
 @dataclass(frozen=True)
@@ -111,10 +145,31 @@ def _budgets(ranking: Ranking, budgets: Mapping[str, Any] | Any) -> dict[str, De
     return result
 
 
-def _eur(value: Decimal) -> str:
-    return eur(value)
+_new_decision = fast_constructor(Decision)
 
 
+def _below_threshold(entries: TopicRanking) -> tuple[Decision, ...]:
+    """The topic's decisions for proposals below a threshold: the same under any budget, so
+    made once per ranking."""
+    decisions = entries._memo.get(BELOW_THRESHOLD)
+    if decisions is None:
+        decisions = tuple(
+            _new_decision(
+                item.proposal_id,
+                entries.topic,
+                BELOW_THRESHOLD,
+                None,
+                item.eu_contribution,
+                None,
+                item,
+            )
+            for item in entries.below_threshold
+        )
+        entries._memo[BELOW_THRESHOLD] = decisions
+    return decisions
+
+
+@whole_call
 def select(
     ranking: Ranking,
     budgets: Mapping[str, Any] | Any,
@@ -139,82 +194,46 @@ def select(
     for topic in sorted(amounts):
         budget = amounts[topic]
         entries = by_topic.get(topic)
-        ranked = entries.ranked if entries else ()
         remaining = budget
         stopped_at: int | None = None  # the rank (never another proposal's id: see ranking)
         selected: list[Decision] = []
-        passed_over: list[tuple[Any, str]] = []
-        for entry in ranked:
+        reserve: list[Decision] = []
+        not_selected: list[Decision] = []
+        for entry in entries.ranked if entries else ():
             need = entry.eu_contribution
             if stopped_at is None and need <= remaining:
                 remaining -= need
                 selected.append(
-                    Decision(
+                    _new_decision(
                         entry.proposal_id,
                         topic,
                         SELECTED,
                         entry.rank,
                         need,
                         None,
-                        f"selected at rank {entry.rank}: {_eur(need)} fits; "
-                        f"{_eur(remaining)} of {_eur(budget)} left after it",
+                        (remaining, budget),
                     )
                 )
                 continue
             if stopped_at is not None:
-                why = f"selection stopped at rank {stopped_at}, which did not fit"
+                why = ("stopped", stopped_at)
             elif policy == "stop":
                 stopped_at = entry.rank
-                why = (
-                    f"does not fit: needs {_eur(need)}, {_eur(remaining)} left; "
-                    "policy 'stop' ends the selection here"
-                )
+                why = ("stop", remaining)
             else:
-                why = (
-                    f"does not fit: needs {_eur(need)}, {_eur(remaining)} left at its turn; "
-                    "skipped under policy 'skip'"
-                )
-            passed_over.append((entry, why))
-        reserve: list[Decision] = []
-        not_selected: list[Decision] = []
-        for entry, why in passed_over:
+                why = ("skip", remaining)
             if len(reserve) < reserve_size:
-                position = len(reserve) + 1
                 reserve.append(
-                    Decision(
-                        entry.proposal_id,
-                        topic,
-                        RESERVE,
-                        entry.rank,
-                        entry.eu_contribution,
-                        position,
-                        f"reserve list position {position} (rank {entry.rank}): {why}",
+                    _new_decision(
+                        entry.proposal_id, topic, RESERVE, entry.rank, need, len(reserve) + 1, why
                     )
                 )
             else:
                 not_selected.append(
-                    Decision(
-                        entry.proposal_id,
-                        topic,
-                        NOT_SELECTED,
-                        entry.rank,
-                        entry.eu_contribution,
-                        None,
-                        f"not selected (rank {entry.rank}): {why}; the reserve list is full",
+                    _new_decision(
+                        entry.proposal_id, topic, NOT_SELECTED, entry.rank, need, None, why
                     )
                 )
-        below = tuple(
-            Decision(
-                item.proposal_id,
-                topic,
-                BELOW_THRESHOLD,
-                None,
-                item.eu_contribution,
-                None,
-                "never selected: " + "; ".join(item.reasons),
-            )
-            for item in (entries.below_threshold if entries else ())
-        )
         results.append(
             TopicSelection(
                 topic,
@@ -222,7 +241,7 @@ def select(
                 tuple(selected),
                 tuple(reserve),
                 tuple(not_selected),
-                below,
+                _below_threshold(entries) if entries else (),
                 budget - remaining,
                 remaining,
             )
@@ -259,9 +278,9 @@ def what_if(ranking: Ranking, base: Selection, budgets: Mapping[str, Any] | Any)
     lost = tuple(pid for pid in base.selected_ids if pid not in after)
     change = other.budget - base.budget
     explanation = (
-        f"with a budget of {_eur(other.budget)} ({'+' if change >= 0 else '-'}"
-        f"{_eur(abs(change))}): {len(other.selected_ids)} selected for "
-        f"{_eur(other.committed)}, {_eur(other.leftover)} left"
+        f"with a budget of {eur(other.budget)} ({'+' if change >= 0 else '-'}"
+        f"{eur(abs(change))}): {len(other.selected_ids)} selected for "
+        f"{eur(other.committed)}, {eur(other.leftover)} left"
     )
     if gained:
         explanation += f"; newly selected: {', '.join(gained)}"

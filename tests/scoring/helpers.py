@@ -142,3 +142,180 @@ def evaluations(draw, rules: CallRules = SMALL_RULES, proposals: int = 4, evalua
         for e in chosen:
             result.append(Evaluation(f"P{p}", f"E{e}", draw(score_maps(rules))))
     return result
+
+
+# --- the fast path against the reference implementation -------------------------------------
+# Random calls, evaluations, consensus and candidates, each given to scoring/ and to the
+# implementation it replaced (tests/scoring/reference), which must agree to the letter:
+# results, Decimal representations, explanations and errors.
+
+STEPS = ("0.5", "1", "0.25", "0.1", "0.01", "2.5", "0.05", "0.3")
+GAP_SHARES = ("0", "0.1", "0.3", "0.333", "0.5", "1")
+BAD_POINTS = (
+    True,
+    None,
+    "twenty",
+    [1],
+    D("NaN"),
+    D("sNaN"),
+    D("Infinity"),
+    D("-1"),
+    D("1E+6"),
+    2.75e-3,
+)
+
+
+def representations(value: Decimal) -> list:
+    """The forms the same points can come in: as computed, as a Numeric(6, 2) column gives
+    them, with more zeros, as int, str or float where that is exact."""
+    forms: list = [value, D(str(value)), value.normalize()]
+    for places in ("0.01", "0.001"):
+        quantized = value.quantize(D(places))
+        if quantized == value:
+            forms.append(quantized)
+    if value == int(value):
+        forms.append(int(value))
+    forms.append(str(value))
+    if D(repr(float(value))) == value:
+        forms.append(float(value))
+    return forms
+
+
+@st.composite
+def call_parameters(draw) -> dict:
+    """CallRules parameters, as plain data for either implementation."""
+    count = draw(st.integers(1, 4))
+    criteria = []
+    for i in range(count):
+        step = D(draw(st.sampled_from(STEPS)))
+        maximum = step * draw(st.integers(1, 40))
+        if draw(st.booleans()):
+            maximum += D(draw(st.integers(0, 99))) / 100  # a maximum off the grid
+        threshold = min(maximum, D(draw(st.integers(0, int(maximum * 4)))) / 4)
+        criteria.append((f"c{i}", f"Criterion {i}", maximum, threshold, step))
+    max_total = sum(c[2] for c in criteria)
+    rules = []
+    for code, *_ in criteria:
+        rules.append(f"criterion:{code}")
+    rules += ["alignment", draw(st.sampled_from(["eu_contribution_asc", "eu_contribution_desc"]))]
+    tie_breaks = draw(st.permutations(rules))[: draw(st.integers(0, len(rules)))]
+    return {
+        "criteria": criteria,
+        "overall_threshold": min(max_total, D(draw(st.integers(0, int(max_total)))) * D("0.8")),
+        "aggregation": draw(st.sampled_from(["mean", "median"])),
+        "disagreement_gap": D(draw(st.sampled_from(GAP_SHARES))),
+        "tie_breaks": tuple(tie_breaks),
+    }
+
+
+def build_rules(module, parameters: dict):
+    """CallRules of `module` (scoring.criteria or its reference copy) from call_parameters."""
+    criteria = tuple(module.Criterion(*c) for c in parameters["criteria"])
+    return module.CallRules(criteria, **{k: v for k, v in parameters.items() if k != "criteria"})
+
+
+def _grid_points(draw, criterion: tuple) -> list:
+    _, _, maximum, _, step = criterion
+    value = step * draw(st.integers(0, int(maximum / step)))
+    return draw(st.sampled_from(representations(value)))
+
+
+@st.composite
+def scoring_inputs(draw, parameters: dict, invalid: bool = True):
+    """Evaluations and consensus records as plain data: [(proposal, evaluator, {code: points})]
+    and [(proposal, {code: points})], with missing scores, many evaluators now and then, and
+    (when `invalid`) sometimes one bad value, unknown criterion or repeated evaluator."""
+    criteria = parameters["criteria"]
+    evaluations, consensus = [], []
+    for p in range(draw(st.integers(1, 6))):
+        pid = f"P{p}"
+        crowd = draw(st.sampled_from([3, 3, 5, 12]))
+        for e in draw(st.lists(st.integers(0, crowd), max_size=crowd, unique=True)):
+            chosen = (
+                criteria
+                if draw(st.integers(0, 4))
+                else draw(st.lists(st.sampled_from(criteria), unique=True))
+            )
+            scores = {c[0]: _grid_points(draw, c) for c in chosen}
+            evaluations.append((pid, f"E{e}", scores))
+        if draw(st.integers(0, 2)) == 0:
+            chosen = draw(st.lists(st.sampled_from(criteria), unique=True))
+            consensus.append((pid, {c[0]: _grid_points(draw, c) for c in chosen}))
+    if invalid and evaluations and draw(st.integers(0, 7)) == 0:
+        index = draw(st.integers(0, len(evaluations) - 1))
+        pid, evaluator, scores = evaluations[index]
+        kind = draw(st.sampled_from(["value", "off-grid", "unknown", "twice"]))
+        code = draw(st.sampled_from(criteria))[0]
+        if kind == "value":
+            scores = {**scores, code: draw(st.sampled_from(BAD_POINTS))}
+        elif kind == "off-grid":
+            criterion = next(c for c in criteria if c[0] == code)
+            scores = {**scores, code: min(criterion[2], criterion[4] / 3)}
+        elif kind == "unknown":
+            scores = {**scores, "novelty": D(1)}
+        else:
+            evaluations.append((pid, evaluator, dict(scores)))
+        evaluations[index] = (pid, evaluator, scores)
+    return evaluations, consensus
+
+
+@st.composite
+def ranking_extras(draw, parameters: dict, proposals: list[str]):
+    """What ranking adds per scored proposal (EU contribution, alignment, topic) with many
+    ties, and hand-made candidates whose values come in other forms (or are wrong)."""
+    topics = draw(st.sampled_from([("",), ("T1", "T2"), ("T1", "T2", "T3")]))
+    money = st.tuples(st.integers(0, 6), st.sampled_from([0, 0, 1])).map(
+        lambda pair: D(pair[0]) * 50_000 + pair[1]
+    )
+    alignment = st.sampled_from([D(0), D(50), D("62.25"), D("100"), D("40.5")])
+    extras = {
+        pid: (draw(money), draw(alignment), draw(st.sampled_from(topics))) for pid in proposals
+    }
+    made = []
+    for i in range(draw(st.integers(0, 4))):
+        scores = {
+            c[0]: draw(
+                st.sampled_from(representations(min(c[2], D(draw(st.integers(0, 3000))) / 100)))
+            )
+            for c in parameters["criteria"]
+        }
+        eu = draw(st.sampled_from(representations(D(draw(st.integers(0, 6))) * 50_000)))
+        align = draw(st.sampled_from(representations(D(draw(st.integers(0, 10_000))) / 100)))
+        made.append((f"H{i}", eu, scores, align, draw(st.sampled_from(topics))))
+    if made and draw(st.integers(0, 5)) == 0:
+        pid, eu, scores, align, topic = made[-1]
+        kind = draw(st.sampled_from(["missing", "unknown", "range", "eu", "alignment", "twice"]))
+        code = parameters["criteria"][0][0]
+        if kind == "missing":
+            scores = {k: v for k, v in scores.items() if k != code}
+        elif kind == "unknown":
+            scores = {**scores, "novelty": D(1)}
+        elif kind == "range":
+            scores = {**scores, code: parameters["criteria"][0][2] + 1}
+        elif kind == "eu":
+            eu = draw(st.sampled_from([D(-1), D("NaN"), "lots", D("Infinity")]))
+        elif kind == "alignment":
+            align = draw(st.sampled_from([D("100.01"), D("NaN"), -1]))
+        else:
+            pid = made[0][0]
+        made[-1] = (pid, eu, scores, align, topic)
+    return topics, extras, made
+
+
+@st.composite
+def budget_maps(draw, topics: tuple[str, ...]):
+    """Budgets per topic (sometimes one amount, a missing topic or a topic without proposals)."""
+    amount = (
+        st.integers(0, 12)
+        .map(lambda k: D(k) * 50_000)
+        .flatmap(lambda v: st.sampled_from(representations(v)))
+    )
+    budgets = {t: draw(amount) for t in topics}
+    shape = draw(st.integers(0, 9))
+    if shape == 0 and len(topics) == 1:
+        return budgets[topics[0]]
+    if shape == 1:
+        budgets.pop(topics[-1])  # a topic without a budget: an error
+    if shape == 2:
+        budgets["T9"] = draw(amount)
+    return budgets

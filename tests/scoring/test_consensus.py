@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from scoring import CallRules, Consensus, Criterion, calibration_report, score_proposal
+from scoring import CallRules, Consensus, Criterion, Evaluation, calibration_report, score_proposal
 from scoring.consensus import score_proposals
 from tests.scoring.helpers import D, eu_rules, evaluation
 
@@ -168,3 +168,28 @@ def test_calibration_normalises_by_the_criterion_maximum_and_needs_comparisons()
     assert e1.verdict == "too few comparisons"
     lenient = calibration_report(rules, evals, tolerance=D("0.05"), min_comparisons=2)
     assert lenient.lenient == ("E1",) and lenient.severe == ("E2",)
+
+
+def test_points_keep_their_form_and_statistics_are_built_when_read():
+    evals = [
+        evaluation("P1", "E1", relevance="20.00", quality=14, partnership=8, cost=10, impact=20),
+        Evaluation(
+            "P1",
+            "E2",
+            {"relevance": 26, "quality": "15", "partnership": D("7.0"), "cost": 11.0}
+            | {"impact": D(21)},
+        ),
+    ]
+    consensus = Consensus("P1", {"impact": 22})
+    score = score_proposal(eu_rules(), evals, consensus)
+    assert "criteria" not in vars(score)  # nothing built yet
+    final = score.final_scores()
+    assert [str(v) for v in final.values()] == ["23.00", "14.50", "7.50", "10.50", "22"]
+    assert str(score.total) == "77.50"
+    rel = score.criterion("relevance")
+    assert [str(v) for _, v in rel.individual] == ["20.00", "26"]  # as given, as Decimal
+    assert str(rel.spread) == "6.00" and str(rel.stdev) == "3.00"
+    assert [str(v) for _, v in score.criterion("cost").individual] == ["10", "11.0"]
+    assert "criteria" in vars(score) and score.criteria[0] is rel
+    with pytest.raises(KeyError):
+        score.criterion("novelty")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import scoring
 from scoring import (
     Activity,
     Aligner,
@@ -25,10 +27,19 @@ from tests.scoring.helpers import (
     SMALL_RULES,
     TARGET_GROUPS,
     D,
+    budget_maps,
+    build_rules,
+    call_parameters,
     candidates,
     descriptors,
     evaluations,
+    ranking_extras,
+    scoring_inputs,
 )
+from tests.scoring.reference import consensus as reference_consensus
+from tests.scoring.reference import criteria as reference_criteria
+from tests.scoring.reference import ranking as reference_ranking
+from tests.scoring.reference import selection as reference_selection
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -142,6 +153,231 @@ def test_skip_never_selects_less_money_than_stop(cands, kilo):
     skip = select(ranking, budgets, policy="skip")
     assert set(stop.selected_ids) <= set(skip.selected_ids)
     assert skip.committed >= stop.committed
+
+
+def explanations(ranking, selection=None) -> list[str]:
+    """Every explanation and reason (they are built when read, so == does not compare them)."""
+    texts = []
+    for topic in ranking.topics:
+        texts += [entry.explanation for entry in topic.ranked]
+        texts += [t for entry in topic.below_threshold for t in (*entry.reasons, entry.explanation)]
+    if selection is not None:
+        texts += [d.explanation for t in selection.topics for group in _groups(t) for d in group]
+    return texts
+
+
+def _groups(topic_selection):
+    return (
+        topic_selection.selected,
+        topic_selection.reserve,
+        topic_selection.not_selected,
+        topic_selection.below_threshold,
+    )
+
+
+@FAST
+@given(candidates(), st.data())
+def test_explanations_are_deterministic_and_independent_of_input_order(cands, data):
+    ranking = rank(SMALL_RULES, cands)
+    budgets = {t.topic: D(20_000) for t in ranking.topics}
+    again = rank(SMALL_RULES, permuted(cands, data))
+    first = select(ranking, budgets, policy="skip", reserve_size=2)
+    second = select(again, budgets, policy="skip", reserve_size=2)
+    assert explanations(ranking, first) == explanations(again, second)
+
+
+# --- the fast path gives exactly the results of the implementation it replaced ---------------
+
+FAST_PATH = SimpleNamespace(
+    criteria=scoring.criteria,
+    Evaluation=scoring.Evaluation,
+    Consensus=scoring.Consensus,
+    Candidate=scoring.Candidate,
+    score_proposal=scoring.score_proposal,
+    score_proposals=scoring.score_proposals,
+    calibration_report=scoring.calibration_report,
+    rank=scoring.rank,
+    select=scoring.select,
+    what_if=scoring.what_if,
+)
+REFERENCE = SimpleNamespace(
+    criteria=reference_criteria,
+    Evaluation=reference_consensus.Evaluation,
+    Consensus=reference_consensus.Consensus,
+    Candidate=reference_ranking.Candidate,
+    score_proposal=reference_consensus.score_proposal,
+    score_proposals=reference_consensus.score_proposals,
+    calibration_report=reference_consensus.calibration_report,
+    rank=reference_ranking.rank,
+    select=reference_selection.select,
+    what_if=reference_selection.what_if,
+)
+
+
+def _d(value):
+    """A value as it prints: repr keeps a Decimal's exponent (20 and 20.00 differ)."""
+    if isinstance(value, dict | scoring.ranking.MappingProxyType):
+        return tuple((k, repr(v)) for k, v in value.items())
+    return repr(value)
+
+
+def _criterion(result) -> tuple:
+    return (
+        result.criterion,
+        result.label,
+        tuple((e, repr(v)) for e, v in result.individual),
+        *map(_d, (result.mean, result.median, result.spread, result.stdev)),
+        result.aggregation,
+        *map(_d, (result.aggregate, result.consensus, result.final, result.gap_share)),
+        _d(result.gap),
+        result.disagreement,
+        result.explanation,
+    )
+
+
+def _score(score) -> tuple:
+    return (
+        score.proposal_id,
+        _d(score.total),
+        _d(score.max_total),
+        score.disagreements,
+        score.flagged_for_discussion,
+        score.explanation,
+        _d(score.final_scores()),
+        tuple(_criterion(r) for r in score.criteria),
+        tuple(_criterion(score.criterion(r.criterion)) for r in score.criteria),
+        repr(score),
+    )
+
+
+def _ranking(ranking) -> tuple:
+    return tuple(
+        (
+            topic.topic,
+            tuple(
+                (e.proposal_id, e.topic, e.rank, _d(e.total), _d(e.scores), _d(e.eu_contribution))
+                + (_d(e.alignment), e.explanation)
+                for e in topic.ranked
+            ),
+            tuple(
+                (e.proposal_id, e.topic, _d(e.total), _d(e.scores), _d(e.eu_contribution))
+                + (_d(e.alignment), e.reasons, e.explanation)
+                for e in topic.below_threshold
+            ),
+        )
+        for topic in ranking.topics
+    )
+
+
+def _selection(selection) -> tuple:
+    topics = tuple(
+        (t.topic, _d(t.budget), _d(t.committed), _d(t.leftover))
+        + tuple(
+            tuple(
+                (d.proposal_id, d.topic, d.status, d.rank, _d(d.eu_contribution))
+                + (d.reserve_position, d.explanation)
+                for d in group
+            )
+            for group in _groups(t)
+        )
+        for t in selection.topics
+    )
+    money = (selection.budget, selection.committed, selection.leftover)
+    return (selection.policy, selection.reserve_size, topics, *map(_d, money)) + (
+        selection.selected_ids,
+        selection.reserve_ids,
+        _d(selection.budgets),
+    )
+
+
+def _calibration(report) -> tuple:
+    entries = tuple(
+        (e.evaluator_id, e.comparisons, _d(e.mean_deviation), _d(e.mean_deviation_points))
+        + (e.verdict, e.explanation)
+        for e in report.evaluators
+    )
+    return entries, _d(report.tolerance), report.lenient, report.severe
+
+
+def _outcome(step, *args, **kwargs):
+    """(True, result) or (False, the error's type and message): errors must agree too."""
+    try:
+        return True, step(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 (any error, compared between implementations)
+        return False, (type(error).__name__, str(error))
+
+
+def _pipeline(impl, parameters, inputs, extras, budgets, other_budgets, policy, reserve):
+    """Everything the call's scoring produces, as comparable data, up to the first error."""
+    topics_extras, made = extras
+    rules = build_rules(impl.criteria, parameters)
+    evaluations = [impl.Evaluation(*e) for e in inputs[0]]
+    consensus = [impl.Consensus(*c) for c in inputs[1]]
+    found = []
+    for pid in sorted({e.proposal_id for e in evaluations} | {c.proposal_id for c in consensus}):
+        mine = [e for e in evaluations if e.proposal_id == pid]
+        agreed = next((c for c in consensus if c.proposal_id == pid), None)
+        ok, single = _outcome(impl.score_proposal, rules, mine, agreed)
+        found.append(_score(single) if ok else single)
+    ok, scores = _outcome(impl.score_proposals, rules, evaluations, consensus)
+    if not ok:
+        return found, scores
+    found.append([_score(s) for s in scores.values()])
+    ok, report = _outcome(impl.calibration_report, rules, evaluations, min_comparisons=2)
+    found.append(_calibration(report) if ok else report)
+    candidates = [
+        impl.Candidate.from_score(
+            s, topics_extras[pid][0], alignment=topics_extras[pid][1], topic=topics_extras[pid][2]
+        )
+        for pid, s in scores.items()
+    ]
+    candidates += [impl.Candidate(*m) for m in made]
+    ok, ranking = _outcome(impl.rank, rules, candidates)
+    if not ok:
+        return found, ranking
+    found.append(_ranking(ranking))
+    ok, selection = _outcome(impl.select, ranking, budgets, policy=policy, reserve_size=reserve)
+    if not ok:
+        return found, selection
+    found.append(_selection(selection))
+    ok, alternative = _outcome(impl.what_if, ranking, selection, other_budgets)
+    if not ok:
+        return found, alternative
+    found.append(_selection(alternative.selection))
+    found.append(
+        (alternative.newly_selected, alternative.no_longer_selected)
+        + (_d(alternative.budget_change), alternative.explanation)
+    )
+    return found, None
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(call_parameters(), st.data())
+def test_the_fast_path_gives_exactly_the_reference_results(parameters, data):
+    inputs = data.draw(scoring_inputs(parameters))
+    proposals = sorted({e[0] for e in inputs[0]} | {c[0] for c in inputs[1]})
+    topics, extras, made = data.draw(ranking_extras(parameters, proposals))
+    budgets = data.draw(budget_maps(topics))
+    other = data.draw(budget_maps(topics))
+    policy = data.draw(st.sampled_from(["stop", "skip"]))
+    reserve = data.draw(st.integers(0, 3))
+    args = (parameters, inputs, (extras, made), budgets, other, policy, reserve)
+    fast = _pipeline(FAST_PATH, *args)
+    assert fast == _pipeline(REFERENCE, *args)
+
+
+@FAST
+@given(call_parameters(), st.data())
+def test_the_fast_path_agrees_on_valid_inputs_to_the_end(parameters, data):
+    """The same without bad values, so that every example reaches the what-if selection."""
+    inputs = data.draw(scoring_inputs(parameters, invalid=False))
+    proposals = sorted({e[0] for e in inputs[0]} | {c[0] for c in inputs[1]})
+    topics, extras, _ = data.draw(ranking_extras(parameters, proposals))
+    budgets = {t: D(data.draw(st.integers(0, 12))) * 50_000 for t in topics}
+    other = {t: b * 2 for t, b in budgets.items()}
+    args = (parameters, inputs, (extras, []), budgets, other, "skip", 2)
+    fast, error = _pipeline(FAST_PATH, *args)
+    assert (fast, error) == _pipeline(REFERENCE, *args)
 
 
 # --- priority alignment --------------------------------------------------------------------------

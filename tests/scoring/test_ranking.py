@@ -2,7 +2,7 @@
 
 import pytest
 
-from scoring import Candidate, rank, score_proposal
+from scoring import Candidate, Criterion, rank, score_proposal
 from tests.scoring.helpers import D, candidate, eu_rules, evaluation
 
 
@@ -154,3 +154,23 @@ def test_invalid_candidates(bad, message):
 def test_duplicate_ids_are_refused():
     with pytest.raises(ValueError, match="twice"):
         rank(eu_rules(), [candidate("A", 1), candidate("A", 2)])
+
+
+def test_scores_checked_when_scored_are_not_checked_again_and_cannot_change():
+    evals = [
+        evaluation("P1", "E1", relevance=20, quality=14, partnership=8, cost=10, impact=20),
+        evaluation("P1", "E2", relevance=26, quality=15, partnership=7, cost=11, impact=21),
+    ]
+    score = score_proposal(eu_rules(), evals)
+    made = Candidate.from_score(score, D(1000), topic="T")
+    with pytest.raises(TypeError):
+        made.scores["relevance"] = D(30)  # a read-only view of the checked scores
+    # the same scores typed in by hand, as ints and strings, rank the same
+    by_hand = Candidate("P1", 1000, {k: str(v) for k, v in made.scores.items()}, 0, "T")
+    fast, checked = rank(eu_rules(), [made]), rank(eu_rules(), [by_hand])
+    assert fast == checked
+    assert fast.entry("P1").explanation == checked.entry("P1").explanation
+    # scored under other rules, the scores are checked against these
+    strict = eu_rules(criteria=(*eu_rules().criteria[:4], Criterion("impact", "I", D(20))))
+    with pytest.raises(ValueError, match="impact score 20.50 is outside"):
+        rank(strict, [made])
