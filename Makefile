@@ -35,11 +35,14 @@ run: seed
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark runs even when an earlier one misses a target; make bench fails at the end
+# if any did (each writes its figures to benchmarks/RESULTS.md).
+BENCHMARKS := bench_scoring bench_review bench_alignment bench_portfolio
 bench: install-test
-	$(BIN)/python -m benchmarks.bench_scoring
-	$(BIN)/python -m benchmarks.bench_review
-	$(BIN)/python -m benchmarks.bench_alignment
-	$(BIN)/python -m benchmarks.bench_portfolio
+	@failed=""; for b in $(BENCHMARKS); do \
+	  $(BIN)/python -m benchmarks.$$b || failed="$$failed $$b"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "bench: targets missed in:$$failed"; exit 1; fi
 
 lint: install-test
 	$(BIN)/ruff check .
