@@ -15,7 +15,7 @@ bp = Blueprint("jobs", __name__)
 
 
 def _job_or_404(job_id: int) -> Job:
-    job = db.session.get(Job, job_id) if job_id < 2**63 else None
+    job = db.session.get(Job, job_id) if 0 < job_id < 2**63 else None
     if job is None or not permissions.can_view_job(current_user, job):
         abort(404)
     return job

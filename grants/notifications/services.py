@@ -464,6 +464,8 @@ def notifications_of(user):
 
 
 def notification_of(user, notification_id: int) -> Notification | None:
+    if not 0 < notification_id < 2**63:
+        return None
     found = db.session.get(Notification, notification_id)
     return found if found is not None and found.user_id == user.id else None
 

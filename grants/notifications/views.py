@@ -35,7 +35,7 @@ def index():
 
 @bp.route("/<int:notification_id>/open", methods=["POST"])
 @login_required
-def open_(notification_id: int):
+def open_notice(notification_id: int):
     notification = services.notification_of(current_user, notification_id)
     if notification is None:
         abort(404)
