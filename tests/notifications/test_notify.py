@@ -138,7 +138,9 @@ def test_preferences_form_saves_and_refuses_bad_values(client, db, create_user, 
     response = client.post("/notifications/preferences", data=data)
     assert response.status_code == 302
     stored = dict(
-        db.session.execute(select(NotificationPreference.event, NotificationPreference.channel))
+        db.session.execute(
+            select(NotificationPreference.event, NotificationPreference.channel)
+        ).all()
     )
     assert stored == {
         "review.reminder": Channel.DIGEST,
