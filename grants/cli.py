@@ -93,6 +93,9 @@ def jobs_run(once, no_scheduler):
     if once:
         click.echo(f"{run_jobs()} job(s) run.")
         return
+    from grants.notifications.services import deliver_pending
+
+    deliver_pending()  # a delivery job for any message queued before the outbox had them
     worker = Worker(app)
     scheduler = None if no_scheduler else ElectedScheduler(app)
     thread = None
