@@ -83,12 +83,17 @@ def mail_deliver():
 def jobs_run(once, no_scheduler):
     """The worker: runs background work until stopped (Ctrl-C or SIGTERM finishes the job at
     hand first); also runs the scheduler when this process wins the election."""
+    import logging
     import signal
     import threading
 
     from grants.jobs.scheduler import ElectedScheduler
     from grants.jobs.worker import Worker, run_jobs
 
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()
     if once:
         click.echo(f"{run_jobs()} job(s) run.")

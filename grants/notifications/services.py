@@ -188,7 +188,7 @@ class _Console:
         path = self.folder / f"{stamp}-{name}.eml"
         path.write_bytes(message.as_bytes())
         print(
-            f"----- mail ({path}) -----\n{headers}\n\n{text}\n----------------",
+            f"----- mail -----\n{headers}\nSaved as: {path}\n\n{text}\n----------------",
             file=sys.stderr,
             flush=True,
         )
