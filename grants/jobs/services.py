@@ -275,18 +275,25 @@ def progress(job: Job, token: str, done: int, total: int, message: str = "") -> 
     db.session.commit()
 
 
-def follow_group(group_id: int) -> None:
-    """Count a group's finished jobs; when none is left, the group is done (and its owner
-    told in the notification centre)."""
+def _group_progress(group_id: int) -> tuple[int, int]:
     counts = dict(
         db.session.execute(
             select(Job.state, func.count()).where(Job.parent_id == group_id).group_by(Job.state)
         ).all()
     )
-    total = sum(counts.values())
-    sent, failed = counts.get(JobState.DONE, 0), counts.get(JobState.FAILED, 0)
-    values = {"progress_done": sent + failed, "progress_total": total}
-    finished = sent + failed == total
+    return counts.get(JobState.DONE, 0) + counts.get(JobState.FAILED, 0), sum(counts.values())
+
+
+def follow_group(group_id: int) -> None:
+    """Count a group's finished jobs; when none is left, the group is done (and its owner
+    told in the notification centre)."""
+    finished_count, total = _group_progress(group_id)
+    failed = db.session.scalar(
+        select(func.count()).where(Job.parent_id == group_id, Job.state == JobState.FAILED)
+    )
+    sent = finished_count - failed
+    values = {"progress_done": finished_count, "progress_total": total}
+    finished = finished_count == total
     if finished:
         values.update(
             state=JobState.DONE,
@@ -370,6 +377,8 @@ def describe(job: Job) -> dict:
     """What the progress page and its JSON show of a job."""
     result = job.result or {}
     done, total = job.progress_done, job.progress_total
+    if job.kind == "group" and job.state == JobState.WAITING:
+        done, total = _group_progress(job.id)
     if job.kind == "group":
         unit = job.payload.get("unit", "done")
         message = f"{done} of {total} {unit}" if total else "Starting"
