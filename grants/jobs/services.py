@@ -60,6 +60,7 @@ def enqueue(
         existing = _by_key(key)
         if existing is not None:
             return existing
+    load()  # the kind's priority and attempts, also in a web process
     options = HANDLERS.get(kind)
     job = Job(
         kind=kind,
@@ -220,6 +221,19 @@ def complete(job: Job, token: str, result: dict | None) -> bool:
     if parent_id:
         follow_group(parent_id)
     return True
+
+
+def release(claims: list[tuple[int, str]]) -> None:
+    """Hand claimed jobs back untouched (a worker stopping mid-batch): queued again now, the
+    attempt not counted."""
+    for job_id, token in claims:
+        db.session.execute(
+            update(Job)
+            .where(_owned(job_id, token))
+            .values(state=JobState.QUEUED, attempts=Job.attempts - 1, claim_token=None)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
 
 
 def backoff(attempts: int) -> timedelta:

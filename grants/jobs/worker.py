@@ -48,9 +48,10 @@ class Worker:
                 services.fail(job_id, token, exc)
             return len(jobs)
         try:
-            for job_id, token in claims:
-                if self.stopping.is_set():
-                    break  # the rest stay claimed until their lease ends, then run again
+            for n, (job_id, token) in enumerate(claims):
+                if self.stopping.is_set():  # stopping: hand the rest back at once
+                    services.release(claims[n:])
+                    break
                 self._run_one(handler, job_id, token, shared)
         finally:
             try:

@@ -91,12 +91,22 @@ def test_manager_publishes_results_and_watches_the_progress(
     notice.click()
     page.locator('[data-job="summary"]').get_by_text(f"{total} e-mails sent").wait_for()
     assert page.evaluate("document.getElementById('job-status').dataset.finished") == "yes"
+    job_url = page.url
+
+    page.goto(f"{base}/notifications")
+    page.get_by_role("link", name="Background work").click()
+    page.get_by_role("heading", name="Failed").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "jobs-failed.png"), full_page=True)
+    page.goto(f"{base}/notifications/preferences")
+    page.screenshot(path=str(ARTIFACTS / "notification-preferences.png"), full_page=True)
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base}/notifications")
     page.get_by_role("link", name="Notifications").wait_for()  # visible without the menu
     page.screenshot(path=str(ARTIFACTS / "notifications-390.png"), full_page=True)
-    page.go_back()
+    page.goto(f"{base}/notifications/preferences")
+    page.screenshot(path=str(ARTIFACTS / "notification-preferences-390.png"), full_page=True)
+    page.goto(job_url)
     page.screenshot(path=str(ARTIFACTS / "job-done-390.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide at 390"

@@ -137,3 +137,27 @@ def test_an_empty_group_finishes(db, manager):
     run_jobs()
     db.session.refresh(parent)
     assert parent.state == JobState.DONE and parent.result == {"done": 0, "failed": 0}
+
+
+def test_a_worker_stopping_mid_batch_hands_the_rest_back(app, db, test_kind, monkeypatch):
+    from dataclasses import replace
+
+    from grants.jobs import registry
+    from grants.jobs.worker import Worker
+
+    worker = Worker(app, name="stopping")
+    handler = registry.HANDLERS["test.echo"]
+
+    def stop_after_one(payload, resource, context):
+        worker.stop()  # SIGTERM arrives while the first job runs
+        return handler.run(payload, resource, context)
+
+    monkeypatch.setitem(
+        registry.HANDLERS, "test.echo", replace(handler, batch=5, run=stop_after_one)
+    )
+    for n in range(3):
+        jobs.enqueue("test.echo", {"n": n})
+    db.session.commit()
+    worker.run_batch()
+    states = sorted((j.state, j.attempts) for j in db.session.scalars(select(Job)))
+    assert states == [(JobState.DONE, 1), (JobState.QUEUED, 0), (JobState.QUEUED, 0)]
