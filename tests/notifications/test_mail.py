@@ -222,10 +222,10 @@ def test_console_backend_prints_the_decoded_text_and_keeps_an_eml_file(app, db, 
 def test_a_line_break_in_an_acronym_no_longer_breaks_the_receipt(
     db, create_proposal, submit_proposal, mailbox
 ):
-    proposal = create_proposal(acronym="SAFE\r\nBcc: attacker@example.org")
+    proposal = create_proposal(acronym="SAFE\r\nBcc: x@example.org")  # 30 characters at most
     submission = submit_proposal(proposal)
     receipt = mailbox.last_to(proposal.organisation.memberships[0].user.email)
-    assert receipt["Subject"].startswith("Receipt: SAFE Bcc: attacker@example.org submitted")
+    assert receipt["Subject"].startswith("Receipt: SAFE Bcc: x@example.org submitted")
     assert receipt["Bcc"] is None
     assert submission.reference in mailbox.body(receipt)
     assert set(db.session.scalars(select(OutboxMessage.status))) == {OutboxStatus.SENT}
