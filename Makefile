@@ -29,8 +29,10 @@ seed: migrate
 	$(BIN)/flask seed reference
 	$(BIN)/flask seed demo
 
+# The web server and one worker (mail, PDFs, the scheduler) together, from the Procfile;
+# Ctrl-C stops both.
 run: seed
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/honcho start -f Procfile
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -48,8 +48,6 @@ def from_environment(instance_path: str) -> dict:
         "GRANTS_MAIL_SENDER": os.environ.get(
             "GRANTS_MAIL_SENDER", "THB Programme <no-reply@thb-programme.test>"
         ),
-        # Bulk mail (result letters) leaves from a background thread, not the request.
-        "GRANTS_MAIL_BULK_IN_BACKGROUND": not _bool("GRANTS_MAIL_BULK_IN_REQUEST"),
         "GRANTS_SMTP_HOST": os.environ.get("GRANTS_SMTP_HOST", "localhost"),
         "GRANTS_SMTP_PORT": _int("GRANTS_SMTP_PORT", 25),
         "GRANTS_SMTP_STARTTLS": _bool("GRANTS_SMTP_STARTTLS"),

@@ -10,7 +10,12 @@ from grants.accounts.models import (  # noqa: F401
 )
 from grants.audit.models import AuditEntry  # noqa: F401
 from grants.calls.models import Call, CallPriority, Criterion, Topic  # noqa: F401
-from grants.notifications.models import OutboxMessage  # noqa: F401
+from grants.jobs.models import Job, ScheduledRun  # noqa: F401
+from grants.notifications.models import (  # noqa: F401
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+)
 from grants.portfolio.models import (  # noqa: F401
     ImportMapping,
     PortfolioCountry,

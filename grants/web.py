@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from grants.accounts.views import bp as accounts_bp
     from grants.audit.views import bp as audit_bp
     from grants.calls.views import bp as calls_bp
+    from grants.jobs.views import init_app as init_background
     from grants.main.views import bp as main_bp
     from grants.portfolio.views import bp as portfolio_bp
     from grants.proposals.views import bp as proposals_bp
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp, review_bp):
         app.register_blueprint(bp)
     app.register_blueprint(portfolio_bp)
+    init_background(app)  # the job pages and the notification centre
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in to see this page."

@@ -207,7 +207,7 @@ def app(database_url, smtp_server, tmp_path_factory):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "GRANTS_MAIL_BACKEND": "smtp",
-            "GRANTS_MAIL_BULK_IN_BACKGROUND": False,  # mail is read back right after a request
+            "GRANTS_JOBS_EAGER": True,  # mail leaves at deliver_pending(), read back at once
             "GRANTS_SMTP_HOST": "127.0.0.1",
             "GRANTS_SMTP_PORT": port,
             "GRANTS_BASE_URL": "http://localhost",

@@ -22,7 +22,8 @@ from grants.accounts.models import Organisation, OrganisationType, User
 from grants.audit import services as audit
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.extensions import db
-from grants.notifications.services import absolute_url, deliver_pending, queue_mail
+from grants.jobs.services import enqueue
+from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals import checks
 from grants.proposals.models import (
     Annex,
@@ -850,6 +851,7 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
         actor=user,
     )
     messages = _queue_receipts(proposal, submission, user)
+    enqueue("pdf.receipt", {"submission_id": submission.id}, key=f"pdf.receipt:{submission.id}")
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError) as exc:
@@ -870,23 +872,18 @@ def _queue_receipts(proposal: Proposal, submission: Submission, submitter: User)
     for membership in proposal.organisation.memberships:
         if membership.is_contact:
             recipients.setdefault(membership.user.email, membership.user)
-    link = absolute_url("proposals.submission", submission_id=submission.id)
-    return [
-        queue_mail(
-            email,
-            f"Receipt: {proposal.label} submitted to {proposal.call.reference}",
-            "proposals/mail/receipt.txt",
-            user=person,
-            dedupe_key=f"submission-receipt:{submission.id}:{person.id}",
-            submission=submission,
-            proposal=proposal,
-            name=person.full_name,
-            link=link,
-            utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
-            brussels=brussels_seconds(submission.submitted_at),
-        )
-        for email, person in sorted(recipients.items())
-    ]
+    return notify(
+        "proposal.receipt",
+        [person for _, person in sorted(recipients.items())],
+        submission,
+        subject=f"Receipt: {proposal.label} submitted to {proposal.call.reference}",
+        template="proposals/mail/receipt.txt",
+        link=absolute_url("proposals.submission", submission_id=submission.id),
+        submission=submission,
+        proposal=proposal,
+        utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
+        brussels=brussels_seconds(submission.submitted_at),
+    )
 
 
 def brussels_seconds(moment: datetime) -> str:
@@ -937,15 +934,15 @@ def withdraw(proposal: Proposal, user: User, version) -> None:
     if current is not None:
         current.withdrawn_at = now
     _set_status(proposal, ProposalStatus.WITHDRAWN, user, now)
-    message = queue_mail(
-        user.email,
-        f"Withdrawn: {proposal.label} ({proposal.call.reference})",
-        "proposals/mail/withdrawn.txt",
-        user=user,
-        dedupe_key=f"proposal-withdrawn:{proposal.id}:{now.isoformat()}",
-        proposal=proposal,
-        name=user.full_name,
+    messages = notify(
+        "proposal.withdrawn",
+        [user],
+        proposal,
+        key=now.isoformat(),
+        subject=f"Withdrawn: {proposal.label} ({proposal.call.reference})",
+        template="proposals/mail/withdrawn.txt",
         link=absolute_url("proposals.view", proposal_id=proposal.id),
+        proposal=proposal,
         deadline=clock.format_in_zone(proposal.call.deadline_at, "Europe/Brussels"),
     )
     try:
@@ -953,7 +950,7 @@ def withdraw(proposal: Proposal, user: User, version) -> None:
     except StaleDataError as exc:
         db.session.rollback()
         raise StaleProposal() from exc
-    deliver_pending([message.id])
+    deliver_pending([m.id for m in messages])
 
 
 # Receipt PDF ------------------------------------------------------------------------------

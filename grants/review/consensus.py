@@ -19,7 +19,7 @@ from grants.accounts.models import User
 from grants.audit import services as audit
 from grants.calls.models import Call, Criterion
 from grants.extensions import db
-from grants.notifications.services import absolute_url, deliver_pending, queue_mail
+from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals.models import Submission
 from grants.review.evaluation import (
     EvaluationError,
@@ -290,17 +290,18 @@ def _appoint(submission: Submission, evaluator: User, actor: User):
         {"rapporteur": [before, evaluator.email]},
         actor=actor,
     )
-    return queue_mail(
-        evaluator.email,
-        f"You are the rapporteur of {label}",
-        "review/mail/rapporteur.txt",
-        user=evaluator,
-        dedupe_key=f"rapporteur:{report.id}:{evaluator.id}:{report.appointed_at.isoformat()}",
-        name=evaluator.full_name,
+    messages = notify(
+        "consensus.appointed",
+        [evaluator],
+        report,
+        key=report.appointed_at.isoformat(),
+        subject=f"You are the rapporteur of {label}",
+        template="review/mail/rapporteur.txt",
         label=label,
         call=submission.call,
         link=absolute_url("review.consensus", submission_id=submission.id),
     )
+    return messages[0] if messages else None
 
 
 def appoint(submission: Submission, evaluator: User, actor: User) -> None:
@@ -499,16 +500,17 @@ def return_to_rapporteur(report: ConsensusReport, reason: str, actor: User) -> N
     message = None
     if report.rapporteur is not None:
         label = report.submission.label
-        message = queue_mail(
-            report.rapporteur.email,
-            f"The consensus of {label} needs changes",
-            "review/mail/consensus_returned.txt",
-            user=report.rapporteur,
-            name=report.rapporteur.full_name,
+        message = notify(
+            "consensus.returned",
+            [report.rapporteur],
+            report,
+            key=clock.now().isoformat(),
+            subject=f"The consensus of {label} needs changes",
+            template="review/mail/consensus_returned.txt",
             label=label,
             reason=reason.strip(),
             link=absolute_url("review.consensus", submission_id=report.submission_id),
         )
     _commit_or_changed()
-    if message is not None:
-        deliver_pending([message.id])
+    if message:
+        deliver_pending([m.id for m in message])

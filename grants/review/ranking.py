@@ -24,7 +24,8 @@ from grants.calls.models import Call, CallPhase, CallStatus
 from grants.calls.services import CallError
 from grants.calls.services import transition as call_transition
 from grants.extensions import db
-from grants.notifications.services import absolute_url, deliver_soon, queue_mail
+from grants.jobs import services as jobs
+from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals.models import Proposal, Submission
 from grants.review import consensus as consensus_service
 from grants.review.evaluation import alignment_panel
@@ -402,6 +403,8 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
     final.published_at = clock.now()
     final.published_by_id = actor.id
     letters, messages = [], []
+    title = f"E-mailing the result letters of {call.reference}"
+    sending = jobs.group(title, "e-mails sent", key=f"results:{call.id}", user=actor)
     submissions = current_submissions(
         call,
         selectinload(Submission.submitted_by),
@@ -416,21 +419,19 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
         db.session.add(letter)
         letters.append(letter)
         label = submission.label
-        for email, person in _recipients(submission).items():
-            messages.append(
-                queue_mail(
-                    email,
-                    f"Result of {label} under {call.reference}: {letter.outcome.label}",
-                    "review/mail/result.txt",
-                    user=person,
-                    dedupe_key=f"result:{submission.id}:{person.id}",
-                    name=person.full_name,
-                    label=label,
-                    call=call,
-                    letter=letter,
-                    link=absolute_url("review.result", submission_id=submission.id),
-                )
-            )
+        messages += notify(
+            "results.published",
+            _recipients(submission).values(),
+            submission,
+            subject=f"Result of {label} under {call.reference}: {letter.outcome.label}",
+            template="review/mail/result.txt",
+            link=absolute_url("review.result", submission_id=submission.id),
+            parent=sending,
+            label=label,
+            call=call,
+            letter=letter,
+        )
+        jobs.enqueue("pdf.esr", {"submission_id": submission.id}, key=f"pdf.esr:{submission.id}")
     audit.record(
         "call",
         call.id,
@@ -447,7 +448,7 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
         raise ReviewError(meanwhile) from None
     message_ids = [m.id for m in messages]  # read before the commit expires them
     commit_or(ReviewError(meanwhile))
-    deliver_soon(message_ids)  # hundreds of letters must not hold the manager's request
+    deliver_pending(message_ids)  # the worker sends them; the manager watches the progress
     return letters
 
 

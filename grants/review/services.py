@@ -28,7 +28,7 @@ from grants.accounts.services import (
 from grants.audit import services as audit
 from grants.calls.models import Call, CallPhase
 from grants.extensions import db
-from grants.notifications.services import absolute_url, deliver_pending, queue_mail
+from grants.notifications.services import absolute_url, deliver_pending, notify, queue_mail
 from grants.proposals.models import Submission
 from grants.review.assignment import EvaluatorSlot, Plan, ProposalNeed, plan_assignments
 from grants.review.models import (
@@ -433,17 +433,14 @@ def _notify(assignments: list[Assignment]) -> list:
         by_evaluator.setdefault(a.evaluator_id, []).append(a)
     messages = []
     for rows in by_evaluator.values():
-        evaluator = rows[0].evaluator
-        messages.append(
-            queue_mail(
-                evaluator.email,
-                f"{len(rows)} proposal(s) assigned to you for evaluation",
-                "review/mail/assigned.txt",
-                user=evaluator,
-                name=evaluator.full_name,
-                assignments=rows,
-                link=absolute_url("review.queue"),
-            )
+        messages += notify(
+            "review.assigned",
+            [rows[0].evaluator],
+            rows[0],  # the first new assignment: one notice per evaluator and batch
+            subject=f"{len(rows)} proposal(s) assigned to you for evaluation",
+            template="review/mail/assigned.txt",
+            assignments=rows,
+            link=absolute_url("review.queue"),
         )
     return messages
 

@@ -28,6 +28,7 @@ from grants.accounts.models import RoleName, User
 from grants.accounts.permissions import roles_required
 from grants.calls.models import Call, CallPhase
 from grants.extensions import db
+from grants.jobs.services import find as find_job
 from grants.proposals import services as proposal_services
 from grants.proposals.models import Submission
 from grants.review import consensus as consensus_service
@@ -738,6 +739,8 @@ def publish_results(call_id: int):
             "dashboards; the e-mails are on their way.",
             "success",
         )
+        back = url_for(".ranking", call_id=call.id)
+        return redirect(url_for("jobs.status", job_id=find_job(f"results:{call.id}").id, back=back))
     return redirect(url_for(".ranking", call_id=call.id))
 
 

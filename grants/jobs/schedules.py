@@ -1,0 +1,34 @@
+"""Housekeeping of the job table. The review map's nightly refresh of its aggregates belongs
+here too once grants/portfolio exists: one @scheduled("portfolio.refresh", CronTrigger(hour=2,
+timezone="Europe/Brussels"), ...) function in grants/portfolio/jobs.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import delete
+
+from grants import clock
+from grants.extensions import db
+from grants.jobs.models import Job, JobState
+from grants.jobs.registry import scheduled
+
+KEEP_DONE = timedelta(days=90)
+
+
+@scheduled(
+    "jobs.cleanup",
+    CronTrigger(hour=3, minute=30, timezone="Europe/Brussels"),
+    "Finished background work older than 90 days removed (failed work is kept)",
+)
+def cleanup(fire_time: datetime) -> dict:
+    removed = db.session.execute(
+        delete(Job).where(
+            Job.state == JobState.DONE,
+            Job.finished_at < clock.now() - KEEP_DONE,
+            Job.kind != "schedule",
+        )
+    ).rowcount
+    db.session.commit()
+    return {"summary": f"{removed} finished job(s) removed."}
