@@ -425,13 +425,31 @@ class Resolver:
             self.cache[key] = self._resolve(key[0], kinds)
         return self.cache[key]
 
+    def resolve_all(self, phrase: str, kinds) -> list[tuple[str, str, str]]:
+        """Every kind whose mapping or reference data names the phrase exactly (a theme such
+        as "sexual exploitation" is both a form of exploitation and a strategy dimension), or
+        else the one close match, or nothing."""
+        phrase = plain(phrase)
+        exact = [found for kind in kinds if (found := self._exact(phrase, kind))]
+        if exact:
+            return exact
+        found = self.resolve(phrase, kinds)
+        return [found] if found else []
+
+    def _exact(self, phrase: str, kind) -> tuple[str, str, str] | None:
+        if (phrase, kind.value) in self.mappings:
+            return kind.value, self.mappings[(phrase, kind.value)], UNDERSTOOD
+        if phrase in self.titles[kind]:
+            return kind.value, self.titles[kind][phrase], UNDERSTOOD
+        return None
+
     def _resolve(self, phrase: str, kinds) -> tuple[str, str, str] | None:
         for kind in kinds:
-            if (phrase, kind.value) in self.mappings:
+            if (phrase, kind.value) in self.mappings:  # the user's mapping wins over titles
                 return kind.value, self.mappings[(phrase, kind.value)], UNDERSTOOD
         for kind in kinds:
-            if phrase in self.titles[kind]:
-                return kind.value, self.titles[kind][phrase], UNDERSTOOD
+            if found := self._exact(phrase, kind):
+                return found
         best = None
         for kind in kinds:
             close = difflib.get_close_matches(phrase, self.titles[kind], n=1, cutoff=0.82)
@@ -728,20 +746,28 @@ def _taxonomy(record, by_name, resolver: Resolver, note) -> None:
     ]
     for column, raw, kinds in sources:
         for phrase in split_list(_text(raw)):
-            found = resolver.resolve(phrase, kinds)
-            if found is None:
+            found = resolver.resolve_all(phrase, kinds)
+            if not found:
                 note(
                     column,
                     phrase,
                     Reading(None, NOT_UNDERSTOOD, "not in the taxonomy: add it to the mapping"),
                 )
                 continue
-            kind, code, status = found
-            target = lists[RECORD_LISTS[kind]]
-            if code not in target:
-                target.append(code)
-            shown = f"{MappingKind(kind).label.lower()} {code}"
-            note(column, phrase, Reading(code, status, shown if status == GUESSED else ""), shown)
+            for kind, code, status in found:
+                target = lists[RECORD_LISTS[kind]]
+                if code not in target:
+                    target.append(code)
+            status = found[0][2]
+            shown = ", ".join(
+                f"{MappingKind(kind).label.lower()} {code}" for kind, code, _ in found
+            )
+            note(
+                column,
+                phrase,
+                Reading(found[0][1], status, shown if status == GUESSED else ""),
+                shown,
+            )
     for name, codes in lists.items():
         setattr(record, name, codes)
 
