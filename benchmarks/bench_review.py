@@ -223,36 +223,27 @@ def comment(rng: random.Random) -> str:
     return " ".join(rng.sample(COMMENTS, rng.randint(2, 4)))
 
 
-def money(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):.2f}"
-
-
 def snapshot_content(i, rng, phrases, call, topic, organisation, acronym, contribution):
-    """A submission's content in the format of grants.proposals.services.snapshot."""
+    """A submission's content, built as a grants.proposals.snapshot.Snapshot."""
+    from grants.proposals import snapshot as snap
+
     codes = list(CALL_PRIORITIES)
     claimed = rng.sample(codes, rng.randint(2, 4))
     partners = [
-        {
-            "ref": 0,
-            "organisation_id": organisation["id"],
-            "name": organisation["name"],
-            "country": organisation["country"],
-            "type": organisation["type"],
-            "role": "coordinator",
-        }
+        snap.PartnerEntry(
+            0,
+            organisation["id"],
+            organisation["name"],
+            organisation["country"],
+            organisation["type"],
+            "coordinator",
+        )
     ]
     for k in range(rng.randint(1, 4)):
         kind, name = rng.choice(ORG_KINDS)
         country = rng.choice(COUNTRIES)
         partners.append(
-            {
-                "ref": k + 1,
-                "organisation_id": None,
-                "name": f"{name} {country}-{i}-{k}",
-                "country": country,
-                "type": kind,
-                "role": "partner",
-            }
+            snap.PartnerEntry(k + 1, None, f"{name} {country}-{i}-{k}", country, kind, "partner")
         )
     duration = rng.choice([18, 24, 24, 30, 36])
     work_packages = []
@@ -260,25 +251,25 @@ def snapshot_content(i, rng, phrases, call, topic, organisation, acronym, contri
         items = []
         for kind in ("activity", "deliverable", "activity", "milestone")[: rng.randint(2, 4)]:
             items.append(
-                {
-                    "kind": kind,
-                    "title": f"{title.split(',')[0]}: {kind} {len(items) + 1}",
-                    "description": make_text(rng, 120, phrases),
-                    "month": rng.randint(1, duration),
-                    "priorities": rng.sample(claimed, rng.randint(0, 1)),
-                }
+                snap.ItemEntry(
+                    kind,
+                    f"{title.split(',')[0]}: {kind} {len(items) + 1}",
+                    make_text(rng, 120, phrases),
+                    rng.randint(1, duration),
+                    tuple(rng.sample(claimed, rng.randint(0, 1))),
+                )
             )
         work_packages.append(
-            {
-                "number": number,
-                "title": title,
-                "description": make_text(rng, 300, phrases),
-                "lead": partners[(number - 1) % len(partners)]["name"],
-                "start_month": 1,
-                "end_month": duration,
-                "priorities": rng.sample(claimed, rng.randint(0, 2)),
-                "items": items,
-            }
+            snap.WorkPackageEntry(
+                number,
+                title,
+                make_text(rng, 300, phrases),
+                partners[(number - 1) % len(partners)].name,
+                1,
+                duration,
+                tuple(rng.sample(claimed, rng.randint(0, 2))),
+                tuple(items),
+            )
         )
     # Direct costs and 6.5 % indirect costs whose 90 % is the EU contribution asked for.
     total = (contribution / Decimal("0.9")).quantize(Decimal("0.01"))
@@ -295,81 +286,64 @@ def snapshot_content(i, rng, phrases, call, topic, organisation, acronym, contri
         ):
             amount = (part * fraction).quantize(Decimal("0.01"))
             left -= amount
-            lines.append(
-                {
-                    "partner": p["name"],
-                    "category": category,
-                    "description": description,
-                    "amount": money(amount),
-                    "priorities": rng.sample(claimed, rng.randint(0, 1)),
-                }
-            )
-    lines[0]["amount"] = money(Decimal(lines[0]["amount"]) + left)  # rounding into staff
-    lines.append(
-        {
-            "partner": partners[0]["name"],
-            "category": "indirect",
-            "description": "Indirect costs (flat rate)",
-            "amount": money(indirect),
-            "priorities": [],
-        }
+            priorities = tuple(rng.sample(claimed, rng.randint(0, 1)))
+            lines.append(snap.BudgetLineEntry(p.name, category, description, amount, priorities))
+    first = lines[0]
+    lines[0] = snap.BudgetLineEntry(  # rounding into staff
+        first.partner, first.category, first.description, first.amount + left, first.priorities
     )
-    return {
-        "call": {"reference": call.reference, "title": call.title},
-        "topic": {"code": topic.code, "title": topic.title},
-        "organisation": {
-            "id": organisation["id"],
-            "name": organisation["name"],
-            "country": organisation["country"],
-        },
-        "acronym": acronym,
-        "title": f"{acronym}: {rng.choice(STRATEGY)[:200]}",
-        "abstract": make_text(rng, 600, phrases),
-        "duration_months": duration,
-        "relevance": make_text(rng, 2000, phrases),
-        "objectives": make_text(rng, 700, phrases),
-        "methodology": make_text(rng, 1500, phrases),
-        "team": make_text(rng, 700, phrases),
-        "impact": make_text(rng, 1000, phrases),
-        "partners": partners,
-        "target_groups": rng.sample(TARGET_GROUPS, rng.randint(2, 5)),
-        "exploitation_forms": rng.sample(FORMS, rng.randint(1, 3)),
-        "countries": sorted({p["country"] for p in partners}),
-        "claims": [
-            {"priority": code, "justification": make_text(rng, 250, phrases)}
-            for code in sorted(claimed)
-        ],
-        "work_packages": work_packages,
-        "indicators": [
-            {
-                "name": name,
-                "unit": unit,
-                "target": f"{rng.randint(20, 800)}.00",
-                "by_sex": by_sex,
-                "by_age": by_age,
-                "priorities": rng.sample(claimed, rng.randint(0, 1)),
-            }
+    lines.append(
+        snap.BudgetLineEntry(
+            partners[0].name, "indirect", "Indirect costs (flat rate)", indirect, ()
+        )
+    )
+    return snap.Snapshot(
+        call=snap.CallRef(call.reference, call.title),
+        topic=snap.TopicRef(topic.code, topic.title),
+        organisation=snap.OrganisationRef(
+            organisation["id"], organisation["name"], organisation["country"]
+        ),
+        acronym=acronym,
+        title=f"{acronym}: {rng.choice(STRATEGY)[:200]}",
+        abstract=make_text(rng, 600, phrases),
+        duration_months=duration,
+        relevance=make_text(rng, 2000, phrases),
+        objectives=make_text(rng, 700, phrases),
+        methodology=make_text(rng, 1500, phrases),
+        team=make_text(rng, 700, phrases),
+        impact=make_text(rng, 1000, phrases),
+        partners=tuple(partners),
+        target_groups=tuple(rng.sample(TARGET_GROUPS, rng.randint(2, 5))),
+        exploitation_forms=tuple(rng.sample(FORMS, rng.randint(1, 3))),
+        countries=tuple(sorted({p.country for p in partners})),
+        claims=tuple(
+            snap.ClaimEntry(code, make_text(rng, 250, phrases)) for code in sorted(claimed)
+        ),
+        work_packages=tuple(work_packages),
+        indicators=tuple(
+            snap.IndicatorEntry(
+                name,
+                unit,
+                Decimal(f"{rng.randint(20, 800)}.00"),
+                by_sex,
+                by_age,
+                tuple(rng.sample(claimed, rng.randint(0, 1))),
+            )
             for name, unit, by_sex, by_age in rng.sample(INDICATORS, rng.randint(3, 5))
-        ],
-        "budget": {
-            "lines": lines,
-            "direct": money(direct),
-            "indirect": money(indirect),
-            "total": money(total),
-            "eligible": money(total),
-            "funding_rate": "90.00",
-            "eu_contribution": money(contribution),
-        },
-        "annexes": [
-            {
-                "kind": kind,
-                "filename": f"{kind}-{acronym}.pdf",
-                "size": rng.randint(40_000, 900_000),
-                "sha256": hashlib.sha256(f"{kind}{i}".encode()).hexdigest(),
-            }
+        ),
+        budget=snap.BudgetEntry(
+            tuple(lines), direct, indirect, total, total, Decimal("90.00"), contribution
+        ),
+        annexes=tuple(
+            snap.AnnexEntry(
+                kind,
+                f"{kind}-{acronym}.pdf",
+                rng.randint(40_000, 900_000),
+                hashlib.sha256(f"{kind}{i}".encode()).hexdigest(),
+            )
             for kind in ("budget", "partner-declarations")
-        ],
-    }
+        ),
+    )
 
 
 CHECKS = [
@@ -413,7 +387,7 @@ def generate(n: int, seed: int) -> dict:
     )
     from grants.extensions import db
     from grants.proposals.models import Proposal, ProposalStatus, Submission
-    from grants.proposals.services import content_hash
+    from grants.proposals.snapshot import TEXTS, content_hash, read_snapshot
     from grants.review.models import (
         Assignment,
         AssignmentState,
@@ -544,7 +518,8 @@ def generate(n: int, seed: int) -> dict:
         mails += contacts
         acronym = f"{rng.choice(WORDS)}-{i:04d}"
         contribution = Decimal(rng.randrange(250_000, 1_000_001, 500))
-        content = snapshot_content(i, rng, phrases, call, topic, org, acronym, contribution)
+        taken = snapshot_content(i, rng, phrases, call, topic, org, acronym, contribution)
+        content = taken.as_json()
         submitted_at = deadline - timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 900))
         proposals.append(
             {
@@ -555,8 +530,8 @@ def generate(n: int, seed: int) -> dict:
                 "created_by_id": submitter,
                 "status": ProposalStatus.SUBMITTED,
                 "acronym": acronym,
-                "title": content["title"][:300],
-                "duration_months": content["duration_months"],
+                "title": taken.title[:300],
+                "duration_months": taken.duration_months,
                 "version": 1,
             }
         )
@@ -679,16 +654,12 @@ def generate(n: int, seed: int) -> dict:
     db.session.commit()
     text_bytes = sum(
         len(
-            "".join(
-                str(s["content"][k])
-                for k in ("abstract", "relevance", "objectives", "methodology", "team", "impact")
-            )
+            "".join(getattr(c, k) for k in TEXTS)
             + "".join(
-                wp["description"] + "".join(x["description"] for x in wp["items"])
-                for wp in s["content"]["work_packages"]
+                wp.description + "".join(x.description for x in wp.items) for wp in c.work_packages
             )
         )
-        for s in submissions
+        for c in (read_snapshot(s["content"]) for s in submissions)
     )
     return {
         "call_id": call.id,

@@ -462,7 +462,7 @@ def _ready_to_rank(manager: User) -> str:
                 services.declare(a, ConflictKind.NONE, "", a.evaluator)
     submissions = services.evaluable_submissions(call)
     for index, s in enumerate(submissions):
-        acronym = s.content.get("acronym") or s.reference
+        acronym = s.label
         topic = ranking.topic_code(s)
         for position, a in enumerate(consensus.active_assignments(s)):
             own = evaluation.evaluation_of(a)
@@ -491,7 +491,7 @@ def _ready_to_rank(manager: User) -> str:
             continue
         if consensus.readiness(s) or report.rapporteur is None:
             continue
-        data = _consensus_data(s, s.content.get("acronym") or s.reference, ranking.topic_code(s))
+        data = _consensus_data(s, s.label, ranking.topic_code(s))
         with at(29 + index % 5, 53 * index):
             consensus.submit_consensus(report, data, report.version, report.rapporteur)
     for index, s in enumerate(submissions):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +27,7 @@ from grants import clock
 from grants.accounts.models import Organisation, OrganisationType, User
 from grants.calls.models import Call, Topic
 from grants.extensions import db
+from grants.proposals.snapshot import Snapshot, read_snapshot
 from grants.types import Money, UTCDateTime, str_enum
 
 
@@ -400,10 +402,15 @@ class Submission(db.Model):
     def review(self) -> SubmissionReview | None:
         return self.reviews[-1] if self.reviews else None
 
+    @cached_property
+    def snapshot(self) -> Snapshot:
+        """The submitted content, typed: the one way to read it (the row is immutable)."""
+        return read_snapshot(self.content)
+
     @property
     def label(self) -> str:
         """The acronym as submitted, else the submission reference."""
-        return self.content.get("acronym") or self.reference
+        return self.snapshot.acronym or self.reference
 
     @property
     def final_admissible(self) -> bool:

@@ -4,7 +4,6 @@ transaction, idempotent), withdraw, the programme's review of the checks, and qu
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from grants.extensions import db
 from grants.jobs.services import enqueue
 from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals import checks
+from grants.proposals import snapshot as snap
 from grants.proposals.models import (
     Annex,
     BudgetCategory,
@@ -42,6 +42,7 @@ from grants.proposals.models import (
     WorkPackage,
     WorkPackageItem,
 )
+from grants.proposals.snapshot import Snapshot, content_hash
 from grants.taxonomy.services import exploitation_forms, is_country_code, target_groups
 
 MAX_AMOUNT = Decimal("100000000")  # EUR 100 million per budget line: anything above is a typo
@@ -617,8 +618,7 @@ def add_annex(proposal: Proposal, user: User, kind: str, filename: str, data: by
 def remove_annex(proposal: Proposal, annex: Annex, user: User, version) -> None:
     _guard(proposal, version)
     submitted = any(
-        any(a.get("sha256") == annex.sha256 for a in s.content.get("annexes", []))
-        for s in proposal.submissions
+        any(a.sha256 == annex.sha256 for a in s.snapshot.annexes) for s in proposal.submissions
     )
     path = annex_path(annex)
     if submitted:
@@ -645,113 +645,92 @@ def remove_annex(proposal: Proposal, annex: Annex, user: User, version) -> None:
 # Submission -------------------------------------------------------------------------------
 
 
-def snapshot(proposal: Proposal, report: checks.CheckReport | None = None) -> dict:
-    """The proposal's content as plain JSON: what is submitted, hashed and evaluated."""
+def take_snapshot(proposal: Proposal, report: checks.CheckReport | None = None) -> Snapshot:
+    """The proposal's content as it would be submitted now: what is hashed and evaluated."""
     report = report or checks.check(proposal)
     b = report.budget
     p = proposal
     partners = {x.id: x for x in p.partners}
-    return {
-        "call": {"reference": p.call.reference, "title": p.call.title},
-        "topic": {"code": p.topic.code, "title": p.topic.title} if p.topic else None,
-        "organisation": {
-            "id": p.organisation_id,
-            "name": p.organisation.name,
-            "country": p.organisation.country,
-        },
-        "acronym": p.acronym,
-        "title": p.title,
-        "abstract": p.abstract,
-        "duration_months": p.duration_months,
-        "relevance": p.relevance,
-        "objectives": p.objectives,
-        "methodology": p.methodology,
-        "team": p.team,
-        "impact": p.impact,
-        "partners": [
-            {
-                "ref": x.position,
-                "organisation_id": x.organisation_id,
-                "name": x.name,
-                "country": x.country,
-                "type": x.type,
-                "role": PartnerRole(x.role).value,
-            }
+
+    def lead(partner_id) -> str:
+        return partners[partner_id].name if partner_id in partners else ""
+
+    return Snapshot(
+        call=snap.CallRef(p.call.reference, p.call.title),
+        topic=snap.TopicRef(p.topic.code, p.topic.title) if p.topic else None,
+        organisation=snap.OrganisationRef(
+            p.organisation_id, p.organisation.name, p.organisation.country
+        ),
+        acronym=p.acronym or "",
+        title=p.title or "",
+        duration_months=p.duration_months,
+        partners=tuple(
+            snap.PartnerEntry(
+                x.position, x.organisation_id, x.name, x.country, x.type, PartnerRole(x.role).value
+            )
             for x in p.partners
-        ],
-        "target_groups": list(p.target_groups or []),
-        "exploitation_forms": list(p.exploitation_forms or []),
-        "countries": list(p.countries or []),
-        "claims": [
-            {"priority": c.priority_code, "justification": c.justification}
+        ),
+        claims=tuple(
+            snap.ClaimEntry(c.priority_code, c.justification or "")
             for c in sorted(p.claims, key=lambda c: c.priority_code)
-        ],
-        "work_packages": [
-            {
-                "number": wp.number,
-                "title": wp.title,
-                "description": wp.description,
-                "lead": partners[wp.lead_partner_id].name if wp.lead_partner_id in partners else "",
-                "start_month": wp.start_month,
-                "end_month": wp.end_month,
-                "priorities": list(wp.priorities or []),
-                "items": [
-                    {
-                        "kind": ItemKind(i.kind).value,
-                        "title": i.title,
-                        "description": i.description,
-                        "month": i.month,
-                        "priorities": list(i.priorities or []),
-                    }
+        ),
+        work_packages=tuple(
+            snap.WorkPackageEntry(
+                wp.number,
+                wp.title or "",
+                wp.description or "",
+                lead(wp.lead_partner_id),
+                wp.start_month,
+                wp.end_month,
+                tuple(wp.priorities or ()),
+                tuple(
+                    snap.ItemEntry(
+                        ItemKind(i.kind).value,
+                        i.title or "",
+                        i.description or "",
+                        i.month,
+                        tuple(i.priorities or ()),
+                    )
                     for i in wp.items
-                ],
-            }
+                ),
+            )
             for wp in p.work_packages
-        ],
-        "indicators": [
-            {
-                "name": i.name,
-                "unit": i.unit,
-                "target": None if i.target is None else f"{i.target:f}",
-                "by_sex": i.by_sex,
-                "by_age": i.by_age,
-                "priorities": list(i.priorities or []),
-            }
+        ),
+        indicators=tuple(
+            snap.IndicatorEntry(
+                i.name or "",
+                i.unit or "",
+                i.target,
+                bool(i.by_sex),
+                bool(i.by_age),
+                tuple(i.priorities or ()),
+            )
             for i in p.indicators
-        ],
-        "budget": {
-            "lines": [
-                {
-                    "partner": partners[line.partner_id].name
-                    if line.partner_id in partners
-                    else "",
-                    "category": BudgetCategory(line.category).value,
-                    "description": line.description,
-                    "amount": f"{line.amount:.2f}",
-                    "priorities": list(line.priorities or []),
-                }
+        ),
+        budget=snap.BudgetEntry(
+            tuple(
+                snap.BudgetLineEntry(
+                    lead(line.partner_id),
+                    BudgetCategory(line.category).value,
+                    line.description or "",
+                    line.amount,
+                    tuple(line.priorities or ()),
+                )
                 for line in p.budget_lines
-            ],
-            "direct": f"{b.direct:.2f}",
-            "indirect": f"{b.indirect:.2f}",
-            "total": f"{b.total:.2f}",
-            "eligible": f"{b.eligible:.2f}",
-            "funding_rate": f"{b.funding_rate:.2f}",
-            "eu_contribution": f"{b.eu_contribution:.2f}",
-        },
-        "annexes": [
-            {"kind": a.kind, "filename": a.filename, "size": a.size, "sha256": a.sha256}
-            for a in p.current_annexes
-        ],
-    }
-
-
-def canonical_json(content: dict) -> bytes:
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def content_hash(content: dict) -> str:
-    return hashlib.sha256(canonical_json(content)).hexdigest()
+            ),
+            b.direct,
+            b.indirect,
+            b.total,
+            b.eligible,
+            b.funding_rate,
+            b.eu_contribution,
+        ),
+        annexes=tuple(
+            snap.AnnexEntry(a.kind, a.filename, a.size, a.sha256) for a in p.current_annexes
+        ),
+        **{name: getattr(p, name) or "" for name in snap.TEXTS},
+        **{name: tuple(getattr(p, name) or ()) for name in snap.CODE_LISTS},
+    )
 
 
 def new_submit_token() -> str:
@@ -768,7 +747,7 @@ def has_unsubmitted_changes(proposal: Proposal) -> bool:
     current = proposal.current_submission
     if current is None:
         return False
-    return content_hash(snapshot(proposal)) != current.sha256
+    return take_snapshot(proposal) != current.snapshot
 
 
 def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
@@ -798,12 +777,13 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
     report = checks.check(proposal)
     if report.missing:
         raise Incomplete(report.missing)
-    content = snapshot(proposal, report)
+    taken = take_snapshot(proposal, report)
+    content = taken.as_json()
     digest = content_hash(content)
     current = proposal.current_submission
     if (
         current is not None
-        and current.sha256 == digest
+        and current.snapshot == taken
         and proposal.status == ProposalStatus.SUBMITTED
     ):
         return current  # nothing changed since: the same submission still counts
@@ -966,7 +946,7 @@ def receipt_pdf(submission: Submission) -> bytes:
         lambda: render_pdf(
             "proposals/receipt_pdf.html",
             submission=submission,
-            c=submission.content,
+            c=submission.snapshot,
             utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
             brussels=brussels_seconds(submission.submitted_at),
             labels=labels(),
@@ -1009,18 +989,12 @@ def submissions_of_call(call: Call, filters: SubmissionFilter) -> list[Submissio
     rows = list(db.session.scalars(stmt))
     out = []
     for s in rows:
-        c = s.content
-        if filters.topic and (c.get("topic") or {}).get("code") != filters.topic:
+        c = s.snapshot
+        if filters.topic and (c.topic.code if c.topic else None) != filters.topic:
             continue
-        if filters.country:
-            countries = set(c.get("countries") or []) | {
-                x.get("country") for x in c.get("partners") or []
-            }
-            if filters.country not in countries:
-                continue
-        if filters.priority and filters.priority not in {
-            x["priority"] for x in c.get("claims") or []
-        }:
+        if filters.country and filters.country not in c.all_countries:
+            continue
+        if filters.priority and filters.priority not in c.claimed_priorities:
             continue
         status = filters.status
         if status == "submitted" and s.withdrawn_at:

@@ -463,7 +463,7 @@ def annex(proposal_id: int, annex_id: int):
 @login_required
 def submission_annex(submission_id: int, sha256: str):
     submission = _submission_or_404(submission_id)
-    if sha256 not in {a["sha256"] for a in submission.content.get("annexes", [])}:
+    if sha256 not in {a.sha256 for a in submission.snapshot.annexes}:
         abort(404)
     annex = db.session.scalar(
         select(Annex).where(Annex.proposal_id == submission.proposal_id, Annex.sha256 == sha256)
@@ -551,7 +551,7 @@ def submission(submission_id: int):
     return render_template(
         "proposals/submission.html",
         submission=submission,
-        c=submission.content,
+        c=submission.snapshot,
         labels=services.labels(),
         utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
         brussels=services.brussels_seconds(submission.submitted_at),
@@ -591,10 +591,7 @@ def call_submissions(call_id: int):
     )
     rows = services.submissions_of_call(call, filters)
     everything = services.submissions_of_call(call, services.SubmissionFilter())
-    countries = sorted(
-        {x["country"] for s in everything for x in s.content.get("partners", []) if x["country"]}
-        | {c for s in everything for c in s.content.get("countries", [])}
-    )
+    countries = sorted(set().union(*(s.snapshot.all_countries for s in everything)))
     return render_template(
         "proposals/call_submissions.html",
         call=call,

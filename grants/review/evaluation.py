@@ -20,6 +20,7 @@ from grants.audit import services as audit
 from grants.calls.models import Criterion
 from grants.extensions import db
 from grants.proposals.models import Submission
+from grants.proposals.snapshot import TEXTS
 from grants.review.models import (
     Assignment,
     AssignmentState,
@@ -259,56 +260,35 @@ def _descriptor_set() -> scoring.DescriptorSet:
         return _descriptors
 
 
-TEXT_SECTIONS = ("title", "abstract", "relevance", "objectives", "methodology", "team", "impact")
-
-
 def alignment_input(submission: Submission) -> scoring.AlignmentInput:
     """The submitted snapshot as the evidence `scoring` reads."""
-    c = submission.content
-    parts = [str(c.get(name) or "") for name in TEXT_SECTIONS]
+    c = submission.snapshot
+    parts = [c.title, *(getattr(c, name) for name in TEXTS)]
     activities = []
-    for wp in c.get("work_packages") or []:
-        parts.append(f"{wp.get('title', '')}\n{wp.get('description', '')}")
-        activities.append(
-            scoring.Activity(
-                wp.get("title", ""), tuple(wp.get("priorities") or ()), wp.get("description", "")
-            )
-        )
-        for item in wp.get("items") or []:
-            parts.append(f"{item.get('title', '')}\n{item.get('description', '')}")
-            if item.get("kind") == "activity":
-                activities.append(
-                    scoring.Activity(
-                        item.get("title", ""),
-                        tuple(item.get("priorities") or ()),
-                        item.get("description", ""),
-                    )
-                )
+    for wp in c.work_packages:
+        parts.append(f"{wp.title}\n{wp.description}")
+        activities.append(scoring.Activity(wp.title, wp.priorities, wp.description))
+        for item in wp.items:
+            parts.append(f"{item.title}\n{item.description}")
+            if item.kind == "activity":
+                activities.append(scoring.Activity(item.title, item.priorities, item.description))
     return scoring.AlignmentInput(
         proposal_id=submission.reference,
         text="\n\n".join(p for p in parts if p.strip()),
-        claims=tuple(
-            scoring.PriorityClaim(x["priority"], x.get("justification") or "")
-            for x in c.get("claims") or []
-        ),
+        claims=tuple(scoring.PriorityClaim(x.priority, x.justification) for x in c.claims),
         budget=tuple(
-            scoring.BudgetLine(
-                x.get("category", ""),
-                Decimal(str(x.get("amount") or 0)),
-                tuple(x.get("priorities") or ()),
-                x.get("description", ""),
-            )
-            for x in (c.get("budget") or {}).get("lines") or []
+            scoring.BudgetLine(x.category, x.amount, x.priorities, x.description)
+            for x in c.budget.lines
         ),
         activities=tuple(activities),
-        target_groups=tuple(c.get("target_groups") or ()),
+        target_groups=c.target_groups,
         indicators=tuple(
             scoring.Indicator(
-                x.get("name", ""),
-                tuple(d for d, on in (("sex", x.get("by_sex")), ("age", x.get("by_age"))) if on),
-                x.get("target"),
+                x.name,
+                tuple(d for d, on in (("sex", x.by_sex), ("age", x.by_age)) if on),
+                None if x.target is None else f"{x.target:f}",
             )
-            for x in c.get("indicators") or []
+            for x in c.indicators
         ),
     )
 

@@ -54,7 +54,8 @@ def topic_code(submission: Submission) -> str:
     """The topic the proposal was submitted under (the snapshot, not today's draft)."""
     if not submission.call.topics:
         return ""
-    return (submission.content.get("topic") or {}).get("code") or ""
+    topic = submission.snapshot.topic
+    return topic.code if topic else ""
 
 
 def budgets_of(call: Call) -> dict[str, Decimal]:

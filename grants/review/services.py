@@ -256,19 +256,17 @@ def register_from_invitation(
 def consortium(submission: Submission) -> list[dict]:
     """Name, country and role of every organisation in the submitted consortium."""
     return [
-        {"name": x.get("name", ""), "country": x.get("country", ""), "role": x.get("role", "")}
-        for x in submission.content.get("partners") or []
+        {"name": x.name, "country": x.country, "role": x.role} for x in submission.snapshot.partners
     ]
 
 
 def proposal_keys(submission: Submission) -> dict[str, str]:
     """Keys identifying the consortium's organisations -> the name to show."""
     keys: dict[str, str] = {}
-    content = submission.content
-    organisation = content.get("organisation") or {}
-    for row in [organisation, *(content.get("partners") or [])]:
-        name = row.get("name", "")
-        ident = row.get("organisation_id") or row.get("id")
+    c = submission.snapshot
+    rows = [(c.organisation.id, c.organisation.name)]
+    rows += [(x.organisation_id, x.name) for x in c.partners]
+    for ident, name in rows:
         if ident:
             keys[f"id:{ident}"] = name
         if normalise_organisation(name):
@@ -496,9 +494,8 @@ def build_plan(call: Call) -> PlanView:
             current.setdefault(a.proposal_id, []).append(a)
     needs = []
     for proposal_id, s in submissions.items():
-        c = s.content
-        topics = {x.get("priority") for x in c.get("claims") or []}
-        topics |= set(c.get("exploitation_forms") or []) | set(c.get("countries") or [])
+        c = s.snapshot
+        topics = c.claimed_priorities | set(c.exploitation_forms) | set(c.countries)
         needs.append(
             ProposalNeed(
                 key=proposal_id,
@@ -687,7 +684,7 @@ def queue(user: User, state: str = "", call_id: int | None = None, order: str = 
     ]
     keys = {
         "due": lambda a: (a.due_at, a.id),
-        "acronym": lambda a: ((a.submission.content.get("acronym") or "").casefold(), a.id),
+        "acronym": lambda a: (a.submission.snapshot.acronym.casefold(), a.id),
         "call": lambda a: (a.call.reference, a.due_at, a.id),
     }
     rows.sort(key=keys.get(order, keys["due"]))

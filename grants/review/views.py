@@ -137,7 +137,7 @@ def assignment(assignment_id: int):
         declaration_form=DeclarationForm() if permissions.can_declare(current_user, a) else None,
         decline_form=None if services.ranking_final(a.call_id) else DeclineForm(),
         submission=a.submission if content else None,
-        c=a.submission.content if content else None,
+        c=a.submission.snapshot if content else None,
         labels=proposal_services.labels() if content else None,
     )
 
@@ -210,7 +210,7 @@ def evaluate(assignment_id: int):
         a=a,
         acronym=a.submission.label,
         submission=a.submission,
-        c=a.submission.content,
+        c=a.submission.snapshot,
         labels=proposal_services.labels(),
         panel=evaluations.alignment_panel(a.submission),
         criteria=criteria,
