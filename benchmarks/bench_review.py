@@ -223,6 +223,17 @@ def comment(rng: random.Random) -> str:
     return " ".join(rng.sample(COMMENTS, rng.randint(2, 4)))
 
 
+# Characters of each free text of a generated proposal (another text field gets 500).
+TEXT_SIZES = {
+    "abstract": 600,
+    "relevance": 2000,
+    "objectives": 700,
+    "methodology": 1500,
+    "team": 700,
+    "impact": 1000,
+}
+
+
 def snapshot_content(i, rng, phrases, call, topic, organisation, acronym, contribution):
     """A submission's content, built as a grants.proposals.snapshot.Snapshot."""
     from grants.proposals import snapshot as snap
@@ -305,13 +316,8 @@ def snapshot_content(i, rng, phrases, call, topic, organisation, acronym, contri
         ),
         acronym=acronym,
         title=f"{acronym}: {rng.choice(STRATEGY)[:200]}",
-        abstract=make_text(rng, 600, phrases),
         duration_months=duration,
-        relevance=make_text(rng, 2000, phrases),
-        objectives=make_text(rng, 700, phrases),
-        methodology=make_text(rng, 1500, phrases),
-        team=make_text(rng, 700, phrases),
-        impact=make_text(rng, 1000, phrases),
+        texts={name: make_text(rng, TEXT_SIZES.get(name, 500), phrases) for name in snap.TEXTS},
         partners=tuple(partners),
         target_groups=tuple(rng.sample(TARGET_GROUPS, rng.randint(2, 5))),
         exploitation_forms=tuple(rng.sample(FORMS, rng.randint(1, 3))),
@@ -387,7 +393,7 @@ def generate(n: int, seed: int) -> dict:
     )
     from grants.extensions import db
     from grants.proposals.models import Proposal, ProposalStatus, Submission
-    from grants.proposals.snapshot import TEXTS, content_hash, read_snapshot
+    from grants.proposals.snapshot import content_hash, read_snapshot
     from grants.review.models import (
         Assignment,
         AssignmentState,
@@ -654,7 +660,7 @@ def generate(n: int, seed: int) -> dict:
     db.session.commit()
     text_bytes = sum(
         len(
-            "".join(getattr(c, k) for k in TEXTS)
+            "".join(c.texts.values())
             + "".join(
                 wp.description + "".join(x.description for x in wp.items) for wp in c.work_packages
             )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,15 +39,6 @@ def reset() -> None:
     global _frozen, _offset
     _frozen = None
     _offset = timedelta(0)
-
-
-@contextmanager
-def frozen_at(moment: datetime) -> Iterator[None]:
-    freeze(moment)
-    try:
-        yield
-    finally:
-        reset()
 
 
 def as_utc(moment: datetime) -> datetime:

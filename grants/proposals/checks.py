@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from grants.accounts.models import OrganisationType
+from grants.proposals import fields as F
 from grants.proposals.models import (
     BudgetCategory,
     ItemKind,
@@ -32,22 +33,6 @@ SECTIONS = [
     ("annexes", "Annexes"),
 ]
 SECTION_TITLES = dict(SECTIONS)
-
-# The call's `section_limits` keys (characters) and the proposal texts they count.
-LIMITED_TEXTS = {
-    "summary": (("abstract", "abstract"), "summary"),
-    "relevance": (("relevance", "objectives"), "relevance"),
-    "design": (("methodology",), "workplan"),
-    "team": (("team",), "consortium"),
-    "impact": (("impact",), "results"),
-}
-TEXT_LABELS = {
-    "abstract": "The abstract",
-    "relevance": "Relevance and objectives",
-    "methodology": "The methodology",
-    "team": "The description of the team and cooperation",
-    "impact": "Impact and sustainability",
-}
 
 
 def eur(amount: Decimal | None) -> str:
@@ -142,23 +127,26 @@ def _missing(section: str, code: str, message: str, anchor: str = "") -> Check:
     return Check(code, section, "complete", False, message, anchor)
 
 
-def missing_items(proposal: Proposal) -> list[Check]:
-    """Everything still to fill in, section by section; empty when the proposal is complete."""
-    out: list[Check] = []
-    p = proposal
-    if not p.acronym.strip():
-        out.append(_missing("summary", "acronym", "Give the proposal an acronym.", "acronym"))
-    if not p.title.strip():
-        out.append(_missing("summary", "title", "Give the proposal a title.", "title"))
-    if not p.abstract.strip():
-        out.append(_missing("summary", "abstract", "Write the abstract.", "abstract"))
-    if p.call.topics and p.topic_id is None:
-        out.append(_missing("summary", "topic", "Choose the topic of the call.", "topic_id"))
-    if not p.duration_months:
-        out.append(
-            _missing("summary", "duration", "Give the duration in months.", "duration_months")
-        )
+def _is_empty(p: Proposal, f: F.Field) -> bool:
+    value = getattr(p, f.name)
+    if f.kind == F.TOPIC:
+        return bool(p.call.topics) and value is None
+    if f.kind in (F.LINE, F.TEXT):
+        return not (value or "").strip()
+    return not value
 
+
+def missing_fields(p: Proposal, section: str) -> list[Check]:
+    """The section's required fields of the field map that are empty."""
+    return [
+        _missing(section, f.check_code, f.missing, f.name)
+        for f in F.section_fields(section)
+        if f.missing and _is_empty(p, f)
+    ]
+
+
+def _missing_partners(p: Proposal) -> list[Check]:
+    out = []
     others = [x for x in p.partners if x.role != PartnerRole.COORDINATOR]
     for i, partner in enumerate(others):
         gaps = [
@@ -180,23 +168,11 @@ def missing_items(proposal: Proposal) -> list[Check]:
                     f"partners-{i}-name",
                 )
             )
-    if not p.team.strip():
-        out.append(
-            _missing(
-                "consortium",
-                "team",
-                "Describe the team and how the partners work together.",
-                "team",
-            )
-        )
+    return out
 
-    if not p.relevance.strip():
-        out.append(_missing("relevance", "relevance", "Explain the relevance.", "relevance"))
-    if not p.objectives.strip():
-        out.append(_missing("relevance", "objectives", "State the objectives.", "objectives"))
 
-    if not p.methodology.strip():
-        out.append(_missing("workplan", "methodology", "Describe the methodology.", "methodology"))
+def _missing_work_packages(p: Proposal) -> list[Check]:
+    out = []
     if not p.work_packages:
         out.append(_missing("workplan", "wp", "Add at least one work package.", "work-packages"))
     for i, wp in enumerate(p.work_packages):
@@ -221,25 +197,11 @@ def missing_items(proposal: Proposal) -> list[Check]:
         out.append(_missing("workplan", "activity", "Add at least one activity.", "items"))
     if ItemKind.DELIVERABLE not in kinds:
         out.append(_missing("workplan", "deliverable", "Add at least one deliverable.", "items"))
+    return out
 
-    if not p.target_groups:
-        out.append(
-            _missing("targets", "target-groups", "Choose the target groups.", "target_groups")
-        )
-    if not p.exploitation_forms:
-        out.append(
-            _missing(
-                "targets",
-                "exploitation",
-                "Choose the forms of exploitation addressed.",
-                "exploitation_forms",
-            )
-        )
-    if not p.countries:
-        out.append(
-            _missing("targets", "countries", "Choose the countries of implementation.", "countries")
-        )
 
+def _missing_claims(p: Proposal) -> list[Check]:
+    out = []
     if not p.claims:
         out.append(
             _missing(
@@ -256,7 +218,11 @@ def missing_items(proposal: Proposal) -> list[Check]:
                     f"justification-{claim.priority_code}",
                 )
             )
+    return out
 
+
+def _missing_indicators(p: Proposal) -> list[Check]:
+    out = []
     if not p.indicators:
         out.append(_missing("results", "indicators", "Add at least one indicator.", "indicators"))
     for i, ind in enumerate(p.indicators):
@@ -276,11 +242,11 @@ def missing_items(proposal: Proposal) -> list[Check]:
                     f"indicators-{i}-name",
                 )
             )
-    if not p.impact.strip():
-        out.append(
-            _missing("results", "impact", "Describe the impact and sustainability.", "impact")
-        )
+    return out
 
+
+def _missing_budget_lines(p: Proposal) -> list[Check]:
+    out = []
     if not any((line.amount or 0) > 0 for line in p.budget_lines):
         out.append(
             _missing("budget", "budget", "Add the budget lines with their amounts.", "lines")
@@ -295,18 +261,42 @@ def missing_items(proposal: Proposal) -> list[Check]:
                     f"lines-{i}-description",
                 )
             )
+    return out
 
+
+def _missing_annexes(p: Proposal) -> list[Check]:
     present = {a.kind for a in p.current_annexes}
-    for annex in p.call.required_annexes or []:
-        if annex["code"] not in present:
-            out.append(
-                _missing(
-                    "annexes",
-                    f"annex-{annex['code']}",
-                    f"Upload the required annex: {annex['title']} (PDF).",
-                    "file",
-                )
-            )
+    return [
+        _missing(
+            "annexes",
+            f"annex-{annex['code']}",
+            f"Upload the required annex: {annex['title']} (PDF).",
+            "file",
+        )
+        for annex in p.call.required_annexes or []
+        if annex["code"] not in present
+    ]
+
+
+# Each section's rows, checked beside (rows, then fields) its fields of the field map.
+MISSING_ROWS = {
+    "consortium": (_missing_partners, False),
+    "workplan": (_missing_work_packages, True),
+    "priorities": (_missing_claims, True),
+    "results": (_missing_indicators, False),
+    "budget": (_missing_budget_lines, True),
+    "annexes": (_missing_annexes, True),
+}
+
+
+def missing_items(proposal: Proposal) -> list[Check]:
+    """Everything still to fill in, section by section; empty when the proposal is complete."""
+    out: list[Check] = []
+    for section, _ in SECTIONS:
+        rows, fields_first = MISSING_ROWS.get(section, (None, True))
+        own = missing_fields(proposal, section)
+        found = rows(proposal) if rows else []
+        out += own + found if fields_first else found + own
     return out
 
 
@@ -333,12 +323,13 @@ def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check
         )
 
     limits = p.call.section_limits or {}
-    for key, (fields, section) in LIMITED_TEXTS.items():
+    for text_limit in F.limits():
+        key, fields, section = text_limit.key, text_limit.fields, text_limit.section
         limit = limits.get(key)
         if not limit:
             continue
-        length = sum(len(getattr(p, f) or "") for f in dict.fromkeys(fields))
-        label = TEXT_LABELS[fields[0]]
+        length = sum(len(getattr(p, f) or "") for f in fields)
+        label = text_limit.label
         ok = length <= int(limit)
         message = (
             f"{label} has {length:,} characters, within the limit of {int(limit):,}."

@@ -53,6 +53,7 @@ class Limit:
     section: str
     fields: tuple[str, ...]
     label: str
+    together: str = ""  # "relevance and objectives" when one limit counts several texts
 
 
 FIELDS: dict[str, tuple[Field, ...]] = {
@@ -193,15 +194,18 @@ def text_fields() -> tuple[Field, ...]:
 
 
 def limits() -> list[Limit]:
-    out: dict[str, Limit] = {}
+    """The call's section limits that count texts of the map, in the order of the map."""
+    grouped: dict[str, list[tuple[str, Field]]] = {}
     for section, f in all_fields():
-        if not f.limit:
-            continue
-        known = out.get(f.limit)
-        names = (*known.fields, f.name) if known else (f.name,)
-        label = LIMIT_LABELS.get(f.limit) or f.label
-        out[f.limit] = Limit(f.limit, section, names, label)
-    return list(out.values())
+        if f.limit:
+            grouped.setdefault(f.limit, []).append((section, f))
+    out = []
+    for key, entries in grouped.items():
+        texts = [f for _, f in entries]
+        together = " and ".join(f.label.lower() for f in texts) if len(texts) > 1 else ""
+        label = LIMIT_LABELS.get(key) or texts[0].label
+        out.append(Limit(key, entries[0][0], tuple(f.name for f in texts), label, together))
+    return out
 
 
 TEXTS = tuple(f.name for f in text_fields())

@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from grants.accounts.forms import MultiCheckboxField, country_choices
 from grants.accounts.models import ORGANISATION_TYPE_LABELS
+from grants.proposals import fields as F
 from grants.proposals.models import BUDGET_CATEGORY_LABELS, ItemKind
 
 LONG_TEXT = 60_000  # a hard ceiling against absurd input; the call's limits are checked apart
@@ -44,9 +45,36 @@ def _months(label: str) -> IntegerField:
         label,
         validators=[
             Optional(),
-            NumberRange(min=1, max=120, message="Enter a month between 1 and 120."),
+            NumberRange(
+                min=1, max=F.MAX_MONTHS, message=f"Enter a month between 1 and {F.MAX_MONTHS}."
+            ),
         ],
     )
+
+
+def _form_field(f: F.Field):
+    """The form field of one entry of the field map."""
+    if f.kind == F.LINE:
+        return StringField(
+            f.label, validators=[Optional(), Length(max=f.max_length)], description=f.description
+        )
+    if f.kind == F.TEXT:
+        return _text(f.label, f.description, f.rows)
+    if f.kind == F.MONTHS:
+        return _months(f.label)
+    if f.kind == F.TOPIC:
+        return SelectField(f.label, choices=[], validate_choice=False)
+    if f.choices == "countries":
+        return SelectMultipleField(
+            f.label, choices=[], validate_choice=False, description=f.description
+        )
+    return MultiCheckboxField(f.label, choices=[], validate_choice=False)
+
+
+def _with_fields(section: str, base: type) -> type:
+    """`base` with the section's fields of the field map."""
+    attrs = {f.name: _form_field(f) for f in F.section_fields(section)}
+    return type(base.__name__, (base,), attrs)
 
 
 def _priorities() -> SelectMultipleField:
@@ -59,16 +87,7 @@ class SectionForm(FlaskForm):
     save_next = SubmitField("Save and go to the next section")
 
 
-class SummaryForm(SectionForm):
-    acronym = StringField(
-        "Acronym",
-        validators=[Optional(), Length(max=30)],
-        description="A short name, at most 30 characters, e.g. SAFE-HAVEN.",
-    )
-    title = StringField("Title", validators=[Optional(), Length(max=300)])
-    topic_id = SelectField("Topic", choices=[], validate_choice=False)
-    duration_months = _months("Duration (months)")
-    abstract = _text("Abstract", "What the project does, for whom, where and with what result.")
+SummaryForm = _with_fields("summary", SectionForm)
 
 
 class PartnerRow(Form):
@@ -93,22 +112,12 @@ class PartnerRow(Form):
         self.country.choices = country_choices()
 
 
-class ConsortiumForm(SectionForm):
+class _ConsortiumForm(SectionForm):
     partners = FieldList(FormField(PartnerRow), min_entries=0, max_entries=60)
-    team = _text(
-        "The team and how the partners work together",
-        "Expertise, roles and the cooperation arrangements of the consortium.",
-    )
 
 
-class RelevanceForm(SectionForm):
-    relevance = _text(
-        "Relevance",
-        "The needs addressed and how the project serves the call and the EU Strategy on "
-        "Combatting Trafficking in Human Beings 2021-2025.",
-        10,
-    )
-    objectives = _text("Objectives", "The general and specific objectives.", 6)
+ConsortiumForm = _with_fields("consortium", _ConsortiumForm)
+RelevanceForm = _with_fields("relevance", SectionForm)
 
 
 class WorkPackageRow(Form):
@@ -142,11 +151,7 @@ class ItemRow(Form):
     remove = BooleanField("Remove")
 
 
-class WorkplanForm(SectionForm):
-    methodology = _text(
-        "Methodology and implementation",
-        "How the work is organised, the risks and how they are managed, and monitoring.",
-    )
+class _WorkplanForm(SectionForm):
     work_packages = FieldList(FormField(WorkPackageRow), max_entries=60)
     items = FieldList(FormField(ItemRow), max_entries=400)
 
@@ -170,17 +175,8 @@ class WorkplanForm(SectionForm):
         return ok
 
 
-class TargetsForm(SectionForm):
-    target_groups = MultiCheckboxField("Target groups", choices=[], validate_choice=False)
-    exploitation_forms = MultiCheckboxField(
-        "Forms of exploitation addressed", choices=[], validate_choice=False
-    )
-    countries = SelectMultipleField(
-        "Countries of implementation",
-        choices=[],
-        validate_choice=False,
-        description="Hold Ctrl (or Cmd) to choose several countries.",
-    )
+WorkplanForm = _with_fields("workplan", _WorkplanForm)
+TargetsForm = _with_fields("targets", SectionForm)
 
 
 class ClaimRow(Form):
@@ -215,13 +211,11 @@ class IndicatorRow(Form):
     remove = BooleanField("Remove")
 
 
-class ResultsForm(SectionForm):
+class _ResultsForm(SectionForm):
     indicators = FieldList(FormField(IndicatorRow), max_entries=100)
-    impact = _text(
-        "Impact and sustainability",
-        "Expected results for victims and professionals, how they last after the project, "
-        "and how they are disseminated.",
-    )
+
+
+ResultsForm = _with_fields("results", _ResultsForm)
 
 
 class BudgetRow(Form):

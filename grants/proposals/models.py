@@ -178,10 +178,6 @@ class Proposal(db.Model):
     def current_submission(self) -> Submission | None:
         return next((s for s in self.submissions if s.is_current), None)
 
-    @property
-    def latest_submission(self) -> Submission | None:
-        return self.submissions[-1] if self.submissions else None
-
 
 class Partner(db.Model):
     """A member of the consortium; the coordinator row mirrors the owning organisation."""
@@ -411,6 +407,16 @@ class Submission(db.Model):
     def label(self) -> str:
         """The acronym as submitted, else the submission reference."""
         return self.snapshot.acronym or self.reference
+
+    def submitter_and_contacts(self, submitter: User | None = None) -> dict[str, User]:
+        """Who hears about this submission (receipt, result): the person who submitted it
+        and the contacts of the coordinating organisation, by e-mail address."""
+        submitter = submitter or self.submitted_by
+        found: dict[str, User] = {submitter.email: submitter} if submitter else {}
+        for membership in self.proposal.organisation.memberships:
+            if membership.is_contact:
+                found.setdefault(membership.user.email, membership.user)
+        return found
 
     @property
     def final_admissible(self) -> bool:

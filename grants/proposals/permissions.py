@@ -4,15 +4,9 @@ templates. Anyone else gets a 404, so that ids do not reveal what exists."""
 from __future__ import annotations
 
 from grants.accounts.models import RoleName, User
-from grants.accounts.permissions import is_manager
+from grants.accounts.permissions import is_manager, is_member
 from grants.calls.models import Call
 from grants.proposals.models import Proposal, Submission
-
-
-def is_member_of(user: User, organisation_id: int) -> bool:
-    return user.is_authenticated and any(
-        m.organisation_id == organisation_id for m in user.memberships
-    )
 
 
 def can_start_proposal(user: User) -> bool:
@@ -21,7 +15,7 @@ def can_start_proposal(user: User) -> bool:
 
 def can_view_proposal(user: User, proposal: Proposal) -> bool:
     """Drafts are private to the members of the owning (coordinating) organisation."""
-    return is_member_of(user, proposal.organisation_id)
+    return is_member(user, proposal.organisation)
 
 
 def can_edit_proposal(user: User, proposal: Proposal) -> bool:
@@ -33,7 +27,7 @@ def can_view_submission(user: User, submission: Submission) -> bool:
     from grants.review.permissions import evaluator_may_view_submission
 
     return (
-        is_member_of(user, submission.proposal.organisation_id)
+        is_member(user, submission.proposal.organisation)
         or is_manager(user)
         or evaluator_may_view_submission(user, submission)
     )

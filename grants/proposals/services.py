@@ -24,6 +24,7 @@ from grants.extensions import db
 from grants.jobs.services import enqueue
 from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals import checks
+from grants.proposals import fields as F
 from grants.proposals import snapshot as snap
 from grants.proposals.models import (
     Annex,
@@ -46,7 +47,7 @@ from grants.proposals.snapshot import Snapshot, content_hash
 from grants.taxonomy.services import exploitation_forms, is_country_code, target_groups
 
 MAX_AMOUNT = Decimal("100000000")  # EUR 100 million per budget line: anything above is a typo
-MAX_MONTHS = 120
+MAX_MONTHS = F.MAX_MONTHS
 
 
 class ProposalError(ValueError):
@@ -257,8 +258,12 @@ def save_section(proposal: Proposal, section: str, data: dict, user: User, versi
     """Save one section of a draft; no completeness checks, only sane values."""
     _guard(proposal, version)
     before = _section_state(proposal, section)
+    if section not in SECTIONS:
+        raise ProposalError(f"There is no section {section[:40]!r}.")
     try:
-        SAVERS[section](proposal, data)
+        _save_fields(proposal, section, data)
+        if section in ROW_SAVERS:
+            ROW_SAVERS[section](proposal, data)
     except ProposalError:
         db.session.rollback()  # nothing of a refused save is kept
         raise
@@ -280,45 +285,49 @@ def save_section(proposal: Proposal, section: str, data: dict, user: User, versi
 
 
 def _section_state(proposal: Proposal, section: str) -> dict:
-    fields = {
-        "summary": ("acronym", "title", "abstract", "topic_id", "duration_months"),
-        "relevance": ("relevance", "objectives"),
-        "targets": ("target_groups", "exploitation_forms", "countries"),
-        "consortium": ("team",),
-        "workplan": ("methodology",),
-        "results": ("impact",),
-    }.get(section, ())
-    return {f: getattr(proposal, f) for f in fields}
+    """What the audit diff compares: the section's fields of the field map."""
+    return {f.name: getattr(proposal, f.name) for f in F.section_fields(section)}
 
 
-def _save_summary(p: Proposal, data: dict) -> None:
-    p.acronym = _text(data.get("acronym"), 30)
-    p.title = _text(data.get("title"), 300)
-    p.abstract = _text(data.get("abstract"))
-    topic_id = data.get("topic_id")
-    topic_id = int(topic_id) if str(topic_id or "").isdigit() else None
-    if topic_id is not None and topic_id not in {t.id for t in p.call.topics}:
-        raise ProposalError("Choose a topic of this call.")
-    p.topic_id = topic_id
-    duration = data.get("duration_months")
-    p.duration_months = _month(duration, "Duration") if duration not in (None, "") else None
+def field_values(proposal: Proposal, section: str) -> dict:
+    """The section's fields as the form shows them (the prefill)."""
+    out = {}
+    for f in F.section_fields(section):
+        value = getattr(proposal, f.name)
+        out[f.name] = str(value or "") if f.kind == F.TOPIC else value
+    return out
 
 
-def _save_relevance(p: Proposal, data: dict) -> None:
-    p.relevance = _text(data.get("relevance"))
-    p.objectives = _text(data.get("objectives"))
+def _allowed_codes(choices: str) -> set[str]:
+    if choices == "target_groups":
+        return {t.code for t in target_groups()}
+    return {e.code for e in exploitation_forms()}
 
 
-def _save_targets(p: Proposal, data: dict) -> None:
-    p.target_groups = _codes(data.get("target_groups"), {t.code for t in target_groups()})
-    p.exploitation_forms = _codes(
-        data.get("exploitation_forms"), {e.code for e in exploitation_forms()}
-    )
-    p.countries = sorted({c.upper() for c in data.get("countries") or [] if is_country_code(c)})
+def _field_value(p: Proposal, f: F.Field, value):
+    """One field of the map, from the form to the model; a ProposalError if absurd."""
+    if f.kind == F.LINE:
+        return _text(value, f.max_length)
+    if f.kind == F.TEXT:
+        return _text(value)
+    if f.kind == F.MONTHS:
+        return _month(value, f.label.partition(" (")[0]) if value not in (None, "") else None
+    if f.kind == F.TOPIC:
+        topic_id = int(value) if str(value or "").isdigit() else None
+        if topic_id is not None and topic_id not in {t.id for t in p.call.topics}:
+            raise ProposalError("Choose a topic of this call.")
+        return topic_id
+    if f.choices == "countries":
+        return sorted({c.upper() for c in value or [] if is_country_code(c)})
+    return _codes(value, _allowed_codes(f.choices))
+
+
+def _save_fields(p: Proposal, section: str, data: dict) -> None:
+    for f in F.section_fields(section):
+        setattr(p, f.name, _field_value(p, f, data.get(f.name)))
 
 
 def _save_consortium(p: Proposal, data: dict) -> None:
-    p.team = _text(data.get("team"))
     coordinator = p.coordinator
     if coordinator is None:
         coordinator = _coordinator_row(p.organisation)
@@ -362,7 +371,6 @@ def _save_consortium(p: Proposal, data: dict) -> None:
 
 
 def _save_workplan(p: Proposal, data: dict) -> None:
-    p.methodology = _text(data.get("methodology"))
     allowed = set(call_priority_codes(p))
     partner_ids = {x.id for x in p.partners}
 
@@ -464,7 +472,6 @@ def _save_priorities(p: Proposal, data: dict) -> None:
 
 
 def _save_results(p: Proposal, data: dict) -> None:
-    p.impact = _text(data.get("impact"))
     allowed = set(call_priority_codes(p))
 
     def values(row: dict) -> dict:
@@ -527,16 +534,15 @@ def _save_budget(p: Proposal, data: dict) -> None:
     p.budget_lines = kept
 
 
-SAVERS = {
-    "summary": _save_summary,
+# The savers of each section's rows; its single fields are saved from the field map.
+ROW_SAVERS = {
     "consortium": _save_consortium,
-    "relevance": _save_relevance,
     "workplan": _save_workplan,
-    "targets": _save_targets,
     "priorities": _save_priorities,
     "results": _save_results,
     "budget": _save_budget,
 }
+SECTIONS = frozenset(F.FIELDS) | frozenset(ROW_SAVERS)
 
 
 # Annexes ----------------------------------------------------------------------------------
@@ -648,7 +654,6 @@ def remove_annex(proposal: Proposal, annex: Annex, user: User, version) -> None:
 def take_snapshot(proposal: Proposal, report: checks.CheckReport | None = None) -> Snapshot:
     """The proposal's content as it would be submitted now: what is hashed and evaluated."""
     report = report or checks.check(proposal)
-    b = report.budget
     p = proposal
     partners = {x.id: x for x in p.partners}
 
@@ -674,28 +679,7 @@ def take_snapshot(proposal: Proposal, report: checks.CheckReport | None = None) 
             snap.ClaimEntry(c.priority_code, c.justification or "")
             for c in sorted(p.claims, key=lambda c: c.priority_code)
         ),
-        work_packages=tuple(
-            snap.WorkPackageEntry(
-                wp.number,
-                wp.title or "",
-                wp.description or "",
-                lead(wp.lead_partner_id),
-                wp.start_month,
-                wp.end_month,
-                tuple(wp.priorities or ()),
-                tuple(
-                    snap.ItemEntry(
-                        ItemKind(i.kind).value,
-                        i.title or "",
-                        i.description or "",
-                        i.month,
-                        tuple(i.priorities or ()),
-                    )
-                    for i in wp.items
-                ),
-            )
-            for wp in p.work_packages
-        ),
+        work_packages=_work_packages(p, lead),
         indicators=tuple(
             snap.IndicatorEntry(
                 i.name or "",
@@ -707,29 +691,58 @@ def take_snapshot(proposal: Proposal, report: checks.CheckReport | None = None) 
             )
             for i in p.indicators
         ),
-        budget=snap.BudgetEntry(
-            tuple(
-                snap.BudgetLineEntry(
-                    lead(line.partner_id),
-                    BudgetCategory(line.category).value,
-                    line.description or "",
-                    line.amount,
-                    tuple(line.priorities or ()),
-                )
-                for line in p.budget_lines
-            ),
-            b.direct,
-            b.indirect,
-            b.total,
-            b.eligible,
-            b.funding_rate,
-            b.eu_contribution,
-        ),
+        budget=_budget(p, report.budget, lead),
         annexes=tuple(
             snap.AnnexEntry(a.kind, a.filename, a.size, a.sha256) for a in p.current_annexes
         ),
-        **{name: getattr(p, name) or "" for name in snap.TEXTS},
+        texts={name: getattr(p, name) or "" for name in snap.TEXTS},
         **{name: tuple(getattr(p, name) or ()) for name in snap.CODE_LISTS},
+    )
+
+
+def _work_packages(p: Proposal, lead) -> tuple[snap.WorkPackageEntry, ...]:
+    return tuple(
+        snap.WorkPackageEntry(
+            wp.number,
+            wp.title or "",
+            wp.description or "",
+            lead(wp.lead_partner_id),
+            wp.start_month,
+            wp.end_month,
+            tuple(wp.priorities or ()),
+            tuple(
+                snap.ItemEntry(
+                    ItemKind(i.kind).value,
+                    i.title or "",
+                    i.description or "",
+                    i.month,
+                    tuple(i.priorities or ()),
+                )
+                for i in wp.items
+            ),
+        )
+        for wp in p.work_packages
+    )
+
+
+def _budget(p: Proposal, b: checks.BudgetSummary, lead) -> snap.BudgetEntry:
+    return snap.BudgetEntry(
+        tuple(
+            snap.BudgetLineEntry(
+                lead(line.partner_id),
+                BudgetCategory(line.category).value,
+                line.description or "",
+                line.amount,
+                tuple(line.priorities or ()),
+            )
+            for line in p.budget_lines
+        ),
+        b.direct,
+        b.indirect,
+        b.total,
+        b.eligible,
+        b.funding_rate,
+        b.eu_contribution,
     )
 
 
@@ -815,8 +828,7 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
         is_current=True,
     )
     db.session.add(submission)
-    _set_status(proposal, ProposalStatus.SUBMITTED, user, now)
-    db.session.flush()
+    messages = _set_status(proposal, ProposalStatus.SUBMITTED, user, now, submission)
     audit.record(
         "proposal",
         proposal.id,
@@ -830,7 +842,6 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
         },
         actor=user,
     )
-    messages = _queue_receipts(proposal, submission, user)
     enqueue("pdf.receipt", {"submission_id": submission.id}, key=f"pdf.receipt:{submission.id}")
     try:
         db.session.commit()
@@ -848,10 +859,7 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
 
 
 def _queue_receipts(proposal: Proposal, submission: Submission, submitter: User) -> list:
-    recipients = {submitter.email: submitter}
-    for membership in proposal.organisation.memberships:
-        if membership.is_contact:
-            recipients.setdefault(membership.user.email, membership.user)
+    recipients = submission.submitter_and_contacts(submitter)
     return notify(
         "proposal.receipt",
         [person for _, person in sorted(recipients.items())],
@@ -871,7 +879,7 @@ def brussels_seconds(moment: datetime) -> str:
     return local.strftime("%d %b %Y %H:%M:%S ") + (local.tzname() or "") + " (Brussels)"
 
 
-# The one place where a proposal's status changes: guard, audit.
+# The one place where a proposal's status changes: guard, audit, the mail it sends.
 TRANSITIONS = {
     (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED),
     (ProposalStatus.SUBMITTED, ProposalStatus.SUBMITTED),  # a new version
@@ -880,7 +888,15 @@ TRANSITIONS = {
 }
 
 
-def _set_status(proposal: Proposal, status: ProposalStatus, user: User, now: datetime) -> None:
+def _set_status(
+    proposal: Proposal,
+    status: ProposalStatus,
+    user: User,
+    now: datetime,
+    submission: Submission | None = None,
+) -> list:
+    """Returns the queued mail (the receipt of a submission, the notice of a withdrawal), to
+    be delivered after the caller's commit."""
     before = ProposalStatus(proposal.status)
     if (before, status) not in TRANSITIONS:
         raise ProposalError(f"A {before.value} proposal cannot become {status.value}.")
@@ -896,6 +912,24 @@ def _set_status(proposal: Proposal, status: ProposalStatus, user: User, now: dat
             {"status": [before.value, status.value]},
             actor=user,
         )
+    if status == ProposalStatus.SUBMITTED:
+        db.session.flush()  # the receipt links to the submission by its id
+        return _queue_receipts(proposal, submission, user)
+    return _queue_withdrawn(proposal, user, now)
+
+
+def _queue_withdrawn(proposal: Proposal, user: User, now: datetime) -> list:
+    return notify(
+        "proposal.withdrawn",
+        [user],
+        proposal,
+        key=now.isoformat(),
+        subject=f"Withdrawn: {proposal.label} ({proposal.call.reference})",
+        template="proposals/mail/withdrawn.txt",
+        link=absolute_url("proposals.view", proposal_id=proposal.id),
+        proposal=proposal,
+        deadline=clock.format_in_zone(proposal.call.deadline_at, "Europe/Brussels"),
+    )
 
 
 def withdraw(proposal: Proposal, user: User, version) -> None:
@@ -913,18 +947,7 @@ def withdraw(proposal: Proposal, user: User, version) -> None:
     current = proposal.current_submission
     if current is not None:
         current.withdrawn_at = now
-    _set_status(proposal, ProposalStatus.WITHDRAWN, user, now)
-    messages = notify(
-        "proposal.withdrawn",
-        [user],
-        proposal,
-        key=now.isoformat(),
-        subject=f"Withdrawn: {proposal.label} ({proposal.call.reference})",
-        template="proposals/mail/withdrawn.txt",
-        link=absolute_url("proposals.view", proposal_id=proposal.id),
-        proposal=proposal,
-        deadline=clock.format_in_zone(proposal.call.deadline_at, "Europe/Brussels"),
-    )
+    messages = _set_status(proposal, ProposalStatus.WITHDRAWN, user, now)
     try:
         db.session.commit()
     except StaleDataError as exc:

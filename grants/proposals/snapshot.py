@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from grants.proposals.fields import CODE_LISTS, TEXTS, Field, section_fields
+
 FORMAT_VERSION = 2
 
 
@@ -298,27 +300,21 @@ class AnnexEntry:
         }
 
 
-# The free-text sections of the summary, in the order they are shown and evaluated.
-TEXTS = ("abstract", "relevance", "objectives", "methodology", "team", "impact")
-CODE_LISTS = ("target_groups", "exploitation_forms", "countries")
-
-
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """A proposal as submitted. Equal snapshots are the same content."""
+    """A proposal as submitted. Equal snapshots are the same content.
+
+    The free texts of the sections (the TEXT fields of grants.proposals.fields) are in
+    `texts`, by field name, and read as attributes too: `snapshot.abstract`.
+    """
 
     call: CallRef = field(default_factory=CallRef)
     topic: TopicRef | None = None
     organisation: OrganisationRef = field(default_factory=OrganisationRef)
     acronym: str = ""
     title: str = ""
-    abstract: str = ""
     duration_months: int | None = None
-    relevance: str = ""
-    objectives: str = ""
-    methodology: str = ""
-    team: str = ""
-    impact: str = ""
+    texts: dict[str, str] = field(default_factory=dict)
     partners: tuple[PartnerEntry, ...] = ()
     target_groups: tuple[str, ...] = ()
     exploitation_forms: tuple[str, ...] = ()
@@ -328,6 +324,18 @@ class Snapshot:
     indicators: tuple[IndicatorEntry, ...] = ()
     budget: BudgetEntry = field(default_factory=BudgetEntry)
     annexes: tuple[AnnexEntry, ...] = ()
+
+    def __getattr__(self, name: str) -> str:
+        if name in TEXTS:  # only called when no real attribute has the name
+            return self.text(name)
+        raise AttributeError(name)
+
+    def text(self, name: str) -> str:
+        return self.texts.get(name, "")
+
+    def texts_of(self, section: str) -> list[tuple[Field, str]]:
+        """The section's free texts with their fields, for the submitted document."""
+        return [(f, self.text(f.name)) for f in section_fields(section) if f.name in TEXTS]
 
     @property
     def coordinator(self) -> PartnerEntry | None:
@@ -353,7 +361,7 @@ class Snapshot:
             "title": self.title,
             "duration_months": self.duration_months,
         }
-        out.update({name: getattr(self, name) for name in TEXTS})
+        out.update({name: self.text(name) for name in TEXTS})
         out.update({name: list(getattr(self, name)) for name in CODE_LISTS})
         out.update(
             partners=[x.as_json() for x in self.partners],
@@ -385,7 +393,7 @@ def _read_v1(d: dict) -> Snapshot:
         indicators=tuple(IndicatorEntry.read(x) for x in d.get("indicators") or ()),
         budget=BudgetEntry.read(d.get("budget")),
         annexes=tuple(AnnexEntry.read(x) for x in d.get("annexes") or ()),
-        **{name: _str(d.get(name)) for name in TEXTS},
+        texts={name: _str(d.get(name)) for name in TEXTS},
         **{name: _codes(d.get(name)) for name in CODE_LISTS},
     )
 

@@ -22,9 +22,11 @@ from sqlalchemy import select
 
 from grants import clock
 from grants.accounts.forms import country_choices
+from grants.accounts.permissions import is_member
 from grants.calls.models import Call
 from grants.extensions import db
 from grants.proposals import checks, forms, permissions, services
+from grants.proposals import fields as field_map
 from grants.proposals.models import (
     Annex,
     PartnerRole,
@@ -199,19 +201,8 @@ def _configure(form, section: str, proposal: Proposal) -> None:
 
 def _initial(section: str, proposal: Proposal) -> dict:
     p = proposal
-    data: dict = {"version": p.version}
-    if section == "summary":
-        data.update(
-            acronym=p.acronym,
-            title=p.title,
-            abstract=p.abstract,
-            topic_id=str(p.topic_id or ""),
-            duration_months=p.duration_months,
-        )
-    elif section == "relevance":
-        data.update(relevance=p.relevance, objectives=p.objectives)
-    elif section == "consortium":
-        data["team"] = p.team
+    data: dict = {"version": p.version, **services.field_values(p, section)}
+    if section == "consortium":
         data["partners"] = [
             {
                 "id": str(x.id),
@@ -224,7 +215,6 @@ def _initial(section: str, proposal: Proposal) -> dict:
             if x.role != PartnerRole.COORDINATOR
         ]
     elif section == "workplan":
-        data["methodology"] = p.methodology
         data["work_packages"] = [
             {
                 "id": str(wp.id),
@@ -251,12 +241,6 @@ def _initial(section: str, proposal: Proposal) -> dict:
             for wp in p.work_packages
             for i in wp.items
         ]
-    elif section == "targets":
-        data.update(
-            target_groups=p.target_groups,
-            exploitation_forms=p.exploitation_forms,
-            countries=p.countries,
-        )
     elif section == "priorities":
         claims = {c.priority_code: c for c in p.claims}
         data["claims"] = [
@@ -270,7 +254,6 @@ def _initial(section: str, proposal: Proposal) -> dict:
             for cp in p.call.priorities
         ]
     elif section == "results":
-        data["impact"] = p.impact
         data["indicators"] = [
             {
                 "id": str(i.id),
@@ -363,8 +346,6 @@ def edit(proposal_id: int, section: str):
             error = "Some entries could not be saved; nothing was saved. See the messages below."
         if autosave:
             return jsonify(ok=False, message=error, version=proposal.version), status
-        if status == 409:
-            form.version.data = form.version.data  # keep what the user's page had
     priority_titles = {cp.priority_code: cp.priority.title for cp in proposal.call.priorities}
     return _page(
         proposal,
@@ -375,7 +356,17 @@ def edit(proposal_id: int, section: str):
         section_title=checks.SECTION_TITLES[section],
         error=error,
         priority_titles=priority_titles,
+        map_rows=_map_rows(section),
     )
+
+
+def _map_rows(section: str) -> list:
+    """The section's fields of the field map, each with the limit shown after it."""
+    rows = []
+    for f in field_map.section_fields(section):
+        limit = field_map.limit_of(f)
+        rows.append((f, limit if limit and limit.fields[-1] == f.name else None))
+    return rows
 
 
 # Annexes ----------------------------------------------------------------------------------
@@ -555,7 +546,7 @@ def submission(submission_id: int):
         labels=services.labels(),
         utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
         brussels=services.brussels_seconds(submission.submitted_at),
-        is_member=permissions.is_member_of(current_user, submission.proposal.organisation_id),
+        is_member=is_member(current_user, submission.proposal.organisation),
         review_form=review_form,
     )
 

@@ -39,6 +39,7 @@ from grants.review.models import (
     EvaluationState,
 )
 from grants.review.services import LOCKED, ReviewError, commit_or, ranking_final
+from grants.review.transitions import move
 
 STALE = (
     "This consensus report was changed elsewhere since you opened it. Reload the page to see "
@@ -257,8 +258,8 @@ def _new_report(submission: Submission) -> ConsensusReport:
         call_id=submission.call_id,
         proposal_id=submission.proposal_id,
         submission_id=submission.id,
-        state=ConsensusState.DRAFT,
     )
+    move(report, ConsensusState.DRAFT, None)
     db.session.add(report)
     return report
 
@@ -417,16 +418,13 @@ def submit_consensus(report: ConsensusReport, data: dict, version: int | None, a
     except ReviewError:
         db.session.rollback()
         raise
-    report.state = ConsensusState.SUBMITTED
-    report.submitted_at = clock.now()
-    report.returned_reason = ""
-    audit.record(
-        "consensus",
-        report.id,
+    move(
+        report,
+        ConsensusState.SUBMITTED,
+        actor,
         "submit",
         f"{actor.email} sent the consensus of {report.submission.reference} for approval",
         {c.code: {"points": fmt_points(values[c.id][0])} for c in report.call.criteria},
-        actor=actor,
     )
     commit_or(StaleEvaluation(STALE))
 
@@ -450,12 +448,10 @@ def approve(report: ConsensusReport, actor: User, version: int | None = None) ->
             "An evaluator was assigned since the consensus was written; their evaluation "
             "comes first. Return the report to the rapporteur."
         )
-    report.state = ConsensusState.APPROVED
-    report.approved_at = clock.now()
-    report.approved_by_id = actor.id
-    audit.record(
-        "consensus",
-        report.id,
+    move(
+        report,
+        ConsensusState.APPROVED,
+        actor,
         "approve",
         f"Consensus of {report.submission.reference} approved",
         {
@@ -463,7 +459,6 @@ def approve(report: ConsensusReport, actor: User, version: int | None = None) ->
             for s in report.scores
             if s.points is not None
         },
-        actor=actor,
     )
     _commit_or_changed()
 
@@ -482,35 +477,15 @@ def return_to_rapporteur(report: ConsensusReport, reason: str, actor: User) -> N
     _check_unlocked(report.call_id)
     if report.state == ConsensusState.DRAFT:
         raise ReviewError("This consensus report is a draft already.")
-    if not reason.strip():
-        raise ReviewError("Say why the report goes back to the rapporteur.")
-    before = report.state
-    report.state = ConsensusState.DRAFT
-    report.returned_reason = reason.strip()
-    report.approved_at = None
-    report.approved_by_id = None
-    audit.record(
-        "consensus",
-        report.id,
+    message = move(
+        report,
+        ConsensusState.DRAFT,
+        actor,
         "return",
         f"Consensus of {report.submission.reference} returned to the rapporteur: {reason}",
-        {"state": [before.value, "draft"]},
-        actor=actor,
+        {"state": [report.state.value, "draft"]},
+        reason=reason,
     )
-    message = None
-    if report.rapporteur is not None:
-        label = report.submission.label
-        message = notify(
-            "consensus.returned",
-            [report.rapporteur],
-            report,
-            key=clock.now().isoformat(),
-            subject=f"The consensus of {label} needs changes",
-            template="review/mail/consensus_returned.txt",
-            label=label,
-            reason=reason.strip(),
-            link=absolute_url("review.consensus", submission_id=report.submission_id),
-        )
     _commit_or_changed()
     if message:
         deliver_pending([m.id for m in message])

@@ -16,7 +16,6 @@ import scoring
 from grants import clock
 from grants.accounts.models import User
 from grants.accounts.permissions import is_manager
-from grants.audit import services as audit
 from grants.calls.models import Criterion
 from grants.extensions import db
 from grants.proposals.models import Submission
@@ -29,6 +28,7 @@ from grants.review.models import (
     EvaluationState,
 )
 from grants.review.services import LOCKED, ReviewError, commit_or, queue, ranking_final
+from grants.review.transitions import move
 
 STALE = (
     "This evaluation was changed elsewhere (another tab or window) since you opened it. "
@@ -140,7 +140,8 @@ def _write(assignment: Assignment, data: dict, version: int | None) -> tuple[Eva
     if errors:
         raise EvaluationError("Some scores are not allowed; see the messages below.", errors)
     if evaluation is None:
-        evaluation = Evaluation(assignment_id=assignment.id, state=EvaluationState.DRAFT)
+        evaluation = Evaluation(assignment_id=assignment.id)
+        move(evaluation, EvaluationState.DRAFT, assignment.evaluator, assignment=assignment)
         db.session.add(evaluation)
     for c in criteria:
         points, comment = values[c.id]
@@ -179,16 +180,14 @@ def submit_evaluation(
     except EvaluationError:
         db.session.rollback()
         raise
-    evaluation.state = EvaluationState.SUBMITTED
-    evaluation.submitted_at = clock.now()
-    db.session.flush()
-    audit.record(
-        "evaluation",
-        evaluation.id,
+    move(
+        evaluation,
+        EvaluationState.SUBMITTED,
+        actor,
         "submit",
         f"{actor.email} submitted the evaluation of {assignment.submission.reference}",
         {c.code: {"points": fmt_points(values[c.id][0])} for c in assignment.call.criteria},
-        actor=actor,
+        assignment=assignment,
     )
     commit_or(StaleEvaluation(STALE))
     return evaluation
@@ -263,7 +262,7 @@ def _descriptor_set() -> scoring.DescriptorSet:
 def alignment_input(submission: Submission) -> scoring.AlignmentInput:
     """The submitted snapshot as the evidence `scoring` reads."""
     c = submission.snapshot
-    parts = [c.title, *(getattr(c, name) for name in TEXTS)]
+    parts = [c.title, *(c.text(name) for name in TEXTS)]
     activities = []
     for wp in c.work_packages:
         parts.append(f"{wp.title}\n{wp.description}")

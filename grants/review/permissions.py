@@ -8,10 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from grants.accounts.models import RoleName, User
-from grants.accounts.permissions import is_manager
+from grants.accounts.permissions import is_manager, is_member
 from grants.extensions import db
 from grants.proposals.models import Submission
-from grants.proposals.permissions import is_member_of
 from grants.review.models import (
     Assignment,
     AssignmentState,
@@ -100,7 +99,7 @@ def can_read_result(user: User, submission: Submission, letter: ResultLetter | N
     programme managers. Before publication nobody reads a letter (there is none)."""
     if letter is None:
         return False
-    return is_manager(user) or is_member_of(user, submission.proposal.organisation_id)
+    return is_manager(user) or is_member(user, submission.proposal.organisation)
 
 
 def can_read_esr(
@@ -113,5 +112,5 @@ def can_read_esr(
     return (
         letter is not None
         and letter.outcome != Outcome.NOT_ADMISSIBLE
-        and is_member_of(user, submission.proposal.organisation_id)
+        and is_member(user, submission.proposal.organisation)
     )

@@ -349,14 +349,7 @@ def publication_problems(call: Call) -> list[str]:
 
 
 def _recipients(submission: Submission) -> dict[str, User]:
-    proposal = submission.proposal
-    found: dict[str, User] = {}
-    if submission.submitted_by is not None:
-        found[submission.submitted_by.email] = submission.submitted_by
-    for membership in proposal.organisation.memberships:
-        if membership.is_contact:
-            found.setdefault(membership.user.email, membership.user)
-    return found
+    return submission.submitter_and_contacts()
 
 
 def _letter_for(submission: Submission, decision: dict | None) -> ResultLetter:

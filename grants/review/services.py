@@ -41,15 +41,12 @@ from grants.review.models import (
     EvaluatorProfile,
     FinalRanking,
 )
+from grants.review.transitions import ReviewError, move
 
 INVITATION_DAYS = 14
 DEFAULT_DUE_DAYS = 21
 DEFAULT_MAX_LOAD = 8
 EVALUATION_PHASES = (CallPhase.CLOSED, CallPhase.UNDER_EVALUATION)
-
-
-class ReviewError(ValueError):
-    """A refused review operation, with a message for the user."""
 
 
 LOCKED = "The ranking of this call is final: its evaluations can no longer change."
@@ -388,21 +385,17 @@ def _assign(
         evaluator_id=evaluator.id,
     )
     assignment.submission_id = submission.id
-    assignment.state = AssignmentState.PENDING_DECLARATION
     assignment.assigned_by_id = actor.id
     assignment.assigned_at = clock.now()
     assignment.due_at = due_at
-    assignment.ended_at = None
-    assignment.ended_reason = ""
     db.session.add(assignment)
-    db.session.flush()
-    audit.record(
-        "assignment",
-        assignment.id,
+    move(
+        assignment,
+        AssignmentState.PENDING_DECLARATION,
+        actor,
         "assign",
         f"{evaluator.email} assigned to {label}",
         {"submission": submission.reference, "due_at": due_at.isoformat()},
-        actor=actor,
     )
     if conflicts:
         db.session.add(
@@ -572,12 +565,6 @@ def apply_plan(
     return created
 
 
-def _end(assignment: Assignment, state: AssignmentState, reason: str, actor: User) -> None:
-    assignment.state = state
-    assignment.ended_at = clock.now()
-    assignment.ended_reason = reason
-
-
 def declare(assignment: Assignment, kind: ConflictKind, details: str, actor: User) -> None:
     """The evaluator's declaration: no conflict opens the content, a conflict ends it."""
     if assignment.state != AssignmentState.PENDING_DECLARATION:
@@ -588,17 +575,14 @@ def declare(assignment: Assignment, kind: ConflictKind, details: str, actor: Use
     if ranking_final(assignment.call_id, writing=True):
         raise ReviewError(LOCKED)
     assignment.declarations.append(ConflictDeclaration(kind=kind, details=details.strip()))
-    if kind == ConflictKind.NONE:
-        assignment.state = AssignmentState.ACTIVE
-    else:
-        _end(assignment, AssignmentState.CONFLICT, f"Conflict declared: {kind.label}", actor)
-    audit.record(
-        "assignment",
-        assignment.id,
+    move(
+        assignment,
+        AssignmentState.ACTIVE if kind == ConflictKind.NONE else AssignmentState.CONFLICT,
+        actor,
         "declare",
         f"{actor.email} declared: {kind.label}",
         {"kind": kind.value, "details": details.strip()},
-        actor=actor,
+        reason=f"Conflict declared: {kind.label}",
     )
     db.session.commit()
 
@@ -609,9 +593,13 @@ def decline(assignment: Assignment, reason: str, actor: User) -> None:
         raise ReviewError("This assignment has already ended.")
     if ranking_final(assignment.call_id, writing=True):
         raise ReviewError(LOCKED)
-    _end(assignment, AssignmentState.DECLINED, reason.strip() or "Declined", actor)
-    audit.record(
-        "assignment", assignment.id, "decline", f"{actor.email} declined: {reason}", actor=actor
+    move(
+        assignment,
+        AssignmentState.DECLINED,
+        actor,
+        "decline",
+        f"{actor.email} declined: {reason}",
+        reason=reason.strip() or "Declined",
     )
     db.session.commit()
 
@@ -623,13 +611,13 @@ def remove(assignment: Assignment, reason: str, actor: User) -> None:
         raise ReviewError("Give a reason for removing the evaluator.")
     if ranking_final(assignment.call_id, writing=True):
         raise ReviewError(LOCKED)
-    _end(assignment, AssignmentState.REMOVED, reason.strip(), actor)
-    audit.record(
-        "assignment",
-        assignment.id,
+    move(
+        assignment,
+        AssignmentState.REMOVED,
+        actor,
         "remove",
         f"{assignment.evaluator.email} removed: {reason}",
-        actor=actor,
+        reason=reason.strip(),
     )
     db.session.commit()
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from grants.accounts.models import Membership, OrganisationType
+from grants.proposals import fields as field_map
 from grants.proposals import services
 from grants.proposals.models import (
     Annex,
@@ -92,6 +93,9 @@ def create_proposal(db, app, create_call, create_organisation, create_user):
             proposal.methodology = "Three work packages led by experienced NGOs."
             proposal.team = "Partners with 15 years of shelter experience."
             proposal.impact = "400 victims assisted and 300 professionals trained."
+            for f in field_map.text_fields():  # any text added to the field map since
+                if f.missing and not getattr(proposal, f.name):
+                    setattr(proposal, f.name, f"{f.label} of the test proposal.")
             proposal.duration_months = 24
             proposal.target_groups = ["women", "girls"]
             proposal.exploitation_forms = ["sexual", "labour"]
