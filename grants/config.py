@@ -6,6 +6,11 @@ import os
 from datetime import timedelta
 
 
+# Only for `make run` and the tests; check_production() refuses it.
+DEV_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_BYTES = 32
+
+
 def _bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -23,9 +28,11 @@ def from_environment(instance_path: str) -> dict:
     database_url = os.environ.get("DATABASE_URL") or os.environ.get("GRANTS_DATABASE_URL")
     if not database_url:
         database_url = "sqlite:///" + os.path.join(instance_path, "grants.sqlite")
-    secure = _bool("GRANTS_SECURE_COOKIES")
+    env = os.environ.get("GRANTS_ENV", "development").strip().lower() or "development"
+    secure = _bool("GRANTS_SECURE_COOKIES", default=env == "production")
     return {
-        "SECRET_KEY": os.environ.get("GRANTS_SECRET_KEY", "dev-only-change-me"),
+        "GRANTS_ENV": env,
+        "SECRET_KEY": os.environ.get("GRANTS_SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Session cookie hardening: never readable by scripts, not sent on cross-site posts.
@@ -66,3 +73,33 @@ def from_environment(instance_path: str) -> dict:
             os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "seed"),
         ),
     }
+
+
+class SettingsError(RuntimeError):
+    """A production setting is missing or unsafe; the app must not start."""
+
+
+def check_production(config: dict) -> list[str]:
+    """What is missing or unsafe for GRANTS_ENV=production (empty when the settings are fine)."""
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if isinstance(secret, str):
+        secret = secret.encode()
+    if not secret or secret == DEV_SECRET_KEY.encode():
+        problems.append(
+            "GRANTS_SECRET_KEY is not set: give it at least 32 random bytes, for example "
+            "the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+    elif len(secret) < MIN_SECRET_BYTES or len(set(secret)) < 16:
+        problems.append(
+            f"GRANTS_SECRET_KEY is too short or too regular: it needs at least "
+            f"{MIN_SECRET_BYTES} random bytes."
+        )
+    if not config.get("SESSION_COOKIE_SECURE") or not config.get("REMEMBER_COOKIE_SECURE"):
+        problems.append(
+            "GRANTS_SECURE_COOKIES is off: production cookies must be sent over HTTPS only "
+            "(set GRANTS_SECURE_COOKIES=1 and serve behind a TLS proxy)."
+        )
+    if config.get("DEBUG"):
+        problems.append("Debug mode is on (FLASK_DEBUG): turn it off in production.")
+    return problems
