@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-
 # Only for `make run` and the tests; check_production() refuses it.
 DEV_SECRET_KEY = "dev-only-change-me"
 MIN_SECRET_BYTES = 32
