@@ -6,7 +6,7 @@ from flask import Flask, g
 from flask_login import current_user
 
 from grants import clock
-from grants.extensions import db, login_manager
+from grants.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
@@ -31,17 +31,10 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from grants.accounts.models import User
+    from grants.accounts import sessions
 
-        ident, _, nonce = user_id.partition(":")
-        if not ident.isdigit():
-            return None
-        user = db.session.get(User, int(ident))
-        if user is None or user.session_nonce != nonce or not user.is_active_account:
-            return None
-        return user
+    sessions.init_app(app)
+    login_manager.user_loader(sessions.load)
 
     @app.template_filter("brussels")
     def brussels(moment):

@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from grants import clock
+from grants.accounts import sessions
 from grants.accounts.models import (
     LoginAttempt,
     Membership,
@@ -326,7 +327,8 @@ def reset_password(token: str, password: str) -> User:
     if problems:
         raise AccountError(" ".join(problems))
     user.set_password(password)
-    user.session_nonce = secrets.token_hex(8)  # every other session ends
+    user.session_nonce = secrets.token_hex(8)
+    sessions.end_all(user)  # every session and remember token of the user ends
     if user.confirmed_at is None:
         user.confirmed_at = clock.now()  # the link proved the address
     row.used_at = clock.now()
@@ -361,6 +363,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
         user.is_active_account = active
         if not active:
             user.session_nonce = secrets.token_hex(8)
+            sessions.end_all(user)
         audit.record(
             "user",
             user.id,
@@ -369,6 +372,16 @@ def set_active(user: User, active: bool, actor: User) -> None:
             actor=actor,
         )
         db.session.commit()
+
+
+def log_out_everywhere(user: User) -> int:
+    """End every session and remember token of `user`, this one included; returns how many."""
+    count = sessions.end_all(user)
+    audit.record(
+        "user", user.id, "log-out-everywhere", f"{user.email} logged out everywhere", actor=user
+    )
+    db.session.commit()
+    return count
 
 
 def update_profile(user: User, full_name: str, timezone: str) -> None:

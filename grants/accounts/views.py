@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 
-from grants.accounts import permissions, services
+from grants.accounts import permissions, services, sessions
 from grants.accounts.forms import (
     AddMemberForm,
     ForgotPasswordForm,
@@ -140,7 +140,23 @@ def profile():
         services.update_profile(current_user, form.full_name.data, form.timezone.data)
         flash("Your profile is saved.", "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template(
+        "accounts/profile.html", form=form, live_sessions=sessions.live_count(current_user)
+    )
+
+
+@bp.route("/account/log-out-everywhere", methods=["POST"])
+@login_required
+def log_out_everywhere():
+    count = services.log_out_everywhere(current_user)
+    logout_user()
+    session.clear()
+    flash(
+        f"You are logged out everywhere: {count} session{'s' if count != 1 else ''} ended, "
+        "on this device and every other. Log in again to continue.",
+        "info",
+    )
+    return redirect(url_for("accounts.login"))
 
 
 # Organisations ----------------------------------------------------------------------------

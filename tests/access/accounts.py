@@ -11,6 +11,7 @@ EXPECTED = {
     "accounts.login": ("GET", lambda w: {}, PUBLIC_FORM),
     "accounts.confirm": ("GET", lambda w: {"token": "not-a-token"}, (302,) * 6),
     "accounts.logout": ("POST", lambda w: {}, (302,) * 6),
+    "accounts.log_out_everywhere": ("POST", lambda w: {}, (LOGIN, 302, 302, 302, 302, 302)),
     "accounts.forgot_password": ("GET", lambda w: {}, OK_ALL),
     "accounts.reset_password": ("GET", lambda w: {"token": "not-a-token"}, (302,) * 6),
     "accounts.profile": ("GET", lambda w: {}, MEMBERS),
