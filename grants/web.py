@@ -11,6 +11,9 @@ from grants.extensions import login_manager
 
 def init_app(app: Flask) -> None:
     from grants import models  # noqa: F401  (register every table)
+    from grants.security import converters
+
+    converters.init_app(app)  # before the blueprints: their rules bind the converter
     from grants.accounts.views import bp as accounts_bp
     from grants.audit.views import bp as audit_bp
     from grants.calls.views import bp as calls_bp
