@@ -76,6 +76,10 @@ def init_app(app: Flask) -> None:
 
         return {"now": clock.now, "perm": permissions}
 
+    from grants.security import headers
+
+    headers.init_app(app)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
