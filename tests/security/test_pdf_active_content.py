@@ -70,3 +70,20 @@ def test_escaped_names_are_decoded():
 def test_plain_pdfs_pass():
     assert active_content_problem(MINIMAL_PDF) is None
     assert active_content_problem(_pdf()) is None
+
+
+def test_upload_of_a_pdf_with_javascript_is_refused_and_nothing_stored(
+    app, client, login_as, create_proposal, db
+):
+    from sqlalchemy import func, select
+
+    from grants.proposals.models import Annex
+    from tests.proposals.test_routes import _upload
+
+    proposal = create_proposal(complete=False)
+    login_as(proposal.organisation.memberships[0].user)
+    response = _upload(client, proposal, _pdf(_open_action), "budget.pdf")
+    assert response.status_code == 422
+    assert "JavaScript or actions that run" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Annex.id))) == 0
+    assert _upload(client, proposal, _pdf(), "budget.pdf").status_code == 302
