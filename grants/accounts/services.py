@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from grants import clock
 from grants.accounts import sessions
@@ -310,7 +310,10 @@ def _valid_reset_token(token: str) -> PasswordResetToken:
     if row is None:
         raise AccountError("This reset link is not valid. Ask for a new one.")
     if row.used_at is not None:
-        raise AccountError("This reset link has already been used. Ask for a new one.")
+        raise AccountError(
+            "This reset link has already been used, or a newer one was, or the password has "
+            "changed since. Ask for a new one."
+        )
     if row.expires_at <= clock.now():
         raise AccountError("This reset link has expired. Ask for a new one.")
     return row
@@ -331,7 +334,12 @@ def reset_password(token: str, password: str) -> User:
     sessions.end_all(user)  # every session and remember token of the user ends
     if user.confirmed_at is None:
         user.confirmed_at = clock.now()  # the link proved the address
-    row.used_at = clock.now()
+    # This link and every older or newer one of the user stop working with the new password.
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=clock.now())
+    )
     audit.record("user", user.id, "reset-password", f"Password reset for {user.email}", actor=user)
     db.session.commit()
     return user

@@ -108,3 +108,25 @@ def test_password_reset_ends_every_session(app, client, create_user, mailbox):
     assert client.post(path, data={"password": new, "confirm": new}).status_code == 302
     assert not _opens_account(other)
     assert not _opens_account(_fresh_client(app, remember_token=remember))
+
+
+def test_an_older_reset_link_dies_once_a_newer_one_is_used(app, client, create_user, mailbox):
+    user = create_user()
+    client.post("/password/forgot", data={"email": user.email})
+    older = mailbox.link(user.email, "/password/reset/")
+    client.post("/password/forgot", data={"email": user.email})
+    newer = mailbox.link(user.email, "/password/reset/")
+    assert older != newer
+
+    def path(link):
+        return "/password/reset/" + link.rsplit("/password/reset/", 1)[1]
+
+    assert client.get(path(older)).status_code == 200  # both work until one is used
+    new = "another long passphrase 42"
+    assert client.post(path(newer), data={"password": new, "confirm": new}).status_code == 302
+    response = client.get(path(older), follow_redirects=True)
+    assert "or a newer one was" in response.get_data(as_text=True)
+    other = "yet another passphrase 77"
+    client.post(path(older), data={"password": other, "confirm": other})
+    assert login(client, user, other).status_code == 422
+    assert login(client, user, new).status_code == 302
