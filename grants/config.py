@@ -45,6 +45,10 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("GRANTS_SESSION_HOURS", 12)),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": _int("GRANTS_MAX_UPLOAD_MB", 10) * 1024 * 1024,
+        # one JSON line per request on stderr (on by default in production)
+        "GRANTS_JSON_LOGS": _bool(
+            "GRANTS_JSON_LOGS", os.environ.get("GRANTS_ENV", "").strip().lower() == "production"
+        ),
         "GRANTS_BASE_URL": os.environ.get("GRANTS_BASE_URL", "http://127.0.0.1:5000"),
         "GRANTS_UPLOAD_DIR": os.environ.get(
             "GRANTS_UPLOAD_DIR", os.path.join(instance_path, "uploads")
