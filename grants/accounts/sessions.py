@@ -23,10 +23,13 @@ def _hash(key: str) -> str:
 def start(user: User, remember: bool) -> str:
     """A new session for `user`; returns its key (the caller commits)."""
     key = secrets.token_urlsafe(32)
+    # A remembered login ends after REMEMBER_COOKIE_DURATION (14 days). A browser session
+    # ends when the browser closes, or on the server at logout, a password change or "log out
+    # everywhere"; GRANTS_SESSION_MAX_DAYS is only its outer limit.
     lifetime = (
         current_app.config["REMEMBER_COOKIE_DURATION"]
         if remember
-        else current_app.config["PERMANENT_SESSION_LIFETIME"]
+        else timedelta(days=current_app.config["GRANTS_SESSION_MAX_DAYS"])
     )
     now = clock.now()
     db.session.add(
