@@ -76,12 +76,13 @@ def init_app(app: Flask) -> None:
 
         return {"now": clock.now, "perm": permissions}
 
-    from grants import assets, requestlog
+    from grants import assets, backup, requestlog
     from grants.security import headers
 
     headers.init_app(app)
     assets.init_app(app)
     requestlog.init_app(app)
+    backup.init_app(app)
 
     @app.after_request
     def security_headers(response):
