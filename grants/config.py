@@ -42,6 +42,7 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "GRANTS_SESSION_MAX_DAYS": _int("GRANTS_SESSION_MAX_DAYS", 365),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("GRANTS_SESSION_HOURS", 12)),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": _int("GRANTS_MAX_UPLOAD_MB", 10) * 1024 * 1024,
@@ -67,9 +68,15 @@ def from_environment(instance_path: str) -> dict:
         # Accounts
         "GRANTS_CONFIRM_MAX_AGE": _int("GRANTS_CONFIRM_MAX_AGE", 3 * 24 * 3600),
         "GRANTS_RESET_MAX_AGE": _int("GRANTS_RESET_MAX_AGE", 3600),
-        "GRANTS_LOGIN_MAX_FAILURES": _int("GRANTS_LOGIN_MAX_FAILURES", 5),
-        "GRANTS_LOGIN_LOCK_MINUTES": _int("GRANTS_LOGIN_LOCK_MINUTES", 15),
+        # Login throttling (grants.security.throttle): free failures per (account, address)
+        # pair, then a waiting time from DELAY doubling per failure up to MAX_DELAY.
+        "GRANTS_LOGIN_FREE_FAILURES": _int("GRANTS_LOGIN_FREE_FAILURES", 5),
+        "GRANTS_LOGIN_DELAY_SECONDS": _int("GRANTS_LOGIN_DELAY_SECONDS", 15),
+        "GRANTS_LOGIN_MAX_DELAY_SECONDS": _int("GRANTS_LOGIN_MAX_DELAY_SECONDS", 900),
+        "GRANTS_LOGIN_WINDOW_MINUTES": _int("GRANTS_LOGIN_WINDOW_MINUTES", 60),
         "GRANTS_LOGIN_MAX_FAILURES_PER_IP": _int("GRANTS_LOGIN_MAX_FAILURES_PER_IP", 30),
+        # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
+        "GRANTS_PROXY_COUNT": _int("GRANTS_PROXY_COUNT", 0),
         "GRANTS_PASSWORD_MIN_LENGTH": _int("GRANTS_PASSWORD_MIN_LENGTH", 10),
         "GRANTS_SEED_DIR": os.environ.get(
             "GRANTS_SEED_DIR",

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from grants import clock
 from grants.accounts import sessions
@@ -176,34 +176,6 @@ class LoginResult:
     error: str = ""
 
 
-def _recent_failures(email: str) -> tuple[int, object]:
-    window = timedelta(minutes=current_app.config["GRANTS_LOGIN_LOCK_MINUTES"])
-    since = clock.now() - window
-    last_success = db.session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)
-        )
-    )
-    start = max(since, last_success) if last_success else since
-    rows = db.session.execute(
-        select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == email,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > start,
-        )
-    ).one()
-    return rows[0], rows[1]
-
-
-def _recent_failures_from(ip: str) -> int:
-    since = clock.now() - timedelta(minutes=current_app.config["GRANTS_LOGIN_LOCK_MINUTES"])
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since
-        )
-    )
-
-
 _DUMMY_HASH: list[str] = []
 
 
@@ -216,33 +188,18 @@ def _spend_hash_time(password: str) -> None:
 
 
 def authenticate(email: str, password: str, ip: str = "") -> LoginResult:
-    """Check a login; refuse for a while after repeated failures, even with the right password.
+    """Check a login, slowed down after repeated failures (grants.security.throttle).
 
-    Two limits: failures for one account (guessing a password) and failures from one
-    address across accounts (trying many accounts).
+    An attempt refused because it came too soon is not recorded, so it never extends the
+    wait; the password is not even checked then.
     """
+    from grants.security import throttle
+
     email = normalise_email(email)[:254]
-    if ip and _recent_failures_from(ip) >= current_app.config["GRANTS_LOGIN_MAX_FAILURES_PER_IP"]:
-        db.session.add(LoginAttempt(email=email, ip=ip, succeeded=False))
-        db.session.commit()
-        minutes = current_app.config["GRANTS_LOGIN_LOCK_MINUTES"]
-        return LoginResult(
-            None,
-            f"Too many failed logins from your network. Try again in {minutes} minutes.",
-        )
-    failures, last_failure = _recent_failures(email)
-    limit = current_app.config["GRANTS_LOGIN_MAX_FAILURES"]
-    if failures >= limit:
-        minutes = current_app.config["GRANTS_LOGIN_LOCK_MINUTES"]
-        unlock = clock.as_utc(last_failure) + timedelta(minutes=minutes)
-        wait = max(1, int((unlock - clock.now()).total_seconds() // 60) + 1)
-        db.session.add(LoginAttempt(email=email, ip=ip, succeeded=False))
-        db.session.commit()
-        return LoginResult(
-            None,
-            f"Too many failed attempts for this account. Try again in {wait} minutes, "
-            "or reset your password.",
-        )
+    ip = (ip or "")[:64]
+    wait = throttle.wait_before(email, ip)
+    if wait is not None:
+        return LoginResult(None, wait.message)
     user = user_by_email(email)
     if user is None:
         _spend_hash_time(password)  # same work as for a real account: no timing oracle
