@@ -71,3 +71,13 @@ def test_ids_above_the_column_range_are_404(app, client, create_user):
     login(client, applicant)
     for value in (2**31, 2**63, 10**30):
         assert client.get(f"/organisations/{value}").status_code == 404
+
+
+def test_a_nul_character_is_a_400_with_a_message(app, client, create_user):
+    login(client, create_user())
+    for url in ("/account?x=a%00b", "/confirm/ab%00cd", "/password/reset/x%00"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "NUL character" in response.get_data(as_text=True)
+    response = client.post("/account", data={"full_name": "A\x00B", "timezone": "Europe/Brussels"})
+    assert response.status_code == 400
