@@ -14,6 +14,11 @@ def init_app(app: Flask) -> None:
     from grants.security import converters
 
     converters.init_app(app)  # before the blueprints: their rules bind the converter
+    proxies = app.config.get("GRANTS_PROXY_COUNT") or 0
+    if proxies:  # behind a TLS proxy: the client's address and scheme, through `proxies` hops
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     from grants.accounts.views import bp as accounts_bp
     from grants.audit.views import bp as audit_bp
     from grants.calls.views import bp as calls_bp
