@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from grants.accounts.forms import MultiCheckboxField, country_choices
 from grants.accounts.models import ORGANISATION_TYPE_LABELS
 from grants.proposals.models import BUDGET_CATEGORY_LABELS, ItemKind
+from grants.security.validators import SingleLine
 
 LONG_TEXT = 60_000  # a hard ceiling against absurd input; the call's limits are checked apart
 BLANK_ROWS = 2  # empty rows offered under each list, so rows can be added without JavaScript
@@ -62,10 +63,10 @@ class SectionForm(FlaskForm):
 class SummaryForm(SectionForm):
     acronym = StringField(
         "Acronym",
-        validators=[Optional(), Length(max=30)],
+        validators=[Optional(), Length(max=30), SingleLine()],
         description="A short name, at most 30 characters, e.g. SAFE-HAVEN.",
     )
-    title = StringField("Title", validators=[Optional(), Length(max=300)])
+    title = StringField("Title", validators=[Optional(), Length(max=300), SingleLine()])
     topic_id = SelectField("Topic", choices=[], validate_choice=False)
     duration_months = _months("Duration (months)")
     abstract = _text("Abstract", "What the project does, for whom, where and with what result.")
@@ -270,8 +271,8 @@ class StartForm(FlaskForm):
     call_id = SelectField("Call", choices=[], validate_choice=False)
     organisation_id = SelectField("Coordinating organisation", choices=[], validate_choice=False)
     topic_id = SelectField("Topic", choices=[], validate_choice=False)
-    acronym = StringField("Acronym", validators=[Optional(), Length(max=30)])
-    title = StringField("Title", validators=[Optional(), Length(max=300)])
+    acronym = StringField("Acronym", validators=[Optional(), Length(max=30), SingleLine()])
+    title = StringField("Title", validators=[Optional(), Length(max=300), SingleLine()])
     submit = SubmitField("Start the proposal")
 
 

@@ -22,3 +22,29 @@ from grants.security.validators import control_character
 )
 def test_control_characters_are_found(value, expected):
     assert control_character(value) == expected
+
+
+def test_acronym_with_a_line_break_is_refused_at_the_field(client, login_as, create_proposal, db):
+    import re
+
+    proposal = create_proposal(complete=False, acronym="SAFE")
+    login_as(proposal.organisation.memberships[0].user)
+    url = f"/proposals/{proposal.id}/edit/summary"
+    page = client.get(url).get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="version"', page
+    )
+    response = client.post(
+        url,
+        data={
+            "version": version.group(1),
+            "acronym": "SAFE\r\nBcc: all@example.org",
+            "title": proposal.title or "A title",
+            "save": "Save draft",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422, body[:300]
+    assert "Use a single line of text: remove a line break at character 5." in body
+    db.session.refresh(proposal)
+    assert proposal.acronym == "SAFE"
