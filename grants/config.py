@@ -42,6 +42,8 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        # Two-factor login required for programme managers and admins (on in production).
+        "GRANTS_REQUIRE_2FA": _bool("GRANTS_REQUIRE_2FA", default=env == "production"),
         "GRANTS_SESSION_MAX_DAYS": _int("GRANTS_SESSION_MAX_DAYS", 365),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("GRANTS_SESSION_HOURS", 12)),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

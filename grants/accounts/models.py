@@ -8,10 +8,12 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
+    Integer,
     String,
     Table,
     UniqueConstraint,
@@ -221,3 +223,18 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class SecondFactor(db.Model):
+    """A user's confirmed TOTP secret and the hashes of the unused recovery codes."""
+
+    __tablename__ = "second_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    recovery_hashes: Mapped[list] = mapped_column(JSON, default=list)
+    # The last 30-second step accepted: a code seen once cannot log in twice.
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

@@ -1,4 +1,5 @@
-"""server-side sessions: one row per login, ended by logout, password change or "log out everywhere"
+"""server-side sessions: one row per login, ended by logout, password change or "log out everywhere";
+second factors (TOTP secret and recovery code hashes)
 
 Revision ID: 5e551075c0de
 Revises: 1dce35b40ce1
@@ -38,8 +39,22 @@ def upgrade():
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "second_factor",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("secret", sa.String(length=64), nullable=False),
+        sa.Column("recovery_hashes", sa.JSON(), nullable=False),
+        sa.Column("last_step", sa.Integer(), nullable=False),
+        sa.Column("confirmed_at", grants.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_second_factor_user_id_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_second_factor")),
+    )
+
 
 def downgrade():
+    op.drop_table("second_factor")
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_session_user_id"))
     op.drop_table("user_session")
