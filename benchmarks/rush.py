@@ -10,12 +10,17 @@ applicants with the same checker and no timings.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -134,6 +139,8 @@ def one_applicant(base_url: str, applicant: Applicant, retries: int = 3) -> Outc
             try:
                 response = http.request(method, base + path, timeout=30, **kwargs)
                 outcome.statuses.append(response.status_code)
+                for cookie in http.cookies:  # `make serve` marks cookies Secure; this is loopback
+                    cookie.secure = False
                 if response.status_code in (502, 503):
                     last = response
                     time.sleep(0.2)
@@ -176,15 +183,19 @@ def one_applicant(base_url: str, applicant: Applicant, retries: int = 3) -> Outc
             return outcome
         started = time.perf_counter()
         response = call(
-            "POST", f"/proposals/{applicant.proposal_id}/submit", data=form, allow_redirects=True
+            "POST", f"/proposals/{applicant.proposal_id}/submit", data=form, allow_redirects=False
         )
+        if response.status_code in (302, 303):  # followed by hand: cookies are made non-Secure
+            response = call("GET", urlsplit(response.headers["Location"]).path)
         outcome.submit_seconds = time.perf_counter() - started
         if response.status_code == 200 and "/submissions/" in response.url:
             outcome.status, outcome.sha256 = "receipt", _first(_SHA, response.text)
             outcome.submitted_at = time.time()
         else:
             outcome.status = "refused"
-            outcome.message = _alert(response.text) or f"HTTP {response.status_code}"
+            outcome.message = _alert(response.text) or (
+                f"HTTP {response.status_code} at {urlsplit(response.url).path}"
+            )
     except Exception as exc:  # reported by the checker as an error, never hidden
         outcome.status, outcome.message = "error", f"{type(exc).__name__}: {exc}"[:300]
     return outcome
@@ -265,3 +276,183 @@ def percentiles(values: list[float]) -> dict:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
     return {"median": statistics.median(ordered), "p95": at(0.95), "p99": at(0.99)}
+
+
+# The benchmark: make serve (4 workers, PostgreSQL), SIGKILL of one worker mid-run -----------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def build(app, n: int) -> tuple[list[Applicant], int]:
+    """n applicants, each with a complete proposal to one call (the test factories' data)."""
+    from grants.extensions import db
+    from tests import conftest
+    from tests.factories import calls as call_factories
+    from tests.factories import proposals as proposal_factories
+
+    def unwrap(fixture):
+        return fixture._get_wrapped_function()
+
+    create_user = unwrap(conftest.create_user)(db)
+    create_organisation = unwrap(conftest.create_organisation)(db)
+    create_call = unwrap(call_factories.create_call)(db)
+    create_proposal = unwrap(proposal_factories.create_proposal)(
+        db, app, create_call, create_organisation, create_user
+    )
+    call = create_call()
+    applicants = []
+    for _ in range(n):
+        proposal = create_proposal(call=call)
+        applicants.append(
+            Applicant(
+                proposal.organisation.memberships[0].user.email,
+                proposal.id,
+                proposal.acronym or f"P{proposal.id}",
+            )
+        )
+    return applicants, call.id
+
+
+def _uptime() -> str:
+    return open("/proc/loadavg").read().split()[:3].__str__()
+
+
+def main(n: int = 500, concurrency: int = 50, window_seconds: int = 60) -> int:
+    import secrets
+
+    from grants import clock, create_app
+    from grants.calls.models import Call
+    from grants.extensions import db
+    from grants.taxonomy.services import load_reference_data
+    from tests.conftest import create_postgres_database, drop_postgres_database
+
+    server = os.environ.get(
+        "GRANTS_BENCH_DATABASE_URL",
+        os.environ.get(
+            "GRANTS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:55433/postgres"
+        ),
+    )
+    url = create_postgres_database(server)
+    uploads = Path(f"/tmp/rush-uploads-{secrets.token_hex(4)}")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "GRANTS_SECRET_KEY": secrets.token_urlsafe(48),
+        "GRANTS_SECURE_COOKIES": "1",
+        "GRANTS_BIND": f"127.0.0.1:{port}",
+        "GRANTS_WORKERS": "4",
+        "GRANTS_UPLOAD_DIR": str(uploads),
+        "GRANTS_JSON_LOGS": "0",
+    }
+    log = open(f"/tmp/rush-serve-{port}.log", "w+")  # noqa: SIM115
+    serve = subprocess.Popen(
+        ["make", "-s", "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    killed = {}
+    try:
+        for _ in range(240):
+            try:
+                if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        else:
+            raise SystemExit("make serve did not start: see " + log.name)
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "GRANTS_UPLOAD_DIR": str(uploads), "SECRET_KEY": "x"}
+        )
+        with app.app_context():
+            load_reference_data(app.config["GRANTS_SEED_DIR"])
+            db.session.commit()
+            built = time.perf_counter()
+            applicants, call_id = build(app, n)
+            print(f"built {n} applicants in {time.perf_counter() - built:.0f} s", flush=True)
+            call = db.session.get(Call, call_id)
+            deadline = clock.now().replace(microsecond=0) + timedelta(seconds=window_seconds)
+            call.deadline_at = deadline
+            db.session.commit()
+            db.session.remove()
+
+        def kill_one_worker():
+            children = subprocess.run(
+                ["pgrep", "-f", "-P", str(_gunicorn_master(serve.pid)), "gunicorn"],
+                capture_output=True, text=True,
+            ).stdout.split()  # fmt: skip
+            if children:
+                os.kill(int(children[0]), signal.SIGKILL)
+                killed["pid"] = int(children[0])
+                killed["at"] = time.time()
+
+        load_before = _uptime()
+        outcomes, seconds = run(base, applicants, concurrency, on_half=kill_one_worker)
+        load_after = _uptime()
+        with app.app_context():
+            problems = check(db, outcomes, deadline)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(timeout=60)
+        drop_postgres_database(server, url)
+        subprocess.run(["rm", "-rf", str(uploads)], check=False)
+    receipts = [o for o in outcomes if o.status == "receipt"]
+    refused = [o for o in outcomes if o.status == "refused"]
+    errors = [o for o in outcomes if o.status == "error"]
+    first = min((o.submitted_at for o in receipts), default=0)
+    last = max((o.submitted_at for o in receipts), default=0)
+    rate = len(receipts) / (last - first) if last > first else 0.0
+    figures = percentiles([o.submit_seconds for o in receipts])
+    report = (
+        f"\n## deadline rush\n\nMeasured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "
+        f"`python -m benchmarks.rush` against `make serve` (gunicorn, 4 workers, PostgreSQL 15 on "
+        f"the same 2 cores), {n} applicants with complete proposals to one call, {concurrency} at "
+        f"once, the deadline {window_seconds} s after the start; each logs in, saves its summary "
+        f"and submits. Worker {killed.get('pid', '-')} was killed with SIGKILL half-way. Load "
+        f"average (1, 5, 15 min) {load_before} at the start and {load_after} at the end.\n\n"
+        f"| Measure | Value |\n| --- | --- |\n"
+        f"| Receipts | {len(receipts)} |\n| Refused with a message | {len(refused)} |\n"
+        f"| Errors | {len(errors)} |\n| Whole run | {seconds:.1f} s |\n"
+        f"| Submits per second (first to last receipt) | {rate:.1f} |\n"
+        f"| Submit request: median / p95 / p99 | {figures['median']:.2f} / {figures['p95']:.2f}"
+        f" / {figures['p99']:.2f} s |\n"
+        f"| Checker | {'all held' if not problems else '; '.join(problems[:5])} |\n\n"
+        f"Target: 50 submits/s with p95 under 0.5 s and none lost: "
+        f"**{'MET' if rate >= 50 and figures['p95'] < 0.5 and not problems else 'MISSED'}**.\n"
+    )
+    from collections import Counter
+
+    reasons = Counter(o.message[:120] for o in refused + errors).most_common(3)
+    if reasons:
+        report += (
+            "\nRefusals and errors, most frequent first: "
+            + "; ".join(f'{count} x "{message}"' for message, count in reasons)
+            + ".\n"
+        )
+    print(report)
+    results = ROOT / "benchmarks" / "RESULTS.md"
+    text = results.read_text()
+    if "\n## deadline rush\n" in text:
+        text = text[: text.index("\n## deadline rush\n")]
+    results.write_text(text.rstrip("\n") + "\n" + report)
+    return 0 if not problems else 1
+
+
+def _gunicorn_master(make_pid: int) -> int:
+    """make execs gunicorn in its recipe's shell: the master is make's child (or make itself)."""
+    found = subprocess.run(
+        ["pgrep", "-P", str(make_pid)], capture_output=True, text=True
+    ).stdout.split()
+    return int(found[0]) if found else make_pid
+
+
+if __name__ == "__main__":
+    sys.exit(main(int(os.environ.get("RUSH_APPLICANTS", "500"))))
