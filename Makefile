@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test bench lint install install-test lock migrate seed clean
+.PHONY: run serve test bench lint install install-test lock migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ seed: migrate
 # Ctrl-C stops both.
 run: seed
 	$(BIN)/honcho start -f Procfile
+
+# Production: GRANTS_ENV=production (refuses to start without GRANTS_SECRET_KEY and
+# GRANTS_SECURE_COOKIES=1), PostgreSQL only, migrate first, then gunicorn with
+# GRANTS_WORKERS workers (4) on GRANTS_BIND (127.0.0.1:8000) behind the TLS proxy.
+serve: install
+	@case "$${DATABASE_URL:-$$GRANTS_DATABASE_URL}" in postgresql*) ;; \
+	  *) echo "make serve runs on PostgreSQL: set DATABASE_URL=postgresql+psycopg://..."; exit 1;; esac
+	GRANTS_ENV=production $(BIN)/flask db upgrade
+	GRANTS_ENV=production exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

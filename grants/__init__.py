@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    _check_settings(app, settings)
 
     from grants import cli, errors, web
     from grants.extensions import csrf, db, login_manager, migrate
@@ -36,3 +37,19 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _check_settings(app: Flask, settings) -> None:
+    """Production refuses to start with unsafe settings; development says it runs with defaults."""
+    if app.config.get("GRANTS_ENV") == "production":
+        problems = settings.check_production(app.config)
+        if problems:
+            raise settings.SettingsError(
+                "GRANTS_ENV=production refuses to start: " + " ".join(problems)
+            )
+    elif app.config.get("SECRET_KEY") == settings.DEV_SECRET_KEY:
+        app.logger.warning(
+            "GRANTS_ENV=%s: running with the development secret key and insecure cookies; "
+            "set GRANTS_ENV=production and GRANTS_SECRET_KEY for a real deployment.",
+            app.config.get("GRANTS_ENV"),
+        )

@@ -44,8 +44,13 @@ def init_app(app: Flask) -> None:
             "Reload the page and send it again.",
         )
 
+    def _detail(error) -> str | None:
+        """A message given to abort(code, message), not werkzeug's generic one."""
+        description = getattr(error, "description", None)
+        return description if description and description != type(error).description else None
+
     for code in (400, 403, 404, 405, 413):
-        app.register_error_handler(code, lambda error, code=code: render(code))
+        app.register_error_handler(code, lambda error, code=code: render(code, _detail(error)))
 
     @app.errorhandler(500)
     def server_error(error):

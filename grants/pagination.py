@@ -35,11 +35,22 @@ class Page:
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def requested_page() -> int:
+    """The ?page= number: 1 when absent or not a plain number; absurd numbers (10^24, which
+    the database cannot take as an offset) are clamped below and then to the last page."""
+    raw = (request.args.get("page") or "1").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return MAX_PAGE if raw.isascii() and raw.isdigit() else 1
+    return max(1, min(int(raw), MAX_PAGE))
+
+
+MAX_PAGE = 10**9
+
+
 def paginate(stmt, per_page: int = 50) -> Page:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = requested_page()
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    last = max(1, -(-(total or 0) // per_page))
+    page = min(page, last)  # past the end: the last page, not an empty one
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items, page, per_page, total or 0)

@@ -6,11 +6,19 @@ from flask import Flask, g
 from flask_login import current_user
 
 from grants import clock
-from grants.extensions import db, login_manager
+from grants.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
     from grants import models  # noqa: F401  (register every table)
+    from grants.security import converters
+
+    converters.init_app(app)  # before the blueprints: their rules bind the converter
+    proxies = app.config.get("GRANTS_PROXY_COUNT") or 0
+    if proxies:  # behind a TLS proxy: the client's address and scheme, through `proxies` hops
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     from grants.accounts.views import bp as accounts_bp
     from grants.audit.views import bp as audit_bp
     from grants.calls.views import bp as calls_bp
@@ -31,17 +39,10 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from grants.accounts.models import User
+    from grants.accounts import sessions
 
-        ident, _, nonce = user_id.partition(":")
-        if not ident.isdigit():
-            return None
-        user = db.session.get(User, int(ident))
-        if user is None or user.session_nonce != nonce or not user.is_active_account:
-            return None
-        return user
+    sessions.init_app(app)
+    login_manager.user_loader(sessions.load)
 
     @app.template_filter("brussels")
     def brussels(moment):
@@ -79,6 +80,14 @@ def init_app(app: Flask) -> None:
         from grants.accounts import permissions
 
         return {"now": clock.now, "perm": permissions}
+
+    from grants import assets, backup, requestlog
+    from grants.security import headers
+
+    headers.init_app(app)
+    assets.init_app(app)
+    requestlog.init_app(app)
+    backup.init_app(app)
 
     @app.after_request
     def security_headers(response):

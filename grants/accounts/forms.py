@@ -148,3 +148,12 @@ class UserRolesForm(FlaskForm):
     )
     active = BooleanField("Account active")
     submit = SubmitField("Save")
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[DataRequired(message="Enter the code."), Length(max=40)],
+        description="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+    )
+    submit = SubmitField("Continue")

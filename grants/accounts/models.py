@@ -8,10 +8,12 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
+    Integer,
     String,
     Table,
     UniqueConstraint,
@@ -108,8 +110,11 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    # The key of the server-side session this object was loaded for (grants.accounts.sessions).
+    session_key: str = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+        return f"{self.id}:{self.session_key}"
 
     @property
     def is_active(self) -> bool:
@@ -200,3 +205,36 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One login on one device, held on the server: the session and the remember cookie carry
+    only its key, so ending the row (logout, password change, "log out everywhere") ends them.
+    Only the key's SHA-256 is stored."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class SecondFactor(db.Model):
+    """A user's confirmed TOTP secret and the hashes of the unused recovery codes."""
+
+    __tablename__ = "second_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    recovery_hashes: Mapped[list] = mapped_column(JSON, default=list)
+    # The last 30-second step accepted: a code seen once cannot log in twice.
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

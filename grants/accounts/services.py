@@ -10,9 +10,10 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 
 from grants import clock
+from grants.accounts import sessions
 from grants.accounts.models import (
     LoginAttempt,
     Membership,
@@ -175,34 +176,6 @@ class LoginResult:
     error: str = ""
 
 
-def _recent_failures(email: str) -> tuple[int, object]:
-    window = timedelta(minutes=current_app.config["GRANTS_LOGIN_LOCK_MINUTES"])
-    since = clock.now() - window
-    last_success = db.session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)
-        )
-    )
-    start = max(since, last_success) if last_success else since
-    rows = db.session.execute(
-        select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == email,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > start,
-        )
-    ).one()
-    return rows[0], rows[1]
-
-
-def _recent_failures_from(ip: str) -> int:
-    since = clock.now() - timedelta(minutes=current_app.config["GRANTS_LOGIN_LOCK_MINUTES"])
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since
-        )
-    )
-
-
 _DUMMY_HASH: list[str] = []
 
 
@@ -215,33 +188,18 @@ def _spend_hash_time(password: str) -> None:
 
 
 def authenticate(email: str, password: str, ip: str = "") -> LoginResult:
-    """Check a login; refuse for a while after repeated failures, even with the right password.
+    """Check a login, slowed down after repeated failures (grants.security.throttle).
 
-    Two limits: failures for one account (guessing a password) and failures from one
-    address across accounts (trying many accounts).
+    An attempt refused because it came too soon is not recorded, so it never extends the
+    wait; the password is not even checked then.
     """
+    from grants.security import throttle
+
     email = normalise_email(email)[:254]
-    if ip and _recent_failures_from(ip) >= current_app.config["GRANTS_LOGIN_MAX_FAILURES_PER_IP"]:
-        db.session.add(LoginAttempt(email=email, ip=ip, succeeded=False))
-        db.session.commit()
-        minutes = current_app.config["GRANTS_LOGIN_LOCK_MINUTES"]
-        return LoginResult(
-            None,
-            f"Too many failed logins from your network. Try again in {minutes} minutes.",
-        )
-    failures, last_failure = _recent_failures(email)
-    limit = current_app.config["GRANTS_LOGIN_MAX_FAILURES"]
-    if failures >= limit:
-        minutes = current_app.config["GRANTS_LOGIN_LOCK_MINUTES"]
-        unlock = clock.as_utc(last_failure) + timedelta(minutes=minutes)
-        wait = max(1, int((unlock - clock.now()).total_seconds() // 60) + 1)
-        db.session.add(LoginAttempt(email=email, ip=ip, succeeded=False))
-        db.session.commit()
-        return LoginResult(
-            None,
-            f"Too many failed attempts for this account. Try again in {wait} minutes, "
-            "or reset your password.",
-        )
+    ip = (ip or "")[:64]
+    wait = throttle.wait_before(email, ip)
+    if wait is not None:
+        return LoginResult(None, wait.message)
     user = user_by_email(email)
     if user is None:
         _spend_hash_time(password)  # same work as for a real account: no timing oracle
@@ -309,7 +267,10 @@ def _valid_reset_token(token: str) -> PasswordResetToken:
     if row is None:
         raise AccountError("This reset link is not valid. Ask for a new one.")
     if row.used_at is not None:
-        raise AccountError("This reset link has already been used. Ask for a new one.")
+        raise AccountError(
+            "This reset link has already been used, or a newer one was, or the password has "
+            "changed since. Ask for a new one."
+        )
     if row.expires_at <= clock.now():
         raise AccountError("This reset link has expired. Ask for a new one.")
     return row
@@ -326,10 +287,16 @@ def reset_password(token: str, password: str) -> User:
     if problems:
         raise AccountError(" ".join(problems))
     user.set_password(password)
-    user.session_nonce = secrets.token_hex(8)  # every other session ends
+    user.session_nonce = secrets.token_hex(8)
+    sessions.end_all(user)  # every session and remember token of the user ends
     if user.confirmed_at is None:
         user.confirmed_at = clock.now()  # the link proved the address
-    row.used_at = clock.now()
+    # This link and every older or newer one of the user stop working with the new password.
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=clock.now())
+    )
     audit.record("user", user.id, "reset-password", f"Password reset for {user.email}", actor=user)
     db.session.commit()
     return user
@@ -361,6 +328,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
         user.is_active_account = active
         if not active:
             user.session_nonce = secrets.token_hex(8)
+            sessions.end_all(user)
         audit.record(
             "user",
             user.id,
@@ -369,6 +337,16 @@ def set_active(user: User, active: bool, actor: User) -> None:
             actor=actor,
         )
         db.session.commit()
+
+
+def log_out_everywhere(user: User) -> int:
+    """End every session and remember token of `user`, this one included; returns how many."""
+    count = sessions.end_all(user)
+    audit.record(
+        "user", user.id, "log-out-everywhere", f"{user.email} logged out everywhere", actor=user
+    )
+    db.session.commit()
+    return count
 
 
 def update_profile(user: User, full_name: str, timezone: str) -> None:

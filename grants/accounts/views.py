@@ -3,13 +3,15 @@ and the admin page for users and roles."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 from sqlalchemy import or_, select
 
-from grants.accounts import permissions, services
+from grants.accounts import permissions, services, sessions, twofactor
 from grants.accounts.forms import (
     AddMemberForm,
     ForgotPasswordForm,
@@ -18,9 +20,10 @@ from grants.accounts.forms import (
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
+    SecondFactorForm,
     UserRolesForm,
 )
-from grants.accounts.models import Organisation, RoleName, User
+from grants.accounts.models import LoginAttempt, Organisation, RoleName, User
 from grants.accounts.services import AccountError
 from grants.extensions import db
 from grants.pagination import paginate
@@ -81,12 +84,100 @@ def login():
         if result.user is not None:
             target = _safe_next(request.args.get("next"))
             session.clear()  # a new session on login: nothing from before survives
+            if twofactor.of(result.user) is not None:
+                session["2fa_pending"] = {
+                    "id": result.user.id,
+                    "remember": bool(form.remember.data),
+                    "next": target or "",
+                    "at": time.time(),
+                }
+                return redirect(url_for("accounts.login_second_factor"))
             login_user(result.user, remember=form.remember.data)
             flash(f"Welcome, {result.user.full_name}.", "success")
             return redirect(target or url_for("main.dashboard"))
         error = result.error
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form, error=error), status
+
+
+PENDING_SECONDS = 300  # the second step must follow the password within five minutes
+SETUP_ENDPOINTS = {"accounts.two_factor_setup", "accounts.logout", "static"}
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+def login_second_factor():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    pending = session.get("2fa_pending") or {}
+    user = db.session.get(User, pending.get("id") or 0) if pending else None
+    if user is None or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop("2fa_pending", None)
+        flash("Log in with your e-mail address and password first.", "info")
+        return redirect(url_for("accounts.login"))
+    form = SecondFactorForm()
+    error = ""
+    if form.validate_on_submit():
+        from grants.security import throttle
+
+        ip = (request.remote_addr or "")[:64]
+        key = f"2fa:{user.email}"[:254]
+        wait = throttle.wait_before(key, ip)
+        if wait is not None:
+            error = wait.message
+        else:
+            kind = twofactor.verify(user, form.code.data)
+            db.session.add(LoginAttempt(email=key, ip=ip, succeeded=kind is not None))
+            db.session.commit()
+            if kind is not None:
+                session.clear()
+                login_user(user, remember=pending.get("remember", False))
+                flash(f"Welcome, {user.full_name}.", "success")
+                if kind == "recovery":
+                    flash("You used a recovery code: it will not work again.", "warning")
+                return redirect(_safe_next(pending.get("next")) or url_for("main.dashboard"))
+            error = "The code is not correct, or it was already used. Try the next one."
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/second_factor.html", form=form, error=error), status
+
+
+@bp.before_app_request
+def require_second_factor():
+    """Programme managers and admins set up a second factor before anything else."""
+    if (
+        current_user.is_authenticated
+        and request.endpoint not in SETUP_ENDPOINTS
+        and twofactor.is_required(current_user)
+        and twofactor.of(current_user) is None
+    ):
+        flash("Your role needs two-factor login: set it up to continue.", "warning")
+        return redirect(url_for("accounts.two_factor_setup"))
+    return None
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_setup():
+    secret = session.get("2fa_secret") or twofactor.new_secret()
+    session["2fa_secret"] = secret
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        codes = twofactor.enrol(current_user, secret, form.code.data)
+        if codes is not None:
+            session.pop("2fa_secret", None)
+            return render_template("accounts/two_factor_codes.html", codes=codes)
+        form.code.errors = [
+            *form.code.errors,
+            "This code does not match: check the time on your phone and enter the current code.",
+        ]
+    status = 422 if form.errors else 200
+    return render_template(
+        "accounts/two_factor.html",
+        form=form,
+        secret=secret,
+        qr=Markup(twofactor.qr_svg(current_user, secret)),
+        enrolled=twofactor.of(current_user) is not None,
+        required=twofactor.is_required(current_user),
+    ), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -140,7 +231,23 @@ def profile():
         services.update_profile(current_user, form.full_name.data, form.timezone.data)
         flash("Your profile is saved.", "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template(
+        "accounts/profile.html", form=form, live_sessions=sessions.live_count(current_user)
+    )
+
+
+@bp.route("/account/log-out-everywhere", methods=["POST"])
+@login_required
+def log_out_everywhere():
+    count = services.log_out_everywhere(current_user)
+    logout_user()
+    session.clear()
+    flash(
+        f"You are logged out everywhere: {count} session{'s' if count != 1 else ''} ended, "
+        "on this device and every other. Log in again to continue.",
+        "info",
+    )
+    return redirect(url_for("accounts.login"))
 
 
 # Organisations ----------------------------------------------------------------------------
@@ -260,3 +367,14 @@ def admin_user(user_id: int):
             flash(f"{user.email} is saved.", "success")
             return redirect(url_for("accounts.admin_user", user_id=user.id))
     return render_template("admin/user.html", user=user, form=form)
+
+
+@bp.route("/admin/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@permissions.roles_required(RoleName.ADMIN)
+def reset_two_factor(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if twofactor.reset(user, current_user):
+        flash(f"The two-factor login of {user.email} is reset; they set it up again.", "success")
+    else:
+        flash(f"{user.email} has no two-factor login to reset.", "info")
+    return redirect(url_for("accounts.admin_user", user_id=user.id))

@@ -14,6 +14,7 @@ from grants.audit.models import AuditEntry
 from grants.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def _date(name: str, errors: list[str]) -> datetime | None:
@@ -24,6 +25,10 @@ def _date(name: str, errors: list[str]) -> datetime | None:
         day = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         errors.append(f"'{value[:20]}' is not a date: use the form YYYY-MM-DD.")
+        return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        # Year 1 or 9999 would overflow once moved to UTC or extended by a day.
+        errors.append(f"'{value[:20]}' is out of range: give a year from {FIRST_YEAR} to {LAST_YEAR}.")
         return None
     return clock.brussels_to_utc(day)
 

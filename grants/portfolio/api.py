@@ -39,8 +39,8 @@ def _open():
 def projects():
     f, errors = _filter()
     page, per_page = request.args.get("page", "1"), request.args.get("per_page", "50")
-    if not page.isdigit() or int(page) < 1:
-        errors["page"] = "A page number from 1."
+    if not page.isdigit() or len(page) > 9 or int(page) < 1:
+        errors["page"] = "A page number from 1 to 999999999."
     if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
         errors["per_page"] = f"Between 1 and {MAX_PER_PAGE} projects per page."
     if errors:

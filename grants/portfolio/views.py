@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from grants import clock
 from grants.extensions import db
+from grants.pagination import requested_page
 from grants.portfolio import exports, filters, geo, importer, permissions, queries, report
 from grants.portfolio.api import bp as api_bp
 from grants.portfolio.forms import MappingForm, UploadForm, VictimsForm
@@ -112,10 +113,7 @@ def index():
     map_view = map_view if map_view in ("europe", "world") else "europe"
     order = request.args.get("order", "year")
     order = order if order in queries.ORDERS else "year"
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = requested_page()
     view = report.gather(f)
     specs = report.chart_specs(view, map_view, url_for("portfolio.boundaries"))
     projects, total = queries.project_rows(f, page=page, per_page=PER_PAGE, order=order)
@@ -280,10 +278,7 @@ def import_preview(import_id: int):
     show = request.args.get("show", "")
     statuses = ("rejected", "not understood", "guessed", "understood")
     rows = [r for r in result.rows if r.status == show] if show in statuses else result.rows
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = requested_page()
     pages = max(1, -(-len(rows) // PREVIEW_PER_PAGE))
     page = min(page, pages)
     g.no_store = True

@@ -26,6 +26,7 @@ from grants.accounts.forms import MultiCheckboxField, country_choices
 from grants.accounts.models import ORGANISATION_TYPE_LABELS
 from grants.proposals import fields as F
 from grants.proposals.models import BUDGET_CATEGORY_LABELS, ItemKind
+from grants.security.validators import SingleLine
 
 LONG_TEXT = 60_000  # a hard ceiling against absurd input; the call's limits are checked apart
 BLANK_ROWS = 2  # empty rows offered under each list, so rows can be added without JavaScript
@@ -56,7 +57,9 @@ def _form_field(f: F.Field):
     """The form field of one entry of the field map."""
     if f.kind == F.LINE:
         return StringField(
-            f.label, validators=[Optional(), Length(max=f.max_length)], description=f.description
+            f.label,
+            validators=[Optional(), Length(max=f.max_length), SingleLine()],
+            description=f.description,
         )
     if f.kind == F.TEXT:
         return _text(f.label, f.description, f.rows)
@@ -264,8 +267,8 @@ class StartForm(FlaskForm):
     call_id = SelectField("Call", choices=[], validate_choice=False)
     organisation_id = SelectField("Coordinating organisation", choices=[], validate_choice=False)
     topic_id = SelectField("Topic", choices=[], validate_choice=False)
-    acronym = StringField("Acronym", validators=[Optional(), Length(max=30)])
-    title = StringField("Title", validators=[Optional(), Length(max=300)])
+    acronym = StringField("Acronym", validators=[Optional(), Length(max=30), SingleLine()])
+    title = StringField("Title", validators=[Optional(), Length(max=300), SingleLine()])
     submit = SubmitField("Start the proposal")
 
 

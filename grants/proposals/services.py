@@ -560,6 +560,7 @@ def annex_path(annex: Annex) -> str:
 
 def pdf_problem(data: bytes) -> str | None:
     """Why `data` is not a PDF we accept, judged by content only (never by the file name)."""
+    from grants.security.pdf import active_content_problem
     if not data:
         return "The file is empty."
     if not data[:1024].lstrip(b"\r\n\t \x00").startswith(b"%PDF-"):
@@ -568,7 +569,7 @@ def pdf_problem(data: bytes) -> str | None:
         return "The PDF is damaged or cut short (it has no end-of-file marker). Save it again."
     if b"/Encrypt" in data:
         return "The PDF is protected with a password or encrypted; upload an unprotected copy."
-    return None
+    return active_content_problem(data)
 
 
 def annex_kinds(proposal: Proposal) -> list[tuple[str, str]]:

@@ -35,6 +35,7 @@ from grants.proposals.models import (
     Submission,
 )
 from grants.proposals.services import Incomplete, ProposalError, ProposalLocked, StaleProposal
+from grants.security import races
 from grants.taxonomy.services import exploitation_forms, target_groups
 
 bp = Blueprint("proposals", __name__)
@@ -476,7 +477,7 @@ def submit(proposal_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                submission = services.submit(
+                submission = races.submit_once(
                     proposal, current_user, form.token.data, form.version.data
                 )
             except Incomplete as exc:

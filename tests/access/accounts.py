@@ -11,9 +11,17 @@ EXPECTED = {
     "accounts.login": ("GET", lambda w: {}, PUBLIC_FORM),
     "accounts.confirm": ("GET", lambda w: {"token": "not-a-token"}, (302,) * 6),
     "accounts.logout": ("POST", lambda w: {}, (302,) * 6),
+    "accounts.log_out_everywhere": ("POST", lambda w: {}, (LOGIN, 302, 302, 302, 302, 302)),
     "accounts.forgot_password": ("GET", lambda w: {}, OK_ALL),
     "accounts.reset_password": ("GET", lambda w: {"token": "not-a-token"}, (302,) * 6),
     "accounts.profile": ("GET", lambda w: {}, MEMBERS),
+    "accounts.login_second_factor": ("GET", lambda w: {}, (LOGIN,) + (302,) * 5),
+    "accounts.two_factor_setup": ("GET", lambda w: {}, MEMBERS),
+    "accounts.reset_two_factor": (
+        "POST",
+        lambda w: {"user_id": w["applicant"]},
+        (LOGIN, 403, 403, 403, 403, 302),
+    ),
     "accounts.organisations": ("GET", lambda w: {}, MEMBERS),
     "accounts.new_organisation": ("GET", lambda w: {}, (LOGIN, 200, 200, 403, 403, 403)),
     "accounts.organisation": (

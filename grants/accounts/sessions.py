@@ -1,0 +1,128 @@
+"""Server-side sessions: every login is a `UserSession` row whose key the session cookie and the
+remember cookie carry; a cookie whose row has ended or expired opens nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import Flask, current_app, session
+from flask_login import user_logged_in, user_logged_out
+from sqlalchemy import select, update
+
+from grants import clock
+from grants.accounts.models import User, UserSession
+from grants.extensions import db
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start(user: User, remember: bool) -> str:
+    """A new session for `user`; returns its key (the caller commits)."""
+    key = secrets.token_urlsafe(32)
+    # A remembered login ends after REMEMBER_COOKIE_DURATION (14 days). A browser session
+    # ends when the browser closes, or on the server at logout, a password change or "log out
+    # everywhere"; GRANTS_SESSION_MAX_DAYS is only its outer limit.
+    lifetime = (
+        current_app.config["REMEMBER_COOKIE_DURATION"]
+        if remember
+        else timedelta(days=current_app.config["GRANTS_SESSION_MAX_DAYS"])
+    )
+    now = clock.now()
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            key_hash=_hash(key),
+            remember=remember,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    user.session_key = key
+    return key
+
+
+def load(user_id: str) -> User | None:
+    """The user of a live session named by `<user id>:<key>`, else None."""
+    ident, _, key = (user_id or "").partition(":")
+    if not ident.isdigit() or not key or len(ident) > 18:
+        return None
+    row = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == _hash(key), UserSession.user_id == int(ident))
+    ).first()
+    if row is None:
+        return None
+    live, user = row
+    if live.ended_at is not None or clock.as_utc(live.expires_at) <= clock.now():
+        return None
+    if not user.is_active_account:
+        return None
+    user.session_key = key
+    return user
+
+
+def end(user: User) -> None:
+    """End the session this request runs in (the caller commits)."""
+    if user.session_key:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.key_hash == _hash(user.session_key), UserSession.ended_at.is_(None))
+            .values(ended_at=clock.now())
+        )
+
+
+def end_all(user: User) -> int:
+    """End every session and remember token of `user` (the caller commits); returns how many."""
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=clock.now())
+    )
+    return result.rowcount or 0
+
+
+def live_count(user: User) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(
+        select(func.count(UserSession.id)).where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > clock.now(),
+        )
+    )
+
+
+def purge(older_than: timedelta = timedelta(days=30)) -> int:
+    """Delete rows that ended or expired long ago (the caller commits)."""
+    from sqlalchemy import delete, or_
+
+    cutoff = clock.now() - older_than
+    result = db.session.execute(
+        delete(UserSession).where(
+            or_(UserSession.expires_at < cutoff, UserSession.ended_at < cutoff)
+        )
+    )
+    return result.rowcount or 0
+
+
+def init_app(app: Flask) -> None:
+    """Every login_user() anywhere starts a server session; every logout_user() ends it."""
+
+    def on_login(sender, user, **extra):
+        key = start(user, remember=session.get("_remember") == "set")
+        session["_user_id"] = f"{user.id}:{key}"
+        db.session.commit()
+
+    def on_logout(sender, user, **extra):
+        if user is not None and getattr(user, "session_key", ""):
+            end(user)
+            db.session.commit()
+
+    user_logged_in.connect(on_login, app, weak=False)
+    user_logged_out.connect(on_logout, app, weak=False)

@@ -1,0 +1,1 @@
+"""Cross-cutting protections: bounded URL converters, input checks shared by the domains."""

@@ -1,0 +1,32 @@
+"""Lost races answered like a double click: the loser of two simultaneous submits of one
+proposal gets the submission that won, not a 500."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from grants.extensions import db
+
+
+def submit_once(proposal, user, token: str, version):
+    """proposals.services.submit, where a concurrent submit that flushed first (the proposal's
+    version moved under us: StaleDataError at a flush) returns the winning submission."""
+    from grants.proposals import services
+    from grants.proposals.models import ProposalStatus
+
+    try:
+        return services.submit(proposal, user, token, version)
+    except (StaleDataError, IntegrityError) as exc:
+        db.session.rollback()
+        again = services.submission_by_token(token)
+        if again is not None:
+            return again
+        db.session.refresh(proposal)
+        winner = proposal.current_submission
+        if winner is not None and proposal.status == ProposalStatus.SUBMITTED:
+            return winner
+        raise services.StaleProposal(
+            "The proposal was submitted or changed at the same moment from another page. "
+            "Reload to see the submission that counts."
+        ) from exc

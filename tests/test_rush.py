@@ -1,0 +1,37 @@
+"""The deadline rush with 50 applicants (issue 10, point 10): the benchmark's run and checker
+(benchmarks/rush.py) against the live server, without timings. Half-way the clock passes the
+deadline: the later submits must be refused with a message, and every receipt shown must be
+stored exactly once with its SHA-256 and have its receipt mail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from benchmarks import rush
+from grants import clock
+
+
+def test_fifty_applicants_submit_at_the_deadline(app, db, live_server, create_call, create_proposal):
+    now = clock.now().replace(microsecond=0)
+    call = create_call(deadline_at=now + timedelta(minutes=1))
+    proposals = [create_proposal(call=call) for _ in range(50)]
+    applicants = [
+        rush.Applicant(p.organisation.memberships[0].user.email, p.id, p.acronym or f"P{p.id}")
+        for p in proposals
+    ]
+    db.session.remove()
+
+    def deadline_passes():
+        clock.travel(timedelta(minutes=2))
+
+    outcomes, _ = rush.run(live_server.url, applicants, concurrency=10, on_half=deadline_passes)
+    problems = rush.check(db, outcomes, call.deadline_at)
+    assert problems == []
+    receipts = [o for o in outcomes if o.status == "receipt"]
+    refused = [o for o in outcomes if o.status == "refused"]
+    assert len(receipts) + len(refused) == 50
+    assert len(receipts) >= 25  # the first half was before the deadline
+    assert refused, "the clock passed the deadline half-way: some must have been refused"
+    assert all("deadline" in o.message.lower() or "closed" in o.message.lower() for o in refused), [
+        o.message for o in refused
+    ][:3]
