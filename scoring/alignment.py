@@ -564,7 +564,7 @@ class Aligner:
                         rows[j].append(phrase)
                 per_passage[code] = rows
             spans = ((s, e) for hits in found.values() for s, e, _ in hits)
-            covered = covered_counts(items, spans)
+            covered = covered_counts(text, items, spans)
             if stuffing and items:
                 items = [
                     p._replace(kind="stuffed") if _stuffed(p, n, per_passage, i) else p
