@@ -24,6 +24,11 @@ from scoring.passages import (
     quality,
 )
 
+# The version of the method (formula, settings, passage rules, semantic signal). A stored result
+# is keyed by it: change it with any change that changes results, and stored results of the old
+# method are computed afresh when next read.
+METHOD_VERSION = "2026-12-02.2"
+
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
 

@@ -20,6 +20,7 @@ from grants.audit import services as audit
 from grants.calls.models import Criterion
 from grants.extensions import db
 from grants.proposals.models import Submission
+from grants.review import alignment as stored
 from grants.review.models import (
     Assignment,
     AssignmentState,
@@ -244,73 +245,9 @@ def next_assignment(user: User, current: Assignment) -> Assignment | None:
 # The priority-alignment panel --------------------------------------------------------------------
 
 _lock = threading.Lock()
-_descriptors: scoring.DescriptorSet | None = None
-_aligners: dict[tuple, scoring.Aligner] = {}
 _results: dict[tuple, AlignmentPanel] = {}
 CACHE_SIZE = 5000  # panels per process: a large call's ranking reads one per proposal
 CONTEXT = 70  # characters either side of a passage
-
-
-def _descriptor_set() -> scoring.DescriptorSet:
-    global _descriptors
-    with _lock:
-        if _descriptors is None:
-            _descriptors = scoring.load_descriptors()
-        return _descriptors
-
-
-TEXT_SECTIONS = ("title", "abstract", "relevance", "objectives", "methodology", "team", "impact")
-
-
-def alignment_input(submission: Submission) -> scoring.AlignmentInput:
-    """The submitted snapshot as the evidence `scoring` reads."""
-    c = submission.content
-    parts = [str(c.get(name) or "") for name in TEXT_SECTIONS]
-    activities = []
-    for wp in c.get("work_packages") or []:
-        parts.append(f"{wp.get('title', '')}\n{wp.get('description', '')}")
-        activities.append(
-            scoring.Activity(
-                wp.get("title", ""), tuple(wp.get("priorities") or ()), wp.get("description", "")
-            )
-        )
-        for item in wp.get("items") or []:
-            parts.append(f"{item.get('title', '')}\n{item.get('description', '')}")
-            if item.get("kind") == "activity":
-                activities.append(
-                    scoring.Activity(
-                        item.get("title", ""),
-                        tuple(item.get("priorities") or ()),
-                        item.get("description", ""),
-                    )
-                )
-    return scoring.AlignmentInput(
-        proposal_id=submission.reference,
-        text="\n\n".join(p for p in parts if p.strip()),
-        claims=tuple(
-            scoring.PriorityClaim(x["priority"], x.get("justification") or "")
-            for x in c.get("claims") or []
-        ),
-        budget=tuple(
-            scoring.BudgetLine(
-                x.get("category", ""),
-                Decimal(str(x.get("amount") or 0)),
-                tuple(x.get("priorities") or ()),
-                x.get("description", ""),
-            )
-            for x in (c.get("budget") or {}).get("lines") or []
-        ),
-        activities=tuple(activities),
-        target_groups=tuple(c.get("target_groups") or ()),
-        indicators=tuple(
-            scoring.Indicator(
-                x.get("name", ""),
-                tuple(d for d, on in (("sex", x.get("by_sex")), ("age", x.get("by_age"))) if on),
-                x.get("target"),
-            )
-            for x in c.get("indicators") or []
-        ),
-    )
 
 
 @dataclass
@@ -334,36 +271,28 @@ class AlignmentPanel:
 
 
 def alignment_panel(submission: Submission) -> AlignmentPanel | None:
-    """Per priority the call weights: score, evidence and passages; None without priorities."""
-    descriptors = _descriptor_set()
-    weights = {}
-    for cp in submission.call.priorities:
-        try:
-            descriptors[cp.priority_code]
-        except KeyError:
-            continue  # a priority without descriptors cannot be evidenced
-        weights[cp.priority_code] = float(cp.weight)
+    """Per priority the call weights: score, evidence and passages; None without priorities.
+
+    The result is the one stored with the submitted version (grants.review.alignment), computed
+    once; the panel built from it is kept per process."""
+    weights = stored.call_weights(submission)
     if not weights:
         return None
-    key = tuple(sorted(weights.items()))
-    cached = _results.get((submission.sha256, key))
+    key = (submission.id, stored.result_key(weights))
+    cached = _results.get(key)
     if cached is not None:
         return cached
-    with _lock:
-        aligner = _aligners.get(key)
-        if aligner is None:
-            aligner = _aligners[key] = scoring.Aligner(descriptors, weights)
-    data = alignment_input(submission)
-    result = aligner.align(data)
+    result = stored.stored_alignment(submission)
+    text = stored.alignment_input(submission).text
     rows = []
     for p in result.priorities:
         # the passages that count for the priority, found by either signal, best first
         counted = [e for e in p.evidence if e.kind == "text" and e.start is not None][:5]
         passages = [
             (
-                data.text[max(0, e.start - CONTEXT) : e.start],
-                data.text[e.start : e.end],
-                data.text[e.end : e.end + CONTEXT],
+                text[max(0, e.start - CONTEXT) : e.start],
+                text[e.start : e.end],
+                text[e.end : e.end + CONTEXT],
             )
             for e in counted
         ]
@@ -385,5 +314,5 @@ def alignment_panel(submission: Submission) -> AlignmentPanel | None:
     with _lock:
         if len(_results) >= CACHE_SIZE:
             _results.pop(next(iter(_results)))
-        _results[(submission.sha256, key)] = panel
+        _results[key] = panel
     return panel
