@@ -360,10 +360,10 @@ def _stuffed(
     if passage.kind == "quoted" or not passage.words:
         return False
     share = covered / len(passage.words)
-    if passage.kind != "action":
+    if passage.kind != "action" or share < STUFFED_SHARE or share >= 0.75:
         return share >= STUFFED_SHARE
     distinct = {(code, p.text) for code, rows in per_passage.items() for p in rows[i]}
-    return share >= 0.75 or (share >= STUFFED_SHARE and len(distinct) >= 5)
+    return len(distinct) >= 5
 
 
 class _Facts:

@@ -9,7 +9,7 @@ Every decision is taken from the passage alone, so adding text elsewhere never c
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -374,8 +374,8 @@ def _kind(
     separators = piece.count(",") + piece.count("|") + piece.count("/") + piece.count("·")
     if separators * 3 >= len(words):
         return "statement"  # a list of terms, not a sentence
-    has_verb = any(w in VERB_FORMS for w in words)
-    has_clause = any(w in _CLAUSE_WORDS for w in words)
+    has_verb = not VERB_FORMS.isdisjoint(words)
+    has_clause = not _CLAUSE_WORDS.isdisjoint(words)
     return "action" if has_verb and (has_clause or len(words) >= 8) else "statement"
 
 
@@ -384,25 +384,29 @@ def covered_counts(
 ) -> list[int]:
     """How many words of each passage lie inside one of the `covered` (start, end) spans.
 
-    One sweep over the sorted spans; only the passages that a span reaches are read word by
-    word (a word counts when it ends at or before the furthest end of the spans starting at or
-    before it).
+    A word counts when it ends at or before the furthest end of the spans starting at or
+    before it. Only the passages that a span reaches are read word by word.
     """
-    spans = sorted(covered)
+    starts: list[int] = []
+    reach: list[int] = []  # the furthest end among the spans starting at or before starts[i]
+    furthest = -1
+    for a, b in sorted(covered):
+        furthest = max(furthest, b)
+        if starts and starts[-1] == a:
+            reach[-1] = furthest
+        else:
+            starts.append(a)
+            reach.append(furthest)
     counts = []
-    j = 0
-    reach = -1  # the furthest end among spans starting at or before the current word
     for passage in items:
-        if (j >= len(spans) or spans[j][0] >= passage.end) and reach <= passage.start:
+        i = bisect_right(starts, passage.end - 1) - 1  # the last span starting in or before it
+        if i < 0 or reach[i] <= passage.start:
             counts.append(0)  # no span reaches into this passage
             continue
         inside = 0
         for m in _WORD.finditer(text, passage.start, passage.end):
-            a, b = m.span()
-            while j < len(spans) and spans[j][0] <= a:
-                reach = max(reach, spans[j][1])
-                j += 1
-            if b <= reach:
+            j = bisect_right(starts, m.start()) - 1
+            if j >= 0 and m.end() <= reach[j]:
                 inside += 1
         counts.append(inside)
     return counts
