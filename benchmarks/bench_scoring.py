@@ -316,29 +316,33 @@ def make_proposal(i: int, rng: random.Random, codes: list[str], phrases: list[st
 
 def bench_alignment(n: int, seed: int) -> dict[str, float]:
     descriptors = load_descriptors()
-    codes = list(descriptors.codes)  # every dimension and area: 21 priorities
+    # every dimension and area (23 priorities; a call weights a handful, key actions rarely)
+    codes = [c for c in descriptors.codes if descriptors[c].kind != "key_action"]
     weights = {c: 1 for c in codes}
     phrases = make_phrases(descriptors)
     rng = random.Random(seed)
     t0 = time.perf_counter()
     aligner = Aligner(descriptors, weights)
     build = time.perf_counter() - t0
-    spent = 0.0
+    aligner.align(make_proposal(-1, random.Random(seed - 1), codes, phrases))  # first use
+    cpu, wall = [], []
     matches = 0
     text_bytes = 0
-    totals = []
     for i in range(n):
         proposal = make_proposal(i, rng, codes, phrases)  # generation is not timed
         text_bytes += len(proposal.text.encode())
-        start = time.perf_counter()
+        start, started = time.process_time(), time.perf_counter()
         result = aligner.align(proposal)
-        spent += time.perf_counter() - start
+        cpu.append(time.process_time() - start)
+        wall.append(time.perf_counter() - started)
         matches += sum(len(p.text_matches) for p in result.priorities)
-        totals.append(result.total)
+    cpu.sort()
     return {
         "build": build,
-        "total": spent,
-        "per_text_ms": spent / n * 1000,
+        "cpu_ms": statistics.median(cpu) * 1000,
+        "cpu_p95_ms": cpu[int(0.95 * (n - 1))] * 1000,
+        "wall_ms": statistics.median(wall) * 1000,
+        "total": sum(wall),
         "priorities": len(codes),
         "mean_text_kb": text_bytes / n / 1000,
         "mean_matches": matches / n,
@@ -375,7 +379,9 @@ def write_results(section: str) -> None:
 
 
 SCORING_TARGET = 0.2  # s of CPU for aggregate + rank + select of 10 000 proposals (issue 16)
-ALIGNMENT_TARGET = 20.0  # s for the alignment of 10 000 texts
+# ms of CPU per proposal of about 15 KB with both signals, the median over distinct generated
+# proposals (issue 14's target; benchmarks/bench_alignment.py measures it on real text)
+ALIGNMENT_TARGET = 10.0
 
 
 def ranking_rows(ranking: dict) -> list[tuple[str, str, str, str]]:
@@ -416,7 +422,9 @@ def ranking_rows(ranking: dict) -> list[tuple[str, str, str, str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--proposals", type=int, default=10_000)
-    parser.add_argument("--texts", type=int, default=10_000)
+    parser.add_argument(
+        "--texts", type=int, default=300, help="distinct proposals aligned (each once)"
+    )
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--rounds", type=int, default=7, help="of scoring and its floors")
     parser.add_argument("--no-alignment", action="store_true", help="scoring and floors only")
@@ -427,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     ranking = bench_ranking(args.proposals, args.seed, args.rounds)
     peak_ranking = traced_peak(lambda: run_scoring(ranking_inputs(args.proposals, args.seed)))
     alignment = None if args.no_alignment else bench_alignment(args.texts, args.seed)
-    sample = min(args.texts, 1_000)
+    sample = min(args.texts, 100)
     peak_alignment = (
         None if args.no_alignment else traced_peak(lambda: bench_alignment(sample, args.seed))
     )
@@ -465,15 +473,17 @@ def main(argv: list[str] | None = None) -> int:
     ]
     alignment_met = True
     if alignment is not None:
-        alignment_met = alignment["total"] < ALIGNMENT_TARGET * args.texts / 10_000
+        alignment_met = alignment["cpu_ms"] < ALIGNMENT_TARGET
         memory = [
             ("Aligner build (index of all priorities)", f"{alignment['build'] * 1000:.1f} ms", ""),
             (
-                f"**Alignment of {args.texts:,} texts** ({alignment['priorities']} priorities)",
-                f"**{alignment['total']:.2f} s**",
-                f"< {ALIGNMENT_TARGET:.0f} s: {ok(alignment_met)}",
+                f"**Alignment of one proposal** ({alignment['priorities']} priorities, median "
+                f"of {args.texts:,} distinct proposals)",
+                f"**{alignment['cpu_ms']:.2f} ms CPU** ({alignment['wall_ms']:.2f} ms wall; "
+                f"95th percentile {alignment['cpu_p95_ms']:.2f} ms CPU)",
+                f"< {ALIGNMENT_TARGET:.0f} ms CPU: {ok(alignment_met)}",
             ),
-            ("Alignment per text", f"{alignment['per_text_ms']:.2f} ms", "about 2 ms"),
+            (f"All {args.texts:,} alignments (wall)", f"{alignment['total']:.2f} s", ""),
             *memory,
             (
                 f"Peak traced memory, alignment of {sample:,} texts",
@@ -485,7 +495,9 @@ def main(argv: list[str] | None = None) -> int:
             f"\nAlignment input: {args.texts:,} generated texts of "
             f"{alignment['mean_text_kb']:.1f} KB on average ({alignment['mean_matches']:.0f} "
             "descriptor passages each), with claims, 6 budget lines, 5 activities, target groups "
-            "and 4 indicators; text generation is not timed (wall-clock time).\n"
+            "and 4 indicators, both signals; each proposal aligned once (a call's submissions "
+            "are each aligned once and stored), after one untimed first use; text generation "
+            "is not timed.\n"
         )
     memory.append(("Process max RSS (whole benchmark)", f"{max_rss:.0f} MiB", ""))
     section += (

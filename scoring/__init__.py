@@ -1,6 +1,7 @@
 """Pure scoring for calls: award criteria, consensus, priority alignment, ranking, selection."""
 
 from scoring.alignment import (
+    METHOD_VERSION,
     Activity,
     Aligner,
     AlignmentInput,
@@ -62,6 +63,7 @@ __all__ = [
     "EvaluatorCalibration",
     "Evidence",
     "Indicator",
+    "METHOD_VERSION",
     "Phrase",
     "PriorityAlignment",
     "PriorityClaim",

@@ -24,6 +24,11 @@ from scoring.passages import (
     quality,
 )
 
+# The version of the method (formula, settings, passage rules, semantic signal). A stored result
+# is keyed by it: change it with any change that changes results, and stored results of the old
+# method are computed afresh when next read.
+METHOD_VERSION = "2026-12-02.2"
+
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
 
@@ -355,10 +360,10 @@ def _stuffed(
     if passage.kind == "quoted" or not passage.words:
         return False
     share = covered / len(passage.words)
-    if passage.kind != "action":
+    if passage.kind != "action" or share < STUFFED_SHARE or share >= 0.75:
         return share >= STUFFED_SHARE
     distinct = {(code, p.text) for code, rows in per_passage.items() for p in rows[i]}
-    return share >= 0.75 or (share >= STUFFED_SHARE and len(distinct) >= 5)
+    return len(distinct) >= 5
 
 
 class _Facts:
@@ -564,7 +569,7 @@ class Aligner:
                         rows[j].append(phrase)
                 per_passage[code] = rows
             spans = ((s, e) for hits in found.values() for s, e, _ in hits)
-            covered = covered_counts(items, spans)
+            covered = covered_counts(text, items, spans)
             if stuffing and items:
                 items = [
                     p._replace(kind="stuffed") if _stuffed(p, n, per_passage, i) else p

@@ -9,6 +9,7 @@ Every decision is taken from the passage alone, so adding text elsewhere never c
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -246,6 +247,10 @@ _DECLARATION = re.compile(
     r"aims|goals|call|directive|key actions|dimensions|areas)",
     re.IGNORECASE,
 )
+# Every match of _DECLARATION contains one of these words: a passage without any needs no search.
+_DECLARATION_HINT = re.compile(
+    r"aligned|in line|accordance|consistent|complian|complies|contribut|committ|relevant"
+)
 _LABEL = re.compile(r"^\s*(?:keywords?|key words|tags?|topics?|priorities|themes?)\s*[:\-]", re.I)
 
 ACTION = 1.0
@@ -306,83 +311,102 @@ class Passage(NamedTuple):
     end: int
     text: str
     words: tuple[str, ...]  # lower-case
-    word_spans: tuple[tuple[int, int], ...]  # offsets of the words in the whole text
     kind: str  # "action", "statement", "quoted", "stuffed" (stuffed is decided with the phrases)
 
 
 def split_passages(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each passage: stripped, non-empty; cut at line breaks and sentence ends."""
-    bounds = []
     start = 0
     for m in _SPLIT.finditer(text):
-        bounds.append((start, m.start()))
+        yield from _stripped(text, start, m.start())
         start = m.end()
-    bounds.append((start, len(text)))
-    for start, end in bounds:
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            yield start, end
+    yield from _stripped(text, start, len(text))
+
+
+def _stripped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    piece = text[start:end]
+    kept = piece.strip()  # str.strip and str.isspace agree on what whitespace is
+    if kept:
+        start += len(piece) - len(piece.lstrip())
+        yield start, start + len(kept)
 
 
 def shingles(words: Iterable[str], size: int = SHINGLE) -> set[int]:
     """Hashes of each run of `size` words (the unit of copy detection)."""
     words = list(words)
-    return {hash(tuple(words[i : i + size])) for i in range(len(words) - size + 1)}
+    # zip builds the runs as tuples in C: the same tuples as words[i : i + size]
+    return set(map(hash, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def passages(text: str, quoted: frozenset[int] = frozenset()) -> list[Passage]:
     """The passages of a text and their kind (before the stuffing test, which needs phrases)."""
+    low = text.lower()
+    same = len(low) == len(text)  # else a character's lower case is longer: lower word by word
+    # passages that may declare alignment: only those get the full (slow) declaration search
+    hints = [m.start() for m in _DECLARATION_HINT.finditer(low)] if same else None
     out = []
-    all_words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
-    j = 0
     for start, end in split_passages(text):
-        while j < len(all_words) and all_words[j][0] < start:
-            j += 1
-        k = j
-        while k < len(all_words) and all_words[k][1] <= end:
-            k += 1
-        words = [w for _, _, w in all_words[j:k]]
-        spans = tuple((a, b) for a, b, _ in all_words[j:k])
+        # no word crosses a passage's bounds (whitespace surrounds them)
+        if same:
+            words = _WORD.findall(low, start, end)
+        else:
+            words = [m.group().lower() for m in _WORD.finditer(text, start, end)]
         piece = text[start:end]
-        out.append(Passage(start, end, piece, tuple(words), spans, _kind(piece, words, quoted)))
-        j = k
+        declared = None
+        if hints is not None:
+            h = bisect_left(hints, start)
+            declared = h < len(hints) and hints[h] < end
+        out.append(Passage(start, end, piece, tuple(words), _kind(piece, words, quoted, declared)))
     return out
 
 
-def _kind(piece: str, words: list[str], quoted: frozenset[int]) -> str:
+def _kind(
+    piece: str, words: list[str], quoted: frozenset[int], declared: bool | None = None
+) -> str:
     if quoted and len(words) >= SHINGLE:
         own = shingles(words)
         if own and len(own & quoted) >= COPIED_SHARE * len(own):
             return "quoted"
-    if len(words) < 5 or _LABEL.match(piece) or _DECLARATION.search(piece):
+    if len(words) < 5 or _LABEL.match(piece):
+        return "statement"
+    if (declared is None or declared) and _DECLARATION.search(piece):
         return "statement"
     separators = piece.count(",") + piece.count("|") + piece.count("/") + piece.count("·")
     if separators * 3 >= len(words):
         return "statement"  # a list of terms, not a sentence
-    has_verb = any(w in VERB_FORMS for w in words)
-    has_clause = any(w in _CLAUSE_WORDS for w in words)
+    has_verb = not VERB_FORMS.isdisjoint(words)
+    has_clause = not _CLAUSE_WORDS.isdisjoint(words)
     return "action" if has_verb and (has_clause or len(words) >= 8) else "statement"
 
 
-def covered_counts(items: list[Passage], covered: Iterable[tuple[int, int]]) -> list[int]:
+def covered_counts(
+    text: str, items: list[Passage], covered: Iterable[tuple[int, int]]
+) -> list[int]:
     """How many words of each passage lie inside one of the `covered` (start, end) spans.
 
-    One sweep over the words and the sorted spans (both in text order), not words x spans.
+    A word counts when it ends at or before the furthest end of the spans starting at or
+    before it. Only the passages that a span reaches are read word by word.
     """
-    spans = sorted(covered)
+    starts: list[int] = []
+    reach: list[int] = []  # the furthest end among the spans starting at or before starts[i]
+    furthest = -1
+    for a, b in sorted(covered):
+        furthest = max(furthest, b)
+        if starts and starts[-1] == a:
+            reach[-1] = furthest
+        else:
+            starts.append(a)
+            reach.append(furthest)
     counts = []
-    j = 0
-    reach = -1  # the furthest end among spans starting at or before the current word
     for passage in items:
+        i = bisect_right(starts, passage.end - 1) - 1  # the last span starting in or before it
+        if i < 0 or reach[i] <= passage.start:
+            counts.append(0)  # no span reaches into this passage
+            continue
         inside = 0
-        for a, b in passage.word_spans:
-            while j < len(spans) and spans[j][0] <= a:
-                reach = max(reach, spans[j][1])
-                j += 1
-            if b <= reach:
+        for m in _WORD.finditer(text, passage.start, passage.end):
+            j = bisect_right(starts, m.start()) - 1
+            if j >= 0 and m.end() <= reach[j]:
                 inside += 1
         counts.append(inside)
     return counts

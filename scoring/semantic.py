@@ -153,8 +153,11 @@ class SemanticModel:
     def __init__(self, vectors: np.ndarray, tokenizer: Any) -> None:
         self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._tokenizer = tokenizer
-        # word -> (sum of its token vectors, number of tokens); bounded, safe to share
-        self._memo: dict[str, tuple[np.ndarray, int]] = {}
+        # word -> row of `_sums` (the sum of its token vectors; `_counts`: how many tokens).
+        # Bounded; rows are only ever appended, so sharing between threads is safe.
+        self._memo: dict[str, int] = {}
+        self._sums = np.zeros((1024, DIMENSIONS), dtype=np.float32)
+        self._counts = np.zeros(1024, dtype=np.float32)
 
     @classmethod
     def load(cls) -> SemanticModel:
@@ -167,30 +170,48 @@ class SemanticModel:
         )
         return cls(inference.embedding, inference.tokenizer)
 
-    def _word(self, word: str) -> tuple[np.ndarray, int]:
-        found = self._memo.get(word)
-        if found is None:
-            ids = self._tokenizer.encode(" " + word, add_special_tokens=False).ids
-            found = (self._vectors[ids].sum(axis=0), len(ids))
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[word] = found
-        return found
+    def _row(self, word: str) -> int:
+        row = self._memo.get(word)
+        if row is None:
+            with _lock:
+                if len(self._memo) >= _MEMO_LIMIT:
+                    self._memo = {}
+                row = len(self._memo)
+                if row >= len(self._sums):
+                    grown = 2 * len(self._sums)
+                    self._sums = np.resize(self._sums, (grown, DIMENSIONS))
+                    self._counts = np.resize(self._counts, grown)
+                ids = self._tokenizer.encode(" " + word, add_special_tokens=False).ids
+                self._sums[row] = self._vectors[ids].sum(axis=0)
+                self._counts[row] = len(ids)
+                self._memo[word] = row
+        return row
 
     def embed_words(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
-        """One row per group of lower-case words: the mean token vector (zeros if no word)."""
+        """One row per group of lower-case words: the mean token vector (zeros if no word).
+
+        Each word's token sum is memoised as a row of one matrix, so a batch of passages is
+        one gather and one segmented sum, not a Python loop over words."""
         out = np.zeros((len(groups), DIMENSIONS), dtype=np.float32)
-        for row, words in enumerate(groups):
-            total = None
-            count = 0
-            for word in words:
-                if word in STOP_WORDS:
-                    continue
-                vector, n = self._word(word)
-                total = vector.copy() if total is None else total + vector
-                count += n
-            if count:
-                out[row] = total / count
+        memo = self._memo
+        rows: list[int] = []
+        offsets: list[int] = []
+        kept: list[int] = []
+        for n, words in enumerate(groups):
+            own = [memo.get(w, -1) for w in words if w not in STOP_WORDS]
+            if not own:
+                continue
+            if -1 in own:
+                own = [self._row(w) for w in words if w not in STOP_WORDS]
+            kept.append(n)
+            offsets.append(len(rows))
+            rows.extend(own)
+        if not rows:
+            return out
+        index = np.fromiter(rows, dtype=np.intp, count=len(rows))
+        sums = np.add.reduceat(self._sums[index], offsets, axis=0)
+        counts = np.add.reduceat(self._counts[index], offsets)
+        out[kept] = sums / counts[:, None]
         return out
 
 

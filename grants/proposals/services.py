@@ -844,6 +844,7 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
         actor=user,
     )
     enqueue("pdf.receipt", {"submission_id": submission.id}, key=f"pdf.receipt:{submission.id}")
+    enqueue("review.alignment", {"submission_id": submission.id}, key=f"alignment:{submission.id}")
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError) as exc:

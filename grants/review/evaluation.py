@@ -19,7 +19,7 @@ from grants.accounts.permissions import is_manager
 from grants.calls.models import Criterion
 from grants.extensions import db
 from grants.proposals.models import Submission
-from grants.proposals.snapshot import TEXTS
+from grants.review import alignment as stored
 from grants.review.models import (
     Assignment,
     AssignmentState,
@@ -244,52 +244,9 @@ def next_assignment(user: User, current: Assignment) -> Assignment | None:
 # The priority-alignment panel --------------------------------------------------------------------
 
 _lock = threading.Lock()
-_descriptors: scoring.DescriptorSet | None = None
-_aligners: dict[tuple, scoring.Aligner] = {}
 _results: dict[tuple, AlignmentPanel] = {}
 CACHE_SIZE = 5000  # panels per process: a large call's ranking reads one per proposal
 CONTEXT = 70  # characters either side of a passage
-
-
-def _descriptor_set() -> scoring.DescriptorSet:
-    global _descriptors
-    with _lock:
-        if _descriptors is None:
-            _descriptors = scoring.load_descriptors()
-        return _descriptors
-
-
-def alignment_input(submission: Submission) -> scoring.AlignmentInput:
-    """The submitted snapshot as the evidence `scoring` reads."""
-    c = submission.snapshot
-    parts = [c.title, *(c.text(name) for name in TEXTS)]
-    activities = []
-    for wp in c.work_packages:
-        parts.append(f"{wp.title}\n{wp.description}")
-        activities.append(scoring.Activity(wp.title, wp.priorities, wp.description))
-        for item in wp.items:
-            parts.append(f"{item.title}\n{item.description}")
-            if item.kind == "activity":
-                activities.append(scoring.Activity(item.title, item.priorities, item.description))
-    return scoring.AlignmentInput(
-        proposal_id=submission.reference,
-        text="\n\n".join(p for p in parts if p.strip()),
-        claims=tuple(scoring.PriorityClaim(x.priority, x.justification) for x in c.claims),
-        budget=tuple(
-            scoring.BudgetLine(x.category, x.amount, x.priorities, x.description)
-            for x in c.budget.lines
-        ),
-        activities=tuple(activities),
-        target_groups=c.target_groups,
-        indicators=tuple(
-            scoring.Indicator(
-                x.name,
-                tuple(d for d, on in (("sex", x.by_sex), ("age", x.by_age)) if on),
-                None if x.target is None else f"{x.target:f}",
-            )
-            for x in c.indicators
-        ),
-    )
 
 
 @dataclass
@@ -313,36 +270,28 @@ class AlignmentPanel:
 
 
 def alignment_panel(submission: Submission) -> AlignmentPanel | None:
-    """Per priority the call weights: score, evidence and passages; None without priorities."""
-    descriptors = _descriptor_set()
-    weights = {}
-    for cp in submission.call.priorities:
-        try:
-            descriptors[cp.priority_code]
-        except KeyError:
-            continue  # a priority without descriptors cannot be evidenced
-        weights[cp.priority_code] = float(cp.weight)
+    """Per priority the call weights: score, evidence and passages; None without priorities.
+
+    The result is the one stored with the submitted version (grants.review.alignment), computed
+    once; the panel built from it is kept per process."""
+    weights = stored.call_weights(submission)
     if not weights:
         return None
-    key = tuple(sorted(weights.items()))
-    cached = _results.get((submission.sha256, key))
+    key = (submission.id, stored.result_key(weights))
+    cached = _results.get(key)
     if cached is not None:
         return cached
-    with _lock:
-        aligner = _aligners.get(key)
-        if aligner is None:
-            aligner = _aligners[key] = scoring.Aligner(descriptors, weights)
-    data = alignment_input(submission)
-    result = aligner.align(data)
+    result = stored.stored_alignment(submission)
+    text = stored.alignment_input(submission).text
     rows = []
     for p in result.priorities:
         # the passages that count for the priority, found by either signal, best first
         counted = [e for e in p.evidence if e.kind == "text" and e.start is not None][:5]
         passages = [
             (
-                data.text[max(0, e.start - CONTEXT) : e.start],
-                data.text[e.start : e.end],
-                data.text[e.end : e.end + CONTEXT],
+                text[max(0, e.start - CONTEXT) : e.start],
+                text[e.start : e.end],
+                text[e.end : e.end + CONTEXT],
             )
             for e in counted
         ]
@@ -364,5 +313,5 @@ def alignment_panel(submission: Submission) -> AlignmentPanel | None:
     with _lock:
         if len(_results) >= CACHE_SIZE:
             _results.pop(next(iter(_results)))
-        _results[(submission.sha256, key)] = panel
+        _results[key] = panel
     return panel

@@ -414,3 +414,25 @@ class ResultLetter(db.Model):
     call: Mapped[Call] = relationship()
     proposal: Mapped[Proposal] = relationship()
     submission: Mapped[Submission] = relationship()
+
+
+class SubmissionAlignment(db.Model):
+    """The priority alignment of one submitted version, computed once and stored with it.
+
+    Keyed by the submission and `key`: the hash of the call's priority weights and of the
+    scoring method's version, so a changed weighting or formula is computed afresh while the
+    old result stays readable. `result` is `scoring.AlignmentResult.to_dict()`."""
+
+    __tablename__ = "submission_alignment"
+    __table_args__ = (UniqueConstraint("submission_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    total: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    result: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    submission: Mapped[Submission] = relationship()

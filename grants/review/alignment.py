@@ -1,0 +1,167 @@
+"""The priority alignment of a submitted version: computed once, stored with it, read back.
+
+`scoring` computes it from the submitted snapshot (see scoring/README.md). It is computed by
+the `review.alignment` job that submitting enqueues in its own transaction, or on first reading
+for a submission that has none yet (older submissions, a call whose weights changed), and stored
+in `submission_alignment` keyed by the call's weights and the method's version; every later
+reading, in any worker, reads the stored result instead of recomputing it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from decimal import Decimal
+
+from flask import has_request_context, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+import scoring
+from grants.extensions import db
+from grants.jobs.registry import handler
+from grants.proposals.models import Submission
+from grants.proposals.snapshot import TEXTS
+from grants.review.models import SubmissionAlignment
+
+JOB = "review.alignment"
+
+_lock = threading.Lock()
+_descriptors: scoring.DescriptorSet | None = None
+_aligners: dict[tuple, scoring.Aligner] = {}
+
+
+def descriptor_set() -> scoring.DescriptorSet:
+    global _descriptors
+    with _lock:
+        if _descriptors is None:
+            _descriptors = scoring.load_descriptors()
+        return _descriptors
+
+
+def call_weights(submission: Submission) -> dict[str, float]:
+    """The weights of the call's priorities that have descriptors (others cannot be evidenced)."""
+    descriptors = descriptor_set()
+    weights = {}
+    for cp in submission.call.priorities:
+        try:
+            descriptors[cp.priority_code]
+        except KeyError:
+            continue
+        weights[cp.priority_code] = float(cp.weight)
+    return weights
+
+
+def result_key(weights: dict[str, float]) -> str:
+    """What a stored result depends on besides the snapshot: the weights and the method."""
+    descriptors = descriptor_set()
+    plain = {
+        "weights": sorted(weights.items()),
+        "method": scoring.METHOD_VERSION,
+        "descriptors": descriptors.version,
+    }
+    return hashlib.sha256(json.dumps(plain, sort_keys=True).encode()).hexdigest()
+
+
+def aligner(weights: dict[str, float]) -> scoring.Aligner:
+    key = tuple(sorted(weights.items()))
+    with _lock:
+        found = _aligners.get(key)
+    if found is None:
+        found = scoring.Aligner(descriptor_set(), weights)
+        with _lock:
+            found = _aligners.setdefault(key, found)
+    return found
+
+
+def alignment_input(submission: Submission) -> scoring.AlignmentInput:
+    """The submitted snapshot as the evidence `scoring` reads."""
+    c = submission.snapshot
+    parts = [c.title, *(c.text(name) for name in TEXTS)]
+    activities = []
+    for wp in c.work_packages:
+        parts.append(f"{wp.title}\n{wp.description}")
+        activities.append(scoring.Activity(wp.title, wp.priorities, wp.description))
+        for item in wp.items:
+            parts.append(f"{item.title}\n{item.description}")
+            if item.kind == "activity":
+                activities.append(scoring.Activity(item.title, item.priorities, item.description))
+    return scoring.AlignmentInput(
+        proposal_id=submission.reference,
+        text="\n\n".join(p for p in parts if p.strip()),
+        claims=tuple(scoring.PriorityClaim(x.priority, x.justification) for x in c.claims),
+        budget=tuple(
+            scoring.BudgetLine(x.category, x.amount, x.priorities, x.description)
+            for x in c.budget.lines
+        ),
+        activities=tuple(activities),
+        target_groups=c.target_groups,
+        indicators=tuple(
+            scoring.Indicator(
+                x.name,
+                tuple(d for d, on in (("sex", x.by_sex), ("age", x.by_age)) if on),
+                None if x.target is None else f"{x.target:f}",
+            )
+            for x in c.indicators
+        ),
+    )
+
+
+def _stored(submission_id: int, key: str) -> SubmissionAlignment | None:
+    return db.session.scalar(
+        select(SubmissionAlignment).where(
+            SubmissionAlignment.submission_id == submission_id, SubmissionAlignment.key == key
+        )
+    )
+
+
+def store(submission: Submission, weights: dict[str, float]) -> SubmissionAlignment:
+    """Compute and add the submission's alignment under `weights` (the caller commits), or
+    return the one stored already. A concurrent writer of the same row wins: its row is read."""
+    key = result_key(weights)
+    row = _stored(submission.id, key)
+    if row is not None:
+        return row
+    result = aligner(weights).align(alignment_input(submission))
+    row = SubmissionAlignment(
+        submission_id=submission.id,
+        key=key,
+        total=Decimal(str(result.total)).quantize(Decimal("0.01")),
+        result=result.to_dict(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        row = _stored(submission.id, key)
+    return row
+
+
+def stored_alignment(submission: Submission) -> scoring.AlignmentResult | None:
+    """The submission's alignment under its call's current weights; None without priorities.
+
+    Read from `submission_alignment`; computed and stored on first reading when missing. In a
+    GET request (whose views write nothing else) the new row is committed at once; elsewhere
+    it is part of the caller's transaction and committed with it."""
+    weights = call_weights(submission)
+    if not weights:
+        return None
+    row = _stored(submission.id, result_key(weights))
+    if row is None:
+        row = store(submission, weights)
+        if has_request_context() and request.method in ("GET", "HEAD"):
+            db.session.commit()
+    return scoring.AlignmentResult.from_dict(row.result)
+
+
+@handler(JOB, "Priority alignment of a submission", timeout=120, max_attempts=3, priority=6)
+def compute_alignment(payload: dict, _resource, _context) -> dict:
+    """Enqueued by submitting (in its transaction): the alignment computed and stored once."""
+    submission = db.session.get(Submission, payload["submission_id"])
+    if submission is None:
+        return {"summary": "The submission no longer exists."}
+    weights = call_weights(submission)
+    if not weights:
+        return {"summary": f"{submission.reference}: the call weights no priorities."}
+    row = store(submission, weights)
+    return {"summary": f"Alignment of {submission.reference}: {row.total} / 100."}

@@ -1,0 +1,50 @@
+"""Passages: the fast word and coverage counting gives what the plain definition gives."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring.passages import _WORD, covered_counts, passages
+
+WORDS = ["victims", "anti-trafficking", "victim's", "we", "will", "train", "İstanbul", "x1"]
+SEPARATORS = [" ", "  ", "\n", ". ", "; ", ", ", "-", "'"]
+
+
+def _plain_counts(text, items, spans):
+    """The definition: a word counts if some span contains it, or its end is within the
+    furthest reach of the spans starting at or before it."""
+    words = [m.span() for m in _WORD.finditer(text)]
+    out = []
+    for p in items:
+        inside = 0
+        for a, b in words:
+            if p.start <= a and b <= p.end:
+                reach = max((e for s, e in spans if s <= a), default=-1)
+                inside += b <= reach
+        out.append(inside)
+    return out
+
+
+texts = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=30).map(
+    lambda parts: "".join(w + s for w, s in parts)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts, st.lists(st.tuples(st.integers(0, 300), st.integers(0, 40)), max_size=8))
+def test_covered_counts_follow_the_definition(text, raw):
+    spans = [(a, min(len(text), a + n)) for a, n in raw if a <= len(text)]
+    items = passages(text)
+    assert covered_counts(text, items, spans) == _plain_counts(text, items, spans)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_passage_words_are_the_lower_case_words_inside_it(text):
+    for p in passages(text):
+        assert p.text == text[p.start : p.end] and p.text == p.text.strip()
+        assert list(p.words) == [w.lower() for w in _WORD.findall(p.text)]
+        assert not re.search(r"[.!?;]\s|\n", p.text)
