@@ -714,16 +714,20 @@ PUBLIC_PHASES = (CallPhase.OPEN, CallPhase.UPCOMING, CallPhase.CLOSED)
 
 
 def public_calls(filters: CallFilter) -> dict[CallPhase, list[Call]]:
-    """Open, upcoming and recently closed calls, filtered by fund and priority code."""
+    """Open, upcoming and recently closed calls, filtered by fund and priority code.
+
+    The "closed" filter lists every past call (its results included), newest first: past
+    calls are how applicants learn what was funded.
+    """
     now = clock.now()
-    stmt = (
-        select(Call)
-        .where(
-            Call.status.in_([CallStatus.PUBLISHED, CallStatus.CLOSED, CallStatus.UNDER_EVALUATION]),
-            Call.deadline_at >= now - RECENTLY_CLOSED,
+    past_only = filters.phase == CallPhase.CLOSED.value
+    stmt = select(Call).where(Call.status != CallStatus.DRAFT)
+    if past_only:
+        stmt = stmt.order_by(Call.deadline_at.desc(), Call.reference)
+    else:
+        stmt = stmt.where(Call.deadline_at >= now - RECENTLY_CLOSED).order_by(
+            Call.deadline_at, Call.reference
         )
-        .order_by(Call.deadline_at, Call.reference)
-    )
     if filters.fund:
         stmt = stmt.join(Fund, Fund.id == Call.fund_id).where(Fund.code == filters.fund)
     if filters.priority:
@@ -731,7 +735,7 @@ def public_calls(filters: CallFilter) -> dict[CallPhase, list[Call]]:
     groups: dict[CallPhase, list[Call]] = {phase: [] for phase in PUBLIC_PHASES}
     for call in db.session.scalars(stmt).unique():
         phase = call.phase_at(now)
-        if phase == CallPhase.UNDER_EVALUATION:
+        if phase in (CallPhase.UNDER_EVALUATION, CallPhase.RESULTS_PUBLISHED):
             phase = CallPhase.CLOSED
         if filters.phase and phase.value != filters.phase:
             continue

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from grants import clock
 from grants.accounts.forms import country_choices
-from grants.calls.models import Call
+from grants.calls.models import Call, CallStatus
 from grants.extensions import db
 from grants.proposals import checks, forms, permissions, services
 from grants.proposals.models import (
@@ -120,6 +120,10 @@ def new():
     ]
     chosen = request.values.get("call_id", "")
     call = next((c for c in calls if str(c.id) == chosen), None)
+    # A call named in the link but no longer (or not yet) open: say so instead of a blank choice.
+    not_open = db.session.get(Call, int(chosen)) if call is None and chosen.isdigit() else None
+    if not_open is not None and not_open.status == CallStatus.DRAFT:
+        not_open = None
     form.topic_id.choices = [
         (str(t.id), f"{t.code}: {t.title}") for t in (call.topics if call else [])
     ]
@@ -151,7 +155,10 @@ def new():
                 flash("The proposal is started as a draft. Save each section as you go.", "success")
                 return redirect(url_for("proposals.view", proposal_id=proposal.id))
     status = 422 if form.errors else 200
-    return render_template("proposals/new.html", form=form, call=call, calls=calls), status
+    return (
+        render_template("proposals/new.html", form=form, call=call, calls=calls, not_open=not_open),
+        status,
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>")
