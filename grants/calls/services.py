@@ -641,6 +641,15 @@ ACTION_LABELS = {
 }
 
 
+# Status changes that cannot be undone, and the question asked before them.
+CONFIRM_FIRST = {
+    CallStatus.CLOSED: "Close {reference} now? Applicants can no longer submit or change "
+    "proposals. This cannot be undone.",
+    CallStatus.UNDER_EVALUATION: "Start the evaluation of {reference}? Its proposals go to the "
+    "evaluators. This cannot be undone.",
+}
+
+
 RESULTS_FROM_RANKING = (
     "Results are published from the call's ranking page, once the ranking is finalised."
 )
