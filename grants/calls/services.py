@@ -722,6 +722,24 @@ RECENTLY_CLOSED = timedelta(days=90)
 PUBLIC_PHASES = (CallPhase.OPEN, CallPhase.UPCOMING, CallPhase.CLOSED)
 
 
+def describe_tie_breaks(call: Call) -> list[str]:
+    """The call's tie-break rules in words ("the higher score for Relevance"), not codes."""
+    labels = {c.code: c.label for c in call.criteria}
+    words = {
+        "alignment": "the higher priority alignment",
+        "eu_contribution_asc": "the smaller EU contribution",
+        "eu_contribution_desc": "the larger EU contribution",
+    }
+    out = []
+    for rule in call.tie_break_rules or ():
+        if rule.startswith("criterion:"):
+            code = rule.split(":", 1)[1]
+            out.append(f"the higher score for {labels.get(code, code.replace('-', ' '))}")
+        else:
+            out.append(words.get(rule, rule.replace("_", " ")))
+    return out
+
+
 def public_calls(filters: CallFilter) -> dict[CallPhase, list[Call]]:
     """Open, upcoming and recently closed calls, filtered by fund and priority code.
 

@@ -203,6 +203,11 @@ def remaining_filter(deadline):
     return services.remaining(deadline)
 
 
+@bp.app_template_filter("tie_breaks")
+def tie_breaks_filter(call):
+    return "; ".join(services.describe_tie_breaks(call))
+
+
 @bp.app_template_filter("countries")
 def countries_filter(codes):
     return services.describe_countries(codes)

@@ -365,3 +365,11 @@ def test_call_document_pdf_shows_the_calls_data(db, client, create_call):
     etag = response.headers["ETag"]
     again = client.get(f"/calls/{call.id}/call-document.pdf", headers={"If-None-Match": etag})
     assert again.status_code == 304
+
+
+def test_tie_break_rules_read_as_words_on_the_call_page(client, create_call):
+    call = create_call()
+    page = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "the higher score for Relevance; the higher score for Impact" in page
+    assert "the smaller EU contribution" in page
+    assert "criterion:" not in page and "eu_contribution_asc" not in page
