@@ -43,6 +43,10 @@ def _proposal_helpers():
     return {"proposal_perm": permissions}
 
 
+# A global, not a context variable: imported macros (text_limit) see globals only.
+bp.add_app_template_global(checks.LIMITED_TEXTS, "limited_texts")
+
+
 # Loading ----------------------------------------------------------------------------------
 
 
