@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run serve test bench lint install install-test lock migrate seed clean
+.PHONY: run serve test bench lint install install-test lock migrate seed clean reset-demo
+
+# make run PORT=5001 serves on another port; links in e-mails follow it.
+PORT ?= 5000
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +35,12 @@ seed: migrate
 # The web server and one worker (mail, PDFs, the scheduler) together, from the Procfile;
 # Ctrl-C stops both.
 run: seed
-	$(BIN)/honcho start -f Procfile
+	GRANTS_PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+# Start the demo again from scratch: the SQLite database, its uploads and kept e-mails go.
+reset-demo: install
+	rm -rf instance/grants.sqlite instance/uploads instance/mail
+	$(MAKE) seed
 
 # Production: GRANTS_ENV=production (refuses to start without GRANTS_SECRET_KEY and
 # GRANTS_SECURE_COOKIES=1), PostgreSQL only, migrate first, then gunicorn with

@@ -52,12 +52,17 @@ def from_environment(instance_path: str) -> dict:
         "GRANTS_JSON_LOGS": _bool(
             "GRANTS_JSON_LOGS", os.environ.get("GRANTS_ENV", "").strip().lower() == "production"
         ),
-        "GRANTS_BASE_URL": os.environ.get("GRANTS_BASE_URL", "http://127.0.0.1:5000"),
+        # Links in e-mails follow the port of `make run PORT=...` unless set explicitly.
+        "GRANTS_BASE_URL": os.environ.get(
+            "GRANTS_BASE_URL", f"http://127.0.0.1:{os.environ.get('GRANTS_PORT', '5000')}"
+        ),
         "GRANTS_UPLOAD_DIR": os.environ.get(
             "GRANTS_UPLOAD_DIR", os.path.join(instance_path, "uploads")
         ),
         # Mail: "console" prints messages (development), "smtp" sends them.
         "GRANTS_MAIL_BACKEND": os.environ.get("GRANTS_MAIL_BACKEND", "console"),
+        # The console backend prints one line per message ("summary") or its text ("full").
+        "GRANTS_MAIL_CONSOLE": os.environ.get("GRANTS_MAIL_CONSOLE", "summary"),
         "GRANTS_MAIL_SENDER": os.environ.get(
             "GRANTS_MAIL_SENDER", "THB Programme <no-reply@thb-programme.test>"
         ),

@@ -641,6 +641,15 @@ ACTION_LABELS = {
 }
 
 
+# Status changes that cannot be undone, and the question asked before them.
+CONFIRM_FIRST = {
+    CallStatus.CLOSED: "Close {reference} now? Applicants can no longer submit or change "
+    "proposals. This cannot be undone.",
+    CallStatus.UNDER_EVALUATION: "Start the evaluation of {reference}? Its proposals go to the "
+    "evaluators. This cannot be undone.",
+}
+
+
 RESULTS_FROM_RANKING = (
     "Results are published from the call's ranking page, once the ranking is finalised."
 )
@@ -713,17 +722,39 @@ RECENTLY_CLOSED = timedelta(days=90)
 PUBLIC_PHASES = (CallPhase.OPEN, CallPhase.UPCOMING, CallPhase.CLOSED)
 
 
+def describe_tie_breaks(call: Call) -> list[str]:
+    """The call's tie-break rules in words ("the higher score for Relevance"), not codes."""
+    labels = {c.code: c.label for c in call.criteria}
+    words = {
+        "alignment": "the higher priority alignment",
+        "eu_contribution_asc": "the smaller EU contribution",
+        "eu_contribution_desc": "the larger EU contribution",
+    }
+    out = []
+    for rule in call.tie_break_rules or ():
+        if rule.startswith("criterion:"):
+            code = rule.split(":", 1)[1]
+            out.append(f"the higher score for {labels.get(code, code.replace('-', ' '))}")
+        else:
+            out.append(words.get(rule, rule.replace("_", " ")))
+    return out
+
+
 def public_calls(filters: CallFilter) -> dict[CallPhase, list[Call]]:
-    """Open, upcoming and recently closed calls, filtered by fund and priority code."""
+    """Open, upcoming and recently closed calls, filtered by fund and priority code.
+
+    The "closed" filter lists every past call (its results included), newest first: past
+    calls are how applicants learn what was funded.
+    """
     now = clock.now()
-    stmt = (
-        select(Call)
-        .where(
-            Call.status.in_([CallStatus.PUBLISHED, CallStatus.CLOSED, CallStatus.UNDER_EVALUATION]),
-            Call.deadline_at >= now - RECENTLY_CLOSED,
+    past_only = filters.phase == CallPhase.CLOSED.value
+    stmt = select(Call).where(Call.status != CallStatus.DRAFT)
+    if past_only:
+        stmt = stmt.order_by(Call.deadline_at.desc(), Call.reference)
+    else:
+        stmt = stmt.where(Call.deadline_at >= now - RECENTLY_CLOSED).order_by(
+            Call.deadline_at, Call.reference
         )
-        .order_by(Call.deadline_at, Call.reference)
-    )
     if filters.fund:
         stmt = stmt.join(Fund, Fund.id == Call.fund_id).where(Fund.code == filters.fund)
     if filters.priority:
@@ -731,7 +762,7 @@ def public_calls(filters: CallFilter) -> dict[CallPhase, list[Call]]:
     groups: dict[CallPhase, list[Call]] = {phase: [] for phase in PUBLIC_PHASES}
     for call in db.session.scalars(stmt).unique():
         phase = call.phase_at(now)
-        if phase == CallPhase.UNDER_EVALUATION:
+        if phase in (CallPhase.UNDER_EVALUATION, CallPhase.RESULTS_PUBLISHED):
             phase = CallPhase.CLOSED
         if filters.phase and phase.value != filters.phase:
             continue

@@ -168,8 +168,18 @@ def change_status(call_id: int):
     if not form.validate_on_submit() or form.target.data not in {s.value for s in CallStatus}:
         flash("Choose what to do with the call.", "danger")
         return redirect(url_for("calls.detail", call_id=call.id))
+    target = CallStatus(form.target.data)
+    # What cannot be undone is asked once: by the browser's dialog where JavaScript runs
+    # (app.js then sends confirmed=yes), by this page where it does not.
+    if target in services.CONFIRM_FIRST and request.form.get("confirmed") != "yes":
+        return render_template(
+            "calls/confirm.html",
+            call=call,
+            target=target,
+            question=services.CONFIRM_FIRST[target].format(reference=call.reference),
+        )
     try:
-        services.transition(call, CallStatus(form.target.data), current_user)
+        services.transition(call, target, current_user)
     except CallError as exc:
         db.session.rollback()
         flash(f"The call stays {call.phase.label.lower()}: {exc}", "danger")
@@ -191,6 +201,11 @@ def _form_context() -> dict:
 @bp.app_template_filter("remaining")
 def remaining_filter(deadline):
     return services.remaining(deadline)
+
+
+@bp.app_template_filter("tie_breaks")
+def tie_breaks_filter(call):
+    return "; ".join(services.describe_tie_breaks(call))
 
 
 @bp.app_template_filter("countries")

@@ -174,10 +174,12 @@ def _sent_count() -> int:
 
 
 class _Console:
-    """Development: print each message's headers and decoded text, keep it as an .eml file."""
+    """Development: keep each message as an .eml file and print one line for it (to, subject,
+    the file, its first link) or, with GRANTS_MAIL_CONSOLE=full, its headers and decoded text."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, full: bool = False):
         self.folder = folder
+        self.full = full
 
     def send(self, message: EmailMessage) -> None:
         headers = "\n".join(f"{k}: {message[k]}" for k in ("From", "To", "Subject", "Date"))
@@ -187,11 +189,14 @@ class _Console:
         name = re.sub(r"[^A-Za-z0-9]+", "", message["Message-ID"])[:40]
         path = self.folder / f"{stamp}-{name}.eml"
         path.write_bytes(message.as_bytes())
-        print(
-            f"----- mail -----\n{headers}\nSaved as: {path}\n\n{text}\n----------------",
-            file=sys.stderr,
-            flush=True,
-        )
+        if self.full:
+            line = f"----- mail -----\n{headers}\nSaved as: {path}\n\n{text}\n----------------"
+        else:
+            link = re.search(r"https?://\S+", text)
+            line = f"mail to {message['To']}: {message['Subject']} ({path.name})" + (
+                f" {link.group(0)}" if link else ""
+            )
+        print(line, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         pass
@@ -242,7 +247,10 @@ class _Transport:
         config = current_app.config
         backend = config["GRANTS_MAIL_BACKEND"]
         if backend == "console":
-            self.transport = _Console(Path(current_app.instance_path) / "mail")
+            self.transport = _Console(
+                Path(current_app.instance_path) / "mail",
+                full=config.get("GRANTS_MAIL_CONSOLE") == "full",
+            )
         elif backend == "smtp":
             self.transport = _Smtp(config)
         else:

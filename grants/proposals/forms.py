@@ -20,7 +20,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from grants.accounts.forms import MultiCheckboxField, country_choices
 from grants.accounts.models import ORGANISATION_TYPE_LABELS
@@ -267,7 +267,15 @@ class StartForm(FlaskForm):
     call_id = SelectField("Call", choices=[], validate_choice=False)
     organisation_id = SelectField("Coordinating organisation", choices=[], validate_choice=False)
     topic_id = SelectField("Topic", choices=[], validate_choice=False)
-    acronym = StringField("Acronym", validators=[Optional(), Length(max=30), SingleLine()])
+    acronym = StringField(
+        "Acronym",
+        validators=[
+            DataRequired("Give the proposal a short acronym."),
+            Length(max=30),
+            SingleLine(),
+        ],
+        description="A short name for the proposal, e.g. SAFE-HR. You can change it later.",
+    )
     title = StringField("Title", validators=[Optional(), Length(max=300), SingleLine()])
     submit = SubmitField("Start the proposal")
 

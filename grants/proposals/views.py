@@ -23,7 +23,7 @@ from sqlalchemy import select
 from grants import clock
 from grants.accounts.forms import country_choices
 from grants.accounts.permissions import is_member
-from grants.calls.models import Call
+from grants.calls.models import Call, CallStatus
 from grants.extensions import db
 from grants.proposals import checks, forms, permissions, services
 from grants.proposals import fields as field_map
@@ -44,6 +44,10 @@ bp = Blueprint("proposals", __name__)
 @bp.app_context_processor
 def _proposal_helpers():
     return {"proposal_perm": permissions}
+
+
+# A global, not a context variable: imported macros (text_limit) see globals only.
+bp.add_app_template_global(checks.LIMITED_TEXTS, "limited_texts")
 
 
 # Loading ----------------------------------------------------------------------------------
@@ -123,6 +127,10 @@ def new():
     ]
     chosen = request.values.get("call_id", "")
     call = next((c for c in calls if str(c.id) == chosen), None)
+    # A call named in the link but no longer (or not yet) open: say so instead of a blank choice.
+    not_open = db.session.get(Call, int(chosen)) if call is None and chosen.isdigit() else None
+    if not_open is not None and not_open.status == CallStatus.DRAFT:
+        not_open = None
     form.topic_id.choices = [
         (str(t.id), f"{t.code}: {t.title}") for t in (call.topics if call else [])
     ]
@@ -154,7 +162,10 @@ def new():
                 flash("The proposal is started as a draft. Save each section as you go.", "success")
                 return redirect(url_for("proposals.view", proposal_id=proposal.id))
     status = 422 if form.errors else 200
-    return render_template("proposals/new.html", form=form, call=call, calls=calls), status
+    return (
+        render_template("proposals/new.html", form=form, call=call, calls=calls, not_open=not_open),
+        status,
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>")

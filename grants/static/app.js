@@ -14,4 +14,23 @@
       el.after(span);
     }
   });
+  // Forms (or one submit button of a form) marked data-confirm ask once before what cannot
+  // be undone. The server asks too, on a confirmation page or with a tick box, unless the
+  // form says the browser already did (confirmed=yes).
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      var question = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+      if (!question) { return; }
+      if (!window.confirm(question)) {
+        event.preventDefault();
+        return;
+      }
+      if (!form.querySelector("input[name=confirmed]")) {
+        var flag = document.createElement("input");
+        flag.type = "hidden"; flag.name = "confirmed"; flag.value = "yes";
+        form.appendChild(flag);
+      }
+    });
+  });
 })();

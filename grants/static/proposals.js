@@ -47,6 +47,41 @@
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
   });
 
+  // Live character counts under limited texts: "1 234 of 5 000 characters" as one types,
+  // in red past the limit. Screen readers hear it only when the text reaches 90 % or more.
+  function spaced(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f"); }
+  document.querySelectorAll("[data-limit]").forEach(function (note) {
+    var form = note.closest("form");
+    var limit = parseInt(note.getAttribute("data-limit"), 10);
+    var fields = note.getAttribute("data-limit-fields").split(" ").map(function (name) {
+      return form && form.querySelector("[name='" + name + "']");
+    }).filter(Boolean);
+    if (!fields.length) { return; }
+    var count = document.createElement("span");
+    count.className = "form-text d-block char-count";
+    count.setAttribute("aria-hidden", "true");
+    var spoken = document.createElement("span");
+    spoken.className = "visually-hidden";
+    spoken.setAttribute("aria-live", "polite");
+    note.after(count, spoken);
+    var warned = false;
+    function update() {
+      var used = fields.reduce(function (sum, f) { return sum + f.value.length; }, 0);
+      var over = used > limit;
+      count.textContent = spaced(used) + " of " + spaced(limit) + " characters" +
+        (over ? ": " + spaced(used - limit) + " too many" : "");
+      count.classList.toggle("text-danger", over);
+      count.classList.toggle("fw-semibold", over);
+      var near = used >= limit * 0.9;
+      if (near !== warned) {
+        warned = near;
+        spoken.textContent = near ? count.textContent : "";
+      }
+    }
+    fields.forEach(function (f) { f.addEventListener("input", update); });
+    update();
+  });
+
   // A second click on "Submit" would post the same token anyway; this just says so.
   document.querySelectorAll("form.submit-form").forEach(function (form) {
     form.addEventListener("submit", function (event) {

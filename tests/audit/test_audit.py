@@ -50,6 +50,11 @@ def test_managers_filter_the_log(client, db, create_user, login_as):
     response = client.get("/audit/?since=yesterday")
     assert response.status_code == 200
     assert "is not a date" in response.get_data(as_text=True)
+    # Entities read as words and link where the reader may open them, never "call:7".
+    page = client.get("/audit/?entity_type=call").get_data(as_text=True)
+    assert '<a href="/calls/7">Call 7</a>' in page and "call:7" not in page
+    page = client.get("/audit/?entity_type=user").get_data(as_text=True)
+    assert f"User {manager.id}" in page and f'href="/admin/users/{manager.id}"' not in page
 
 
 def test_database_refuses_changes_when_migrated(app, tmp_path):

@@ -55,6 +55,8 @@ def test_applicant_drafts_and_submits_a_proposal(page, live_server, mailbox, cre
     page.get_by_label("Title").fill("<script>alert(1)</script> Safe shelters in Croatia")
     page.get_by_label("Duration (months)").fill("24")
     page.get_by_label("Abstract").fill("Specialised shelters for women victims.")
+    # The character count follows the typing, against the call's limit.
+    assert page.locator(".char-count").inner_text() == "39 of 2\u202f000 characters"
     page.get_by_role("button", name="Save and go to the next section").click()
 
     page.get_by_label("Partner 1: Organisation").fill("Društvo Ključ")

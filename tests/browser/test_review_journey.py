@@ -96,6 +96,14 @@ def test_evaluator_declares_evaluates_saves_and_goes_next(
     assert page.get_by_label(f"Score for {first.label}").input_value() == str(
         int(first.max_points * 3 / 4)
     )
+    # Submitting cannot be undone: the browser asks once; declining leaves the draft.
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="Submit evaluation").click()
+    page.wait_for_timeout(200)
+    assert asked == ["Submit your evaluation now? Once submitted it can no longer change."]
+    assert page.get_by_text("Your evaluation is submitted").count() == 0
+    page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Submit evaluation").click()
     page.get_by_text("Your evaluation is submitted").wait_for()
     page.get_by_role("heading", name="The other evaluations of this proposal").wait_for()

@@ -404,6 +404,16 @@ def test_public_calls_groups_and_filters(db, create_call):
     assert sum(map(len, by_fund.values())) == 1 and by_fund[CallPhase.UPCOMING]
     by_priority = services.public_calls(services.CallFilter(priority="child"))
     assert {c.reference for g in by_priority.values() for c in g} == {"OPEN-AMIF", "RECENT"}
+    # "Closed" finds every past call, results published included, newest first.
+    create_call(
+        reference="DONE",
+        status=CallStatus.RESULTS_PUBLISHED,
+        opens_at=now - timedelta(days=300),
+        deadline_at=now - timedelta(days=200),
+    )
+    closed = services.public_calls(services.CallFilter(phase="closed"))
+    assert [c.reference for c in closed[CallPhase.CLOSED]] == ["RECENT", "OLD", "DONE"]
+    assert not closed[CallPhase.OPEN] and not closed[CallPhase.UPCOMING]
 
 
 def test_describe_countries_uses_presets():

@@ -234,6 +234,25 @@ def test_publish_button_and_guard_messages(db, login_as, manager, create_call):
     assert response.status_code == 302
 
 
+def test_closing_a_call_is_asked_once(db, login_as, manager, create_call):
+    call = create_call()
+    client = login_as(manager)
+    page = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert 'data-confirm="Close ' in page  # the browser asks where JavaScript runs
+    response = client.post(f"/manage/calls/{call.id}/status", data={"target": "closed"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f"Close {call.reference} now?" in html and 'name="confirmed" value="yes"' in html
+    db.session.expire_all()
+    assert db.session.get(Call, call.id).phase == CallPhase.OPEN
+    response = client.post(
+        f"/manage/calls/{call.id}/status", data={"target": "closed", "confirmed": "yes"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Call, call.id).status == CallStatus.CLOSED
+
+
 def test_status_change_needs_csrf(db, login_as, manager, create_call):
     call = create_call(status=CallStatus.DRAFT)
     client = login_as(manager)
@@ -346,3 +365,11 @@ def test_call_document_pdf_shows_the_calls_data(db, client, create_call):
     etag = response.headers["ETag"]
     again = client.get(f"/calls/{call.id}/call-document.pdf", headers={"If-None-Match": etag})
     assert again.status_code == 304
+
+
+def test_tie_break_rules_read_as_words_on_the_call_page(client, create_call):
+    call = create_call()
+    page = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "the higher score for Relevance; the higher score for Impact" in page
+    assert "the smaller EU contribution" in page
+    assert "criterion:" not in page and "eu_contribution_asc" not in page

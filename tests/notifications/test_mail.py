@@ -206,13 +206,30 @@ def test_console_backend_prints_the_decoded_text_and_keeps_an_eml_file(app, db, 
     )
     _db.session.commit()
     app.config["GRANTS_MAIL_BACKEND"] = "console"
+    app.config["GRANTS_MAIL_CONSOLE"] = "full"
     try:
         assert deliver_now() == 1
+        printed = capsys.readouterr().err
+        assert "To: victim.support@example.org" in printed
+        assert long_link in printed  # not quoted-printable: a copied link works
+        # By default one line per message, its link still there to copy.
+        app.config["GRANTS_MAIL_CONSOLE"] = "summary"
+        queue_mail(
+            "victim.support@example.org",
+            "Reset",
+            "mail/reset.txt",
+            name="Ana",
+            link=long_link,
+            minutes=60,
+        )
+        _db.session.commit()
+        assert deliver_now() == 1
+        printed = capsys.readouterr().err
+        assert printed.count("\n") == 1 and printed.startswith("mail to victim.support@")
+        assert long_link in printed
     finally:
         app.config["GRANTS_MAIL_BACKEND"] = "smtp"
-    printed = capsys.readouterr().err
-    assert "To: victim.support@example.org" in printed
-    assert long_link in printed  # not quoted-printable: a copied link works
+        app.config.pop("GRANTS_MAIL_CONSOLE", None)
     files = list((Path(app.instance_path) / "mail").glob("*.eml"))
     assert files and any(b"victim.support@example.org" in f.read_bytes() for f in files)
     for f in files:

@@ -55,7 +55,8 @@ def test_start_refuses_someone_elses_organisation(
     login_as(user)
     other = create_organisation()
     response = client.post(
-        f"/proposals/new?call_id={call.id}", data={"call_id": call.id, "organisation_id": other.id}
+        f"/proposals/new?call_id={call.id}",
+        data={"call_id": call.id, "organisation_id": other.id, "acronym": "THEIRS"},
     )
     assert response.status_code == 422
     assert "Choose one of your organisations." in response.get_data(as_text=True)

@@ -1,0 +1,85 @@
+"""The page sweep of the browser tests: each page of a journey at 1280 and 390 px, checked by
+axe-core (vendored from the npm registry in tests/browser/vendor, never served by the app)
+for serious and critical WCAG 2.1 AA violations, and for sideways scrolling at 390 px."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "sweep"
+WIDTHS = (1280, 390)
+# The rules axe runs: WCAG 2.0 and 2.1 A and AA, and the best practices WCAG implies.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+_RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                          resultTypes: ["violations"]});
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " +
+                                               (n.failureSummary || "").split("\\n")[1])}));
+}"""
+
+_OVERFLOW = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) return null;
+  const wide = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.right > root.clientWidth + 1 && !el.closest(".table-responsive, .visually-hidden")) {
+      wide.push(el.tagName + "." + [...el.classList].join(".") + " right=" + Math.round(box.right));
+      if (wide.length > 4) break;
+    }
+  }
+  return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide};
+}"""
+
+
+_SOURCE: list[str] = []
+
+
+def _axe_source() -> str:
+    if not _SOURCE:
+        _SOURCE.append(AXE.read_text(encoding="utf-8"))
+    return _SOURCE[0]
+
+
+def slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+
+
+def check_page(page, name: str, javascript: bool = True) -> list[str]:
+    """Check the page already loaded at both widths; returns the problems found."""
+    problems = []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(50)  # let the layout settle after the resize
+        overflow = page.evaluate(_OVERFLOW)
+        if overflow and width == 390:
+            problems.append(f"{name} @{width}: scrolls sideways {overflow}")
+        if javascript:
+            if not page.evaluate("typeof axe !== 'undefined'"):
+                page.evaluate(_axe_source())  # evaluate, not a script tag: the CSP allows none
+            for v in page.evaluate(_RUN_AXE, AXE_TAGS):
+                problems.append(
+                    f"{name} @{width}: axe {v['impact']} {v['id']} ({v['help']}) {v['nodes']}"
+                )
+        suffix = "" if javascript else "-nojs"
+        page.screenshot(path=str(SHOTS / f"{slug(name)}-{width}{suffix}.png"), full_page=True)
+    return problems
+
+
+def sweep(page, base: str, paths, javascript: bool = True) -> list[str]:
+    """Visit each path (a page must answer 200) and check it; returns every problem found."""
+    problems = []
+    for path in paths:
+        response = page.goto(base + path)
+        if response.status != 200:
+            problems.append(f"{path}: HTTP {response.status}")
+            continue
+        problems += check_page(page, path, javascript)
+    return problems
