@@ -659,9 +659,9 @@ def queue(user: User, state: str = "", call_id: int | None = None, order: str = 
     done are the submitted evaluations."""
     open_rows = list(
         db.session.scalars(
-            select(Assignment).where(
-                Assignment.evaluator_id == user.id, Assignment.state.in_(OPEN_STATES)
-            )
+            select(Assignment)
+            .where(Assignment.evaluator_id == user.id, Assignment.state.in_(OPEN_STATES))
+            .options(selectinload(Assignment.evaluation), selectinload(Assignment.call))
         )
     )
     states = {a.id: queue_state(a) for a in open_rows}
@@ -675,7 +675,8 @@ def queue(user: User, state: str = "", call_id: int | None = None, order: str = 
         "acronym": lambda a: (a.submission.snapshot.acronym.casefold(), a.id),
         "call": lambda a: (a.call.reference, a.due_at, a.id),
     }
-    rows.sort(key=keys.get(order, keys["due"]))
+    # open work (to declare, to evaluate, draft) before what is submitted, then the order asked
+    rows.sort(key=lambda a: (states[a.id] == "submitted", *keys.get(order, keys["due"])(a)))
     calls = sorted({a.call_id: a.call for a in open_rows}.values(), key=lambda c: c.reference)
     pending = [a.due_at for a in open_rows if states[a.id] != "submitted"]
     return Queue(

@@ -170,3 +170,26 @@ def test_manager_assigns_by_hand_plans_and_removes(
     removed = client.post(f"/manage/assignments/{rows[0].id}/remove", data={"reason": "Ill"})
     assert removed.status_code == 302
     assert mailbox.to(free[0].email)
+
+
+def test_queue_puts_open_work_first_with_days_left(
+    client, db, closed_call, create_evaluator, create_assignment, login_as
+):
+    from datetime import timedelta
+
+    from grants import clock
+    from grants.review.models import Evaluation, EvaluationState
+
+    _, (s1, s2) = closed_call(n=2)
+    evaluator = create_evaluator()
+    done = create_assignment(s1, evaluator, AssignmentState.ACTIVE)
+    done.due_at = clock.now() + timedelta(days=2, hours=1)  # due first, but submitted
+    db.session.add(
+        Evaluation(assignment_id=done.id, state=EvaluationState.SUBMITTED, submitted_at=clock.now())
+    )
+    create_assignment(s2, evaluator)  # due in 21 days, not declared
+    db.session.commit()
+    login_as(evaluator)
+    page = client.get("/review").get_data(as_text=True)
+    assert page.index(s2.content["acronym"]) < page.index(s1.content["acronym"])
+    assert "20 days left" in page and "2 days left" not in page

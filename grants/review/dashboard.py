@@ -1,0 +1,356 @@
+"""The review domain's dashboard sections: what an evaluator has due (overdue first) and the
+consensus reports they write, an applicant's results, and for programme managers where each
+open or evaluating call stands (grants.main.dashboard collects them)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import url_for
+from sqlalchemy import and_, func, select
+
+from grants import clock
+from grants.accounts.permissions import is_manager
+from grants.calls.models import Call, CallPhase, CallStatus
+from grants.extensions import db
+from grants.main.dashboard import Section, days_left, is_overdue, section
+from grants.proposals.models import Proposal, Submission, SubmissionReview
+from grants.review import permissions
+from grants.review.models import (
+    Assignment,
+    AssignmentState,
+    ConsensusReport,
+    ConsensusState,
+    Evaluation,
+    EvaluationState,
+    FinalRanking,
+    Outcome,
+    ResultLetter,
+)
+from grants.review.services import EVALUATION_PHASES
+
+DUE_SHOWN = 10  # assignments listed on the dashboard; the queue has them all
+
+
+@dataclass
+class DueRow:
+    assignment_id: int
+    label: str
+    call_reference: str
+    what: str  # "Declare conflicts" / "Evaluate" / "Finish the draft evaluation"
+    to_declare: bool
+    due_at: datetime
+    days_left: str
+    overdue: bool
+
+
+@dataclass
+class ConsensusRow:
+    submission_id: int
+    label: str
+    call_reference: str
+    state: str
+    returned: bool
+
+
+@dataclass
+class ResultRow:
+    submission_id: int
+    label: str
+    call_reference: str
+    outcome: str
+    selected: bool
+    published_at: datetime
+
+
+@dataclass
+class CallRow:
+    call_id: int
+    reference: str
+    title: str
+    phase: str
+    deadline_at: datetime
+    days_left: str
+    submissions: int
+    declarations_pending: int
+    evaluations_outstanding: int
+    evaluations_overdue: int
+    consensus_to_approve: int
+    ranking_ready: bool
+    finalised: bool
+
+
+def _label(acronym, reference: str) -> str:
+    return acronym or reference
+
+
+# The evaluator ---------------------------------------------------------------------------------
+
+
+@section(30)
+def evaluator_due(user) -> Section | None:
+    if not permissions.is_evaluator(user):
+        return None
+    now = clock.now()
+    found = db.session.execute(
+        select(
+            Assignment.id,
+            Assignment.state,
+            Assignment.due_at,
+            Evaluation.state,
+            Submission.reference,
+            Proposal.acronym,
+            Call.reference,
+        )
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .join(Call, Call.id == Assignment.call_id)
+        .outerjoin(Evaluation, Evaluation.assignment_id == Assignment.id)
+        .where(
+            Assignment.evaluator_id == user.id,
+            Assignment.state.in_((AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)),
+            (Evaluation.id.is_(None)) | (Evaluation.state != EvaluationState.SUBMITTED),
+        )
+        .order_by(Assignment.due_at, Assignment.id)
+    ).all()
+    rows = []
+    for aid, state, due, evaluation_state, reference, acronym, call_reference in found:
+        to_declare = state == AssignmentState.PENDING_DECLARATION
+        if to_declare:
+            what = "Declare conflicts of interest"
+        elif evaluation_state is None:
+            what = "Evaluate"
+        else:
+            what = "Finish and submit your draft evaluation"
+        rows.append(
+            DueRow(
+                aid,
+                _label(acronym, reference),
+                call_reference,
+                what,
+                to_declare,
+                due,
+                days_left(due, now),
+                is_overdue(due, now),
+            )
+        )
+    # the order is by due date, so overdue work comes first already
+    overdue = sum(1 for r in rows if r.overdue)
+    return Section(
+        "evaluator-due",
+        "Declarations and evaluations due",
+        "review/_dashboard_due.html",
+        rows[:DUE_SHOWN],
+        empty="Nothing is due: every assignment is declared and evaluated.",
+        more_url=url_for("review.queue"),
+        more_label=f"Your review queue ({len(rows)} to do)" if rows else "Your review queue",
+        extra={"total": len(rows), "overdue": overdue},
+    )
+
+
+@section(40)
+def rapporteur(user) -> Section | None:
+    if not permissions.is_evaluator(user):
+        return None
+    found = db.session.execute(
+        select(
+            ConsensusReport.submission_id,
+            ConsensusReport.state,
+            ConsensusReport.returned_reason,
+            Submission.reference,
+            Proposal.acronym,
+            Call.reference,
+        )
+        .join(Submission, Submission.id == ConsensusReport.submission_id)
+        .join(Proposal, Proposal.id == ConsensusReport.proposal_id)
+        .join(Call, Call.id == ConsensusReport.call_id)
+        .where(
+            ConsensusReport.rapporteur_id == user.id,
+            ConsensusReport.state == ConsensusState.DRAFT,
+        )
+        .order_by(Call.reference, ConsensusReport.id)
+    ).all()
+    if not found:
+        return None  # most evaluators are no rapporteur: no empty section for them
+    rows = [
+        ConsensusRow(sid, _label(acronym, ref), call_ref, state.label, bool(returned))
+        for sid, state, returned, ref, acronym, call_ref in found
+    ]
+    return Section(
+        "evaluator-consensus",
+        "Consensus reports to write",
+        "review/_dashboard_consensus.html",
+        rows,
+    )
+
+
+# The applicant ---------------------------------------------------------------------------------
+
+
+@section(25)
+def results(user) -> Section | None:
+    ids = [m.organisation_id for m in user.memberships]
+    if not ids:
+        return None
+    found = db.session.execute(
+        select(
+            ResultLetter.submission_id,
+            ResultLetter.outcome,
+            ResultLetter.created_at,
+            Submission.reference,
+            Proposal.acronym,
+            Call.reference,
+        )
+        .join(Proposal, Proposal.id == ResultLetter.proposal_id)
+        .join(Submission, Submission.id == ResultLetter.submission_id)
+        .join(Call, Call.id == ResultLetter.call_id)
+        .where(Proposal.organisation_id.in_(ids))
+        .order_by(ResultLetter.created_at.desc(), ResultLetter.id.desc())
+    ).all()
+    if not found:
+        return None
+    rows = [
+        ResultRow(
+            sid, _label(acronym, ref), call_ref, outcome.label, outcome == Outcome.SELECTED, at
+        )
+        for sid, outcome, at, ref, acronym, call_ref in found
+    ]
+    return Section(
+        "applicant-results", "Results and letters", "review/_dashboard_results.html", rows
+    )
+
+
+# The programme manager ---------------------------------------------------------------------------
+
+WATCHED_STATUSES = (CallStatus.PUBLISHED, CallStatus.CLOSED, CallStatus.UNDER_EVALUATION)
+WATCHED_PHASES = (CallPhase.OPEN, *EVALUATION_PHASES)
+
+
+def _count_by_call(stmt) -> Counter:
+    return Counter(dict(db.session.execute(stmt).all()))
+
+
+@section(50)
+def calls_in_progress(user) -> Section | None:
+    """Per open or evaluating call: a fixed number of grouped queries, whatever the number of
+    calls, proposals and assignments."""
+    if not is_manager(user):
+        return None
+    now = clock.now()
+    calls = [
+        c
+        for c in db.session.scalars(
+            select(Call).where(Call.status.in_(WATCHED_STATUSES)).order_by(Call.deadline_at)
+        )
+        if c.phase_at(now) in WATCHED_PHASES
+    ]
+    ids = [c.id for c in calls]
+    if not ids:
+        return Section(
+            "manager-calls",
+            "Calls open or in evaluation",
+            "review/_dashboard_calls.html",
+            [],
+            empty="No call is open or in evaluation.",
+            more_url=url_for("calls.manage"),
+            more_label="All calls",
+        )
+    latest_review = (
+        select(func.max(SubmissionReview.id))
+        .where(SubmissionReview.submission_id == Submission.id)
+        .correlate(Submission)
+        .scalar_subquery()
+    )
+    submitted = db.session.execute(
+        select(
+            Submission.call_id,
+            Submission.admissible,
+            Submission.eligible,
+            SubmissionReview.admissible,
+            SubmissionReview.eligible,
+        )
+        .outerjoin(
+            SubmissionReview,
+            and_(
+                SubmissionReview.submission_id == Submission.id,
+                SubmissionReview.id == latest_review,
+            ),
+        )
+        .where(
+            Submission.call_id.in_(ids),
+            Submission.is_current.is_(True),
+            Submission.withdrawn_at.is_(None),
+        )
+    ).all()
+    submissions, evaluable = Counter(), Counter()
+    for call_id, admissible, eligible, reviewed_admissible, reviewed_eligible in submitted:
+        submissions[call_id] += 1
+        if reviewed_admissible is not None:
+            admissible, eligible = reviewed_admissible, reviewed_eligible
+        if admissible and eligible:
+            evaluable[call_id] += 1
+    by_call = (Assignment.call_id, func.count())
+    pending = _count_by_call(
+        select(*by_call)
+        .where(
+            Assignment.call_id.in_(ids),
+            Assignment.state == AssignmentState.PENDING_DECLARATION,
+        )
+        .group_by(Assignment.call_id)
+    )
+    not_done = (
+        select(*by_call)
+        .outerjoin(Evaluation, Evaluation.assignment_id == Assignment.id)
+        .where(
+            Assignment.call_id.in_(ids),
+            Assignment.state.in_((AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)),
+            (Evaluation.id.is_(None)) | (Evaluation.state != EvaluationState.SUBMITTED),
+        )
+        .group_by(Assignment.call_id)
+    )
+    outstanding = _count_by_call(not_done)
+    overdue = _count_by_call(not_done.where(Assignment.due_at < now))
+    reports = Counter()
+    for call_id, state, n in db.session.execute(
+        select(ConsensusReport.call_id, ConsensusReport.state, func.count())
+        .where(ConsensusReport.call_id.in_(ids))
+        .group_by(ConsensusReport.call_id, ConsensusReport.state)
+    ):
+        reports[(call_id, state)] = n
+    finalised = set(
+        db.session.scalars(select(FinalRanking.call_id).where(FinalRanking.call_id.in_(ids)))
+    )
+    rows = []
+    for c in calls:
+        phase = c.phase_at(now)
+        approved = reports[(c.id, ConsensusState.APPROVED)]
+        rows.append(
+            CallRow(
+                call_id=c.id,
+                reference=c.reference,
+                title=c.title,
+                phase=phase.label,
+                deadline_at=c.deadline_at,
+                days_left=days_left(c.deadline_at, now) if phase == CallPhase.OPEN else "",
+                submissions=submissions[c.id],
+                declarations_pending=pending[c.id],
+                evaluations_outstanding=outstanding[c.id],
+                evaluations_overdue=overdue[c.id],
+                consensus_to_approve=reports[(c.id, ConsensusState.SUBMITTED)],
+                ranking_ready=phase in EVALUATION_PHASES
+                and c.id not in finalised
+                and evaluable[c.id] > 0
+                and approved == evaluable[c.id],
+                finalised=c.id in finalised,
+            )
+        )
+    return Section(
+        "manager-calls",
+        "Calls open or in evaluation",
+        "review/_dashboard_calls.html",
+        rows,
+        more_url=url_for("calls.manage"),
+        more_label="All calls",
+    )
