@@ -47,7 +47,8 @@ def _proposal_helpers():
 
 
 # A global, not a context variable: imported macros (text_limit) see globals only.
-bp.add_app_template_global(checks.LIMITED_TEXTS, "limited_texts")
+# limit key -> (the names of the texts it counts,), for the live character counts
+bp.add_app_template_global({x.key: (x.fields,) for x in field_map.limits()}, "limited_texts")
 
 
 # Loading ----------------------------------------------------------------------------------
