@@ -54,7 +54,7 @@ def topic_code(submission: Submission) -> str:
     """The topic the proposal was submitted under (the snapshot, not today's draft)."""
     if not submission.call.topics:
         return ""
-    topic = submission.snapshot.topic
+    topic = submission.head.topic
     return topic.code if topic else ""
 
 
