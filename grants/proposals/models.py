@@ -27,7 +27,7 @@ from grants import clock
 from grants.accounts.models import Organisation, OrganisationType, User
 from grants.calls.models import Call, Topic
 from grants.extensions import db
-from grants.proposals.snapshot import Snapshot, read_snapshot
+from grants.proposals.snapshot import Head, Snapshot, read_head, read_snapshot
 from grants.types import Money, UTCDateTime, str_enum
 
 
@@ -403,10 +403,15 @@ class Submission(db.Model):
         """The submitted content, typed: the one way to read it (the row is immutable)."""
         return read_snapshot(self.content)
 
+    @cached_property
+    def head(self) -> Head:
+        """What lists show of the submitted content (read without the rest)."""
+        return read_head(self.content)
+
     @property
     def label(self) -> str:
         """The acronym as submitted, else the submission reference."""
-        return self.snapshot.acronym or self.reference
+        return self.head.acronym or self.reference
 
     def submitter_and_contacts(self, submitter: User | None = None) -> dict[str, User]:
         """Who hears about this submission (receipt, result): the person who submitted it

@@ -1014,12 +1014,12 @@ def submissions_of_call(call: Call, filters: SubmissionFilter) -> list[Submissio
     rows = list(db.session.scalars(stmt))
     out = []
     for s in rows:
-        c = s.snapshot
-        if filters.topic and (c.topic.code if c.topic else None) != filters.topic:
+        topic = s.head.topic
+        if filters.topic and (topic.code if topic else None) != filters.topic:
             continue
-        if filters.country and filters.country not in c.all_countries:
+        if filters.country and filters.country not in s.snapshot.all_countries:
             continue
-        if filters.priority and filters.priority not in c.claimed_priorities:
+        if filters.priority and filters.priority not in s.snapshot.claimed_priorities:
             continue
         status = filters.status
         if status == "submitted" and s.withdrawn_at:

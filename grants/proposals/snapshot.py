@@ -398,17 +398,50 @@ def _read_v1(d: dict) -> Snapshot:
     )
 
 
-READERS = {1: _read_v1, 2: _read_v1}
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What lists show of a submission, read without the rest (a full read, with the work
+    plan, the budget and the texts, costs more than ten times as much)."""
+
+    call: CallRef
+    topic: TopicRef | None
+    organisation: OrganisationRef
+    acronym: str
+    title: str
+
+
+def _read_head_v1(d: dict) -> Head:
+    return Head(
+        CallRef.read(d.get("call")),
+        TopicRef.read(d.get("topic")),
+        OrganisationRef.read(d.get("organisation")),
+        _str(d.get("acronym")),
+        _str(d.get("title")),
+    )
+
+
+# format version -> (the reader of the whole snapshot, the reader of its head)
+READERS = {1: (_read_v1, _read_head_v1), 2: (_read_v1, _read_head_v1)}
+
+
+def _readers(data: dict):
+    version = data.get("format", 1)
+    readers = READERS.get(version) if isinstance(version, int) else None
+    if readers is None:
+        raise UnknownFormat(f"Snapshot format {version!r} is not known (newest {FORMAT_VERSION}).")
+    return readers
 
 
 def read_snapshot(data: dict | None) -> Snapshot:
     """The one reader of stored snapshots, of any version up to FORMAT_VERSION."""
     data = data or {}
-    version = data.get("format", 1)
-    reader = READERS.get(version) if isinstance(version, int) else None
-    if reader is None:
-        raise UnknownFormat(f"Snapshot format {version!r} is not known (newest {FORMAT_VERSION}).")
-    return reader(data)
+    return _readers(data)[0](data)
+
+
+def read_head(data: dict | None) -> Head:
+    """The head of a stored snapshot of any version: call, topic, coordinator, acronym, title."""
+    data = data or {}
+    return _readers(data)[1](data)
 
 
 def canonical_json(content: dict) -> bytes:

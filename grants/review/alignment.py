@@ -107,7 +107,34 @@ def alignment_input(submission: Submission) -> scoring.AlignmentInput:
     )
 
 
+def _loaded() -> dict[tuple[int, str], SubmissionAlignment | None]:
+    """Rows read in this session (a request, a job), by (submission id, key)."""
+    return db.session.info.setdefault("submission_alignments", {})
+
+
+def preload(submissions) -> None:
+    """Read the stored results of many submissions in one query (a ranking reads them all)."""
+    ids = [s.id for s in submissions]
+    if not ids:
+        return
+    loaded = _loaded()
+    rows = db.session.scalars(
+        select(SubmissionAlignment).where(SubmissionAlignment.submission_id.in_(ids))
+    )
+    for row in rows:
+        loaded[(row.submission_id, row.key)] = row
+    for s in submissions:
+        key = (s.id, result_key(call_weights(s)))
+        loaded.setdefault(key, None)  # known to be missing: computed on first reading
+
+
 def _stored(submission_id: int, key: str) -> SubmissionAlignment | None:
+    loaded = _loaded()
+    found = loaded.get((submission_id, key))
+    if found is not None:
+        return found
+    if (submission_id, key) in loaded:
+        return None
     return db.session.scalar(
         select(SubmissionAlignment).where(
             SubmissionAlignment.submission_id == submission_id, SubmissionAlignment.key == key
@@ -133,7 +160,9 @@ def store(submission: Submission, weights: dict[str, float]) -> SubmissionAlignm
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:
+        _loaded().pop((submission.id, key), None)
         row = _stored(submission.id, key)
+    _loaded()[(submission.id, key)] = row
     return row
 
 

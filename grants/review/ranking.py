@@ -27,6 +27,7 @@ from grants.extensions import db
 from grants.jobs import services as jobs
 from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals.models import Proposal, Submission
+from grants.review import alignment as stored_alignment
 from grants.review import consensus as consensus_service
 from grants.review.evaluation import alignment_panel
 from grants.review.models import FinalRanking, Outcome, ResultLetter
@@ -54,7 +55,7 @@ def topic_code(submission: Submission) -> str:
     """The topic the proposal was submitted under (the snapshot, not today's draft)."""
     if not submission.call.topics:
         return ""
-    topic = submission.snapshot.topic
+    topic = submission.head.topic
     return topic.code if topic else ""
 
 
@@ -151,6 +152,7 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
     all_scores, reports = consensus_service.call_scores(call, evaluable, with_consensus=True)
     candidates, scores, alignments, awaiting = [], {}, {}, []
     by_reference = {}
+    stored_alignment.preload(evaluable)  # one query for the stored results of all of them
     for s in evaluable:
         report = reports.get(s.id)
         if report is None or not report.is_approved:

@@ -672,7 +672,7 @@ def queue(user: User, state: str = "", call_id: int | None = None, order: str = 
     ]
     keys = {
         "due": lambda a: (a.due_at, a.id),
-        "acronym": lambda a: (a.submission.snapshot.acronym.casefold(), a.id),
+        "acronym": lambda a: (a.submission.head.acronym.casefold(), a.id),
         "call": lambda a: (a.call.reference, a.due_at, a.id),
     }
     # open work (to declare, to evaluate, draft) before what is submitted, then the order asked

@@ -14,6 +14,7 @@ from grants.proposals.snapshot import (
     Snapshot,
     UnknownFormat,
     content_hash,
+    read_head,
     read_snapshot,
 )
 
@@ -90,3 +91,19 @@ def test_a_submission_stored_in_version_1_still_counts_as_unchanged(
     proposal.title = "A new title"
     db.session.commit()
     assert services.has_unsubmitted_changes(proposal)
+
+
+def test_the_head_reads_what_lists_show_from_any_version():
+    old = stored_v1()
+    head = read_head(old)
+    full = read_snapshot(old)
+    assert (head.acronym, head.title, head.topic, head.organisation, head.call) == (
+        full.acronym,
+        full.title,
+        full.topic,
+        full.organisation,
+        full.call,
+    )
+    assert read_head(read_snapshot(old).as_json()) == head
+    with pytest.raises(UnknownFormat):
+        read_head({"format": FORMAT_VERSION + 1})

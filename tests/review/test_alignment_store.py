@@ -97,3 +97,30 @@ def test_changed_weights_are_computed_afresh_and_the_old_result_kept(db, submiss
         select(SubmissionAlignment.key).where(SubmissionAlignment.submission_id == sub.id)
     ).all()
     assert len(set(keys)) == 2 and first.proposal_id == second.proposal_id == sub.reference
+
+
+def test_reading_many_stored_results_takes_one_query(db, closed_call):
+    from sqlalchemy import event
+
+    for n in (2, 5):
+        _, subs = closed_call(n=n)
+        ids = [s.id for s in subs]
+        model = type(subs[0])
+        run_jobs(kinds=[stored.JOB])
+        db.session.remove()
+        subs = [db.session.get(model, i) for i in ids]
+        for s in subs:
+            stored.call_weights(s)  # the call and its priorities, read once
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            stored.preload(subs)
+            results = [stored.stored_alignment(s) for s in subs]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert all(r is not None for r in results)
+        assert sum("submission_alignment" in s for s in statements) == 1, statements
