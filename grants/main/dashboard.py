@@ -9,7 +9,6 @@ data sizes), so the dashboard costs the same with 10 or 10 000 proposals."""
 from __future__ import annotations
 
 import importlib
-import math
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,7 +82,7 @@ def days_left(due: datetime | None, now: datetime | None = None) -> str:
     seconds = (clock.as_utc(due) - (now or clock.now())).total_seconds()
     if 0 <= seconds < 86400:
         return "due today"
-    days = int(seconds // 86400) if seconds > 0 else max(1, math.ceil(-seconds / 86400))
+    days = int(seconds // 86400) if seconds > 0 else max(1, int(-seconds // 86400))
     plural = "day" if days == 1 else "days"
     return f"{days} {plural} left" if seconds > 0 else f"{days} {plural} overdue"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 import click
 from flask import (
@@ -27,6 +28,7 @@ from sqlalchemy import select
 
 from grants import clock
 from grants.extensions import db
+from grants.jobs.models import Job, JobState
 from grants.pagination import requested_page
 from grants.portfolio import exports, filters, geo, importer, permissions, queries, report
 from grants.portfolio.api import bp as api_bp
@@ -228,11 +230,50 @@ def export_geojson():
 
 @bp.route("/portfolio/report.pdf")
 def pdf():
+    """Signed-in readers get the report from the worker: a job with its progress page, then a
+    download link (and a notice). The public, who have no job page, get it in the request."""
     _viewer_or_404()
-    f, _ = current_filter()
     map_view = request.args.get("view", "europe")
-    data = report.render_portfolio_pdf(f, map_view if map_view in ("europe", "world") else "europe")
-    return _download(data, f"portfolio-review-{_stamp()}.pdf", "application/pdf")
+    map_view = map_view if map_view in ("europe", "world") else "europe"
+    if not current_user.is_authenticated:
+        f, _ = current_filter()
+        data = report.render_portfolio_pdf(f, map_view)
+        return _download(data, f"portfolio-review-{_stamp()}.pdf", "application/pdf")
+    from grants.jobs import services as jobs
+    from grants.jobs.worker import run_jobs
+    from grants.portfolio import jobs as portfolio_jobs
+
+    args = sorted((k, v) for k, v in request.args.items(multi=True) if k != "view")
+    query = "&".join(f"{k}={v}" for k, v in args) + f"&view={map_view}"
+    job = jobs.enqueue(
+        portfolio_jobs.PDF,
+        {"args": args, "view": map_view},
+        key=portfolio_jobs.job_key(current_user.id, query, _stamp()),
+        title="Portfolio review PDF report",
+        user=current_user,
+    )
+    if job.state == JobState.FAILED:  # asked again after it failed: try once more
+        jobs.retry(job, current_user)
+    db.session.commit()
+    if jobs.eager():
+        run_jobs(ids=[job.id])
+    back = url_for(".index") + "?" + urlencode([*args, ("view", map_view)])
+    return redirect(url_for("jobs.status", job_id=job.id, back=back))
+
+
+@bp.route("/portfolio/reports/<int:job_id>.pdf")
+@login_required
+def report_download(job_id: int):
+    from grants.jobs.permissions import can_view_job
+    from grants.portfolio.jobs import PDF, report_path
+
+    job = db.session.get(Job, job_id) if 0 < job_id < 2**63 else None
+    if job is None or job.kind != PDF or not can_view_job(current_user, job):
+        abort(404)
+    path = report_path(job.id)
+    if job.state != JobState.DONE or not path.exists():
+        abort(404)
+    return _download(path.read_bytes(), f"portfolio-review-{_stamp()}.pdf", "application/pdf")
 
 
 # Import of historical projects (programme managers) ----------------------------------------------

@@ -26,6 +26,7 @@ EXPECTED = {
     "jobs.status": ("GET", _job, OWN_JOB),
     "jobs.status_json": ("GET", _job, OWN_JOB),
     "jobs.failed": ("GET", lambda w: {}, MANAGERS),
+    "portfolio.report_download": ("GET", lambda w: {"job_id": w["report_job"]}, OWN_JOB),
     "jobs.retry": ("POST", lambda w: {"job_id": w["failed_job"]}, MANAGER_POST),
 }
 
@@ -44,7 +45,14 @@ def build(world: dict, fixtures: dict) -> None:
     failed.last_error = "SMTPRecipientsRefused: 550 no such mailbox"
     failed.finished_at = clock.now()
     notify("job.finished", [applicant], None, subject="Done", link="/dashboard")
+    from grants.portfolio.jobs import PDF, report_path
+
+    report = jobs.enqueue(PDF, {"args": [], "view": "europe"}, user=applicant)
+    report.state = JobState.DONE
     db.session.commit()
+    report_path(report.id).parent.mkdir(parents=True, exist_ok=True)
+    report_path(report.id).write_bytes(b"%PDF-1.7 the applicant's report")
+    world["report_job"] = report.id
     from grants.notifications.models import Notification
 
     world["job"] = job.id

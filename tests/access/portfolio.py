@@ -3,7 +3,7 @@ the import pages) and of the taxonomy's indicator and project-type pages. With t
 GRANTS_PORTFOLIO_PUBLIC ("funded") the map is open to everyone, showing the public a public
 subset; importing, the mapping table and the victims figures are for managers only."""
 
-from tests.access.common import LOGIN, MANAGERS, OK_ALL
+from tests.access.common import LOGIN, MANAGERS, OK_ALL, PUBLIC_FORM
 
 MANAGER_POST = (LOGIN, 403, 403, 403, 302, 302)
 
@@ -24,7 +24,8 @@ EXPECTED = {
         OK_ALL,
     ),
     "portfolio.export_geojson": ("GET", lambda w: {}, OK_ALL),
-    "portfolio.pdf": ("GET", lambda w: {}, OK_ALL),
+    # the public get the PDF at once; signed-in readers are sent to the job's progress page
+    "portfolio.pdf": ("GET", lambda w: {}, PUBLIC_FORM),
     "portfolio.import_upload": ("GET", lambda w: {}, MANAGERS),
     "portfolio.import_preview": ("GET", lambda w: {"import_id": w["portfolio_import"]}, MANAGERS),
     "portfolio.import_apply": (

@@ -44,7 +44,7 @@ def test_days_left_counts_whole_days_and_says_overdue():
     assert days_left(now + timedelta(days=1, hours=1), now) == "1 day left"
     assert days_left(now + timedelta(hours=5), now) == "due today"
     assert days_left(now - timedelta(hours=1), now) == "1 day overdue"
-    assert days_left(now - timedelta(days=2, hours=1), now) == "3 days overdue"
+    assert days_left(now - timedelta(days=2, hours=1), now) == "2 days overdue"
 
 
 def _applicant_data(db, create_call, create_proposal, submit_proposal, organisation, user, k):
@@ -119,7 +119,7 @@ def test_the_evaluator_sees_due_work_overdue_first_and_consensus_to_write(
     login_as(evaluator)
     small, html = statements(app, client)
     due = section_text(html, "evaluator-due")
-    assert due.index("3 days overdue") < due.index("days left")
+    assert due.index("2 days overdue") < due.index("days left")
     assert "Declare conflicts of interest" in due and "1 overdue" in due
     assert "Consensus reports to write" in html
 

@@ -62,9 +62,12 @@ def test_filter_click_a_country_download_pdf_and_xlsx(page, live_server, create_
     assert "Shelters in Sofia" in page.locator("#projects").inner_text()
     assert "Malta referral" not in page.locator("#projects").inner_text()
 
+    page.get_by_role("link", name="The review as a PDF report").click()
+    page.wait_for_url("**/jobs/**")  # the worker renders it; the progress page follows
     with page.expect_download() as pdf:
-        page.get_by_role("link", name="The review as a PDF report").click()
+        page.get_by_role("link", name="Download the PDF report").click()
     assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+    page.go_back()
     with page.expect_download() as xlsx:
         page.locator("#projects").get_by_role("link", name="XLSX").click()
     sheet = load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes())).active

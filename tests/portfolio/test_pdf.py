@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -66,5 +67,30 @@ def test_the_pages_render_with_the_map_and_charts(app, db, some):
 def test_the_pdf_route_downloads_it(client, login_as, manager, some):
     login_as(manager)
     response = client.get("/portfolio/report.pdf?mode=partner&view=world")
+    assert response.status_code == 302 and "/jobs/" in response.location  # the progress page
+    page = client.get(response.location).get_data(as_text=True)
+    assert "The report is ready" in page  # GRANTS_JOBS_EAGER ran the job at once
+    link = re.search(r'href="(/portfolio/reports/\d+\.pdf)"', page).group(1)
+    download = client.get(link)
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert client.get("/portfolio/report.pdf?view=world&mode=partner").location == (
+        response.location
+    )  # asked again the same day: the same job, nothing rendered twice
+    notices = client.get("/notifications").get_data(as_text=True)
+    assert "Portfolio review PDF report" in notices
+
+
+def test_the_public_get_the_pdf_in_the_request(client, some):
+    response = client.get("/portfolio/report.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    assert response.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_another_users_report_is_not_found(client, login_as, manager, create_user, some):
+    login_as(manager)
+    location = client.get("/portfolio/report.pdf").location
+    job_id = int(location.split("/jobs/")[1].split("?")[0])
+    client.post("/logout")
+    login_as(create_user())
+    assert client.get(f"/portfolio/reports/{job_id}.pdf").status_code == 404
+    assert client.get("/portfolio/reports/99999999999999999999.pdf").status_code == 404
