@@ -15,6 +15,13 @@ from grants.projects.models import Grant, GrantStatus, Report, ReportState
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 
+@bp.app_context_processor
+def _dashboard_helpers() -> dict:
+    from grants.projects import dashboard
+
+    return {"project_dashboard": dashboard, "project_can_manage": permissions.can_manage}
+
+
 def _grant(grant_id: int) -> Grant:
     grant = db.session.get(Grant, grant_id)
     if grant is None:
