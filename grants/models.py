@@ -28,6 +28,7 @@ from grants.portfolio.models import (  # noqa: F401
     PortfolioTag,
     VictimFigure,
 )
+from grants.projects.models import Grant, Payment, Report  # noqa: F401
 from grants.proposals.models import (  # noqa: F401
     Annex,
     BudgetLine,

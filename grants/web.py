@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     from grants.jobs.views import init_app as init_background
     from grants.main.views import bp as main_bp
     from grants.portfolio.views import bp as portfolio_bp
+    from grants.projects.views import bp as projects_bp
     from grants.proposals.views import bp as proposals_bp
     from grants.review.views import bp as review_bp
     from grants.taxonomy.views import bp as taxonomy_bp
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp, review_bp):
         app.register_blueprint(bp)
     app.register_blueprint(portfolio_bp)
+    app.register_blueprint(projects_bp)
     init_background(app)  # the job pages and the notification centre
 
     login_manager.login_view = "accounts.login"

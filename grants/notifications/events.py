@@ -52,6 +52,30 @@ EVENTS = {
             Channel.DIGEST,
             roles=(MANAGER, ADMIN),
         ),
+        Event("project.prepared", "A grant prepared for my confirmation", roles=(APPLICANT,)),
+        Event("project.status", "My projects change status", Channel.APP, roles=(APPLICANT,)),
+        Event("project.report_decided", "Decisions on my project reports", roles=(APPLICANT,)),
+        Event(
+            "project.reminder",
+            "Reminders of project reports and deliverables due",
+            roles=(APPLICANT,),
+        ),
+        Event("project.overdue", "Project reports and deliverables overdue", roles=(APPLICANT,)),
+        Event(
+            "project.confirmed", "Grants confirmed, to sign", Channel.APP, roles=(MANAGER, ADMIN)
+        ),
+        Event(
+            "project.report_submitted",
+            "Project reports to review",
+            Channel.DIGEST,
+            roles=(MANAGER, ADMIN),
+        ),
+        Event(
+            "project.overdue.manager",
+            "Projects with late reports",
+            Channel.DIGEST,
+            roles=(MANAGER, ADMIN),
+        ),
         Event("job.finished", "Background work I started has finished", Channel.APP),
     )
 }

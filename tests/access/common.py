@@ -5,7 +5,17 @@ arguments from the world, expected status per role in ROLES order)) and `build(w
 fixtures)`, which adds the domain's objects to the world (ids of calls, proposals, ...).
 """
 
-ROLES = ("anonymous", "applicant", "other_applicant", "evaluator", "manager", "admin")
+ROLES = (
+    "anonymous",
+    "applicant",
+    "other_applicant",
+    "evaluator",
+    "manager",
+    "admin",
+    "other_coordinator",  # a member of another organisation that coordinates a funded project
+)
+# A table row of the first six roles: the coordinator of another project is treated as
+# another organisation's applicant (tests/access/projects.py gives all seven).
 LOGIN = "login"  # a redirect to the login page
 NOT_FOUND = 404
 

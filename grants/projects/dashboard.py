@@ -1,0 +1,77 @@
+"""What needs you now on funded projects, as plain rows for the dashboards
+(templates/projects/_dashboard.html): a coordinator's projects with what is due next and any
+report returned for changes; a manager's reports to review and late projects."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from grants import clock
+from grants.extensions import db
+from grants.projects import services
+from grants.projects.models import Grant, GrantStatus, Report, ReportState
+
+
+def coordinator_rows(user) -> list[dict]:
+    ids = [m.organisation_id for m in user.memberships]
+    if not ids:
+        return []
+    today = clock.to_brussels(clock.now()).date()
+    rows = []
+    for grant in db.session.scalars(
+        select(Grant).where(Grant.organisation_id.in_(ids)).order_by(Grant.id)
+    ):
+        due = services.next_due(grant) if grant.status == GrantStatus.RUNNING else None
+        rows.append(
+            {
+                "grant_id": grant.id,
+                "label": grant.acronym or grant.agreement_number,
+                "status": grant.status.label,
+                "to_confirm": grant.status == GrantStatus.PREPARED,
+                "next": f"Report for period {due['number']}" if due else "",
+                "due": due["due"] if due else None,
+                "late": bool(due and due["due"] < today),
+                "returned": bool(due and due["returned"]),
+            }
+        )
+    return rows
+
+
+def manager_rows() -> dict[str, list[dict]]:
+    today = clock.to_brussels(clock.now()).date()
+    reports = db.session.execute(
+        select(Report.id, Report.period, Report.version, Grant.acronym, Grant.agreement_number)
+        .join(Grant, Grant.id == Report.grant_id)
+        .where(Report.state == ReportState.SUBMITTED)
+        .order_by(Report.submitted_at)
+    ).all()
+    late = []
+    for grant in db.session.scalars(select(Grant).where(Grant.status == GrantStatus.RUNNING)):
+        due = services.next_due(grant)
+        if due and due["due"] < today:
+            late.append(
+                {
+                    "grant_id": grant.id,
+                    "label": grant.acronym or grant.agreement_number,
+                    "due": due["due"],
+                    "period": due["number"],
+                }
+            )
+    to_sign = db.session.execute(
+        select(Grant.id, Grant.acronym, Grant.agreement_number).where(
+            Grant.status == GrantStatus.CONFIRMED
+        )
+    ).all()
+    return {
+        "reports": [
+            {
+                "report_id": r.id,
+                "label": r.acronym or r.agreement_number,
+                "period": r.period,
+                "version": r.version,
+            }
+            for r in reports
+        ],
+        "late": late,
+        "to_sign": [{"grant_id": g.id, "label": g.acronym or g.agreement_number} for g in to_sign],
+    }

@@ -1,0 +1,503 @@
+"""Operations on funded projects: preparing a grant from a selected proposal, the status
+transition (guard, audit, notice), reports as immutable versions, payments and the sync of
+each project into the portfolio read model."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from grants import clock
+from grants.audit import services as audit
+from grants.extensions import db
+from grants.notifications.services import absolute_url, notify
+from grants.projects import payments as rules
+from grants.projects import source
+from grants.projects.models import (
+    Grant,
+    GrantStatus,
+    Payment,
+    Report,
+    ReportKind,
+    ReportState,
+)
+
+REPORT_DUE_DAYS = 60  # a report is due within 60 days of its period's end
+
+
+class ProjectError(ValueError):
+    def __init__(self, message: str, problems: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.problems = problems or {}
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# Preparing a grant --------------------------------------------------------------------------
+
+
+def eligible_for_grant(submission) -> str:
+    """Why a grant cannot be prepared from `submission` (empty: it can)."""
+    from grants.review.models import Outcome
+    from grants.review.ranking import letter_of
+
+    letter = letter_of(submission)
+    if letter is None or letter.outcome not in (Outcome.SELECTED, Outcome.RESERVE):
+        return "Only a selected proposal, or one on the reserve list, becomes a grant."
+    if submission.withdrawn_at:
+        return "This proposal was withdrawn."
+    if db.session.scalar(select(Grant.id).where(Grant.submission_id == submission.id)):
+        return "A grant is already prepared from this proposal."
+    return ""
+
+
+def work_plan_of(submission) -> dict:
+    return {
+        "work_packages": source.work_packages(submission),
+        "deliverables": [dict(d, done=False) for d in source.deliverables(submission)],
+        "milestones": [dict(m, done=False) for m in source.milestones(submission)],
+        "indicators": source.indicators(submission),
+        "budget": source.budget(submission),
+        "consortium": source.consortium(submission),
+        "edits": [],  # {"field", "reason", "at"}: every change made to the copy
+    }
+
+
+def check_terms(values: dict) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    try:
+        rules.Terms(
+            values["max_contribution"], values["funding_rate"], values["prefinancing_share"]
+        )
+    except ValueError as error:
+        problems.setdefault("max_contribution", []).append(str(error).capitalize() + ".")
+    if not 1 <= values["duration_months"] <= 120:
+        problems.setdefault("duration_months", []).append("The duration is 1 to 120 months.")
+    if not 1 <= values["period_months"] <= values["duration_months"]:
+        problems.setdefault("period_months", []).append(
+            "A reporting period is 1 month up to the whole duration."
+        )
+    if not values["agreement_number"].strip():
+        problems.setdefault("agreement_number", []).append("Give the agreement number.")
+    elif db.session.scalar(
+        select(Grant.id).where(Grant.agreement_number == values["agreement_number"].strip())
+    ):
+        problems.setdefault("agreement_number", []).append("This number is already used.")
+    return problems
+
+
+def default_terms(submission) -> dict:
+    return {
+        "agreement_number": f"GA-{submission.reference}"[:60],
+        "max_contribution": source.eu_contribution(submission),
+        "funding_rate": source.funding_rate(submission),
+        "prefinancing_share": Decimal(40),
+        "start_date": clock.to_brussels(clock.now()).date().replace(day=1),
+        "duration_months": source.duration_months(submission),
+        "period_months": 12,
+    }
+
+
+def prepare_grant(submission, values: dict, actor) -> Grant:
+    refusal = eligible_for_grant(submission)
+    if refusal:
+        raise ProjectError(refusal)
+    problems = check_terms(values)
+    if problems:
+        raise ProjectError("The grant cannot be prepared.", problems)
+    grant = Grant(
+        submission_id=submission.id,
+        call_id=submission.call_id,
+        organisation_id=submission.proposal.organisation_id,
+        acronym=source.acronym(submission)[:30],
+        title=source.title(submission)[:300],
+        work_plan=work_plan_of(submission),
+        prepared_by_id=actor.id if actor else None,
+        **{**values, "agreement_number": values["agreement_number"].strip()},
+    )
+    db.session.add(grant)
+    db.session.flush()
+    audit.record(
+        "grant", grant.id, "prepare", f"Grant {grant.agreement_number} prepared", actor=actor
+    )
+    _tell_coordinator(grant, "project.prepared", f"Grant {grant.agreement_number} to confirm")
+    db.session.commit()
+    return grant
+
+
+def edit_work_plan(grant: Grant, field: str, rows: list[dict], reason: str, actor) -> None:
+    if grant.status != GrantStatus.PREPARED:
+        raise ProjectError("The work plan changes after signature only by an amendment.")
+    if field not in ("work_packages", "deliverables", "milestones", "indicators", "budget"):
+        raise ProjectError("No such part of the work plan.")
+    if not reason.strip():
+        raise ProjectError("Say why the copy of the proposal changes.", {"reason": ["Required."]})
+    plan = dict(grant.work_plan)
+    before = plan.get(field)
+    plan[field] = rows
+    plan["edits"] = [
+        *plan.get("edits", []),
+        {"field": field, "reason": reason.strip(), "at": clock.now().isoformat()},
+    ]
+    grant.work_plan = plan
+    audit.record(
+        "grant",
+        grant.id,
+        "edit-work-plan",
+        f"{field}: {reason.strip()}",
+        {field: [before, rows]},
+        actor=actor,
+    )
+    db.session.commit()
+
+
+# The transition ------------------------------------------------------------------------------
+
+TRANSITIONS: dict[tuple[GrantStatus, GrantStatus], str] = {
+    (GrantStatus.PREPARED, GrantStatus.CONFIRMED): "confirm",
+    (GrantStatus.CONFIRMED, GrantStatus.RUNNING): "sign",
+    (GrantStatus.RUNNING, GrantStatus.CLOSED): "close",
+}
+
+
+def guard(grant: Grant, target: GrantStatus, actor) -> list[str]:
+    from grants.projects.permissions import can_manage, is_coordinator
+
+    if (grant.status, target) not in TRANSITIONS:
+        return [f"A grant {grant.status.label.lower()} cannot become {target.label.lower()}."]
+    if target == GrantStatus.CONFIRMED and not is_coordinator(actor, grant):
+        return ["Only the coordinator confirms the grant."]
+    if target in (GrantStatus.RUNNING, GrantStatus.CLOSED) and not can_manage(actor):
+        return ["Only a programme manager signs or closes a grant."]
+    if target == GrantStatus.CLOSED and not any(
+        r.kind == ReportKind.FINAL and r.state == ReportState.ACCEPTED for r in grant.reports
+    ):
+        return ["A grant closes once its final report is accepted."]
+    return []
+
+
+def transition(grant: Grant, target: GrantStatus, actor, *, commit: bool = True) -> Grant:
+    target = GrantStatus(target)
+    refusals = guard(grant, target, actor)
+    if refusals:
+        raise ProjectError(" ".join(refusals))
+    source_status, moment = grant.status, clock.now()
+    grant.status = target
+    action = TRANSITIONS[(source_status, target)]
+    if target == GrantStatus.CONFIRMED:
+        grant.confirmed_at = moment
+    elif target == GrantStatus.RUNNING:
+        grant.signed_at = moment
+        _pay(grant, "prefinancing", rules.prefinancing(terms_of(grant)), None)
+    elif target == GrantStatus.CLOSED:
+        grant.closed_at = moment
+    audit.record(
+        "grant",
+        grant.id,
+        action,
+        f"Grant {grant.agreement_number}: {source_status.value} -> {target.value}",
+        {"status": [source_status.value, target.value]},
+        actor=actor,
+    )
+    db.session.flush()
+    sync_portfolio(grant)
+    if target == GrantStatus.CONFIRMED:
+        _tell_managers(grant, "project.confirmed", f"Grant {grant.agreement_number} to sign")
+    else:
+        _tell_coordinator(
+            grant, "project.status", f"Grant {grant.agreement_number}: {target.label.lower()}"
+        )
+    if commit:
+        db.session.commit()
+    return grant
+
+
+# Reports -------------------------------------------------------------------------------------
+
+
+def terms_of(grant: Grant) -> rules.Terms:
+    return rules.Terms(grant.max_contribution, grant.funding_rate, grant.prefinancing_share)
+
+
+def periods(grant: Grant) -> list[dict]:
+    """The reporting periods: number, start, end, report due date, and the kind of report."""
+    found, start, number = [], grant.start_date, 1
+    end_of_grant = add_months(grant.start_date, grant.duration_months)
+    while start < end_of_grant:
+        end = min(add_months(start, grant.period_months), end_of_grant)
+        found.append(
+            {
+                "number": number,
+                "start": start,
+                "end": end - timedelta(days=1),
+                "due": end - timedelta(days=1) + timedelta(days=REPORT_DUE_DAYS),
+                "kind": ReportKind.FINAL if end == end_of_grant else ReportKind.PERIODIC,
+            }
+        )
+        start, number = end, number + 1
+    return found
+
+
+def current_report(grant: Grant, period: int) -> Report | None:
+    versions = [r for r in grant.reports if r.period == period]
+    return versions[-1] if versions else None
+
+
+def next_due(grant: Grant) -> dict | None:
+    """The first period whose report is not accepted and not waiting for a decision."""
+    for period in periods(grant):
+        report = current_report(grant, period["number"])
+        if report is None or report.state == ReportState.CHANGES_REQUESTED:
+            return {**period, "returned": report is not None}
+    return None
+
+
+def submit_report(grant: Grant, period: int, content: dict, costs: Decimal, actor) -> Report:
+    from grants.projects.permissions import can_report
+
+    if not can_report(actor, grant):
+        raise ProjectError("Only the coordinator's members submit reports.")
+    if grant.status != GrantStatus.RUNNING:
+        raise ProjectError("Reports are submitted while the project runs.")
+    known = {p["number"]: p for p in periods(grant)}
+    if period not in known:
+        raise ProjectError("There is no such reporting period.", {"period": ["Unknown."]})
+    if costs < 0 or costs != costs.quantize(Decimal("0.01")):
+        raise ProjectError("Costs are positive amounts in cents.", {"costs": ["Check the amount."]})
+    previous = current_report(grant, period)
+    if previous is not None and previous.state != ReportState.CHANGES_REQUESTED:
+        raise ProjectError("This period's report is already submitted.")
+    earlier = [p for p in known if p < period]
+    for number in earlier:
+        report = current_report(grant, number)
+        if report is None or report.state != ReportState.ACCEPTED:
+            raise ProjectError("The reports of earlier periods come first.")
+    report = Report(
+        grant=grant,
+        kind=known[period]["kind"],
+        period=period,
+        version=(previous.version + 1) if previous else 1,
+        content=content,
+        costs=costs,
+        submitted_by_id=actor.id,
+    )
+    db.session.add(report)
+    db.session.flush()
+    audit.record(
+        "grant",
+        grant.id,
+        "submit-report",
+        f"Report for period {period} (version {report.version}) submitted",
+        actor=actor,
+    )
+    _tell_managers(
+        grant,
+        "project.report_submitted",
+        f"{grant.acronym or grant.agreement_number}: report {period} to review",
+        key=f"{period}-{report.version}",
+    )
+    db.session.commit()
+    return report
+
+
+def accept_report(report: Report, actor) -> Payment | None:
+    from grants.projects.permissions import can_manage
+
+    if not can_manage(actor):
+        raise ProjectError("Only a programme manager accepts reports.")
+    if report.state != ReportState.SUBMITTED:
+        raise ProjectError("Only a report waiting for a decision can be accepted.")
+    grant = report.grant
+    report.state, report.decided_at = ReportState.ACCEPTED, clock.now()
+    terms, paid = terms_of(grant), paid_total(grant)
+    if report.kind == ReportKind.PERIODIC:
+        payment = _pay(grant, "interim", rules.interim(terms, paid, report.costs), report)
+    else:
+        payment = _pay(grant, "balance", rules.balance(terms, paid, accepted_costs(grant)), report)
+    audit.record(
+        "grant",
+        grant.id,
+        "accept-report",
+        f"Report for period {report.period} accepted; {payment.kind} EUR {payment.amount}",
+        actor=actor,
+    )
+    _tell_coordinator(
+        grant,
+        "project.report_decided",
+        f"Report {report.period} of {grant.agreement_number} accepted",
+        key=f"{report.id}",
+    )
+    db.session.flush()
+    sync_portfolio(grant)
+    db.session.commit()
+    return payment
+
+
+def request_changes(report: Report, comment: str, actor) -> None:
+    from grants.projects.permissions import can_manage
+
+    if not can_manage(actor):
+        raise ProjectError("Only a programme manager returns reports.")
+    if report.state != ReportState.SUBMITTED:
+        raise ProjectError("Only a report waiting for a decision can be returned.")
+    if not comment.strip():
+        raise ProjectError("Say what must change.", {"comment": ["Required."]})
+    report.state, report.decided_at, report.comment = (
+        ReportState.CHANGES_REQUESTED,
+        clock.now(),
+        comment.strip()[:5000],
+    )
+    audit.record(
+        "grant",
+        report.grant_id,
+        "return-report",
+        f"Report for period {report.period} returned: {comment.strip()[:200]}",
+        actor=actor,
+    )
+    _tell_coordinator(
+        report.grant,
+        "project.report_decided",
+        f"Changes asked to report {report.period} of {report.grant.agreement_number}",
+        key=f"{report.id}",
+    )
+    db.session.commit()
+
+
+def accepted_costs(grant: Grant) -> Decimal:
+    return sum((r.costs for r in grant.reports if r.state == ReportState.ACCEPTED), Decimal(0))
+
+
+def paid_total(grant: Grant) -> Decimal:
+    return sum((p.amount for p in grant.payments), Decimal(0))
+
+
+def _pay(grant: Grant, kind: str, amount: Decimal, report: Report | None) -> Payment:
+    payment = Payment(
+        grant=grant, kind=kind, amount=amount, report_id=report.id if report else None
+    )
+    db.session.add(payment)
+    return payment
+
+
+# Notices -------------------------------------------------------------------------------------
+
+
+def _link(grant: Grant) -> str:
+    try:
+        return absolute_url("projects.view", grant_id=grant.id)
+    except Exception:  # before the blueprint exists (CLI without routes)
+        return ""
+
+
+def _tell_coordinator(grant: Grant, code: str, subject: str, key: str = "") -> None:
+    from grants.accounts.models import Organisation
+
+    organisation = db.session.get(Organisation, grant.organisation_id)
+    notify(
+        code,
+        organisation.members,
+        grant,
+        subject=subject,
+        link=_link(grant),
+        key=key,
+        template="mail/project_notice.txt",
+        grant=grant,
+    )
+
+
+def _tell_managers(grant: Grant, code: str, subject: str, key: str = "") -> None:
+    from grants.accounts.models import RoleName
+    from grants.jobs.reminders import users_with_roles
+
+    notify(
+        code,
+        users_with_roles(RoleName.PROGRAMME_MANAGER, RoleName.ADMIN),
+        grant,
+        subject=subject,
+        link=_link(grant),
+        key=key,
+        template="mail/project_notice.txt",
+        grant=grant,
+    )
+
+
+# The portfolio -------------------------------------------------------------------------------
+
+
+def sync_portfolio(grant: Grant) -> None:
+    """Write the funded project into the review map (only once signed)."""
+    from grants.portfolio.models import ProjectStatus
+    from grants.portfolio.sync import (
+        IndicatorValue,
+        PartialDate,
+        Participant,
+        PortfolioRecord,
+        Recommendation,
+        upsert_funded,
+    )
+
+    if grant.status not in (GrantStatus.RUNNING, GrantStatus.CLOSED):
+        return
+    submission = grant.submission
+    consortium = source.consortium(submission)
+    coordinator = next(
+        (p for p in consortium if p["role"] == "coordinator"), consortium[0] if consortium else {}
+    )
+    partners = [p for p in consortium if p is not coordinator]
+    tags = source.tags(submission)
+    accepted = [r for r in grant.reports if r.state == ReportState.ACCEPTED]
+    indicators: dict[str, IndicatorValue] = {}
+    outcomes, recommendations = [], []
+    for report in accepted:
+        for row in report.content.get("indicators", []):
+            value = indicators.setdefault(row["code"], IndicatorValue(row["code"], Decimal(0)))
+            value.total += Decimal(row["value"])
+            for breakdown, categories in (row.get("breakdowns") or {}).items():
+                target = value.breakdowns.setdefault(breakdown, {})
+                for category, number in categories.items():
+                    target[category] = target.get(category, Decimal(0)) + Decimal(number)
+        outcomes.extend(report.content.get("outcomes", []))
+        recommendations.extend(
+            Recommendation(r["text"], r.get("addressee", "other"), r.get("priority", ""))
+            for r in report.content.get("recommendations", [])
+        )
+    end = add_months(grant.start_date, grant.duration_months) - timedelta(days=1)
+    upsert_funded(
+        PortfolioRecord(
+            key=f"funded:{grant.id}",
+            title=grant.title or grant.agreement_number,
+            acronym=grant.acronym,
+            reference=grant.agreement_number,
+            fund_code=grant.call.fund.code if grant.call.fund else "",
+            call_reference=grant.call.reference,
+            call_title=grant.call.title,
+            start=PartialDate(grant.start_date.year, grant.start_date.month, grant.start_date.day),
+            end=PartialDate(end.year, end.month, end.day),
+            status=ProjectStatus.CLOSED
+            if grant.status == GrantStatus.CLOSED
+            else ProjectStatus.RUNNING,
+            eu_contribution=grant.max_contribution,
+            coordinator=Participant(
+                coordinator.get("name", ""),
+                coordinator.get("type", ""),
+                coordinator.get("country", ""),
+            ),
+            partners=[Participant(p["name"], p["type"], p["country"]) for p in partners],
+            implementation_countries=tags["countries"],
+            priorities=tags["priorities"],
+            exploitation_forms=tags["exploitation_forms"],
+            target_groups=tags["target_groups"],
+            indicators=list(indicators.values()),
+            outcomes=outcomes,
+            recommendations=recommendations,
+            is_public=True,
+            outcomes_public=grant.status == GrantStatus.CLOSED,
+        )
+    )

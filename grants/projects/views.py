@@ -1,0 +1,196 @@
+"""Routes of funded projects: the list (a coordinator's projects, or a manager's monitoring),
+a project's page, grant preparation and signature, and reports with their decision."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.projects import permissions, services
+from grants.projects.forms import EmptyForm, PrepareForm, ReportForm, ReturnForm
+from grants.projects.models import Grant, GrantStatus, Report, ReportState
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+
+@bp.app_context_processor
+def _dashboard_helpers() -> dict:
+    from grants.projects import dashboard
+
+    return {"project_dashboard": dashboard, "project_can_manage": permissions.can_manage}
+
+
+def _grant(grant_id: int) -> Grant:
+    grant = db.session.get(Grant, grant_id)
+    if grant is None:
+        abort(404)
+    if not permissions.can_view(current_user, grant):
+        abort(403)
+    return grant
+
+
+@bp.get("/")
+@login_required
+def index():
+    query = select(Grant).order_by(Grant.id)
+    if not permissions.can_manage(current_user):
+        ids = [m.organisation_id for m in current_user.memberships]
+        query = query.where(Grant.organisation_id.in_(ids or [-1]))
+    grants = db.session.scalars(query).all()
+    return render_template("projects/index.html", grants=grants, services=services)
+
+
+@bp.get("/<int:grant_id>")
+@login_required
+def view(grant_id: int):
+    grant = _grant(grant_id)
+    return render_template(
+        "projects/view.html",
+        grant=grant,
+        periods=services.periods(grant),
+        next_due=services.next_due(grant) if grant.status == GrantStatus.RUNNING else None,
+        form=EmptyForm(),
+        is_coordinator=permissions.can_report(current_user, grant),
+        can_manage=permissions.can_manage(current_user, grant),
+        services=services,
+    )
+
+
+@bp.route("/prepare/<int:submission_id>", methods=["GET", "POST"])
+@login_required
+def prepare(submission_id: int):
+    from grants.proposals.models import Submission
+
+    if not permissions.can_manage(current_user):
+        abort(403)
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        abort(404)
+    refusal = services.eligible_for_grant(submission)
+    form = PrepareForm(data=services.default_terms(submission))
+    if not refusal and form.validate_on_submit():
+        values = {name: form[name].data for name in services.default_terms(submission)}
+        try:
+            grant = services.prepare_grant(submission, values, current_user)
+        except services.ProjectError as error:
+            for name, messages in error.problems.items():
+                form[name].errors = list(form[name].errors) + messages
+            flash(str(error), "danger")
+        else:
+            flash("The grant is prepared; the coordinator is asked to confirm it.", "success")
+            return redirect(url_for("projects.view", grant_id=grant.id))
+    return render_template(
+        "projects/prepare.html", form=form, submission=submission, refusal=refusal
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/<int:grant_id>/status/<status>")
+@login_required
+def transition(grant_id: int, status: str):
+    grant = _grant(grant_id)
+    if status not in {s.value for s in GrantStatus}:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.transition(grant, GrantStatus(status), current_user)
+    except services.ProjectError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("projects.view", grant_id=grant.id))
+    flash(f"The grant is now {grant.status.label.lower()}.", "success")
+    return redirect(url_for("projects.view", grant_id=grant.id))
+
+
+@bp.route("/<int:grant_id>/reports/<int:period>", methods=["GET", "POST"])
+@login_required
+def report(grant_id: int, period: int):
+    grant = _grant(grant_id)
+    if not permissions.can_report(current_user, grant):
+        abort(403)
+    known = {p["number"]: p for p in services.periods(grant)}
+    if period not in known:
+        abort(404)
+    form = ReportForm()
+    previous = services.current_report(grant, period)
+    if form.validate_on_submit():
+        content = {
+            "narrative": form.narrative.data.strip(),
+            "outcomes": [x.strip() for x in (form.outcomes.data or "").splitlines() if x.strip()],
+            "recommendations": [
+                {"text": x.strip(), "addressee": "other"}
+                for x in (form.recommendations.data or "").splitlines()
+                if x.strip()
+            ],
+        }
+        try:
+            services.submit_report(grant, period, content, form.costs.data, current_user)
+        except services.ProjectError as error:
+            db.session.rollback()
+            for name, messages in error.problems.items():
+                if name in form:
+                    form[name].errors = list(form[name].errors) + messages
+            flash(str(error), "danger")
+        else:
+            flash("The report is submitted to the programme manager.", "success")
+            return redirect(url_for("projects.view", grant_id=grant.id))
+    return render_template(
+        "projects/report_form.html",
+        grant=grant,
+        period=known[period],
+        form=form,
+        previous=previous,
+    ), (422 if form.errors else 200)
+
+
+def _report(report_id: int) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None:
+        abort(404)
+    _grant(report.grant_id)
+    if not permissions.can_manage(current_user):
+        abort(403)
+    return report
+
+
+@bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
+@login_required
+def review_report(report_id: int):
+    report = _report(report_id)
+    return_form = ReturnForm()
+    if return_form.validate_on_submit():
+        try:
+            services.request_changes(report, return_form.comment.data, current_user)
+        except services.ProjectError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            flash("The report is returned to the coordinator for changes.", "success")
+            return redirect(url_for("projects.view", grant_id=report.grant_id))
+    return render_template(
+        "projects/report_review.html",
+        report=report,
+        form=EmptyForm(),
+        return_form=return_form,
+        waiting=report.state == ReportState.SUBMITTED,
+    ), (422 if return_form.errors else 200)
+
+
+@bp.post("/reports/<int:report_id>/accept")
+@login_required
+def accept_report(report_id: int):
+    report = _report(report_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        payment = services.accept_report(report, current_user)
+    except services.ProjectError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        flash(
+            f"The report is accepted; {payment.kind} payment EUR {payment.amount:,.2f}.", "success"
+        )
+    return redirect(url_for("projects.view", grant_id=report.grant_id))

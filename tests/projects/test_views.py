@@ -1,0 +1,52 @@
+"""The project pages through the test client: a coordinator submits a periodic report, a
+manager asks for changes then accepts the new version; the dashboards say what is due."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from grants.extensions import db
+from grants.projects.models import Report, ReportState
+from tests.conftest import login
+
+
+def test_report_submitted_returned_and_accepted_through_the_pages(app, running_grant):
+    grant, coordinator, manager = running_grant()
+    coordinator_client, manager_client = app.test_client(), app.test_client()
+    login(coordinator_client, coordinator)
+    login(manager_client, manager)
+    page = coordinator_client.get("/dashboard").get_data(as_text=True)
+    assert "My funded projects" in page and "Report for period 1 due" in page
+    url = f"/projects/{grant.id}/reports/1"
+    bad = coordinator_client.post(url, data={"narrative": "", "costs": "-5"})
+    assert bad.status_code == 422 and db.session.query(Report).count() == 0
+    done = coordinator_client.post(url, data={"narrative": "Shelter opened.", "costs": "300000"})
+    assert done.status_code == 302
+    report = db.session.query(Report).one()
+    assert "Review report 1 of" in manager_client.get("/dashboard").get_data(as_text=True)
+    returned = manager_client.post(
+        f"/projects/reports/{report.id}", data={"comment": "Add figures."}
+    )
+    assert returned.status_code == 302
+    page = coordinator_client.get(f"/projects/{grant.id}").get_data(as_text=True)
+    assert "Add figures." in page and "returned for changes" in page
+    coordinator_client.post(url, data={"narrative": "Shelter opened; 40 women.", "costs": "300000"})
+    second = db.session.query(Report).filter_by(version=2).one()
+    assert manager_client.post(f"/projects/reports/{second.id}/accept").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Report, second.id).state == ReportState.ACCEPTED
+    assert db.session.get(Report, report.id).content["narrative"] == "Shelter opened."
+    page = manager_client.get(f"/projects/{grant.id}").get_data(as_text=True)
+    assert "EUR 250,000.00" in page and "EUR 450,000.00" in page
+    assert Decimal("450000") == sum(
+        p.amount for p in db.session.get(type(grant), grant.id).payments
+    )
+
+
+def test_wrong_ids_are_404(app, running_grant):
+    grant, coordinator, _ = running_grant()
+    client = app.test_client()
+    login(client, coordinator)
+    assert client.get("/projects/999999").status_code == 404
+    assert client.get(f"/projects/{grant.id}/reports/99").status_code == 404
+    assert client.post(f"/projects/{grant.id}/status/nonsense").status_code == 404
