@@ -443,13 +443,14 @@ def remove_annex(proposal_id: int, annex_id: int):
     return redirect(url_for("proposals.annexes", proposal_id=proposal.id))
 
 
-def _send_annex(annex: Annex):
+def _send_annex(annex: Annex, filename: str = ""):
     g.no_store = True
+    filename = filename or annex.filename
     return send_file(
         services.annex_path(annex),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=annex.filename if annex.filename.lower().endswith(".pdf") else "annex.pdf",
+        download_name=filename if filename.lower().endswith(".pdf") else "annex.pdf",
     )
 
 
@@ -467,14 +468,18 @@ def annex(proposal_id: int, annex_id: int):
 @login_required
 def submission_annex(submission_id: int, sha256: str):
     submission = _submission_or_404(submission_id)
-    if sha256 not in {a.sha256 for a in submission.snapshot.annexes}:
+    # Files of identical content are stored once per upload but share a hash: each keeps the
+    # file name it was submitted with (?name= picks it among the submitted names).
+    names = [a.filename for a in submission.snapshot.annexes if a.sha256 == sha256]
+    if not names:
         abort(404)
     annex = db.session.scalar(
         select(Annex).where(Annex.proposal_id == submission.proposal_id, Annex.sha256 == sha256)
     )
     if annex is None:
         abort(404)
-    return _send_annex(annex)
+    name = request.args.get("name", "")
+    return _send_annex(annex, name if name in names else names[0])
 
 
 # Submission and withdrawal ----------------------------------------------------------------

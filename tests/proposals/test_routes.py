@@ -7,6 +7,7 @@ import os
 import re
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -301,6 +302,30 @@ def test_removed_annex_stays_with_the_submitted_version(
     assert annex.removed_at is not None
     got = client.get(f"/submissions/{submission.id}/annexes/{annex.sha256}")
     assert got.status_code == 200 and got.data == MINIMAL_PDF
+
+
+def test_annexes_of_identical_content_keep_their_own_filenames(
+    app, client, login_as, create_proposal, submit_proposal, db
+):
+    from tests.factories.proposals import write_annex
+
+    proposal = create_proposal()
+    twin = write_annex(app, proposal, "other")
+    twin.filename = "Letter of support, Ministry.pdf"
+    db.session.commit()
+    submission = submit_proposal(proposal)
+    names = {a.filename for a in submission.snapshot.annexes if a.sha256 == twin.sha256}
+    assert len(names) >= 2, "the factory's first annex has the same content"
+    login_as(proposal.organisation.memberships[0].user)
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    for name in names:
+        got = client.get(
+            f"/submissions/{submission.id}/annexes/{twin.sha256}", query_string={"name": name}
+        )
+        disposition = got.headers["Content-Disposition"]
+        assert got.status_code == 200 and got.data == MINIMAL_PDF
+        assert quote(name) in disposition or f'filename="{name}"' in disposition, disposition
+    assert "Letter of support" in page
 
 
 # Submitting -------------------------------------------------------------------------------
