@@ -11,7 +11,9 @@ from benchmarks import rush
 from grants import clock
 
 
-def test_fifty_applicants_submit_at_the_deadline(app, db, live_server, create_call, create_proposal):
+def test_fifty_applicants_submit_at_the_deadline(
+    app, db, live_server, create_call, create_proposal
+):
     now = clock.now().replace(microsecond=0)
     call = create_call(deadline_at=now + timedelta(minutes=1))
     proposals = [create_proposal(call=call) for _ in range(50)]

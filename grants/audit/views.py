@@ -28,7 +28,9 @@ def _date(name: str, errors: list[str]) -> datetime | None:
         return None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         # Year 1 or 9999 would overflow once moved to UTC or extended by a day.
-        errors.append(f"'{value[:20]}' is out of range: give a year from {FIRST_YEAR} to {LAST_YEAR}.")
+        errors.append(
+            f"'{value[:20]}' is out of range: give a year from {FIRST_YEAR} to {LAST_YEAR}."
+        )
         return None
     return clock.brussels_to_utc(day)
 

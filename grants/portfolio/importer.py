@@ -754,7 +754,7 @@ def _taxonomy(record, by_name, resolver: Resolver, note) -> None:
                     Reading(None, NOT_UNDERSTOOD, "not in the taxonomy: add it to the mapping"),
                 )
                 continue
-            for kind, code, status in found:
+            for kind, code, _status in found:
                 target = lists[RECORD_LISTS[kind]]
                 if code not in target:
                     target.append(code)

@@ -561,6 +561,7 @@ def annex_path(annex: Annex) -> str:
 def pdf_problem(data: bytes) -> str | None:
     """Why `data` is not a PDF we accept, judged by content only (never by the file name)."""
     from grants.security.pdf import active_content_problem
+
     if not data:
         return "The file is empty."
     if not data[:1024].lstrip(b"\r\n\t \x00").startswith(b"%PDF-"):

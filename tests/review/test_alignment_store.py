@@ -113,7 +113,7 @@ def test_reading_many_stored_results_takes_one_query(db, closed_call):
             stored.call_weights(s)  # the call and its priorities, read once
         statements = []
 
-        def count(conn, cursor, statement, *args):
+        def count(conn, cursor, statement, *args, statements=statements):
             statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", count)
