@@ -3,12 +3,12 @@ a project's page, grant preparation and signature, and reports with their decisi
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.projects import permissions, services
+from grants.projects import indicator_input, permissions, services
 from grants.projects.forms import EmptyForm, PrepareForm, ReportForm, ReturnForm
 from grants.projects.models import Grant, GrantStatus, Report, ReportState
 
@@ -115,8 +115,13 @@ def report(grant_id: int, period: int):
         abort(404)
     form = ReportForm()
     previous = services.current_report(grant, period)
-    if form.validate_on_submit():
+    indicator_rows = indicator_input.rows(grant)
+    if request.method == "POST":
+        indicator_rows, indicator_values = indicator_input.read(grant, request.form)
+    indicators_ok = not any(r.errors for r in indicator_rows)
+    if form.validate_on_submit() and indicators_ok:
         content = {
+            "indicators": indicator_values,
             "narrative": form.narrative.data.strip(),
             "outcomes": [x.strip() for x in (form.outcomes.data or "").splitlines() if x.strip()],
             "recommendations": [
@@ -142,7 +147,10 @@ def report(grant_id: int, period: int):
         period=known[period],
         form=form,
         previous=previous,
-    ), (422 if form.errors else 200)
+        indicator_rows=indicator_rows,
+        definitions=indicator_input.definitions(),
+        sex_age=indicator_input.SEX_AGE,
+    ), (422 if form.errors or not indicators_ok else 200)
 
 
 def _report(report_id: int) -> Report:

@@ -50,3 +50,51 @@ def test_wrong_ids_are_404(app, running_grant):
     assert client.get("/projects/999999").status_code == 404
     assert client.get(f"/projects/{grant.id}/reports/99").status_code == 404
     assert client.post(f"/projects/{grant.id}/status/nonsense").status_code == 404
+
+
+def test_indicator_values_with_their_breakdown_reach_the_review_map(app, running_grant):
+    from sqlalchemy import select
+
+    from grants.portfolio.models import PortfolioIndicatorValue, PortfolioProject
+
+    grant, coordinator, manager = running_grant()
+    coordinator_client, manager_client = app.test_client(), app.test_client()
+    login(coordinator_client, coordinator)
+    login(manager_client, manager)
+    url = f"/projects/{grant.id}/reports/1"
+    form = coordinator_client.get(url).get_data(as_text=True)
+    assert 'name="ind-0-code"' in form and "Victims assisted" in form
+    base = {"narrative": "Shelter opened.", "costs": "300000", "ind-0-code": "victims-assisted"}
+    wrong = coordinator_client.post(
+        url, data={**base, "ind-0-value": "40", "ind-0-women": "30", "ind-0-girls": "5"}
+    )
+    assert wrong.status_code == 422 and db.session.query(Report).count() == 0
+    assert "add up to 35, not 40" in wrong.get_data(as_text=True)
+    absurd = coordinator_client.post(url, data={**base, "ind-0-value": "1e400"})
+    assert absurd.status_code == 422 and "numbers of 0 or more" in absurd.get_data(as_text=True)
+    done = coordinator_client.post(
+        url, data={**base, "ind-0-value": "40", "ind-0-women": "30", "ind-0-girls": "10"}
+    )
+    assert done.status_code == 302
+    report = db.session.query(Report).one()
+    assert report.content["indicators"] == [
+        {
+            "code": "victims-assisted",
+            "value": "40",
+            "name": "Victims assisted",
+            "breakdowns": {"sex-age": {"women": "30", "girls": "10"}},
+        }
+    ]
+    assert manager_client.post(f"/projects/reports/{report.id}/accept").status_code == 302
+    project = db.session.scalar(
+        select(PortfolioProject).where(PortfolioProject.key == f"funded:{grant.id}")
+    )
+    values = db.session.scalars(
+        select(PortfolioIndicatorValue).where(PortfolioIndicatorValue.project_id == project.id)
+    ).all()
+    got = {(v.indicator_code, v.breakdown_code, v.category_code, v.value) for v in values}
+    assert got >= {
+        ("victims-assisted", "", "", Decimal(40)),
+        ("victims-assisted", "sex-age", "women", Decimal(30)),
+        ("victims-assisted", "sex-age", "girls", Decimal(10)),
+    }
