@@ -64,4 +64,3 @@ def test_every_foreign_key_has_an_index_or_a_stated_reason():
     missing = _unindexed_foreign_keys()
     assert missing - set(EXCEPTIONS) == set(), "foreign keys without an index"
     assert set(EXCEPTIONS) - missing == set(), "listed as exceptions but indexed or gone"
-

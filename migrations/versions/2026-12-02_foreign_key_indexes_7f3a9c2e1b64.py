@@ -11,7 +11,6 @@ index are listed, with the reason, in tests/test_foreign_key_indexes.py.
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "7f3a9c2e1b64"
 down_revision = "5b7e2c91d4a3"
