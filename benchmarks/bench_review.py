@@ -812,6 +812,7 @@ def run(tmp: Path, args) -> dict:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             # Console mail, printed into a Sink: nothing leaves, nothing floods the terminal.
             "GRANTS_MAIL_BACKEND": "console",
+            "GRANTS_MAIL_CONSOLE": "full",  # one "----- mail -----" block per message, counted
             "GRANTS_BASE_URL": "http://localhost",
             "GRANTS_UPLOAD_DIR": str(tmp / "uploads"),
             "WTF_CSRF_ENABLED": False,  # the page measure logs in through the form
