@@ -84,6 +84,8 @@ def from_environment(instance_path: str) -> dict:
         "GRANTS_LOGIN_MAX_FAILURES_PER_IP": _int("GRANTS_LOGIN_MAX_FAILURES_PER_IP", 30),
         # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
         "GRANTS_PROXY_COUNT": _int("GRANTS_PROXY_COUNT", 0),
+        # The garbage collector tuned for a web process (grants.gctuning, wsgi.py).
+        "GRANTS_GC_TUNING": _bool("GRANTS_GC_TUNING", default=True),
         "GRANTS_PASSWORD_MIN_LENGTH": _int("GRANTS_PASSWORD_MIN_LENGTH", 10),
         "GRANTS_SEED_DIR": os.environ.get(
             "GRANTS_SEED_DIR",

@@ -69,7 +69,7 @@ user_roles = Table(
     "user_role",
     db.metadata,
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
-    Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 

@@ -240,7 +240,7 @@ class CallPriority(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
-    priority_code: Mapped[str] = mapped_column(ForeignKey("priority.code"))
+    priority_code: Mapped[str] = mapped_column(ForeignKey("priority.code"), index=True)
     weight: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(1))
     position: Mapped[int] = mapped_column(Integer, default=0)
 

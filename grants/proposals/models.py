@@ -108,7 +108,9 @@ class Proposal(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
-    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"))
+    topic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topic.id", ondelete="SET NULL"), index=True
+    )
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     status: Mapped[ProposalStatus] = mapped_column(
@@ -189,7 +191,7 @@ class Partner(db.Model):
         ForeignKey("proposal.id", ondelete="CASCADE"), index=True
     )
     organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="SET NULL")
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
     )
     name: Mapped[str] = mapped_column(String(300), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
@@ -217,7 +219,7 @@ class PriorityClaim(db.Model):
     proposal_id: Mapped[int] = mapped_column(
         ForeignKey("proposal.id", ondelete="CASCADE"), index=True
     )
-    priority_code: Mapped[str] = mapped_column(ForeignKey("priority.code"))
+    priority_code: Mapped[str] = mapped_column(ForeignKey("priority.code"), index=True)
     justification: Mapped[str] = mapped_column(Text, default="")
 
     proposal: Mapped[Proposal] = relationship(back_populates="claims")
@@ -243,7 +245,7 @@ class WorkPackage(db.Model):
     title: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     lead_partner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("proposal_partner.id", ondelete="SET NULL")
+        ForeignKey("proposal_partner.id", ondelete="SET NULL"), index=True
     )
     start_month: Mapped[int | None] = mapped_column(Integer)
     end_month: Mapped[int | None] = mapped_column(Integer)

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants import clock
@@ -1010,6 +1011,7 @@ def submissions_of_call(call: Call, filters: SubmissionFilter) -> list[Submissio
     stmt = (
         select(Submission)
         .where(Submission.call_id == call.id, Submission.is_current.is_(True))
+        .options(selectinload(Submission.reviews))  # the list shows each one's review
         .order_by(Submission.submitted_at)
     )
     rows = list(db.session.scalars(stmt))

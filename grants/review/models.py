@@ -102,7 +102,9 @@ class EvaluatorInvitation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"))
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call.id", ondelete="SET NULL"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
@@ -133,7 +135,9 @@ class Assignment(db.Model):
     proposal_id: Mapped[int] = mapped_column(
         ForeignKey("proposal.id", ondelete="CASCADE"), index=True
     )
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     state: Mapped[AssignmentState] = mapped_column(
         str_enum(AssignmentState), default=AssignmentState.PENDING_DECLARATION, index=True
@@ -255,7 +259,9 @@ class EvaluationScore(db.Model):
     evaluation_id: Mapped[int] = mapped_column(
         ForeignKey("evaluation.id", ondelete="CASCADE"), index=True
     )
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("criterion.id", ondelete="CASCADE"), index=True
+    )
     points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     comment: Mapped[str] = mapped_column(Text, default="")
 
@@ -341,7 +347,9 @@ class ConsensusScore(db.Model):
     report_id: Mapped[int] = mapped_column(
         ForeignKey("consensus_report.id", ondelete="CASCADE"), index=True
     )
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("criterion.id", ondelete="CASCADE"), index=True
+    )
     points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     comment: Mapped[str] = mapped_column(Text, default="")
 

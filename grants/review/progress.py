@@ -103,7 +103,9 @@ def dashboard(call: Call) -> Dashboard:
     reports = {
         r.submission_id: r
         for r in db.session.scalars(
-            select(ConsensusReport).where(ConsensusReport.call_id == call.id)
+            select(ConsensusReport)
+            .where(ConsensusReport.call_id == call.id)
+            .options(selectinload(ConsensusReport.rapporteur))  # the table names them
         )
     }
     scores, _ = consensus_service.call_scores(call, submissions)
@@ -130,8 +132,16 @@ def dashboard(call: Call) -> Dashboard:
                 score=scores[s.id],
             )
         )
+    # The late evaluators in one query, not one per row.
+    users = _users(late_by_user)
     late = sorted(
-        (LateEvaluator(items[0].evaluator, items) for items in late_by_user.values()),
+        (LateEvaluator(users[user_id], items) for user_id, items in late_by_user.items()),
         key=lambda x: (x.oldest_due, x.evaluator.full_name),
     )
     return Dashboard(call, rows, len(submissions) * call.evaluators_per_proposal, late)
+
+
+def _users(ids) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(ids))))}

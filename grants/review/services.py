@@ -326,6 +326,19 @@ def call_assignments(call: Call) -> list[Assignment]:
     )
 
 
+def submission_assignments(submission: Submission) -> list[Assignment]:
+    """One submission's assignments (ended ones too) with the evaluator and evaluation each
+    shows, found by the submission's index rather than by filtering the whole call's."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.submission_id == submission.id)
+            .options(selectinload(Assignment.evaluator), selectinload(Assignment.evaluation))
+            .order_by(Assignment.id)
+        )
+    )
+
+
 def open_loads() -> dict[int, int]:
     """Open assignments per evaluator, across calls; a call whose ranking is final no longer
     weighs on anyone."""

@@ -560,11 +560,7 @@ def proposal_review(submission_id: int):
         report=report,
         views=consensus_service.criterion_views(submission, None, names=True),
         score=consensus_service.proposal_score(submission),
-        assignments=[
-            a
-            for a in services.call_assignments(submission.call)
-            if a.submission_id == submission.id
-        ],
+        assignments=services.submission_assignments(submission),
         appoint_form=appoint_form,
         approve_form=ApproveForm(version=report.version if report else ""),
         return_form=ReturnForm(),
