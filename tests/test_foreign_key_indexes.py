@@ -35,6 +35,8 @@ EXCEPTIONS = {
     ("proposal", "created_by_id"): _WHO,
     ("review_assignment", "assigned_by_id"): _WHO,
     ("submission", "submitted_by_id"): _WHO,
+    ("project_grant", "prepared_by_id"): _WHO,
+    ("project_report", "submitted_by_id"): _WHO,
     ("submission_review", "reviewer_id"): _WHO,
     ("indicator_definition_breakdown", "breakdown_id"): _REFERENCE,
     ("priority_link", "target_id"): _REFERENCE,

@@ -128,7 +128,7 @@ class Payment(db.Model):
     )
     kind: Mapped[str] = mapped_column(String(20))  # prefinancing, interim, balance
     amount: Mapped[Decimal] = mapped_column(Money())
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("project_report.id"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("project_report.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     grant: Mapped[Grant] = relationship(back_populates="payments")

@@ -1,7 +1,7 @@
 """foreign key indexes: an index on every foreign key that is queried
 
 Revision ID: 7f3a9c2e1b64
-Revises: 5b7e2c91d4a3
+Revises: fc9465bd5ffb
 Create Date: 2026-12-02 13:15:00
 
 The call-wide pages look assignments up by submission (a full scan of review_assignment
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7f3a9c2e1b64"
-down_revision = "5b7e2c91d4a3"
+down_revision = "fc9465bd5ffb"
 branch_labels = None
 depends_on = None
 
@@ -29,6 +29,7 @@ INDEXES = [
     ("call_priority", "priority_code"),
     ("outbox_message", "user_id"),
     ("user_role", "role_id"),
+    ("project_payment", "report_id"),
 ]
 
 
