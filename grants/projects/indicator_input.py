@@ -40,7 +40,9 @@ class Row:
 
 
 def definitions() -> list[IndicatorDefinition]:
-    return list(db.session.scalars(select(IndicatorDefinition).order_by(IndicatorDefinition.position)))
+    return list(
+        db.session.scalars(select(IndicatorDefinition).order_by(IndicatorDefinition.position))
+    )
 
 
 def has_sex_age(definition: IndicatorDefinition) -> bool:
