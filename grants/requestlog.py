@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("GRANTS_JSON_LOGS"):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JSONFormatter())
+        handler.grants_json = True  # the tests take it off again between tests
         for logger in (log, app.logger):
             logger.handlers[:] = [handler]
             logger.setLevel(logging.INFO)

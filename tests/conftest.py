@@ -4,6 +4,7 @@ factories, a login helper, a real SMTP server, and a live server for the browser
 from __future__ import annotations
 
 import email
+import logging
 import os
 import re
 import secrets
@@ -240,10 +241,17 @@ def app(database_url, smtp_server, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean_state(request):
-    """Reset the clock; after a test that used the database, empty the non-reference tables."""
+    """Reset the clock and the app's loggers (an app built with JSON logs takes the shared
+    "grants" loggers over); after a test that used the database, empty the non-reference
+    tables."""
     clock.reset()
     yield
     clock.reset()
+    for name in ("grants", "grants.request"):
+        logger = logging.getLogger(name)
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
+        logger.handlers[:] = [h for h in logger.handlers if not getattr(h, "grants_json", False)]
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")

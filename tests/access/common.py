@@ -16,6 +16,7 @@ ROLES = (
 )
 # A table row of the first six roles: the coordinator of another project is treated as
 # another organisation's applicant (tests/access/projects.py gives all seven).
+BASE_ROLES = ROLES[:6]  # the roles of the tests outside the projects domain
 LOGIN = "login"  # a redirect to the login page
 NOT_FOUND = 404
 

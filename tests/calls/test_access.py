@@ -4,11 +4,11 @@ import pytest
 
 from grants.calls.models import CallStatus
 from tests.access.calls import DRAFT_ROWS
-from tests.access.common import ROLES
+from tests.access.common import BASE_ROLES, ROLES
 from tests.conftest import login
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", BASE_ROLES)
 def test_drafts_are_hidden(app, db, create_call, create_user, create_organisation, role):
     draft = create_call(status=CallStatus.DRAFT)
     roles = {
