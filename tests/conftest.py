@@ -242,7 +242,7 @@ def app(database_url, smtp_server, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _clean_state(request):
     """Reset the clock and the app's loggers (an app built with JSON logs takes the shared
-    "grants" loggers over); after a test that used the database, empty the non-reference
+    "grants" loggers over, and a migration run in-process disables them); after a test that used the database, empty the non-reference
     tables."""
     clock.reset()
     yield
@@ -250,6 +250,7 @@ def _clean_state(request):
     for name in ("grants", "grants.request"):
         logger = logging.getLogger(name)
         logger.propagate = True
+        logger.disabled = False  # alembic's fileConfig disables the loggers that exist
         logger.setLevel(logging.NOTSET)
         logger.handlers[:] = [h for h in logger.handlers if not getattr(h, "grants_json", False)]
     if "app" not in request.fixturenames:
