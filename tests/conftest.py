@@ -242,8 +242,8 @@ def app(database_url, smtp_server, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _clean_state(request):
     """Reset the clock and the app's loggers (an app built with JSON logs takes the shared
-    "grants" loggers over, and a migration run in-process disables them); after a test that used the database, empty the non-reference
-    tables."""
+    "grants" loggers over, and a migration run in-process disables them); after a test that
+    used the database, empty the non-reference tables."""
     clock.reset()
     yield
     clock.reset()
