@@ -58,6 +58,25 @@ def eligible_for_grant(submission) -> str:
     return ""
 
 
+def awaiting_grant() -> list:
+    """(submission, outcome) of published results that may become a grant and have none yet:
+    the selected proposals first, then the reserve list, by call."""
+    from grants.proposals.models import Submission
+    from grants.review.models import Outcome, ResultLetter
+
+    rows = db.session.execute(
+        select(Submission, ResultLetter.outcome)
+        .join(ResultLetter, ResultLetter.submission_id == Submission.id)
+        .where(
+            ResultLetter.outcome.in_((Outcome.SELECTED, Outcome.RESERVE)),
+            Submission.withdrawn_at.is_(None),
+            ~Submission.id.in_(select(Grant.submission_id)),
+        )
+        .order_by(Submission.call_id, ResultLetter.outcome.desc(), Submission.id)
+    ).all()
+    return [(submission, outcome) for submission, outcome in rows]
+
+
 def work_plan_of(submission) -> dict:
     return {
         "work_packages": source.work_packages(submission),

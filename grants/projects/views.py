@@ -39,7 +39,8 @@ def index():
         ids = [m.organisation_id for m in current_user.memberships]
         query = query.where(Grant.organisation_id.in_(ids or [-1]))
     grants = db.session.scalars(query).all()
-    return render_template("projects/index.html", grants=grants, services=services)
+    waiting = services.awaiting_grant() if permissions.can_manage(current_user) else []
+    return render_template("projects/index.html", grants=grants, waiting=waiting, services=services)
 
 
 @bp.get("/<int:grant_id>")

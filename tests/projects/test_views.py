@@ -98,3 +98,21 @@ def test_indicator_values_with_their_breakdown_reach_the_review_map(app, running
         ("victims-assisted", "sex-age", "women", Decimal(30)),
         ("victims-assisted", "sex-age", "girls", Decimal(10)),
     }
+
+
+def test_managers_find_the_results_waiting_for_a_grant(app, selected_submission, create_user):
+    from grants.review.models import Outcome
+
+    selected = selected_submission()
+    reserve = selected_submission(outcome=Outcome.RESERVE)
+    manager = create_user(roles=("programme_manager",))
+    client = app.test_client()
+    login(client, manager)
+    page = client.get("/projects/").get_data(as_text=True)
+    assert "Funded projects" in page and "Results without a grant yet" in page
+    for submission in (selected, reserve):
+        assert f"/projects/prepare/{submission.id}" in page
+    applicant = app.test_client()
+    login(applicant, selected.proposal.organisation.memberships[0].user)
+    mine = applicant.get("/projects/").get_data(as_text=True)
+    assert "Results without a grant yet" not in mine and 'href="/projects/"' in mine
