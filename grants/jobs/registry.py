@@ -8,12 +8,11 @@ definition in the domain that needs it."""
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
-import grants
+from grants import domains
 
 # Modules outside the grants.<domain>.jobs convention that define handlers or schedules.
 MODULES = (
@@ -77,13 +76,7 @@ def load() -> None:
         return
     for module in MODULES:
         importlib.import_module(module)
-    for info in pkgutil.iter_modules(grants.__path__):
-        if info.ispkg:
-            try:
-                importlib.import_module(f"grants.{info.name}.jobs")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"grants.{info.name}.jobs":
-                    raise
+    domains.import_each("jobs")
     _loaded = True
 
 

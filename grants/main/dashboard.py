@@ -8,14 +8,11 @@ data sizes), so the dashboard costs the same with 10 or 10 000 proposals."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import grants
-from grants import clock
+from grants import clock, domains
 
 
 @dataclass
@@ -55,13 +52,7 @@ def load() -> None:
     global _loaded
     if _loaded:
         return
-    for info in pkgutil.iter_modules(grants.__path__):
-        if info.ispkg:
-            try:
-                importlib.import_module(f"grants.{info.name}.dashboard")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"grants.{info.name}.dashboard":
-                    raise
+    domains.import_each("dashboard")
     _loaded = True
 
 
