@@ -9,6 +9,7 @@ passage once, and each further passage less (see scoring/README.md).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
@@ -19,9 +20,9 @@ from scoring.descriptors import DescriptorSet, Phrase, PriorityDescriptor, TextM
 from scoring.passages import (
     STUFFED_SHARE,
     Passage,
-    covered_counts,
-    passages,
+    covered_in,
     quality,
+    read,
 )
 
 # The version of the method (formula, settings, passage rules, semantic signal). A stored result
@@ -293,31 +294,30 @@ class _Text:
 
     passages: list[Passage]
     hits: dict[str, list[tuple[int, int, Phrase]]]  # phrase matches per code
-    per_passage: dict[str, list[list[Phrase]]]  # code -> passage index -> phrases in it
+    per_passage: dict[str, dict[int, list[Phrase]]]  # code -> passage index -> phrases in it
     similarity: Any  # passages x codes (numpy), or None
     closest: Any
-    keys: list[str]  # each passage as compared for repetition
     covered: list[int]  # words of each passage inside matched phrasing
 
     def evidence(self, aligner: Aligner, code: str) -> list[_PassageEvidence]:
         """Each distinct passage's evidence for `code` (> 0 only), best first."""
         settings = aligner.settings
         column = aligner._semantic_column.get(code)
-        rows = self.per_passage.get(code)
-        candidates = {i for i, row in enumerate(rows) if row} if rows else set()
+        rows = self.per_passage.get(code, {})
+        candidates = set(rows)
         if column is not None and self.similarity is not None:
             above = self.similarity[:, column] > settings.semantic_low
             candidates.update(int(i) for i in above.nonzero()[0])
         out = []
-        seen: set[str] = set()
+        seen: set[tuple[str, ...]] = set()
         for i in sorted(candidates):
             passage = self.passages[i]
-            key = self.keys[i]
+            key = passage.words
             if not key or key in seen:
                 continue  # a repeated passage counts once (its first occurrence)
             seen.add(key)
             phrases = sorted(
-                {p.text: p for p in rows[i]}.values() if rows else (),
+                {p.text: p for p in rows[i]}.values() if i in rows else (),
                 key=lambda p: (-p.weight, p.text),
             )
             phrase_part = 0.0
@@ -353,7 +353,7 @@ class _Text:
 
 
 def _stuffed(
-    passage: Passage, covered: int, per_passage: dict[str, list[list[Phrase]]], i: int
+    passage: Passage, covered: int, per_passage: dict[str, dict[int, list[Phrase]]], i: int
 ) -> bool:
     """Mostly matched phrasing: half the words of a statement, or three quarters of an action
     sentence (or half and five distinct phrases), are inside phrases."""
@@ -362,7 +362,7 @@ def _stuffed(
     share = covered / len(passage.words)
     if passage.kind != "action" or share < STUFFED_SHARE or share >= 0.75:
         return share >= STUFFED_SHARE
-    distinct = {(code, p.text) for code, rows in per_passage.items() for p in rows[i]}
+    distinct = {(code, p.text) for code, rows in per_passage.items() for p in rows.get(i, ())}
     return len(distinct) >= 5
 
 
@@ -553,38 +553,38 @@ class Aligner:
         """Passages of each (text, test for stuffing), the phrases of each priority in each
         passage, and their similarities: one similarity product for all texts of a proposal."""
         out = []
-        groups: list[tuple[str, ...]] = []
+        words: list[str] = []
+        lengths: list[int] = []
         for text, stuffing in texts:
             found = self._index.scan(text) if text else {}
-            items = passages(text, self._quoted) if text else []
+            reading = read(text, self._quoted)
+            items = reading.passages
             starts = [p.start for p in items]
-            per_passage: dict[str, list[list[Phrase]]] = {}
+            per_passage: dict[str, dict[int, list[Phrase]]] = {}
             for code, hits in found.items():
-                rows: list[list[Phrase]] = [[] for _ in items]
-                j = 0
+                rows: dict[int, list[Phrase]] = {}
                 for start, end, phrase in hits:
-                    while j + 1 < len(starts) and starts[j + 1] <= start:
-                        j += 1
-                    if items and items[j].start <= start and end <= items[j].end:
-                        rows[j].append(phrase)
+                    j = bisect_right(starts, start) - 1
+                    if j >= 0 and end <= items[j].end:
+                        rows.setdefault(j, []).append(phrase)
                 per_passage[code] = rows
             spans = ((s, e) for hits in found.values() for s, e, _ in hits)
-            covered = covered_counts(text, items, spans)
+            covered = covered_in(reading, spans)
             if stuffing and items:
                 items = [
                     p._replace(kind="stuffed") if _stuffed(p, n, per_passage, i) else p
                     for i, (p, n) in enumerate(zip(items, covered, strict=True))
                 ]
-            keys = [" ".join(p.words) for p in items]
-            out.append(_Text(items, found, per_passage, None, None, keys, covered))
-            groups.extend(p.words for p in items)
-        if self._semantic is not None and groups:
-            best, sims = self._semantic.similarities(groups)
+            out.append(_Text(items, found, per_passage, None, None, covered))
+            words += reading.words
+            lengths += [j - i for i, j in reading.bounds]
+        if self._semantic is not None and lengths:
+            best, sims = self._semantic.similarities_flat(words, lengths)
             offset = 0
-            for read in out:
-                n = len(read.passages)
-                read.similarity = best[offset : offset + n]
-                read.closest = sims[offset : offset + n]
+            for one in out:
+                n = len(one.passages)
+                one.similarity = best[offset : offset + n]
+                one.closest = sims[offset : offset + n]
                 offset += n
         return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from typing import NamedTuple
 
 # A passage ends at a line break or after . ! ? ; followed by a space (so that "x; y" in a
@@ -338,26 +339,65 @@ def shingles(words: Iterable[str], size: int = SHINGLE) -> set[int]:
     return set(map(hash, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
-def passages(text: str, quoted: frozenset[int] = frozenset()) -> list[Passage]:
-    """The passages of a text and their kind (before the stuffing test, which needs phrases)."""
+class Reading(NamedTuple):
+    """A text read once: its passages, and every word's offsets for counting coverage."""
+
+    passages: list[Passage]
+    words: list[str]  # every word of the text, lower case, in order
+    starts: list[int]  # start offset of each word of the text, in order
+    ends: list[int]  # end offset of each word
+    bounds: list[tuple[int, int]]  # the range of word indices of each passage
+
+
+# The words of a text and the gaps between them in one C call: split() with one group gives
+# [gap, word, gap, word, ..., gap], so the offsets follow from the lengths (no match objects).
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})", re.UNICODE)
+
+
+def read(text: str, quoted: frozenset[int] = frozenset()) -> Reading:
+    """The passages of a text and their kind (before the stuffing test, which needs phrases),
+    with the offsets of its words; the text is tokenised once."""
     low = text.lower()
-    same = len(low) == len(text)  # else a character's lower case is longer: lower word by word
-    # passages that may declare alignment: only those get the full (slow) declaration search
-    hints = [m.start() for m in _DECLARATION_HINT.finditer(low)] if same else None
+    if len(low) == len(text):
+        parts = _WORD_SPLIT.split(low)
+        offsets = list(accumulate(map(len, parts), initial=0))
+        words = parts[1::2]
+        starts = offsets[1:-1:2]
+        ends = offsets[2::2]
+        # passages that may declare alignment: only those get the full declaration search
+        hints: list[int] | None = [m.start() for m in _DECLARATION_HINT.finditer(low)]
+    else:  # a character's lower case is longer: lower word by word, offsets from the text
+        found = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+        words = [w for w, _, _ in found]
+        starts = [a for _, a, _ in found]
+        ends = [b for _, _, b in found]
+        hints = None
     out = []
+    bounds = []
+    i = 0
+    n = len(starts)
     for start, end in split_passages(text):
         # no word crosses a passage's bounds (whitespace surrounds them)
-        if same:
-            words = _WORD.findall(low, start, end)
-        else:
-            words = [m.group().lower() for m in _WORD.finditer(text, start, end)]
+        while i < n and starts[i] < start:
+            i += 1
+        j = i
+        while j < n and starts[j] < end:
+            j += 1
+        own = words[i:j]
         piece = text[start:end]
         declared = None
         if hints is not None:
             h = bisect_left(hints, start)
             declared = h < len(hints) and hints[h] < end
-        out.append(Passage(start, end, piece, tuple(words), _kind(piece, words, quoted, declared)))
-    return out
+        out.append(Passage(start, end, piece, tuple(own), _kind(piece, own, quoted, declared)))
+        bounds.append((i, j))
+        i = j
+    return Reading(out, words, starts, ends, bounds)
+
+
+def passages(text: str, quoted: frozenset[int] = frozenset()) -> list[Passage]:
+    """The passages of a text and their kind (before the stuffing test, which needs phrases)."""
+    return read(text, quoted).passages
 
 
 def _kind(
@@ -407,6 +447,42 @@ def covered_counts(
         for m in _WORD.finditer(text, passage.start, passage.end):
             j = bisect_right(starts, m.start()) - 1
             if j >= 0 and m.end() <= reach[j]:
+                inside += 1
+        counts.append(inside)
+    return counts
+
+
+def covered_in(reading: Reading, covered: Iterable[tuple[int, int]]) -> list[int]:
+    """`covered_counts` of a text already read: from the word offsets kept by `read`, with no
+    second tokenisation (the same definition, tested against it)."""
+    starts: list[int] = []
+    reach: list[int] = []
+    furthest = -1
+    for a, b in sorted(covered):
+        furthest = max(furthest, b)
+        if starts and starts[-1] == a:
+            reach[-1] = furthest
+        else:
+            starts.append(a)
+            reach.append(furthest)
+    counts = []
+    word_starts, word_ends = reading.starts, reading.ends
+    for passage, (i, j) in zip(reading.passages, reading.bounds, strict=True):
+        k = bisect_right(starts, passage.end - 1) - 1
+        if i == j or k < 0 or reach[k] <= passage.start:
+            counts.append(0)  # no span reaches into this passage
+            continue
+        inside = 0
+        k = bisect_right(starts, word_starts[i]) - 1
+        limit = reach[k] if k >= 0 else -1
+        following = starts[k + 1] if k + 1 < len(starts) else None
+        for w in range(i, j):
+            a = word_starts[w]
+            if following is not None and a >= following:
+                k = bisect_right(starts, a) - 1
+                limit = reach[k]
+                following = starts[k + 1] if k + 1 < len(starts) else None
+            if word_ends[w] <= limit:
                 inside += 1
         counts.append(inside)
     return counts

@@ -154,10 +154,17 @@ class SemanticModel:
         self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._tokenizer = tokenizer
         # word -> row of `_sums` (the sum of its token vectors; `_counts`: how many tokens).
-        # Bounded; rows are only ever appended, so sharing between threads is safe.
+        # Bounded; rows are only ever appended, so sharing between threads is safe. Row 0 is
+        # zeros with a count of 0, and every stop word points at it: a stop word then adds
+        # nothing to a passage's sum or count, with no test per word.
         self._memo: dict[str, int] = {}
         self._sums = np.zeros((1024, DIMENSIONS), dtype=np.float32)
         self._counts = np.zeros(1024, dtype=np.float32)
+        self._reset_memo()
+
+    def _reset_memo(self) -> None:
+        self._memo = dict.fromkeys(STOP_WORDS, 0)
+        self._next = 1
 
     @classmethod
     def load(cls) -> SemanticModel:
@@ -175,8 +182,8 @@ class SemanticModel:
         if row is None:
             with _lock:
                 if len(self._memo) >= _MEMO_LIMIT:
-                    self._memo = {}
-                row = len(self._memo)
+                    self._reset_memo()
+                row = self._next
                 if row >= len(self._sums):
                     grown = 2 * len(self._sums)
                     self._sums = np.resize(self._sums, (grown, DIMENSIONS))
@@ -185,33 +192,41 @@ class SemanticModel:
                 self._sums[row] = self._vectors[ids].sum(axis=0)
                 self._counts[row] = len(ids)
                 self._memo[word] = row
+                self._next = row + 1
         return row
 
     def embed_words(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
         """One row per group of lower-case words: the mean token vector (zeros if no word).
 
         Each word's token sum is memoised as a row of one matrix, so a batch of passages is
-        one gather and one segmented sum, not a Python loop over words."""
-        out = np.zeros((len(groups), DIMENSIONS), dtype=np.float32)
-        memo = self._memo
-        rows: list[int] = []
-        offsets: list[int] = []
-        kept: list[int] = []
-        for n, words in enumerate(groups):
-            own = [memo.get(w, -1) for w in words if w not in STOP_WORDS]
-            if not own:
-                continue
-            if -1 in own:
-                own = [self._row(w) for w in words if w not in STOP_WORDS]
-            kept.append(n)
-            offsets.append(len(rows))
-            rows.extend(own)
-        if not rows:
+        one look-up of all its words, one gather and one segmented sum, not a Python loop over
+        words."""
+        words = [w for group in groups for w in group]
+        lengths = [len(group) for group in groups]
+        return self.embed_flat(words, lengths)
+
+    def embed_flat(self, words: Sequence[str], lengths: Sequence[int]) -> np.ndarray:
+        """`embed_words` of groups given as all their words in order and each group's length."""
+        out = np.zeros((len(lengths), DIMENSIONS), dtype=np.float32)
+        if not words:
             return out
+        rows = list(map(self._memo.get, words))
+        if None in rows:
+            rows = [self._row(w) for w in words]
         index = np.fromiter(rows, dtype=np.intp, count=len(rows))
-        sums = np.add.reduceat(self._sums[index], offsets, axis=0)
-        counts = np.add.reduceat(self._counts[index], offsets)
-        out[kept] = sums / counts[:, None]
+        group = np.repeat(np.arange(len(lengths)), lengths)
+        content = index.nonzero()[0]  # stop words (row 0) add nothing: leave them out
+        index = index[content]
+        group = group[content]
+        counts = np.bincount(group, weights=self._counts[index], minlength=len(lengths))
+        gathered = self._sums[index]
+        # One contiguous sum per group: several times faster here than np.add.reduceat over
+        # rows (measured on the 86 passages of a 15 KB text).
+        bounds = np.searchsorted(group, np.arange(len(lengths) + 1)).tolist()
+        for n in (counts > 0).nonzero()[0].tolist():
+            np.add.reduce(gathered[bounds[n] : bounds[n + 1]], axis=0, out=out[n])
+        some = counts > 0
+        out[some] /= counts[some, None].astype(np.float32)
         return out
 
 
@@ -258,9 +273,15 @@ class PriorityTexts:
     def similarities(self, groups: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """(best similarity per passage and code, all similarities): the first is passages x
         codes; the second passages x reference texts, for `closest`."""
-        if not groups or not self.codes:
-            return np.zeros((len(groups), len(self.codes))), np.zeros((len(groups), 0))
-        vectors = _unit(self.model.embed_words(groups), self.centre)
+        return self.similarities_flat([w for g in groups for w in g], [len(g) for g in groups])
+
+    def similarities_flat(
+        self, words: Sequence[str], lengths: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`similarities` of passages given as all their words in order and each one's length."""
+        if not lengths or not self.codes:
+            return np.zeros((len(lengths), len(self.codes))), np.zeros((len(lengths), 0))
+        vectors = _unit(self.model.embed_flat(words, lengths), self.centre)
         with _threads.limit(limits=1, user_api="blas"):
             sims = vectors @ self._matrix.T  # passages x all reference texts
         best = np.maximum.reduceat(sims, self._starts, axis=1)

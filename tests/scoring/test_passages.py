@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.passages import _WORD, covered_counts, passages
+from scoring.passages import _WORD, covered_counts, covered_in, passages, read
 
 WORDS = ["victims", "anti-trafficking", "victim's", "we", "will", "train", "İstanbul", "x1"]
 SEPARATORS = [" ", "  ", "\n", ". ", "; ", ", ", "-", "'"]
@@ -39,6 +39,8 @@ def test_covered_counts_follow_the_definition(text, raw):
     spans = [(a, min(len(text), a + n)) for a, n in raw if a <= len(text)]
     items = passages(text)
     assert covered_counts(text, items, spans) == _plain_counts(text, items, spans)
+    # the same counts from the word offsets `read` keeps (no second tokenisation)
+    assert covered_in(read(text), spans) == _plain_counts(text, items, spans)
 
 
 @settings(max_examples=200, deadline=None)
@@ -48,3 +50,15 @@ def test_passage_words_are_the_lower_case_words_inside_it(text):
         assert p.text == text[p.start : p.end] and p.text == p.text.strip()
         assert list(p.words) == [w.lower() for w in _WORD.findall(p.text)]
         assert not re.search(r"[.!?;]\s|\n", p.text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_read_keeps_each_words_offsets_and_its_passage(text):
+    reading = read(text)
+    spans = [m.span() for m in _WORD.finditer(text)]
+    assert list(zip(reading.starts, reading.ends, strict=True)) == spans
+    assert reading.words == [text[a:b].lower() for a, b in spans]
+    for p, (i, j) in zip(reading.passages, reading.bounds, strict=True):
+        assert p.words == tuple(reading.words[i:j])
+        assert all(p.start <= reading.starts[k] < reading.ends[k] <= p.end for k in range(i, j))
