@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from scoring.criteria import eur, to_decimal
 from scoring.descriptors import DescriptorSet, Phrase, PriorityDescriptor, TextMatch
 from scoring.passages import (
+    QUALITY,
     STUFFED_SHARE,
     Passage,
     covered_in,
@@ -28,7 +29,7 @@ from scoring.passages import (
 # The version of the method (formula, settings, passage rules, semantic signal). A stored result
 # is keyed by it: change it with any change that changes results, and stored results of the old
 # method are computed afresh when next read.
-METHOD_VERSION = "2026-12-02.2"
+METHOD_VERSION = "2026-12-02.3"
 
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
@@ -305,43 +306,49 @@ class _Text:
         column = aligner._semantic_column.get(code)
         rows = self.per_passage.get(code, {})
         candidates = set(rows)
+        sims: list[float] = []
         if column is not None and self.similarity is not None:
-            above = self.similarity[:, column] > settings.semantic_low
-            candidates.update(int(i) for i in above.nonzero()[0])
+            values = self.similarity[:, column]
+            candidates.update((values > settings.semantic_low).nonzero()[0].tolist())
+            sims = values.tolist()  # Python floats: indexing numpy per passage costs more
+        low = settings.semantic_low
+        span = settings.semantic_high - low
+        second = settings.second_phrase
+        passages = self.passages
         out = []
         seen: set[tuple[str, ...]] = set()
         for i in sorted(candidates):
-            passage = self.passages[i]
+            passage = passages[i]
             key = passage.words
             if not key or key in seen:
                 continue  # a repeated passage counts once (its first occurrence)
             seen.add(key)
-            phrases = sorted(
-                {p.text: p for p in rows[i]}.values() if i in rows else (),
-                key=lambda p: (-p.weight, p.text),
-            )
+            found = rows.get(i)
             phrase_part = 0.0
-            if phrases:
+            phrases: tuple[Phrase, ...] = ()
+            if found:
+                if len(found) == 1:
+                    phrases = (found[0],)
+                else:
+                    phrases = tuple(
+                        sorted(
+                            {p.text: p for p in found}.values(), key=lambda p: (-p.weight, p.text)
+                        )
+                    )
                 phrase_part = min(1.0, phrases[0].weight / 2)
                 if len(phrases) > 1:
-                    phrase_part = min(
-                        1.0, phrase_part + settings.second_phrase * phrases[1].weight / 2
-                    )
+                    phrase_part = min(1.0, phrase_part + second * phrases[1].weight / 2)
             sim = 0.0
             closest = ""
             semantic_part = 0.0
-            if column is not None and self.similarity is not None:
-                sim = float(self.similarity[i, column])
-                semantic_part = min(
-                    1.0,
-                    max(0.0, (sim - settings.semantic_low))
-                    / (settings.semantic_high - settings.semantic_low),
-                )
+            if sims:
+                sim = sims[i]
+                semantic_part = min(1.0, max(0.0, sim - low) / span)
                 if semantic_part > 0:
                     index = aligner._semantic.closest(self.closest, i, code)
                     closest = aligner._closest_sentence(code, index)
             combined = 1 - (1 - phrase_part) * (1 - semantic_part)
-            value = quality(passage.kind) * combined
+            value = QUALITY[passage.kind] * combined
             if value > 0:
                 out.append(
                     _PassageEvidence(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -415,6 +417,10 @@ class DescriptorSet:
     version: int = 1
     source: str = ""
     corpus: tuple[str, ...] = ()  # the strategy's prose, one passage per line ("strategy_file")
+    # sha256 of everything the set was parsed from (the file's data and the strategy's prose):
+    # any edit of a phrase, weight or sentence changes it, so results stored under another
+    # digest are known to be stale even if nobody bumped `version`
+    digest: str = ""
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -627,12 +633,14 @@ def parse_descriptors(data: Mapping[str, Any]) -> DescriptorSet:
             raise ValueError(f"[{descriptor.code}]: unknown parent {descriptor.parent!r}")
     if not priorities:
         raise ValueError("no priority tables in the descriptor file")
+    plain = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return DescriptorSet(
         priorities=priorities,
         inflections=inflections,
         version=int(data.get("version", 1)),
         source=str(data.get("source", "")),
         corpus=tuple(corpus),
+        digest=hashlib.sha256(plain.encode("utf-8")).hexdigest(),
     )
 
 

@@ -315,21 +315,16 @@ class Passage(NamedTuple):
     kind: str  # "action", "statement", "quoted", "stuffed" (stuffed is decided with the phrases)
 
 
+# A passage directly, in one C-level scan: from a non-space character to the last one before a
+# cut (whitespace after . ! ? ;, a line break, or the end), stripped as str.strip would strip it
+# (tests/scoring/test_passages.py checks it against cutting at _SPLIT and stripping).
+_PASSAGE = re.compile(r"\S(?:[^\n]*?\S)??(?=(?<=[.!?;])\s|\s*(?:\n|\Z))")
+
+
 def split_passages(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each passage: stripped, non-empty; cut at line breaks and sentence ends."""
-    start = 0
-    for m in _SPLIT.finditer(text):
-        yield from _stripped(text, start, m.start())
-        start = m.end()
-    yield from _stripped(text, start, len(text))
-
-
-def _stripped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    piece = text[start:end]
-    kept = piece.strip()  # str.strip and str.isspace agree on what whitespace is
-    if kept:
-        start += len(piece) - len(piece.lstrip())
-        yield start, start + len(kept)
+    for m in _PASSAGE.finditer(text):
+        yield m.span()
 
 
 def shingles(words: Iterable[str], size: int = SHINGLE) -> set[int]:
@@ -376,7 +371,8 @@ def read(text: str, quoted: frozenset[int] = frozenset()) -> Reading:
     bounds = []
     i = 0
     n = len(starts)
-    for start, end in split_passages(text):
+    for m in _PASSAGE.finditer(text):
+        start, end = m.span()
         # no word crosses a passage's bounds (whitespace surrounds them)
         while i < n and starts[i] < start:
             i += 1

@@ -3,7 +3,8 @@
 `scoring` computes it from the submitted snapshot (see scoring/README.md). It is computed by
 the `review.alignment` job that submitting enqueues in its own transaction, or on first reading
 for a submission that has none yet (older submissions, a call whose weights changed), and stored
-in `submission_alignment` keyed by the call's weights and the method's version; every later
+in `submission_alignment` keyed by the call's weights, the method's version and the
+descriptors' version and content digest; every later
 reading, in any worker, reads the stored result instead of recomputing it."""
 
 from __future__ import annotations
@@ -53,12 +54,14 @@ def call_weights(submission: Submission) -> dict[str, float]:
 
 
 def result_key(weights: dict[str, float]) -> str:
-    """What a stored result depends on besides the snapshot: the weights and the method."""
+    """What a stored result depends on besides the snapshot: the weights, the method's version
+    and the descriptors (their version and a digest of their content)."""
     descriptors = descriptor_set()
     plain = {
         "weights": sorted(weights.items()),
         "method": scoring.METHOD_VERSION,
         "descriptors": descriptors.version,
+        "descriptor_digest": descriptors.digest,
     }
     return hashlib.sha256(json.dumps(plain, sort_keys=True).encode()).hexdigest()
 

@@ -124,3 +124,34 @@ def test_reading_many_stored_results_takes_one_query(db, closed_call):
             event.remove(db.engine, "before_cursor_execute", count)
         assert all(r is not None for r in results)
         assert sum("submission_alignment" in s for s in statements) == 1, statements
+
+
+@pytest.mark.parametrize("change", ["method", "descriptors"])
+def test_a_new_method_or_changed_descriptors_make_stored_results_stale(
+    db, submissions, monkeypatch, change
+):
+    """A stored result is read back only under the method and descriptors it was computed
+    with: after a change it is computed afresh (the old row stays), and read back after that."""
+    import dataclasses
+
+    import scoring
+
+    sub = submissions[0]
+    first = stored.stored_alignment(sub)
+    db.session.commit()
+    old_key = stored.result_key(stored.call_weights(sub))
+    if change == "method":
+        monkeypatch.setattr(scoring, "METHOD_VERSION", scoring.METHOD_VERSION + "-next")
+    else:  # the same version number, other content (a digest of other data): stale too
+        current = stored.descriptor_set()
+        edited = scoring.load_descriptors()
+        edited = dataclasses.replace(edited, digest=edited.digest[::-1], _cache={})
+        assert edited.version == current.version
+        monkeypatch.setattr(stored, "_descriptors", edited)
+    new_key = stored.result_key(stored.call_weights(sub))
+    assert new_key != old_key
+    second = stored.stored_alignment(sub)
+    db.session.commit()
+    assert _rows(db, sub) == 2 and second.proposal_id == first.proposal_id
+    _no_recompute(monkeypatch)
+    assert stored.stored_alignment(sub) == second  # now stored under the new key

@@ -64,7 +64,7 @@ def test_seed_file_covers_every_dimension_area_and_key_action():
         | set(AREA_CODES)
         | {c for c, p in strategy.items() if p["kind"] == "key_action"}
     )
-    assert d.version == 2 and "COM(2021) 171" in d.source
+    assert d.version == 3 and "COM(2021) 171" in d.source
     for code in d.codes:
         descriptor = d[code]
         assert descriptor.kind == strategy[code]["kind"], code
@@ -344,3 +344,19 @@ def test_index_agrees_with_a_plain_regex(pieces, code):
     text = "".join((w.upper() if up else w) + sep for w, sep, up in pieces)
     got = [(s, e, p.text) for s, e, p in descriptors().index([code]).scan(text).get(code, ())]
     assert got == _reference(code, text)
+
+
+def test_the_digest_changes_with_any_edit_and_only_then():
+    """Stored results are keyed by the digest: an edited weight with the same version number
+    must not read back results computed with the old one."""
+    data = {
+        "version": 3,
+        "child": {"label": "Child", "phrases": [{"phrase": "child victims", "weight": 2.0}]},
+    }
+    same = parse_descriptors({**data})
+    edited = parse_descriptors(
+        {**data, "child": {"label": "Child", "phrases": [{"phrase": "child victims"}]}}
+    )
+    assert parse_descriptors(data).digest == same.digest
+    assert edited.version == same.version and edited.digest != same.digest
+    assert len(descriptors().digest) == 64

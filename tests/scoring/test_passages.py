@@ -7,7 +7,15 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.passages import _WORD, covered_counts, covered_in, passages, read
+from scoring.passages import (
+    _SPLIT,
+    _WORD,
+    covered_counts,
+    covered_in,
+    passages,
+    read,
+    split_passages,
+)
 
 WORDS = ["victims", "anti-trafficking", "victim's", "we", "will", "train", "İstanbul", "x1"]
 SEPARATORS = [" ", "  ", "\n", ". ", "; ", ", ", "-", "'"]
@@ -62,3 +70,30 @@ def test_read_keeps_each_words_offsets_and_its_passage(text):
     for p, (i, j) in zip(reading.passages, reading.bounds, strict=True):
         assert p.words == tuple(reading.words[i:j])
         assert all(p.start <= reading.starts[k] < reading.ends[k] <= p.end for k in range(i, j))
+
+
+def _plain_split(text):
+    """The definition: cut at _SPLIT, strip each piece, keep the non-empty ones."""
+    out, start = [], 0
+    for m in [*_SPLIT.finditer(text), None]:
+        end = len(text) if m is None else m.start()
+        piece = text[start:end]
+        if piece.strip():
+            a = start + len(piece) - len(piece.lstrip())
+            out.append((a, a + len(piece.strip())))
+        if m is not None:
+            start = m.end()
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        st.sampled_from(
+            ["a", "b", ".", "!", ";", "?", " ", "\t", "\n", "\r", "\u00a0", "\x1c", ","]
+        ),
+        max_size=40,
+    )
+)
+def test_split_passages_cuts_and_strips_as_defined(text):
+    assert list(split_passages(text)) == _plain_split(text)
