@@ -367,25 +367,26 @@ def read(text: str, quoted: frozenset[int] = frozenset()) -> Reading:
         starts = [a for _, a, _ in found]
         ends = [b for _, _, b in found]
         hints = None
+    # the six-word runs of the whole text, hashed once: a passage's runs are those inside it
+    runs = (
+        list(map(hash, zip(*(words[k:] for k in range(SHINGLE)), strict=False))) if quoted else []
+    )
     out = []
     bounds = []
     i = 0
-    n = len(starts)
     for m in _PASSAGE.finditer(text):
         start, end = m.span()
         # no word crosses a passage's bounds (whitespace surrounds them)
-        while i < n and starts[i] < start:
-            i += 1
-        j = i
-        while j < n and starts[j] < end:
-            j += 1
+        i = bisect_left(starts, start, i)
+        j = bisect_left(starts, end, i)
         own = words[i:j]
         piece = text[start:end]
         declared = None
         if hints is not None:
             h = bisect_left(hints, start)
             declared = h < len(hints) and hints[h] < end
-        out.append(Passage(start, end, piece, tuple(own), _kind(piece, own, quoted, declared)))
+        kind = _kind(piece, own, quoted, declared, runs[i : j - SHINGLE + 1] if quoted else None)
+        out.append(Passage(start, end, piece, tuple(own), kind))
         bounds.append((i, j))
         i = j
     return Reading(out, words, starts, ends, bounds)
@@ -397,10 +398,15 @@ def passages(text: str, quoted: frozenset[int] = frozenset()) -> list[Passage]:
 
 
 def _kind(
-    piece: str, words: list[str], quoted: frozenset[int], declared: bool | None = None
+    piece: str,
+    words: list[str],
+    quoted: frozenset[int],
+    declared: bool | None = None,
+    runs: list[int] | None = None,
 ) -> str:
+    """The passage's kind; `runs`, if given, are the hashes of its six-word runs."""
     if quoted and len(words) >= SHINGLE:
-        own = shingles(words)
+        own = shingles(words) if runs is None else set(runs)
         if own and len(own & quoted) >= COPIED_SHARE * len(own):
             return "quoted"
     if len(words) < 5 or _LABEL.match(piece):
@@ -461,27 +467,31 @@ def covered_in(reading: Reading, covered: Iterable[tuple[int, int]]) -> list[int
         else:
             starts.append(a)
             reach.append(furthest)
-    counts = []
+    # A word counts when its end is within reach[k], k the last span start at or before the
+    # word's start. The words starting in [starts[k], starts[k + 1]) are one run of indices,
+    # and those of them that count are a prefix of it (ends increase): found by bisection, so
+    # the counted words are sorted, disjoint runs of indices [first[k], last[k]).
     word_starts, word_ends = reading.starts, reading.ends
-    for passage, (i, j) in zip(reading.passages, reading.bounds, strict=True):
-        k = bisect_right(starts, passage.end - 1) - 1
-        if i == j or k < 0 or reach[k] <= passage.start:
-            counts.append(0)  # no span reaches into this passage
-            continue
-        inside = 0
-        k = bisect_right(starts, word_starts[i]) - 1
-        limit = reach[k] if k >= 0 else -1
-        following = starts[k + 1] if k + 1 < len(starts) else None
-        for w in range(i, j):
-            a = word_starts[w]
-            if following is not None and a >= following:
-                k = bisect_right(starts, a) - 1
-                limit = reach[k]
-                following = starts[k + 1] if k + 1 < len(starts) else None
-            if word_ends[w] <= limit:
-                inside += 1
-        counts.append(inside)
-    return counts
+    first: list[int] = []
+    last: list[int] = []
+    before: list[int] = []  # counted words in the runs before run k
+    total = 0
+    n = len(starts)
+    for k in range(n):
+        a = bisect_left(word_starts, starts[k])
+        b = bisect_left(word_starts, starts[k + 1]) if k + 1 < n else len(word_starts)
+        c = bisect_right(word_ends, reach[k], a, b)
+        if c > a:
+            first.append(a)
+            last.append(c)
+            before.append(total)
+            total += c - a
+
+    def counted_below(x: int) -> int:
+        r = bisect_right(first, x) - 1
+        return before[r] + min(x, last[r]) - first[r] if r >= 0 else 0
+
+    return [counted_below(j) - counted_below(i) for i, j in reading.bounds]
 
 
 QUALITY = {"action": ACTION, "statement": STATEMENT, "quoted": QUOTED, "stuffed": STUFFED}
