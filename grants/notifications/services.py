@@ -8,13 +8,7 @@ import email.utils
 import html
 import logging
 import re
-import smtplib
-import ssl
-import sys
 import unicodedata
-from email.message import EmailMessage
-from email.utils import formatdate
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -26,7 +20,7 @@ from grants import clock
 from grants.extensions import db
 from grants.jobs import services as jobs
 from grants.jobs.models import Job
-from grants.jobs.registry import handler
+from grants.notifications.delivery import MAIL_KIND
 from grants.notifications.events import EVENTS
 from grants.notifications.models import (
     Channel,
@@ -37,9 +31,6 @@ from grants.notifications.models import (
 )
 
 log = logging.getLogger(__name__)
-
-MAIL_KIND = "mail.send"
-MAIL_BATCH = 50  # messages claimed together and sent over one SMTP connection
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -168,157 +159,6 @@ def deliver_now(message_ids: list[str] | None = None) -> int:
 
 def _sent_count() -> int:
     return db.session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT))
-
-
-# Delivery (the worker's job kind) -------------------------------------------------------------
-
-
-class _Console:
-    """Development: keep each message as an .eml file and print one line for it (to, subject,
-    the file, its first link) or, with GRANTS_MAIL_CONSOLE=full, its headers and decoded text."""
-
-    def __init__(self, folder: Path, full: bool = False):
-        self.folder = folder
-        self.full = full
-
-    def send(self, message: EmailMessage) -> None:
-        headers = "\n".join(f"{k}: {message[k]}" for k in ("From", "To", "Subject", "Date"))
-        text = message.get_body(preferencelist=("plain",)).get_content()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-        name = re.sub(r"[^A-Za-z0-9]+", "", message["Message-ID"])[:40]
-        path = self.folder / f"{stamp}-{name}.eml"
-        path.write_bytes(message.as_bytes())
-        if self.full:
-            line = f"----- mail -----\n{headers}\nSaved as: {path}\n\n{text}\n----------------"
-        else:
-            link = re.search(r"https?://\S+", text)
-            line = f"mail to {message['To']}: {message['Subject']} ({path.name})" + (
-                f" {link.group(0)}" if link else ""
-            )
-        print(line, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        pass
-
-
-class _Smtp:
-    """One SMTP connection for a batch, opened at the first message and again after the
-    server dropped it."""
-
-    def __init__(self, config):
-        self.config = config
-        self.smtp = None
-
-    def _connect(self):
-        config = self.config
-        host, port = config["GRANTS_SMTP_HOST"], config["GRANTS_SMTP_PORT"]
-        context = ssl.create_default_context()
-        if config["GRANTS_SMTP_SSL"]:
-            smtp = smtplib.SMTP_SSL(host, port, timeout=20, context=context)
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=20)
-        if config["GRANTS_SMTP_STARTTLS"]:
-            smtp.starttls(context=context)
-        if config["GRANTS_SMTP_USER"]:
-            smtp.login(config["GRANTS_SMTP_USER"], config["GRANTS_SMTP_PASSWORD"])
-        return smtp
-
-    def send(self, message: EmailMessage) -> None:
-        if self.smtp is None:
-            self.smtp = self._connect()
-        try:
-            self.smtp.send_message(message)
-        except (smtplib.SMTPServerDisconnected, OSError):
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self.smtp.close()
-            self.smtp = None
-
-
-class _Transport:
-    def __enter__(self):
-        config = current_app.config
-        backend = config["GRANTS_MAIL_BACKEND"]
-        if backend == "console":
-            self.transport = _Console(
-                Path(current_app.instance_path) / "mail",
-                full=config.get("GRANTS_MAIL_CONSOLE") == "full",
-            )
-        elif backend == "smtp":
-            self.transport = _Smtp(config)
-        else:
-            raise smtplib.SMTPException(f"unknown mail backend {backend!r}")
-        return self.transport
-
-    def __exit__(self, *exc):
-        self.transport.close()
-        return False
-
-
-def _message(payload: dict) -> OutboxMessage | None:
-    return db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.message_id == payload["message_id"])
-    )
-
-
-def _mail_failed(payload: dict, error: str, final: bool) -> None:
-    message = _message(payload)
-    if message is not None and message.status != OutboxStatus.SENT:
-        message.status = OutboxStatus.FAILED
-        message.last_error = error[:1000]
-
-
-def _mail_retry(payload: dict) -> None:
-    message = _message(payload)
-    if message is not None and message.status == OutboxStatus.FAILED:
-        message.status = OutboxStatus.PENDING
-
-
-@handler(
-    MAIL_KIND,
-    "E-mail",
-    batch=MAIL_BATCH,
-    resource=_Transport,
-    timeout=120,
-    max_attempts=8,
-    priority=0,
-    on_fail=_mail_failed,
-    on_retry=_mail_retry,
-)
-def _send(payload: dict, transport, _context) -> dict:
-    message = _message(payload)
-    if message is None:
-        return {"summary": "The message is no longer in the outbox."}
-    if message.status == OutboxStatus.SENT:
-        return {"summary": f"Already sent to {message.recipient}."}
-    message.status = OutboxStatus.SENDING
-    message.attempts += 1
-    db.session.commit()  # visible while it leaves; the job's lease covers a crash here
-    transport.send(as_email(message))
-    message.status = OutboxStatus.SENT
-    message.sent_at = clock.now()
-    message.last_error = ""
-    return {"summary": f"Sent to {message.recipient}."}
-
-
-def as_email(message: OutboxMessage) -> EmailMessage:
-    email_ = EmailMessage()
-    email_["From"] = single_line(current_app.config["GRANTS_MAIL_SENDER"])
-    email_["To"] = single_line(message.recipient, 254)
-    email_["Subject"] = single_line(message.subject)
-    email_["Message-ID"] = single_line(message.message_id, 120)
-    email_["Date"] = formatdate(message.created_at.timestamp(), usegmt=True)
-    email_.set_content(message.body_text)
-    if message.body_html:
-        email_.add_alternative(message.body_html, subtype="html")
-    return email_
 
 
 # Notify: one call per event -----------------------------------------------------------------
