@@ -61,11 +61,37 @@ def enqueue(
         existing = _by_key(key)
         if existing is not None:
             return existing
+    return _new(kind, payload or {}, key, title, user, parent, run_after)
+
+
+def enqueue_each(kind: str, payloads: dict[str, dict], *, parent: Job | None = None) -> list[Job]:
+    """enqueue() for many jobs of one kind, keyed, in a query per thousand keys instead of
+    one per job (the jobs of a whole call's results); returns them in the keys' order."""
+    found = {
+        obj.dedupe_key: obj
+        for obj in db.session.new
+        if isinstance(obj, Job) and obj.dedupe_key in payloads
+    }
+    keys = list(payloads)
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = keys[start : start + IN_CHUNK]
+        for job in db.session.scalars(select(Job).where(Job.dedupe_key.in_(chunk))):
+            found.setdefault(job.dedupe_key, job)
+    return [
+        found[key] if key in found else _new(kind, payload, key, "", None, parent, None)
+        for key, payload in payloads.items()
+    ]
+
+
+IN_CHUNK = 1000  # values per IN (...) list
+
+
+def _new(kind, payload, key, title, user, parent, run_after) -> Job:
     load()  # the kind's priority and attempts, also in a web process
     options = HANDLERS.get(kind)
     job = Job(
         kind=kind,
-        payload=payload or {},
+        payload=payload,
         dedupe_key=key,
         title=title[:300],
         user_id=getattr(user, "id", None),

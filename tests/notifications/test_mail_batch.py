@@ -107,3 +107,20 @@ def test_what_a_batch_sent_stays_sent_when_its_claim_ran_out_meanwhile(db, mailb
     assert done == 2
     results = db.session.scalars(select(Job.result).where(Job.kind == "mail.send")).all()
     assert all(r["summary"].startswith("Already sent") for r in results)
+
+
+def test_non_ascii_subjects_and_texts_arrive_as_written(db, mailbox):
+    queue_mail(
+        "ana@example.org",
+        "Résultat de « ŽENA » : sélectionné — Ωmega",
+        "mail/confirm.txt",
+        name="Ana Šimić",
+        link="http://x/",
+    )
+    db.session.commit()
+    assert deliver_now() == 1
+    received = mailbox.last_to("ana@example.org")
+    assert received["Subject"] == "Résultat de « ŽENA » : sélectionné — Ωmega"
+    assert "Ana Šimić" in mailbox.body(received)
+    html = received.get_body(preferencelist=("html",)).get_content()
+    assert "Ana Šimić" in html
