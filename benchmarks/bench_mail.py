@@ -7,9 +7,9 @@ and by the batch form (claim 50, mark them sending in one commit, send over one 
 mark them sent from the marker thread while the next ones leave). The floor sends the same
 messages, built beforehand, with bare smtplib over one connection. Commits and SQL
 statements are counted on the engine. `python -m benchmarks.bench_mail [--postgres URL]`
-(default: a temporary SQLite file; with --postgres, a database of its own on that server,
-dropped at the end); N from the environment (default 500). Writes the figures into
-benchmarks/RESULTS.md (section "## mail") unless --no-write."""
+(a temporary SQLite file; with --postgres or GRANTS_BENCH_POSTGRES also a database of its
+own on that PostgreSQL server, dropped at the end); N from the environment (default 500).
+Writes the figures into benchmarks/RESULTS.md (section "## mail") unless --no-write."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def _deliver(counter: _Counter, per_message: bool) -> tuple[int, float, int, int
     return sent, elapsed, counter.commits - commits, counter.statements - statements
 
 
-def _floor(port: int, n: int) -> float:
+def _floor(port: int, n: int) -> tuple[float, float]:
     from flask import current_app
 
     from grants.extensions import db
@@ -112,7 +112,7 @@ def _floor(port: int, n: int) -> float:
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         for recipient, data in built:
             smtp.sendmail("noreply@example.org", [recipient], data)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, sum(len(d) for _, d in built) / len(built)
 
 
 def run(url: str, n: int, port: int) -> dict:
@@ -146,7 +146,7 @@ def run(url: str, n: int, port: int) -> dict:
                 "commits": commits,
                 "statements": statements,
             }
-        out["floor"] = _floor(port, n)
+        out["floor"], out["size"] = _floor(port, n)
         db.session.remove()
         db.drop_all()
     return out
@@ -199,7 +199,11 @@ def write(section: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is created)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("GRANTS_BENCH_POSTGRES"),
+        help="a PostgreSQL server URL, a database is created there (GRANTS_BENCH_POSTGRES)",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     n = int(os.environ.get("N", "500"))
@@ -224,8 +228,9 @@ def main() -> None:
         f"on {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; "
         f"load average (1, 5, 15 min) {load_before} when it started and {_load()} when it "
         "ended (the cores are shared).\n\n"
-        f"Input: {n} messages per form (the confirmation template, text and HTML, 2.5 KB "
-        "each), queued as publishing results queues them, delivered by `deliver_now()` (the "
+        f"Input: {n} messages per form (the confirmation template, text and HTML, "
+        f"{results[0]['size'] / 1024:.1f} KB each on the wire), queued as publishing results "
+        "queues them, delivered by `deliver_now()` (the "
         "worker's loop, in process) to an aiosmtpd server on 127.0.0.1 that accepts "
         "everything. *Per message* is the handler's single-job form, as the worker ran it "
         "before the batch form; *batch* is what the worker runs now. Commits and statements "
