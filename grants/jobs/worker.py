@@ -3,7 +3,9 @@
 A handler runs inside the worker's database session; its writes and the job's `done` are
 committed together, so a worker killed mid-job leaves the job running until its lease ends
 and another worker runs it again (handlers are idempotent). Jobs of one kind claimed
-together share one resource (one SMTP connection for a batch of mail)."""
+together share one resource (one SMTP connection for a batch of mail); a kind with a batch
+form (`run_batch`, the mail) runs the whole claimed batch itself and finishes its jobs in as
+few commits as it can (grants/notifications/delivery.py)."""
 
 from __future__ import annotations
 
