@@ -17,6 +17,7 @@ from grants import domains
 # Modules outside the grants.<domain>.jobs convention that define handlers or schedules.
 MODULES = (
     "grants.notifications.services",
+    "grants.notifications.delivery",
     "grants.notifications.digest",
     "grants.jobs.documents",
     "grants.jobs.reminders",
@@ -36,6 +37,9 @@ class Handler:
     priority: int = 5  # lower runs first: mail before PDFs
     on_fail: Callable | None = None  # on_fail(payload, error, final): in the failure's commit
     on_retry: Callable | None = None  # on_retry(payload): when a manager retries a failed job
+    # run_batch(jobs, resource, stopping): runs a whole claimed batch instead of `run` once
+    # per job, and finishes each job itself (services.complete_batch, fail, release)
+    run_batch: Callable | None = None
 
 
 @dataclass(frozen=True)

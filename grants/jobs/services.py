@@ -15,10 +15,11 @@ import os
 import socket
 import traceback
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -60,11 +61,37 @@ def enqueue(
         existing = _by_key(key)
         if existing is not None:
             return existing
+    return _new(kind, payload or {}, key, title, user, parent, run_after)
+
+
+def enqueue_each(kind: str, payloads: dict[str, dict], *, parent: Job | None = None) -> list[Job]:
+    """enqueue() for many jobs of one kind, keyed, in a query per thousand keys instead of
+    one per job (the jobs of a whole call's results); returns them in the keys' order."""
+    found = {
+        obj.dedupe_key: obj
+        for obj in db.session.new
+        if isinstance(obj, Job) and obj.dedupe_key in payloads
+    }
+    keys = list(payloads)
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = keys[start : start + IN_CHUNK]
+        for job in db.session.scalars(select(Job).where(Job.dedupe_key.in_(chunk))):
+            found.setdefault(job.dedupe_key, job)
+    return [
+        found[key] if key in found else _new(kind, payload, key, "", None, parent, None)
+        for key, payload in payloads.items()
+    ]
+
+
+IN_CHUNK = 1000  # values per IN (...) list
+
+
+def _new(kind, payload, key, title, user, parent, run_after) -> Job:
     load()  # the kind's priority and attempts, also in a web process
     options = HANDLERS.get(kind)
     job = Job(
         kind=kind,
-        payload=payload or {},
+        payload=payload,
         dedupe_key=key,
         title=title[:300],
         user_id=getattr(user, "id", None),
@@ -221,6 +248,48 @@ def complete(job: Job, token: str, result: dict | None) -> bool:
     if parent_id:
         follow_group(parent_id)
     return True
+
+
+def complete_batch(
+    token: str,
+    results: dict[int, dict | None],
+    *,
+    writes: Callable[[], None] | None = None,
+    lease_seconds: int | None = None,
+) -> None:
+    """Mark jobs of one claim (one token) done with their results in one commit, together
+    with the handler's `writes()`; with `lease_seconds`, the claim's other running jobs get
+    their lease extended (the batch is making progress). A job whose claim ran out is left
+    to the worker that took it over; the groups of the jobs done follow after the commit."""
+    now = clock.now()
+    table = Job.__table__
+    db.session.execute(
+        table.update()
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.claim_token == token,
+            table.c.state == JobState.RUNNING,
+        )
+        .values(state=JobState.DONE, result=bindparam("b_result"), finished_at=now, last_error=""),
+        [{"b_id": job_id, "b_result": result} for job_id, result in results.items()],
+    )
+    if writes is not None:
+        writes()
+    if lease_seconds:
+        db.session.execute(
+            update(Job)
+            .where(Job.claim_token == token, Job.state == JobState.RUNNING)
+            .values(lease_until=now + timedelta(seconds=lease_seconds))
+            .execution_options(synchronize_session=False)
+        )
+    parents = set(
+        db.session.scalars(
+            select(Job.parent_id).where(Job.id.in_(list(results)), Job.parent_id.is_not(None))
+        )
+    )
+    db.session.commit()
+    for parent_id in sorted(parents):
+        follow_group(parent_id)
 
 
 def release(claims: list[tuple[int, str]]) -> None:

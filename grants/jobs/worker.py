@@ -3,7 +3,9 @@
 A handler runs inside the worker's database session; its writes and the job's `done` are
 committed together, so a worker killed mid-job leaves the job running until its lease ends
 and another worker runs it again (handlers are idempotent). Jobs of one kind claimed
-together share one resource (one SMTP connection for a batch of mail)."""
+together share one resource (one SMTP connection for a batch of mail); a kind with a batch
+form (`run_batch`, the mail) runs the whole claimed batch itself and finishes its jobs in as
+few commits as it can (grants/notifications/delivery.py)."""
 
 from __future__ import annotations
 
@@ -48,6 +50,9 @@ class Worker:
                 services.fail(job_id, token, exc)
             return len(jobs)
         try:
+            if handler.run_batch is not None:
+                self._run_whole(handler, jobs, shared)
+                return len(jobs)
             for n, (job_id, token) in enumerate(claims):
                 if self.stopping.is_set():  # stopping: hand the rest back at once
                     services.release(claims[n:])
@@ -59,6 +64,13 @@ class Worker:
             except Exception:  # closing a broken connection must not fail the batch
                 log.exception("closing the resource of a %s batch", handler.kind)
         return len(jobs)
+
+    def _run_whole(self, handler, jobs: list[Job], shared) -> None:
+        try:
+            handler.run_batch(jobs, shared, self.stopping)
+        except Exception:  # what it did not finish is retried when the claims time out
+            db.session.rollback()
+            log.exception("a batch of %s jobs", handler.kind)
 
     def _run_one(self, handler, job_id: int, token: str, shared) -> None:
         job = db.session.get(Job, job_id)

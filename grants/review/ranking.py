@@ -25,7 +25,7 @@ from grants.calls.services import CallError
 from grants.calls.services import transition as call_transition
 from grants.extensions import db
 from grants.jobs import services as jobs
-from grants.notifications.services import absolute_url, deliver_pending, notify
+from grants.notifications.services import Notice, absolute_url, deliver_pending, notify_each
 from grants.proposals.models import Proposal, Submission
 from grants.review import alignment as stored_alignment
 from grants.review import consensus as consensus_service
@@ -398,7 +398,7 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
         raise ReviewError(str(exc)) from None
     final.published_at = clock.now()
     final.published_by_id = actor.id
-    letters, messages = [], []
+    letters = []
     title = f"E-mailing the result letters of {call.reference}"
     sending = jobs.group(title, "e-mails sent", key=f"results:{call.id}", user=actor)
     submissions = current_submissions(
@@ -409,25 +409,26 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
         .selectinload(Organisation.memberships)
         .selectinload(Membership.user),
     )
+    notices = []
     for submission in submissions:
-        decision = by_submission.get(submission.id)
-        letter = _letter_for(submission, decision)
+        letter = _letter_for(submission, by_submission.get(submission.id))
         db.session.add(letter)
         letters.append(letter)
         label = submission.label
-        messages += notify(
-            "results.published",
-            _recipients(submission).values(),
-            submission,
-            subject=f"Result of {label} under {call.reference}: {letter.outcome.label}",
-            template="review/mail/result.txt",
-            link=absolute_url("review.result", submission_id=submission.id),
-            parent=sending,
-            label=label,
-            call=call,
-            letter=letter,
+        notices.append(
+            Notice(
+                _recipients(submission).values(),
+                submission,
+                f"Result of {label} under {call.reference}: {letter.outcome.label}",
+                absolute_url("review.result", submission_id=submission.id),
+                context={"label": label, "call": call, "letter": letter},
+            )
         )
-        jobs.enqueue("pdf.esr", {"submission_id": submission.id}, key=f"pdf.esr:{submission.id}")
+    # One fan-out for the whole call: a few queries, not some per proposal.
+    messages = notify_each(
+        "results.published", notices, template="review/mail/result.txt", parent=sending
+    )
+    jobs.enqueue_each("pdf.esr", {f"pdf.esr:{s.id}": {"submission_id": s.id} for s in submissions})
     audit.record(
         "call",
         call.id,

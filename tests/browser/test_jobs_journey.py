@@ -42,12 +42,12 @@ def test_manager_publishes_results_and_watches_the_progress(
     monkeypatch.setitem(app.config, "GRANTS_JOBS_EAGER", False)
     mail = registry.HANDLERS["mail.send"]
 
-    def slow(payload, transport, context):
+    def slow(batch, transport, stopping):
         time.sleep(0.4)
-        return mail.run(payload, transport, context)
+        return mail.run_batch(batch, transport, stopping)
 
     monkeypatch.setitem(
-        registry.HANDLERS, "mail.send", dataclasses.replace(mail, batch=1, run=slow)
+        registry.HANDLERS, "mail.send", dataclasses.replace(mail, batch=1, run_batch=slow)
     )
     base = live_server.url
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -59,13 +59,18 @@ def test_the_interval_schedule_fires_on_its_slots(db):
 
 
 def test_run_now_and_list(db, runner):
+    clock.freeze(MONDAY)  # 07:00 in Brussels
+    listing = runner.invoke(args=["jobs", "list"]).output
+    assert "review.overdue\n  Evaluations past their deadline flagged\n" in listing
+    assert "next: 02 Mar 2026 08:00 CET   last: never" in listing  # the daily 08:00 run
     result = runner.invoke(args=["jobs", "run-now", "review.overdue"])
     assert result.exit_code == 0, result.output
     assert "review.overdue: Nothing is overdue." in result.output
     assert runner.invoke(args=["jobs", "run-now", "no.such"]).exit_code != 0
     listing = runner.invoke(args=["jobs", "list"]).output
-    assert "review.overdue" in listing and "last: " in listing and "(done)" in listing
-    assert "notifications.digest" in listing and "next: " in listing
+    entry = listing.split("review.overdue\n", 1)[1].split("\n", 2)[1]
+    assert entry == "  next: 02 Mar 2026 08:00 CET   last: 02 Mar 2026 07:00 CET (done)"
+    assert "notifications.digest" in listing and "next: 03 Mar 2026 07:00 CET" in listing
 
 
 def test_a_scheduled_job_defined_in_a_module_is_one_definition(db):
@@ -118,3 +123,40 @@ def test_run_now_is_a_job_of_its_own(db):
     run_jobs(ids=[job.id])
     db.session.refresh(job)
     assert job.result["summary"] == "0 finished job(s) removed."
+
+
+def test_the_nightly_cleanup_removes_finished_work_after_90_days_and_keeps_failed_work(db):
+    from grants.jobs.models import JobState
+
+    clock.freeze(MONDAY)
+    now = clock.now()
+    ages = {"done-old": (JobState.DONE, 91), "done-new": (JobState.DONE, 10)}
+    ages["failed-old"] = (JobState.FAILED, 200)
+    for key, (state, days) in ages.items():
+        db.session.add(
+            Job(
+                kind="test.none",
+                payload={},
+                dedupe_key=key,
+                state=state,
+                finished_at=now - timedelta(days=days),
+            )
+        )
+    db.session.commit()
+    tick()  # registers the schedules: the clean-up fires at 03:30 Brussels
+    clock.travel(timedelta(days=1))
+    tick()
+    run_jobs()
+    left = set(db.session.scalars(select(Job.dedupe_key).where(Job.kind == "test.none")))
+    assert left == {"done-new", "failed-old"}
+    clock.travel(timedelta(days=1))
+    tick()
+    run_jobs()  # the next night: nothing more is old enough
+    assert set(db.session.scalars(select(Job.dedupe_key).where(Job.kind == "test.none"))) == left
+    clock.travel(timedelta(days=80))  # the machine was off; the run at start catches up
+    tick()
+    run_jobs()
+    left = set(db.session.scalars(select(Job.dedupe_key).where(Job.kind == "test.none")))
+    assert left == {"failed-old"}
+    runs = [j for j in db.session.scalars(select(Job)) if j.payload.get("name") == "jobs.cleanup"]
+    assert len(runs) == 3 and {j.state for j in runs} == {JobState.DONE}

@@ -1,7 +1,9 @@
-"""An SMTP server that refuses some recipients, as a real one does for a dead mailbox."""
+"""An SMTP server that refuses some recipients, as a real one does for a dead mailbox; the
+SMTP connections the code opens, counted."""
 
 from __future__ import annotations
 
+import smtplib
 import socket
 
 import pytest
@@ -34,3 +36,17 @@ def refusing_mailbox(app):
     finally:
         app.config["GRANTS_SMTP_PORT"] = old
         controller.stop()
+
+
+@pytest.fixture
+def smtp_connects(monkeypatch) -> list:
+    """Each SMTP connection attempt, as it happens (whether it succeeds or not)."""
+    attempts = []
+    real = smtplib.SMTP.connect
+
+    def counting(self, *args, **kwargs):
+        attempts.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", counting)
+    return attempts
