@@ -56,7 +56,7 @@ test: install-test
 
 # Every benchmark runs even when an earlier one misses a target; make bench fails at the end
 # if any did (each writes its figures to benchmarks/RESULTS.md).
-BENCHMARKS := bench_scoring bench_review bench_alignment bench_portfolio bench_mail
+BENCHMARKS := bench_scoring bench_review bench_alignment bench_portfolio bench_mail bench_pages
 bench: install-test
 	@failed=""; for b in $(BENCHMARKS); do \
 	  $(BIN)/python -m benchmarks.$$b || failed="$$failed $$b"; \

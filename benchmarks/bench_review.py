@@ -28,7 +28,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, select, text
 
 from benchmarks.bench_scoring import cpu_model, traced_peak
 
@@ -375,9 +375,11 @@ def scores_on_steps(rng: random.Random, criteria, share: float) -> dict[int, Dec
     return out
 
 
-def generate(n: int, seed: int) -> dict:
+def generate(n: int, seed: int, reference: str = "AMIF-2025-THB-BENCH", manager=None) -> dict:
     """One closed call with `n` submitted, admissible proposals, each with three submitted
-    evaluations and an approved consensus report; direct inserts, one commit."""
+    evaluations and an approved consensus report; direct inserts, one commit. Called again
+    with another `reference` (and the first call's `manager`), it adds a further call beside
+    the ones already there (benchmarks/bench_pages.py builds a programme that way)."""
     from grants import clock
     from grants.accounts.models import Membership, Organisation, RoleName, User, user_roles
     from grants.accounts.services import create_user, get_role
@@ -412,15 +414,16 @@ def generate(n: int, seed: int) -> dict:
     phrases = make_phrases()
     now = clock.now().replace(microsecond=0)
     deadline = now - timedelta(days=45)
-    manager = create_user(
-        "manager@bench.example.org",
-        "Bench Programme Manager",
-        PASSWORD,
-        [RoleName.PROGRAMME_MANAGER],
-        confirmed=True,
-    )
+    if manager is None:
+        manager = create_user(
+            "manager@bench.example.org",
+            "Bench Programme Manager",
+            PASSWORD,
+            [RoleName.PROGRAMME_MANAGER],
+            confirmed=True,
+        )
     call = Call(
-        reference="AMIF-2025-THB-BENCH",
+        reference=reference,
         title="Protecting, supporting and empowering victims of trafficking in human beings",
         fund_id=db.session.scalar(select(Fund.id).where(Fund.code == "AMIF")),
         description="Benchmark call in line with the EU Strategy on Combatting Trafficking in "
@@ -469,7 +472,16 @@ def generate(n: int, seed: int) -> dict:
         if rows:
             db.session.execute(insert(model.__table__), rows)
 
-    user_id = manager.id + 1
+    def next_id(model) -> int:
+        return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+    tag = reference.lower()
+    user_id = next_id(User)
+    org_base = next_id(Organisation) - 1
+    proposal_base = next_id(Proposal) - 1
+    submission_base = next_id(Submission) - 1
+    evaluation_id = max(next_id(Assignment), next_id(Evaluation))
+    report_base = next_id(ConsensusReport) - 1
     evaluators = []
     users, roles = [], []
     evaluator_role = get_role(RoleName.EVALUATOR).id
@@ -478,7 +490,7 @@ def generate(n: int, seed: int) -> dict:
         users.append(
             {
                 "id": user_id,
-                "email": f"evaluator{k}@experts.example.org",
+                "email": f"evaluator{k}.{tag}@experts.example.org",
                 "full_name": f"Evaluator {k:03d}",
                 "password_hash": NO_LOGIN,
                 "confirmed_at": now,
@@ -490,18 +502,20 @@ def generate(n: int, seed: int) -> dict:
     organisations, memberships, proposals, submissions = [], [], [], []
     assignments, declarations, evaluations, evaluation_scores = [], [], [], []
     reports, report_scores = [], []
-    evaluation_id = 1
     mails = 0
     for i in range(n):
         topic = call.topics[0] if rng.random() < TOPIC_SHARE else call.topics[1]
         kind, name = rng.choice(ORG_KINDS)
         country = rng.choice(COUNTRIES)
+        pid = proposal_base + i + 1
+        sid = submission_base + i + 1
+        rid = report_base + i + 1
         org = {
-            "id": i + 1,
+            "id": org_base + i + 1,
             "name": f"{name} {country} {i:04d}",
             "type": kind,
             "country": country,
-            "registration_number": f"REG-{i:06d}",
+            "registration_number": f"REG-{org_base + i + 1:07d}",
         }
         organisations.append(org)
         contacts = 2 if i % 2 == 0 else 1  # half the organisations name a legal contact too
@@ -510,7 +524,7 @@ def generate(n: int, seed: int) -> dict:
             users.append(
                 {
                     "id": user_id,
-                    "email": f"applicant{i}-{c}@org{i}.example.org",
+                    "email": f"applicant{i}-{c}@org{i}.{tag}.example.org",
                     "full_name": f"Applicant {i} {c}",
                     "password_hash": NO_LOGIN,
                     "confirmed_at": now,
@@ -529,7 +543,7 @@ def generate(n: int, seed: int) -> dict:
         submitted_at = deadline - timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 900))
         proposals.append(
             {
-                "id": i + 1,
+                "id": pid,
                 "call_id": call.id,
                 "topic_id": topic.id,
                 "organisation_id": org["id"],
@@ -543,16 +557,16 @@ def generate(n: int, seed: int) -> dict:
         )
         submissions.append(
             {
-                "id": i + 1,
+                "id": sid,
                 "reference": f"{call.reference}-{i + 1:06d}-V1",
-                "proposal_id": i + 1,
+                "proposal_id": pid,
                 "call_id": call.id,
                 "version": 1,
                 "submitted_at": submitted_at,
                 "submitted_by_id": submitter,
                 "content": content,
                 "sha256": content_hash(content),
-                "idempotency_key": f"bench-{seed}-{i:06d}",
+                "idempotency_key": f"bench-{tag}-{seed}-{i:06d}",
                 "checks": CHECKS,
                 "admissible": True,
                 "eligible": True,
@@ -575,8 +589,8 @@ def generate(n: int, seed: int) -> dict:
                 {
                     "id": evaluation_id,
                     "call_id": call.id,
-                    "proposal_id": i + 1,
-                    "submission_id": i + 1,
+                    "proposal_id": pid,
+                    "submission_id": sid,
                     "evaluator_id": e,
                     "state": AssignmentState.ACTIVE,
                     "assigned_by_id": manager.id,
@@ -616,10 +630,10 @@ def generate(n: int, seed: int) -> dict:
         agreed = deadline + timedelta(days=30)
         reports.append(
             {
-                "id": i + 1,
+                "id": rid,
                 "call_id": call.id,
-                "proposal_id": i + 1,
-                "submission_id": i + 1,
+                "proposal_id": pid,
+                "submission_id": sid,
                 "rapporteur_id": panel[0],
                 "state": ConsensusState.APPROVED,
                 "comment": comment(rng),
@@ -639,7 +653,7 @@ def generate(n: int, seed: int) -> dict:
             points = max(Decimal(0), min(steps * c.step, c.max_points))
             report_scores.append(
                 {
-                    "report_id": i + 1,
+                    "report_id": rid,
                     "criterion_id": c.id,
                     "points": points,
                     "comment": comment(rng),
@@ -657,6 +671,12 @@ def generate(n: int, seed: int) -> dict:
     insert_rows(EvaluationScore, evaluation_scores)
     insert_rows(ConsensusReport, reports)
     insert_rows(ConsensusScore, report_scores)
+    if db.engine.dialect.name == "postgresql":  # explicit ids leave the sequences behind
+        tables = (Organisation, User, Proposal, Submission, Assignment, Evaluation, ConsensusReport)
+        for model in tables:
+            table = f'"{model.__table__.name}"'  # "user" is a reserved word
+            sequence = f"pg_get_serial_sequence('{table}', 'id')"
+            db.session.execute(text(f"SELECT setval({sequence}, max(id)) FROM {table}"))
     db.session.commit()
     text_bytes = sum(
         len(

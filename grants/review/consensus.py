@@ -235,12 +235,21 @@ def criterion_views(
 
 
 def rapporteur_reports(user: User) -> list[ConsensusReport]:
-    """The consensus reports an evaluator is rapporteur of, still standing."""
+    """The consensus reports an evaluator may write as rapporteur: theirs, while their own
+    assignment to the proposal stands (the rule of permissions.can_write_consensus, in one
+    query for the queue)."""
     return list(
         db.session.scalars(
             select(ConsensusReport)
+            .join(
+                Assignment,
+                (Assignment.submission_id == ConsensusReport.submission_id)
+                & (Assignment.evaluator_id == user.id)
+                & (Assignment.state == AssignmentState.ACTIVE),
+            )
             .where(ConsensusReport.rapporteur_id == user.id)
             .order_by(ConsensusReport.id)
+            .options(selectinload(ConsensusReport.submission), selectinload(ConsensusReport.call))
         )
     )
 

@@ -674,7 +674,11 @@ def queue(user: User, state: str = "", call_id: int | None = None, order: str = 
         db.session.scalars(
             select(Assignment)
             .where(Assignment.evaluator_id == user.id, Assignment.state.in_(OPEN_STATES))
-            .options(selectinload(Assignment.evaluation), selectinload(Assignment.call))
+            .options(
+                selectinload(Assignment.evaluation),
+                selectinload(Assignment.call),
+                selectinload(Assignment.submission),
+            )
         )
     )
     states = {a.id: queue_state(a) for a in open_rows}

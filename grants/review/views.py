@@ -115,11 +115,7 @@ def queue():
         filters={"state": state, "order": order, "call": call_id},
         queue_states=services.QUEUE_STATES,
         has_profile=services.profile_of(current_user) is not None,
-        reports=[
-            r
-            for r in consensus_service.rapporteur_reports(current_user)
-            if permissions.can_write_consensus(current_user, r)
-        ],
+        reports=consensus_service.rapporteur_reports(current_user),
     )
 
 

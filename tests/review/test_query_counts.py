@@ -10,6 +10,7 @@ submission in each call confirmed by a manager's review, so every per-row read t
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,3 +71,30 @@ def test_the_call_wide_pages_issue_the_same_statements_at_two_sizes(app, call_of
     html = statements(app, client, PAGES["one proposal's manager page"].format(ids[-1]))[1]
     assert large.late[-1] in html and large.late[0] not in html
     assert all(small_count == large_count for small_count, large_count in counts.values()), counts
+
+
+def test_the_review_queue_issues_the_same_statements_for_2_and_6_assignments(app, db, call_of):
+    """An evaluator's queue (their assignments and the consensus reports they write) reads
+    its rows in batches: as many statements for 2 assignments as for 6."""
+    from sqlalchemy import func, select
+
+    from grants.review.models import Assignment
+    from tests.conftest import login
+
+    make, _manager = call_of
+    small = make(2)
+    counts, sizes = [], []
+    for setup in (small, make(6)):
+        evaluator = setup.evaluators[0]  # rapporteur of 1 and of 2 reports
+        client = app.test_client()
+        assert login(client, evaluator).status_code == 302
+        client.get("/review")  # per-process caches warm
+        count, html = statements(app, client, "/review")
+        k = db.session.scalar(
+            select(func.count(Assignment.id)).where(Assignment.evaluator_id == evaluator.id)
+        )
+        assert f"{k} of {k} done" in html, re.search(r"\d+ of \d+ done", html).group(0)
+        counts.append(count)
+        sizes.append(k)
+    assert sizes[0] < sizes[1]
+    assert counts[0] == counts[1], counts
