@@ -1,7 +1,8 @@
 """The deadline rush with 50 applicants (issue 10, point 10): the benchmark's run and checker
-(benchmarks/rush.py) against the live server, without timings. Half-way the clock passes the
-deadline: the later submits must be refused with a message, and every receipt shown must be
-stored exactly once with its SHA-256 and have its receipt mail."""
+(benchmarks/rush.py) against the live server, without timings: every applicant logs in
+first (the warm-up), then all save and submit. Half-way the clock passes the deadline: the
+later submits must be refused with a message, and every receipt shown must be stored exactly
+once with its SHA-256 and have its receipt mail."""
 
 from __future__ import annotations
 
