@@ -10,9 +10,10 @@ from datetime import timedelta
 from flask import Flask, current_app, session
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from grants import clock
-from grants.accounts.models import User, UserSession
+from grants.accounts.models import Membership, User, UserSession
 from grants.extensions import db
 
 
@@ -50,11 +51,21 @@ def load(user_id: str) -> User | None:
     ident, _, key = (user_id or "").partition(":")
     if not ident.isdigit() or not key or len(ident) > 18:
         return None
-    row = db.session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _hash(key), UserSession.user_id == int(ident))
-    ).first()
+    # One round trip on every request: the session row, its user, the user's memberships (with
+    # their organisations) and roles, which every page reads.
+    row = (
+        db.session.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.key_hash == _hash(key), UserSession.user_id == int(ident))
+            .options(
+                joinedload(User.memberships).joinedload(Membership.organisation),
+                joinedload(User.roles),
+            )
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     live, user = row

@@ -3,9 +3,10 @@ health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from grants.extensions import db
 from grants.main import dashboard as sections
@@ -41,5 +42,12 @@ def overdue(moment):
 
 @bp.route("/healthz")
 def health():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """200 when the database answers; 503 (the proxy or orchestrator takes this process out)
+    with a short JSON body when it does not, never a 500 page."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError) as exc:
+        db.session.rollback()
+        current_app.logger.warning("healthz: the database did not answer: %s", type(exc).__name__)
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}

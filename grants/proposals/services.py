@@ -22,7 +22,7 @@ from grants.accounts.models import Organisation, OrganisationType, User
 from grants.audit import services as audit
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.extensions import db
-from grants.jobs.services import enqueue
+from grants.jobs.services import eager, enqueue
 from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals import checks
 from grants.proposals import fields as F
@@ -858,7 +858,7 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
             "The proposal was submitted or changed at the same moment from another page. "
             "Reload to see the submission that counts."
         ) from exc
-    deliver_pending([m.id for m in messages])
+    deliver_pending([m.id for m in messages] if eager() else [])  # else queued by notify()
     return submission
 
 

@@ -15,6 +15,11 @@ def submit_once(proposal, user, token: str, version):
     from grants.proposals import services
     from grants.proposals.models import ProposalStatus
 
+    # The rows this transaction wrote stay loaded after its commit (the request ends with the
+    # redirect to the receipt): without this, the redirect, the flash and the request log
+    # reload the submission, the proposal and the user with its memberships and roles.
+    session = db.session()
+    session.expire_on_commit = False
     try:
         return services.submit(proposal, user, token, version)
     except (StaleDataError, IntegrityError) as exc:
@@ -30,3 +35,5 @@ def submit_once(proposal, user, token: str, version):
             "The proposal was submitted or changed at the same moment from another page. "
             "Reload to see the submission that counts."
         ) from exc
+    finally:
+        session.expire_on_commit = True

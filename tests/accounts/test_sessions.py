@@ -132,3 +132,44 @@ def test_an_older_reset_link_dies_once_a_newer_one_is_used(app, client, create_u
     client.post(path(older), data={"password": other, "confirm": other})
     assert login(client, user, other).status_code == 422
     assert login(client, user, new).status_code == 302
+
+
+def _session_statements(app, client) -> tuple[int, int]:
+    """(all statements, those reading memberships or roles) of one /account request."""
+    from sqlalchemy import event
+
+    from grants.extensions import db
+
+    seen = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/account").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    extra = [s for s in seen if "user_session" not in s and ("membership" in s or "user_role" in s)]
+    return len(seen), len(extra)
+
+
+def test_the_session_check_is_one_statement_whatever_the_memberships(
+    app, create_user, create_organisation, db
+):
+    """Issue 10, point 10: every request checks its session on the server; the session row,
+    the user, its memberships and roles come in one statement, at 1 and at 3 of each."""
+    from grants.accounts.models import Membership
+
+    counts = []
+    for size, roles in ((1, ("applicant",)), (3, ("applicant", "evaluator", "admin"))):
+        user = create_user(roles=roles, organisation=create_organisation())
+        for _ in range(size - 1):
+            db.session.add(Membership(user_id=user.id, organisation_id=create_organisation().id))
+        db.session.commit()
+        client = app.test_client()
+        assert login(client, user).status_code == 302
+        counts.append(_session_statements(app, client))
+    (small, small_extra), (large, large_extra) = counts
+    assert small_extra == large_extra == 0
+    assert small == large
