@@ -101,7 +101,7 @@ def map_spec(
     )
     if title:
         base = base.properties(title=title)
-    spec = _config(base).to_dict()
+    spec = _config(base).to_dict(validate=False)
     if not boundaries_url:
         spec["data"] = {"values": geo.world_topology(), "format": spec["data"]["format"]}
     spec["usermeta"] = {"clickable": "country"}
@@ -133,7 +133,7 @@ def bar_spec(rows: list[Row], title: str, width: int | str = "container") -> dic
         )
         .properties(width=width, height=max(60, 22 * len(rows)))
     )
-    return _config(chart).to_dict()
+    return _config(chart).to_dict(validate=False)
 
 
 def heatmap_spec(table: Crosstab, title: str, width: int | str = "container") -> dict:
@@ -158,7 +158,7 @@ def heatmap_spec(table: Crosstab, title: str, width: int | str = "container") ->
         )
         .properties(width=width, height=max(80, 20 * len(table.rows)))
     )
-    return _config(chart).to_dict()
+    return _config(chart).to_dict(validate=False)
 
 
 def indicator_spec(totals: list[IndicatorTotal], width: int | str = "container") -> dict:
@@ -176,7 +176,7 @@ def indicator_spec(totals: list[IndicatorTotal], width: int | str = "container")
         )
         .properties(width=width, height=max(60, 26 * len(values)))
     )
-    return _config(chart).to_dict()
+    return _config(chart).to_dict(validate=False)
 
 
 def to_svg(spec: dict) -> str:

@@ -4,9 +4,10 @@ callable from a request or from a background worker (it needs an app context onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, render_template
 
 from grants import clock
 from grants.portfolio import charts, queries
@@ -139,19 +140,28 @@ def describe_filters(f: PortfolioFilter) -> list[tuple[str, str]]:
     return described
 
 
-def render_portfolio_pdf(filters: PortfolioFilter, map_view: str = "europe") -> bytes:
+def render_portfolio_pdf(
+    filters: PortfolioFilter, map_view: str = "europe", progress: Callable | None = None
+) -> bytes:
     """The review as a PDF: title page, method note, map and charts (SVG rendered on the
-    server from the page's specifications), tables, recommendations, project annex."""
-    from grants.pdf import render_pdf
+    server from the page's specifications), tables, recommendations, project annex.
+    `progress(done, total, message)` is told of each step (the worker's progress bar)."""
+    from weasyprint import HTML
 
+    from grants.portfolio import print_charts
+
+    step = progress or (lambda done, total, message: None)
+    step(0, 4, "Adding up the portfolio")
     view = gather(filters)
-    specs = chart_specs(view, map_view, None, width=620)
-    svgs = {name: _svg_body(charts.to_svg(spec)) for name, spec in specs.items()}
     projects, total = queries.project_rows(filters, per_page=ANNEX_LIMIT, order="year")
-    return render_pdf(
+    step(1, 4, "Drawing the map and the charts")
+    specs = chart_specs(view, map_view, None, width=620)
+    svgs = {name: print_charts.svg_of(spec) for name, spec in specs.items()}
+    step(2, 4, "Laying out the pages")
+    html = render_template(
         "portfolio/report_pdf.html",
         view=view,
-        svgs=svgs,
+        charts=set(svgs),
         projects=projects,
         projects_total=total,
         annex_limit=ANNEX_LIMIT,
@@ -162,9 +172,7 @@ def render_portfolio_pdf(filters: PortfolioFilter, map_view: str = "europe") -> 
         generated_at=clock.now(),
         base_url=current_app.config.get("GRANTS_BASE_URL", ""),
     )
-
-
-def _svg_body(svg: str) -> str:
-    """An SVG document as an inline element (without its XML prolog)."""
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    fetcher = print_charts.ChartFetcher(current_app.static_folder, svgs)
+    document = HTML(string=html, url_fetcher=fetcher, base_url="static:/").render()
+    step(3, 4, f"Writing {len(document.pages)} pages")
+    return document.write_pdf()
