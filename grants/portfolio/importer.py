@@ -47,7 +47,7 @@ from grants.portfolio.sync import upsert_many
 
 
 class StaleMapping(ValueError):
-    pass
+    MESSAGE = "The mapping table changed since the preview: check the preview again."
 
 
 def store_upload(filename: str, content: bytes, user=None) -> PortfolioImport:
@@ -84,13 +84,20 @@ def preview(upload: PortfolioImport) -> ImportReport:
     return _PREVIEWS[key]
 
 
-def apply(upload: PortfolioImport, mapping_version: str | None = None, user=None) -> ImportReport:
+def apply(
+    upload: PortfolioImport, mapping_version: str | None = None, user=None, progress=None
+) -> ImportReport:
     """Write every accepted row of a previewed upload, in the caller's transaction; refuses
-    when the mapping table changed since the preview (the caller shows the preview again)."""
+    when the mapping table changed since the preview (the caller shows the preview again).
+    `progress(done, total, message)` is told of each step before anything is written (the
+    worker's progress commits)."""
+    step = progress or (lambda done, total, message: None)
+    step(0, 2, f"Reading {upload.filename}")
     report = understand(upload.filename, upload.content)
     if mapping_version is not None and mapping_version != report.mapping_version:
-        raise StaleMapping("The mapping table changed since the preview: check the preview again.")
+        raise StaleMapping(StaleMapping.MESSAGE)
     accepted = [r.record for r in report.rows if not r.rejected]
+    step(1, 2, f"Writing {len(accepted)} projects")
     result = upsert_many(accepted, import_id=upload.id) if accepted else None
     counts = report.counts
     upload.state = ImportState.APPLIED
