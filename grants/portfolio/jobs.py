@@ -1,7 +1,8 @@
 """The review map's background work, run by the worker: the PDF report, exports of large
-project lists, the import of historical projects, and the nightly refresh of the map's read
-model. Each job reports its progress; the files are kept under instance/reports/ with a
-download link, and whoever asked is told in the notification centre when it ends.
+project lists, the import of historical projects, and the nightly refresh (02:00 Brussels) of
+the map's read model and of the day's public report. Each job reports its progress; the
+files are kept under instance/reports/ with a download link, and whoever asked is told in
+the notification centre when it ends.
 
 Anonymous readers have no job page of their own: they follow their job by a token, the job's
 id signed with the app's secret key (`public_token`), so nobody can guess another job's.
@@ -10,14 +11,20 @@ id signed with the app's secret key (`public_token`), so nobody can guess anothe
 from __future__ import annotations
 
 import hashlib
+import re
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
+from apscheduler.triggers.cron import CronTrigger
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
+from grants import clock
 from grants.extensions import db
-from grants.jobs.registry import handler
+from grants.jobs import services as jobs
+from grants.jobs.registry import handler, scheduled
 
 PDF = "portfolio.pdf"
 EXPORT = "portfolio.export"
@@ -42,6 +49,11 @@ def job_key(user_id: int | str, query: str, day: str, kind: str = PDF) -> str:
     public share one per view (they see the same public subset)."""
     digest = hashlib.sha256(query.encode()).hexdigest()[:24]
     return f"{kind}:{user_id}:{day}:{digest}"
+
+
+def today() -> str:
+    """The day in a job's key: a view asked again the same day is the same job."""
+    return clock.now().strftime("%Y%m%d")
 
 
 def _signer() -> URLSafeSerializer:
@@ -176,3 +188,76 @@ def import_file(payload: dict, _resource, context) -> dict:
             "link_label": "See the rows, rejected ones with their reason",
         },
     )
+
+
+# The nightly refresh -------------------------------------------------------------------------
+
+FILE_NAME = re.compile(r"portfolio-(?:review|projects)-(\d+)\.(?:pdf|csv|xlsx)")
+
+
+@scheduled(
+    "portfolio.refresh",
+    CronTrigger(hour=2, timezone="Europe/Brussels"),
+    "Review map refreshed: funded projects synced again, the day's public report prepared, "
+    "files of removed jobs deleted",
+)
+def refresh(_fire_time: datetime) -> dict:
+    """Idempotent: syncing a funded project again writes the same rows, the day's report is
+    one job per day (the key an anonymous reader of the default view gets), a file is
+    deleted once."""
+    synced = _sync_funded()
+    db.session.commit()
+    day = today()
+    report = jobs.enqueue(
+        PDF,
+        {"args": [], "view": "europe", "public": True, "sees_all": False},
+        key=job_key("public", urlencode([("view", "europe")]), day),
+        title="Portfolio review PDF report",
+    )
+    db.session.commit()
+    removed = _remove_orphan_files()
+    return {
+        "summary": f"{synced} funded projects synced; the public report of {day} is job "
+        f"{report.id}; {removed} file(s) of removed jobs deleted."
+    }
+
+
+def _sync_funded() -> int:
+    """Every signed grant written into the read model again, as its events do (a sync
+    missed by a crash, or reference data changed since, is put right overnight)."""
+    from sqlalchemy import select
+
+    from grants.projects.models import Grant, GrantStatus
+    from grants.projects.services import sync_portfolio
+
+    signed = db.session.scalars(
+        select(Grant).where(Grant.status.in_([GrantStatus.RUNNING, GrantStatus.CLOSED]))
+    ).all()
+    for grant in signed:
+        sync_portfolio(grant)
+    return len(signed)
+
+
+def _remove_orphan_files() -> int:
+    """The review map's files whose job is gone (jobs.cleanup removes done jobs after 90
+    days, and their download links with them)."""
+    from sqlalchemy import select
+
+    from grants.jobs.models import Job
+
+    folder = Path(current_app.instance_path) / "reports"
+    files = {}
+    for path in folder.glob("portfolio-*") if folder.is_dir() else []:
+        found = FILE_NAME.fullmatch(path.name)
+        if found:
+            files.setdefault(int(found.group(1)), []).append(path)
+    if not files:
+        return 0
+    kept = set(db.session.scalars(select(Job.id).where(Job.id.in_(list(files)))))
+    removed = 0
+    for job_id, paths in files.items():
+        if job_id not in kept:
+            for path in paths:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed

@@ -60,7 +60,7 @@ def start(kind: str, args: list[tuple[str, str]], title: str, extra: dict, back:
             "public": not signed_in,
             "sees_all": permissions.sees_all(current_user),
         },
-        key=portfolio_jobs.job_key(owner, query, clock.now().strftime("%Y%m%d"), kind),
+        key=portfolio_jobs.job_key(owner, query, portfolio_jobs.today(), kind),
         title=title,
         user=current_user if signed_in else None,
     )
