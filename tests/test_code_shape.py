@@ -16,7 +16,6 @@ MAX_FUNCTION = 80
 # Still to split: path -> lines today.
 OVERSIZED_MODULES = {
     "calls/services.py": 827,
-    "portfolio/queries.py": 838,
     "proposals/services.py": 1103,
     "proposals/views.py": 646,
     "review/services.py": 702,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 
-from grants.portfolio import filters, permissions, queries
+from grants.portfolio import filters, listing, permissions, queries
 from grants.portfolio.models import CountryRole
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1/portfolio")
@@ -46,7 +46,7 @@ def projects():
     if errors:
         return _error(400, "Some query arguments were not understood.", errors)
     page, per_page = int(page), int(per_page)
-    rows, total = queries.project_rows(f, page=page, per_page=per_page)
+    rows, total = listing.project_rows(f, page=page, per_page=per_page)
     pages = max(1, -(-total // per_page))
     args = f.to_args() | {"per_page": per_page}
     return jsonify(
@@ -69,8 +69,8 @@ def _project(row: dict, public: bool) -> dict:
         "title": row["title"],
         "fund": row["fund_code"],
         "call": row["call_reference"] or None,
-        "start": queries.date_text(row["start_year"], row["start_month"], row["start_day"]) or None,
-        "end": queries.date_text(row["end_year"], row["end_month"], row["end_day"]) or None,
+        "start": listing.date_text(row["start_year"], row["start_month"], row["start_day"]) or None,
+        "end": listing.date_text(row["end_year"], row["end_month"], row["end_day"]) or None,
         "eu_contribution": _money(row["eu_contribution"]),
         "coordinator": {
             "name": row["coordinator_name"],

@@ -12,7 +12,8 @@ from decimal import Decimal
 import altair as alt
 
 from grants.portfolio import geo
-from grants.portfolio.queries import Crosstab, IndicatorTotal, Row
+from grants.portfolio.findings import IndicatorTotal
+from grants.portfolio.queries import Crosstab, Row
 
 BLUE = "#1d4f91"
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"

@@ -8,7 +8,7 @@ import csv
 import io
 from decimal import Decimal
 
-from grants.portfolio import geo, queries
+from grants.portfolio import geo, listing, queries
 from grants.portfolio.filters import PortfolioFilter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -81,7 +81,7 @@ PAGE_ROWS = 1000  # projects read per statement by the background export (its pr
 
 
 def project_table(f: PortfolioFilter) -> tuple[list[str], list[list]]:
-    rows, _ = queries.project_rows(f, per_page=None, order="year")
+    rows, _ = listing.project_rows(f, per_page=None, order="year")
     return project_header(f), [_project_cells(r, f) for r in rows]
 
 
@@ -89,7 +89,7 @@ def project_pages(f: PortfolioFilter, per_page: int | None = None):
     """The project table a page at a time: (projects read so far, total, rows)."""
     page, done, per_page = 1, 0, per_page or PAGE_ROWS
     while True:
-        rows, total = queries.project_rows(f, page=page, per_page=per_page, order="year")
+        rows, total = listing.project_rows(f, page=page, per_page=per_page, order="year")
         done += len(rows)
         yield done, total, [_project_cells(r, f) for r in rows]
         if not rows or done >= total:
@@ -105,8 +105,8 @@ def _project_cells(r: dict, f: PortfolioFilter) -> list:
     values = dict(r)
     values["source"] = queries.labels().of("source", queries._code(r.get("source")))
     values["status"] = queries._code(r.get("status"))
-    values["start"] = queries.date_text(r["start_year"], r["start_month"], r["start_day"])
-    values["end"] = queries.date_text(r["end_year"], r["end_month"], r["end_day"])
+    values["start"] = listing.date_text(r["start_year"], r["start_month"], r["start_day"])
+    values["end"] = listing.date_text(r["end_year"], r["end_month"], r["end_day"])
     values["partner_countries"] = "; ".join(r["countries"]["partner"])
     values["implementation_countries"] = "; ".join(r["countries"]["implementation"])
     values["priorities"] = "; ".join(r["priorities"])

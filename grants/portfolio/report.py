@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from flask import current_app, render_template
 
 from grants import clock
-from grants.portfolio import charts, queries
+from grants.portfolio import charts, findings, listing, queries
 from grants.portfolio.filters import PortfolioFilter
 from grants.portfolio.queries import DIMENSIONS
 
@@ -24,10 +24,10 @@ class View:
     countries: list[queries.Row]
     breakdowns: dict[str, list[queries.Row]]
     crosstabs: list[tuple[str, str, queries.Crosstab]]
-    indicators: list[queries.IndicatorTotal]
-    recommendations: list[queries.RecommendationGroup]
-    gaps: list[queries.Gap]
-    per_victim: list[queries.PerVictim]
+    indicators: list[findings.IndicatorTotal]
+    recommendations: list[findings.RecommendationGroup]
+    gaps: list[findings.Gap]
+    per_victim: list[findings.PerVictim]
     charts: dict[str, dict] = field(default_factory=dict)
 
 
@@ -45,10 +45,10 @@ def gather(f: PortfolioFilter) -> View:
         countries=by_country,
         breakdowns=breakdowns,
         crosstabs=crosstabs,
-        indicators=queries.indicator_totals(f),
-        recommendations=queries.recommendation_digest(f),
-        gaps=queries.gaps(f, breakdowns, by_country),
-        per_victim=queries.eur_per_victim(f, by_country),
+        indicators=findings.indicator_totals(f),
+        recommendations=findings.recommendation_digest(f),
+        gaps=findings.gaps(f, breakdowns, by_country),
+        per_victim=findings.eur_per_victim(f, by_country),
     )
 
 
@@ -153,7 +153,7 @@ def render_portfolio_pdf(
     step = progress or (lambda done, total, message: None)
     step(0, 4, "Adding up the portfolio")
     view = gather(filters)
-    projects, total = queries.project_rows(filters, per_page=ANNEX_LIMIT, order="year")
+    projects, total = listing.project_rows(filters, per_page=ANNEX_LIMIT, order="year")
     step(1, 4, "Drawing the map and the charts")
     specs = chart_specs(view, map_view, None, width=620)
     svgs = {name: print_charts.svg_of(spec) for name, spec in specs.items()}

@@ -30,7 +30,17 @@ from grants import clock
 from grants.extensions import db
 from grants.jobs.models import Job, JobState
 from grants.pagination import requested_page
-from grants.portfolio import exports, filters, geo, importer, permissions, queries, report, work
+from grants.portfolio import (
+    exports,
+    filters,
+    geo,
+    importer,
+    listing,
+    permissions,
+    queries,
+    report,
+    work,
+)
 from grants.portfolio.api import bp as api_bp
 from grants.portfolio.forms import MappingForm, UploadForm, VictimsForm
 from grants.portfolio.jobs import EXPORT, IMPORT, PDF
@@ -116,11 +126,11 @@ def index():
     map_view = request.args.get("view", "europe")
     map_view = map_view if map_view in ("europe", "world") else "europe"
     order = request.args.get("order", "year")
-    order = order if order in queries.ORDERS else "year"
+    order = order if order in listing.ORDERS else "year"
     page = requested_page()
     view = report.gather(f)
     specs = report.chart_specs(view, map_view, url_for("portfolio.boundaries"))
-    projects, total = queries.project_rows(f, page=page, per_page=PER_PAGE, order=order)
+    projects, total = listing.project_rows(f, page=page, per_page=PER_PAGE, order=order)
     pages = max(1, -(-total // PER_PAGE))
     return render_template(
         "portfolio/index.html",
@@ -163,9 +173,9 @@ def project(project_id: int):
     return render_template(
         "portfolio/project.html",
         p=item,
-        countries=queries.project_countries(item.id),
-        tags=queries.project_tags(item.id),
-        indicators=queries.project_indicators(item.id),
+        countries=listing.project_countries(item.id),
+        tags=listing.project_tags(item.id),
+        indicators=listing.project_indicators(item.id),
         outcomes_visible=permissions.can_view_outcomes(current_user, item),
         sees_all=permissions.sees_all(current_user),
         names=queries.labels(),
