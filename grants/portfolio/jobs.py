@@ -29,6 +29,7 @@ from grants.jobs.registry import handler, scheduled
 PDF = "portfolio.pdf"
 EXPORT = "portfolio.export"
 IMPORT = "portfolio.import"
+MAX_ID = 2**31 - 1  # the job table's integer ids (a larger one would be an error on PostgreSQL)
 FILE_TYPES = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
@@ -70,7 +71,7 @@ def job_of_token(token: str) -> int | None:
         value = _signer().loads(token)
     except BadSignature:
         return None
-    return value if isinstance(value, int) and 0 < value < 2**63 else None
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -43,7 +43,7 @@ from grants.portfolio import (
 )
 from grants.portfolio.api import bp as api_bp
 from grants.portfolio.forms import MappingForm, UploadForm, VictimsForm
-from grants.portfolio.jobs import EXPORT, IMPORT, PDF
+from grants.portfolio.jobs import EXPORT, IMPORT, MAX_ID, PDF
 from grants.portfolio.models import (
     ImportMapping,
     ImportState,
@@ -263,7 +263,7 @@ def pdf():
 def report_download(job_id: int):
     from grants.jobs.permissions import can_view_job
 
-    job = db.session.get(Job, job_id) if 0 < job_id < 2**63 else None
+    job = db.session.get(Job, job_id) if 0 < job_id <= MAX_ID else None
     if job is None or job.kind != PDF or not can_view_job(current_user, job):
         abort(404)
     return work.download(job)

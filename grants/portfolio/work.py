@@ -26,6 +26,7 @@ from grants.jobs import services as jobs
 from grants.jobs.models import Job, JobState
 from grants.portfolio import jobs as portfolio_jobs
 from grants.portfolio import permissions
+from grants.portfolio.jobs import MAX_ID
 
 bp = Blueprint("work", __name__)
 INSTANT_EXPORT = 2000  # projects: a list this long is written in the request (under a second)
@@ -138,7 +139,7 @@ def public_download(token: str):
 def export_download(job_id: int):
     from grants.jobs.permissions import can_view_job
 
-    job = db.session.get(Job, job_id) if 0 < job_id < 2**63 else None
+    job = db.session.get(Job, job_id) if 0 < job_id <= MAX_ID else None
     if job is None or job.kind != portfolio_jobs.EXPORT or not can_view_job(current_user, job):
         abort(404)
     return download(job)

@@ -121,6 +121,7 @@ def test_a_large_export_is_written_by_the_worker_with_progress(
     login_as(create_user())
     assert client.get(link).status_code == 404  # another reader's file
     assert client.get(f"/portfolio/exports/{job_id + 1000}").status_code == 404
+    assert client.get(f"/portfolio/exports/{2**31}").status_code == 404  # past the ids
     assert client.get("/portfolio/exports/99999999999999999999").status_code == 404
 
 
