@@ -169,3 +169,15 @@ def test_the_import_runs_in_the_worker_and_reports_its_counts(
     job = db.session.scalar(select(Job).where(Job.kind == portfolio_jobs.IMPORT))
     assert job.state == JobState.DONE
     assert "Import of old.csv" in client.get("/notifications").get_data(as_text=True)
+
+
+def test_the_public_asking_again_after_a_failure_retry_it(client, db, some):
+    status = client.get("/portfolio/report.pdf").location
+    job = db.session.scalar(select(Job).where(Job.kind == portfolio_jobs.PDF))
+    job.state, job.last_error = JobState.FAILED, "RuntimeError: the disk was full"
+    db.session.commit()
+    assert "This work failed" in client.get(status).get_data(as_text=True)
+    assert client.get("/portfolio/report.pdf").location == status  # the same job, run again
+    db.session.refresh(job)
+    assert job.state == JobState.DONE
+    assert "The report is ready" in client.get(status).get_data(as_text=True)
