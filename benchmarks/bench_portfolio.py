@@ -346,7 +346,7 @@ def main() -> None:
             )
         with app.test_request_context():
             t_page, _ = best(lambda: report.gather(f), runs=3)
-            t_pdf, pdf = best(lambda: report.render_portfolio_pdf(f), runs=2)
+            pdf_runs, pdf = _pdf_runs(f)
         content = import_file(options.import_rows)
         from grants.portfolio import importer
 
@@ -390,10 +390,16 @@ def main() -> None:
     lines.append(
         f"| Everything the page and the PDF gather (`report.gather`) | {t_page:.3f} s |  |  |  |"
     )
-    verdict = "met" if t_pdf < 10 else "MISSED"
+    (wall, cpu), (wall_again, cpu_again) = pdf_runs
+    verdict = "met" if wall < 10 else "MISSED"
     lines.append(
-        f"| **PDF report** ({len(pdf) // 1024} KB, {report.ANNEX_LIMIT} projects in the annex) "
-        f"| **{t_pdf:.2f} s** | | | < 10 s: {verdict} |"
+        f"| **PDF report** ({len(pdf) // 1024} KB, {_pages(pdf)} pages, {report.ANNEX_LIMIT} "
+        f"projects in the annex), charts rendered afresh | **{wall:.2f} s** wall, {cpu:.2f} s CPU "
+        f"| | | < 10 s: {verdict} |"
+    )
+    lines.append(
+        f"| PDF report again (another reader, charts remembered) | {wall_again:.2f} s wall, "
+        f"{cpu_again:.2f} s CPU | | | |"
     )
     lines.append(
         f"| **Import of {options.import_rows:,} rows** (read, preview report, upsert, "
@@ -413,6 +419,33 @@ def main() -> None:
     print(text)
     _write(text)
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _pdf_runs(f):
+    """Best of 2 with every chart rendered afresh, then one with the charts remembered; wall
+    and CPU time (the process's, vl-convert's thread included: on a shared machine the wall
+    time counts the other processes too)."""
+    from grants.extensions import db
+    from grants.portfolio import print_charts, report
+
+    def run(clear: bool):
+        db.session.remove()
+        if clear:
+            print_charts.clear_cache()
+        wall, cpu = time.perf_counter(), time.process_time()
+        data = report.render_portfolio_pdf(f)
+        return (time.perf_counter() - wall, time.process_time() - cpu), data
+
+    cold = [run(True) for _ in range(2)]
+    (wall, cpu), data = min(cold, key=lambda r: r[0][0])
+    again, _ = run(False)
+    return ((wall, cpu), again), data
+
+
+def _pages(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _import_floor(content: bytes) -> float:

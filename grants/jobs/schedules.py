@@ -1,6 +1,5 @@
-"""Housekeeping of the job table. The review map's nightly refresh of its aggregates belongs
-here too once grants/portfolio exists: one @scheduled("portfolio.refresh", CronTrigger(hour=2,
-timezone="Europe/Brussels"), ...) function in grants/portfolio/jobs.py."""
+"""Housekeeping of the job table. (The review map's nightly refresh, "portfolio.refresh", is
+registered by its own domain in grants/portfolio/jobs.py.)"""
 
 from __future__ import annotations
 

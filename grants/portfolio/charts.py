@@ -12,7 +12,8 @@ from decimal import Decimal
 import altair as alt
 
 from grants.portfolio import geo
-from grants.portfolio.queries import Crosstab, IndicatorTotal, Row
+from grants.portfolio.findings import IndicatorTotal
+from grants.portfolio.queries import Crosstab, Row
 
 BLUE = "#1d4f91"
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -101,7 +102,7 @@ def map_spec(
     )
     if title:
         base = base.properties(title=title)
-    spec = _config(base).to_dict()
+    spec = _config(base).to_dict(validate=False)
     if not boundaries_url:
         spec["data"] = {"values": geo.world_topology(), "format": spec["data"]["format"]}
     spec["usermeta"] = {"clickable": "country"}
@@ -133,7 +134,7 @@ def bar_spec(rows: list[Row], title: str, width: int | str = "container") -> dic
         )
         .properties(width=width, height=max(60, 22 * len(rows)))
     )
-    return _config(chart).to_dict()
+    return _config(chart).to_dict(validate=False)
 
 
 def heatmap_spec(table: Crosstab, title: str, width: int | str = "container") -> dict:
@@ -158,7 +159,7 @@ def heatmap_spec(table: Crosstab, title: str, width: int | str = "container") ->
         )
         .properties(width=width, height=max(80, 20 * len(table.rows)))
     )
-    return _config(chart).to_dict()
+    return _config(chart).to_dict(validate=False)
 
 
 def indicator_spec(totals: list[IndicatorTotal], width: int | str = "container") -> dict:
@@ -176,7 +177,7 @@ def indicator_spec(totals: list[IndicatorTotal], width: int | str = "container")
         )
         .properties(width=width, height=max(60, 26 * len(values)))
     )
-    return _config(chart).to_dict()
+    return _config(chart).to_dict(validate=False)
 
 
 def to_svg(spec: dict) -> str:

@@ -8,7 +8,7 @@ import csv
 import io
 from decimal import Decimal
 
-from grants.portfolio import geo, queries
+from grants.portfolio import geo, listing, queries
 from grants.portfolio.filters import PortfolioFilter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,21 +77,40 @@ PROJECT_COLUMNS = (
 )
 
 
+PAGE_ROWS = 1000  # projects read per statement by the background export (its progress step)
+
+
 def project_table(f: PortfolioFilter) -> tuple[list[str], list[list]]:
-    rows, _ = queries.project_rows(f, per_page=None, order="year")
-    columns = [c for c in PROJECT_COLUMNS if c[2] or not f.public]
-    table = []
-    for r in rows:
-        values = dict(r)
-        values["source"] = queries.labels().of("source", queries._code(r.get("source")))
-        values["status"] = queries._code(r.get("status"))
-        values["start"] = queries.date_text(r["start_year"], r["start_month"], r["start_day"])
-        values["end"] = queries.date_text(r["end_year"], r["end_month"], r["end_day"])
-        values["partner_countries"] = "; ".join(r["countries"]["partner"])
-        values["implementation_countries"] = "; ".join(r["countries"]["implementation"])
-        values["priorities"] = "; ".join(r["priorities"])
-        table.append([values.get(key) for _, key, _ in columns])
-    return [header for header, _, _ in columns], table
+    rows, _ = listing.project_rows(f, per_page=None, order="year")
+    return project_header(f), [_project_cells(r, f) for r in rows]
+
+
+def project_pages(f: PortfolioFilter, per_page: int | None = None):
+    """The project table a page at a time: (projects read so far, total, rows)."""
+    page, done, per_page = 1, 0, per_page or PAGE_ROWS
+    while True:
+        rows, total = listing.project_rows(f, page=page, per_page=per_page, order="year")
+        done += len(rows)
+        yield done, total, [_project_cells(r, f) for r in rows]
+        if not rows or done >= total:
+            return
+        page += 1
+
+
+def project_header(f: PortfolioFilter) -> list[str]:
+    return [header for header, _, public in PROJECT_COLUMNS if public or not f.public]
+
+
+def _project_cells(r: dict, f: PortfolioFilter) -> list:
+    values = dict(r)
+    values["source"] = queries.labels().of("source", queries._code(r.get("source")))
+    values["status"] = queries._code(r.get("status"))
+    values["start"] = listing.date_text(r["start_year"], r["start_month"], r["start_day"])
+    values["end"] = listing.date_text(r["end_year"], r["end_month"], r["end_day"])
+    values["partner_countries"] = "; ".join(r["countries"]["partner"])
+    values["implementation_countries"] = "; ".join(r["countries"]["implementation"])
+    values["priorities"] = "; ".join(r["priorities"])
+    return [values.get(key) for _, key, public in PROJECT_COLUMNS if public or not f.public]
 
 
 def breakdown_table(dimension: str, f: PortfolioFilter) -> tuple[list[str], list[list]]:

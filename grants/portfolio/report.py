@@ -4,12 +4,13 @@ callable from a request or from a background worker (it needs an app context onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, render_template
 
 from grants import clock
-from grants.portfolio import charts, queries
+from grants.portfolio import charts, findings, listing, queries
 from grants.portfolio.filters import PortfolioFilter
 from grants.portfolio.queries import DIMENSIONS
 
@@ -23,10 +24,10 @@ class View:
     countries: list[queries.Row]
     breakdowns: dict[str, list[queries.Row]]
     crosstabs: list[tuple[str, str, queries.Crosstab]]
-    indicators: list[queries.IndicatorTotal]
-    recommendations: list[queries.RecommendationGroup]
-    gaps: list[queries.Gap]
-    per_victim: list[queries.PerVictim]
+    indicators: list[findings.IndicatorTotal]
+    recommendations: list[findings.RecommendationGroup]
+    gaps: list[findings.Gap]
+    per_victim: list[findings.PerVictim]
     charts: dict[str, dict] = field(default_factory=dict)
 
 
@@ -44,10 +45,10 @@ def gather(f: PortfolioFilter) -> View:
         countries=by_country,
         breakdowns=breakdowns,
         crosstabs=crosstabs,
-        indicators=queries.indicator_totals(f),
-        recommendations=queries.recommendation_digest(f),
-        gaps=queries.gaps(f, breakdowns, by_country),
-        per_victim=queries.eur_per_victim(f, by_country),
+        indicators=findings.indicator_totals(f),
+        recommendations=findings.recommendation_digest(f),
+        gaps=findings.gaps(f, breakdowns, by_country),
+        per_victim=findings.eur_per_victim(f, by_country),
     )
 
 
@@ -139,19 +140,28 @@ def describe_filters(f: PortfolioFilter) -> list[tuple[str, str]]:
     return described
 
 
-def render_portfolio_pdf(filters: PortfolioFilter, map_view: str = "europe") -> bytes:
+def render_portfolio_pdf(
+    filters: PortfolioFilter, map_view: str = "europe", progress: Callable | None = None
+) -> bytes:
     """The review as a PDF: title page, method note, map and charts (SVG rendered on the
-    server from the page's specifications), tables, recommendations, project annex."""
-    from grants.pdf import render_pdf
+    server from the page's specifications), tables, recommendations, project annex.
+    `progress(done, total, message)` is told of each step (the worker's progress bar)."""
+    from weasyprint import HTML
 
+    from grants.portfolio import print_charts
+
+    step = progress or (lambda done, total, message: None)
+    step(0, 4, "Adding up the portfolio")
     view = gather(filters)
+    projects, total = listing.project_rows(filters, per_page=ANNEX_LIMIT, order="year")
+    step(1, 4, "Drawing the map and the charts")
     specs = chart_specs(view, map_view, None, width=620)
-    svgs = {name: _svg_body(charts.to_svg(spec)) for name, spec in specs.items()}
-    projects, total = queries.project_rows(filters, per_page=ANNEX_LIMIT, order="year")
-    return render_pdf(
+    svgs = {name: print_charts.svg_of(spec) for name, spec in specs.items()}
+    step(2, 4, "Laying out the pages")
+    html = render_template(
         "portfolio/report_pdf.html",
         view=view,
-        svgs=svgs,
+        charts=set(svgs),
         projects=projects,
         projects_total=total,
         annex_limit=ANNEX_LIMIT,
@@ -162,9 +172,7 @@ def render_portfolio_pdf(filters: PortfolioFilter, map_view: str = "europe") -> 
         generated_at=clock.now(),
         base_url=current_app.config.get("GRANTS_BASE_URL", ""),
     )
-
-
-def _svg_body(svg: str) -> str:
-    """An SVG document as an inline element (without its XML prolog)."""
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    fetcher = print_charts.ChartFetcher(current_app.static_folder, svgs)
+    document = HTML(string=html, url_fetcher=fetcher, base_url="static:/").render()
+    step(3, 4, f"Writing {len(document.pages)} pages")
+    return document.write_pdf()

@@ -30,9 +30,20 @@ from grants import clock
 from grants.extensions import db
 from grants.jobs.models import Job, JobState
 from grants.pagination import requested_page
-from grants.portfolio import exports, filters, geo, importer, permissions, queries, report
+from grants.portfolio import (
+    exports,
+    filters,
+    geo,
+    importer,
+    listing,
+    permissions,
+    queries,
+    report,
+    work,
+)
 from grants.portfolio.api import bp as api_bp
 from grants.portfolio.forms import MappingForm, UploadForm, VictimsForm
+from grants.portfolio.jobs import EXPORT, IMPORT, MAX_ID, PDF
 from grants.portfolio.models import (
     ImportMapping,
     ImportState,
@@ -46,6 +57,7 @@ from grants.portfolio.victims import VictimFileError, replace_figures
 
 bp = Blueprint("portfolio", __name__, cli_group="portfolio")
 bp.register_blueprint(api_bp)
+bp.register_blueprint(work.bp)
 
 PER_PAGE = 25
 PREVIEW_PER_PAGE = 100
@@ -114,11 +126,11 @@ def index():
     map_view = request.args.get("view", "europe")
     map_view = map_view if map_view in ("europe", "world") else "europe"
     order = request.args.get("order", "year")
-    order = order if order in queries.ORDERS else "year"
+    order = order if order in listing.ORDERS else "year"
     page = requested_page()
     view = report.gather(f)
     specs = report.chart_specs(view, map_view, url_for("portfolio.boundaries"))
-    projects, total = queries.project_rows(f, page=page, per_page=PER_PAGE, order=order)
+    projects, total = listing.project_rows(f, page=page, per_page=PER_PAGE, order=order)
     pages = max(1, -(-total // PER_PAGE))
     return render_template(
         "portfolio/index.html",
@@ -161,9 +173,9 @@ def project(project_id: int):
     return render_template(
         "portfolio/project.html",
         p=item,
-        countries=queries.project_countries(item.id),
-        tags=queries.project_tags(item.id),
-        indicators=queries.project_indicators(item.id),
+        countries=listing.project_countries(item.id),
+        tags=listing.project_tags(item.id),
+        indicators=listing.project_indicators(item.id),
         outcomes_visible=permissions.can_view_outcomes(current_user, item),
         sees_all=permissions.sees_all(current_user),
         names=queries.labels(),
@@ -192,8 +204,14 @@ TABLE_TYPES = {
 
 @bp.route("/portfolio/export/projects.<any(csv, xlsx):fmt>")
 def export_projects(fmt: str):
+    """Instant up to GRANTS_PORTFOLIO_INSTANT_EXPORT projects; a larger list is written by
+    the worker (progress page, then a download link), so no web worker waits on it."""
     _viewer_or_404()
     f, _ = current_filter()
+    if queries.summary(f).projects > work.instant_export_limit():
+        back = url_for(".index") + "?" + urlencode(_view_args())
+        title = f"Portfolio project list ({fmt.upper()})"
+        return work.start(EXPORT, _view_args(), title, {"fmt": fmt}, back)
     header, rows = exports.project_table(f)
     data = (
         exports.to_csv(header, rows)
@@ -230,50 +248,30 @@ def export_geojson():
 
 @bp.route("/portfolio/report.pdf")
 def pdf():
-    """Signed-in readers get the report from the worker: a job with its progress page, then a
-    download link (and a notice). The public, who have no job page, get it in the request."""
+    """The report is rendered by the worker: a job with its progress page, then a download
+    link (and a notice for signed-in readers)."""
     _viewer_or_404()
     map_view = request.args.get("view", "europe")
     map_view = map_view if map_view in ("europe", "world") else "europe"
-    if not current_user.is_authenticated:
-        f, _ = current_filter()
-        data = report.render_portfolio_pdf(f, map_view)
-        return _download(data, f"portfolio-review-{_stamp()}.pdf", "application/pdf")
-    from grants.jobs import services as jobs
-    from grants.jobs.worker import run_jobs
-    from grants.portfolio import jobs as portfolio_jobs
-
-    args = sorted((k, v) for k, v in request.args.items(multi=True) if k != "view")
-    query = "&".join(f"{k}={v}" for k, v in args) + f"&view={map_view}"
-    job = jobs.enqueue(
-        portfolio_jobs.PDF,
-        {"args": args, "view": map_view},
-        key=portfolio_jobs.job_key(current_user.id, query, _stamp()),
-        title="Portfolio review PDF report",
-        user=current_user,
-    )
-    if job.state == JobState.FAILED:  # asked again after it failed: try once more
-        jobs.retry(job, current_user)
-    db.session.commit()
-    if jobs.eager():
-        run_jobs(ids=[job.id])
+    args = _view_args()
     back = url_for(".index") + "?" + urlencode([*args, ("view", map_view)])
-    return redirect(url_for("jobs.status", job_id=job.id, back=back))
+    return work.start(PDF, args, "Portfolio review PDF report", {"view": map_view}, back)
 
 
 @bp.route("/portfolio/reports/<int:job_id>.pdf")
 @login_required
 def report_download(job_id: int):
     from grants.jobs.permissions import can_view_job
-    from grants.portfolio.jobs import PDF, report_path
 
-    job = db.session.get(Job, job_id) if 0 < job_id < 2**63 else None
+    job = db.session.get(Job, job_id) if 0 < job_id <= MAX_ID else None
     if job is None or job.kind != PDF or not can_view_job(current_user, job):
         abort(404)
-    path = report_path(job.id)
-    if job.state != JobState.DONE or not path.exists():
-        abort(404)
-    return _download(path.read_bytes(), f"portfolio-review-{_stamp()}.pdf", "application/pdf")
+    return work.download(job)
+
+
+def _view_args() -> list[tuple[str, str]]:
+    """The filters of this request as a sorted list, the map's view left out."""
+    return sorted((k, v) for k, v in request.args.items(multi=True) if k != "view")
 
 
 # Import of historical projects (programme managers) ----------------------------------------------
@@ -341,22 +339,31 @@ def import_preview(import_id: int):
 @bp.route("/portfolio/import/<int:import_id>/apply", methods=["POST"])
 @login_required
 def import_apply(import_id: int):
+    """The import runs in the worker (a 5 000-row file takes seconds): the progress page,
+    then the counts and the link back to the rows."""
     _managers_only()
     upload = _upload_or_404(import_id)
-    try:
-        result = importer.apply(upload, request.form.get("mapping_version"), current_user)
-    except importer.StaleMapping as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
+    version = request.form.get("mapping_version")
+    if version is not None and version != importer.preview(upload).mapping_version:
+        flash(str(importer.StaleMapping.MESSAGE), "warning")
         return redirect(url_for("portfolio.import_preview", import_id=upload.id))
-    db.session.commit()
-    counts = result.counts
-    flash(
-        f"{upload.filename}: {upload.created} projects added, {upload.updated} updated, "
-        f"{counts['rejected']} rows rejected (listed below).",
-        "success",
+    back = url_for("portfolio.import_preview", import_id=upload.id)
+    from grants.jobs import services as jobs
+    from grants.jobs.worker import run_jobs
+
+    job = jobs.enqueue(
+        IMPORT,
+        {"import_id": upload.id, "mapping_version": version},
+        key=f"{IMPORT}:{upload.id}:{upload.sha256[:16]}:{version or ''}",
+        title=f"Import of {upload.filename}",
+        user=current_user,
     )
-    return redirect(url_for("portfolio.import_preview", import_id=upload.id))
+    if job.state == JobState.FAILED:
+        jobs.retry(job, current_user)
+    db.session.commit()
+    if jobs.eager():
+        run_jobs(ids=[job.id])
+    return redirect(url_for("jobs.status", job_id=job.id, back=back))
 
 
 @bp.route("/portfolio/mappings", methods=["GET", "POST"])

@@ -3,9 +3,11 @@ the import pages) and of the taxonomy's indicator and project-type pages. With t
 GRANTS_PORTFOLIO_PUBLIC ("funded") the map is open to everyone, showing the public a public
 subset; importing, the mapping table and the victims figures are for managers only."""
 
-from tests.access.common import LOGIN, MANAGERS, OK_ALL, PUBLIC_FORM
+from tests.access.common import LOGIN, MANAGERS, OK_ALL
 
 MANAGER_POST = (LOGIN, 403, 403, 403, 302, 302)
+REDIRECT_ALL = (302,) * 6
+OWN_JOB = (LOGIN, 200, 404, 404, 200, 200)  # the owner and programme managers
 
 EXPECTED = {
     "taxonomy.project_types": ("GET", lambda w: {}, OK_ALL),
@@ -24,8 +26,18 @@ EXPECTED = {
         OK_ALL,
     ),
     "portfolio.export_geojson": ("GET", lambda w: {}, OK_ALL),
-    # the public get the PDF at once; signed-in readers are sent to the job's progress page
-    "portfolio.pdf": ("GET", lambda w: {}, PUBLIC_FORM),
+    # everyone is sent to the job's progress page (the public by token, others to /jobs/)
+    "portfolio.pdf": ("GET", lambda w: {}, REDIRECT_ALL),
+    # the public's job pages: whoever holds the token (a signed id) sees the public file
+    "portfolio.work.status": ("GET", lambda w: {"token": w["public_job_token"]}, OK_ALL),
+    "portfolio.work.status_json": ("GET", lambda w: {"token": w["public_job_token"]}, OK_ALL),
+    "portfolio.work.public_download": (
+        "GET",
+        lambda w: {"token": w["public_job_token"]},
+        OK_ALL,
+    ),
+    # a large export written by the worker: its owner (the applicant) and managers
+    "portfolio.work.export_download": ("GET", lambda w: {"job_id": w["export_job"]}, OWN_JOB),
     "portfolio.import_upload": ("GET", lambda w: {}, MANAGERS),
     "portfolio.import_preview": ("GET", lambda w: {"import_id": w["portfolio_import"]}, MANAGERS),
     "portfolio.import_apply": (
@@ -85,3 +97,29 @@ def build(world: dict, fixtures: dict) -> None:
     world["portfolio_hidden"] = result.created[1].id
     world["portfolio_import"] = upload.id
     world["portfolio_mapping"] = mapping.id
+    _finished_jobs(world)
+
+
+def _finished_jobs(world: dict) -> None:
+    """A public PDF job (followed by token) and the applicant's large export, both done."""
+    from grants.extensions import db
+    from grants.jobs import services as jobs
+    from grants.jobs.models import JobState
+    from grants.portfolio import jobs as portfolio_jobs
+
+    public = jobs.enqueue(portfolio_jobs.PDF, {"args": [], "view": "europe", "public": True})
+    export = jobs.enqueue(
+        portfolio_jobs.EXPORT, {"args": [], "fmt": "csv"}, user=world["users"]["applicant"]
+    )
+    for job in (public, export):
+        job.state = JobState.DONE
+    export.result = {"fmt": "csv"}
+    db.session.commit()
+    for path, data in (
+        (portfolio_jobs.report_path(public.id), b"%PDF-1.7 the public report"),
+        (portfolio_jobs.export_path(export.id, "csv"), b"Title\nA project\n"),
+    ):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    world["public_job_token"] = portfolio_jobs.public_token(public.id)
+    world["export_job"] = export.id

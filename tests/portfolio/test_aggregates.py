@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from grants.portfolio import queries
+from grants.portfolio import findings, listing, queries
 from grants.portfolio.filters import PortfolioFilter
 from grants.portfolio.models import Addressee, CountryRole, ProjectSource, ProjectStatus
 from grants.portfolio.sync import IndicatorValue, Recommendation
@@ -149,14 +149,14 @@ def test_crosstabs(portfolio):
 
 
 def test_indicator_sums_say_how_many_projects_report_each(portfolio):
-    (assisted,) = queries.indicator_totals(ALL)
+    (assisted,) = findings.indicator_totals(ALL)
     assert (assisted.code, assisted.total, assisted.projects) == ("victims-assisted", 35, 2)
     categories = {code: (total, n) for code, _, total, n in assisted.breakdowns["Sex and age"]}
     assert categories == {"women": (20, 1), "girls": (10, 1), "men": (5, 1)}
 
 
 def test_recommendation_digest_by_priority_and_addressee(portfolio):
-    groups = queries.recommendation_digest(ALL)
+    groups = findings.recommendation_digest(ALL)
     found = {(g.priority, g.addressee): [i["text"] for i in g.items] for g in groups}
     # B's recommendation names 2012-A1, kept under the first 2021 code it maps onto.
     assert found[("shelters", Addressee.MEMBER_STATES)] == ["Fund shelters longer"]
@@ -166,7 +166,7 @@ def test_recommendation_digest_by_priority_and_addressee(portfolio):
 
 def test_filters(portfolio):
     def keys(f):
-        rows, total = queries.project_rows(f, per_page=None)
+        rows, total = listing.project_rows(f, per_page=None)
         assert total == len(rows)
         return sorted(r["key"] for r in rows)
 
@@ -192,12 +192,12 @@ def test_the_public_sees_the_configured_sources_and_public_projects_only(app, po
     public = PortfolioFilter(public=True)
     app.config["GRANTS_PORTFOLIO_PUBLIC"] = "funded"
     try:
-        rows, _ = queries.project_rows(public, per_page=None)
+        rows, _ = listing.project_rows(public, per_page=None)
         assert sorted(r["key"] for r in rows if "key" in r) == []  # the key is not public
         assert sorted(r["title"] for r in rows) == ["Project A", "Project C"]
         assert "total_cost" not in rows[0] and "status" not in rows[0]
         # Outcomes count only where the project publishes them (A does, C does not).
-        assert queries.indicator_totals(public)[0].total == 30
+        assert findings.indicator_totals(public)[0].total == 30
         app.config["GRANTS_PORTFOLIO_PUBLIC"] = "funded,imported"
         assert queries.summary(public).projects == 3  # never D, which is not public
         app.config["GRANTS_PORTFOLIO_PUBLIC"] = ""
@@ -219,18 +219,18 @@ def test_gaps_and_eur_per_registered_victim(db, portfolio):
     db.session.commit()
     breakdowns = {d: queries.breakdown(d, ALL) for d in ("priority", "exploitation")}
     countries = queries.countries(ALL)
-    gaps = {(g.dimension, g.code): g.reason for g in queries.gaps(ALL, breakdowns, countries)}
+    gaps = {(g.dimension, g.code): g.reason for g in findings.gaps(ALL, breakdowns, countries)}
     assert gaps[("priority", "A3")] == "no project"
     assert gaps[("priority", "child")] == "no known EU funding"
     assert gaps[("exploitation", "begging")] == "no project"
     assert gaps[("country", "FR")] == "no project"
     assert ("country", "RO") not in gaps and ("priority", "A5") not in gaps
-    per_victim = {v.country: v for v in queries.eur_per_victim(ALL, countries)}
+    per_victim = {v.country: v for v in findings.eur_per_victim(ALL, countries)}
     assert per_victim["RO"].per_victim == Decimal("1.00")  # EUR 500 / 500 victims, 2018-2019
     assert (per_victim["RO"].years, per_victim["RO"].sources) == ("2018-2019", "Eurostat")
     assert per_victim["BG"].per_victim is None  # no victims: no ratio, not a division by 0
-    only_2019 = {v.country: v for v in queries.eur_per_victim(ALL.with_(year_to=2019), countries)}
+    only_2019 = {v.country: v for v in findings.eur_per_victim(ALL.with_(year_to=2019), countries)}
     assert only_2019["RO"].victims == 500
-    assert {v.country: v for v in queries.eur_per_victim(ALL.with_(year_from=2019), countries)}[
+    assert {v.country: v for v in findings.eur_per_victim(ALL.with_(year_from=2019), countries)}[
         "RO"
     ].victims == 100

@@ -91,3 +91,44 @@ def test_without_javascript_the_tables_and_filter_links_work(browser, live_serve
     assert "Malta referral" in page.locator("#projects").inner_text()
     page.screenshot(path=str(ARTIFACTS / "portfolio-nojs.png"), full_page=False)
     context.close()
+
+
+def test_the_public_watch_their_pdf_being_rendered_then_download_it(
+    app, page, live_server, portfolio, monkeypatch
+):
+    """As in production: the request only enqueues; a worker started afterwards renders the
+    report while the page follows it by itself (no reload), then offers the download."""
+    import threading
+
+    from grants.jobs.worker import Worker
+
+    monkeypatch.setitem(app.config, "GRANTS_JOBS_EAGER", False)
+    base = live_server.url
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + "/portfolio/?mode=partner")
+    page.get_by_role("link", name="The review as a PDF report").click()
+    page.wait_for_url("**/portfolio/work/**")
+    page.get_by_text("Waiting for a worker").wait_for()
+    page.evaluate("window.stayedOnThePage = true")  # gone if the page reloads
+    page.screenshot(path=str(ARTIFACTS / "portfolio-work-waiting-1280.png"), full_page=True)
+    worker = Worker(app, name="browser-test", poll=0.1)
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    try:
+        link = page.get_by_role("link", name="Download the PDF report")
+        link.wait_for(timeout=120_000)
+    finally:
+        worker.stop()
+        thread.join(30)
+    assert page.evaluate("window.stayedOnThePage") is True
+    assert page.get_by_role("link", name="Refresh this page").is_hidden()
+    assert "The report is ready" in page.locator('[data-job="summary"]').inner_text()
+    page.screenshot(path=str(ARTIFACTS / "portfolio-work-done-1280.png"), full_page=True)
+    with page.expect_download() as pdf:
+        link.click()
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.screenshot(path=str(ARTIFACTS / "portfolio-work-done-390.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide at 390"

@@ -81,11 +81,6 @@ def test_the_pdf_route_downloads_it(client, login_as, manager, some):
     assert "Portfolio review PDF report" in notices
 
 
-def test_the_public_get_the_pdf_in_the_request(client, some):
-    response = client.get("/portfolio/report.pdf")
-    assert response.status_code == 200 and response.data.startswith(b"%PDF")
-
-
 def test_another_users_report_is_not_found(client, login_as, manager, create_user, some):
     login_as(manager)
     location = client.get("/portfolio/report.pdf").location

@@ -94,7 +94,7 @@ def test_a_bad_record_raises_with_the_problem_and_writes_nothing(db, changes, pr
 
 
 def test_indicator_total_defaults_to_its_first_breakdown_and_other_keeps_its_unit(db, sync):
-    from grants.portfolio import queries
+    from grants.portfolio import findings
     from grants.portfolio.filters import PortfolioFilter
 
     sync(
@@ -113,7 +113,7 @@ def test_indicator_total_defaults_to_its_first_breakdown_and_other_keeps_its_uni
             ],
         )
     )
-    totals = {t.code: t for t in queries.indicator_totals(PortfolioFilter())}
+    totals = {t.code: t for t in findings.indicator_totals(PortfolioFilter())}
     assert totals["victims-assisted"].total == 5
     assert set(totals["victims-assisted"].breakdowns) == {"Sex and age", "Form of exploitation"}
     assert (totals["other"].unit, totals["other"].label) == (
