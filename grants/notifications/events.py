@@ -71,6 +71,14 @@ EVENTS = {
             roles=(MANAGER, ADMIN),
         ),
         Event(
+            "project.amendment_decided", "Decisions on my projects' amendments", roles=(APPLICANT,)
+        ),
+        Event(
+            "project.amendment_requested",
+            "Project amendments to decide",
+            roles=(MANAGER, ADMIN),
+        ),
+        Event(
             "project.overdue.manager",
             "Projects with late reports",
             Channel.DIGEST,

@@ -5,6 +5,7 @@ each project into the portfolio read model."""
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -32,6 +33,21 @@ class ProjectError(ValueError):
     def __init__(self, message: str, problems: dict[str, list[str]] | None = None):
         super().__init__(message)
         self.problems = problems or {}
+
+
+def refusing(operation):
+    """A refused operation leaves the session as it was before it: it rolls back what it
+    started and raises the ProjectError for the view to show."""
+
+    @functools.wraps(operation)
+    def run(*args, **kwargs):
+        try:
+            return operation(*args, **kwargs)
+        except ProjectError:
+            db.session.rollback()
+            raise
+
+    return run
 
 
 def add_months(day: date, months: int) -> date:
@@ -124,6 +140,7 @@ def default_terms(submission) -> dict:
     }
 
 
+@refusing
 def prepare_grant(submission, values: dict, actor) -> Grant:
     refusal = eligible_for_grant(submission)
     if refusal:
@@ -146,11 +163,17 @@ def prepare_grant(submission, values: dict, actor) -> Grant:
     audit.record(
         "grant", grant.id, "prepare", f"Grant {grant.agreement_number} prepared", actor=actor
     )
-    _tell_coordinator(grant, "project.prepared", f"Grant {grant.agreement_number} to confirm")
+    tell(
+        grant,
+        coordinator_members(grant),
+        "project.prepared",
+        f"Grant {grant.agreement_number} to confirm",
+    )
     db.session.commit()
     return grant
 
 
+@refusing
 def edit_work_plan(grant: Grant, field: str, rows: list[dict], reason: str, actor) -> None:
     if grant.status != GrantStatus.PREPARED:
         raise ProjectError("The work plan changes after signature only by an amendment.")
@@ -202,6 +225,7 @@ def guard(grant: Grant, target: GrantStatus, actor) -> list[str]:
     return []
 
 
+@refusing
 def transition(grant: Grant, target: GrantStatus, actor, *, commit: bool = True) -> Grant:
     target = GrantStatus(target)
     refusals = guard(grant, target, actor)
@@ -228,10 +252,13 @@ def transition(grant: Grant, target: GrantStatus, actor, *, commit: bool = True)
     db.session.flush()
     sync_portfolio(grant)
     if target == GrantStatus.CONFIRMED:
-        _tell_managers(grant, "project.confirmed", f"Grant {grant.agreement_number} to sign")
+        tell(grant, managers(), "project.confirmed", f"Grant {grant.agreement_number} to sign")
     else:
-        _tell_coordinator(
-            grant, "project.status", f"Grant {grant.agreement_number}: {target.label.lower()}"
+        tell(
+            grant,
+            coordinator_members(grant),
+            "project.status",
+            f"Grant {grant.agreement_number}: {target.label.lower()}",
         )
     if commit:
         db.session.commit()
@@ -278,6 +305,7 @@ def next_due(grant: Grant) -> dict | None:
     return None
 
 
+@refusing
 def submit_report(grant: Grant, period: int, content: dict, costs: Decimal, actor) -> Report:
     from grants.projects.permissions import can_report
 
@@ -316,8 +344,9 @@ def submit_report(grant: Grant, period: int, content: dict, costs: Decimal, acto
         f"Report for period {period} (version {report.version}) submitted",
         actor=actor,
     )
-    _tell_managers(
+    tell(
         grant,
+        managers(),
         "project.report_submitted",
         f"{grant.acronym or grant.agreement_number}: report {period} to review",
         key=f"{period}-{report.version}",
@@ -326,6 +355,7 @@ def submit_report(grant: Grant, period: int, content: dict, costs: Decimal, acto
     return report
 
 
+@refusing
 def accept_report(report: Report, actor) -> Payment | None:
     from grants.projects.permissions import can_manage
 
@@ -347,8 +377,9 @@ def accept_report(report: Report, actor) -> Payment | None:
         f"Report for period {report.period} accepted; {payment.kind} EUR {payment.amount}",
         actor=actor,
     )
-    _tell_coordinator(
+    tell(
         grant,
+        coordinator_members(grant),
         "project.report_decided",
         f"Report {report.period} of {grant.agreement_number} accepted",
         key=f"{report.id}",
@@ -359,6 +390,7 @@ def accept_report(report: Report, actor) -> Payment | None:
     return payment
 
 
+@refusing
 def request_changes(report: Report, comment: str, actor) -> None:
     from grants.projects.permissions import can_manage
 
@@ -380,8 +412,9 @@ def request_changes(report: Report, comment: str, actor) -> None:
         f"Report for period {report.period} returned: {comment.strip()[:200]}",
         actor=actor,
     )
-    _tell_coordinator(
+    tell(
         report.grant,
+        coordinator_members(report.grant),
         "project.report_decided",
         f"Changes asked to report {report.period} of {report.grant.agreement_number}",
         key=f"{report.id}",
@@ -415,29 +448,25 @@ def _link(grant: Grant) -> str:
         return ""
 
 
-def _tell_coordinator(grant: Grant, code: str, subject: str, key: str = "") -> None:
+def coordinator_members(grant: Grant) -> list:
     from grants.accounts.models import Organisation
 
-    organisation = db.session.get(Organisation, grant.organisation_id)
-    notify(
-        code,
-        organisation.members,
-        grant,
-        subject=subject,
-        link=_link(grant),
-        key=key,
-        template="mail/project_notice.txt",
-        grant=grant,
-    )
+    return list(db.session.get(Organisation, grant.organisation_id).members)
 
 
-def _tell_managers(grant: Grant, code: str, subject: str, key: str = "") -> None:
+def managers() -> list:
     from grants.accounts.models import RoleName
     from grants.jobs.reminders import users_with_roles
 
+    return list(users_with_roles(RoleName.PROGRAMME_MANAGER, RoleName.ADMIN))
+
+
+def tell(grant: Grant, recipients: list, code: str, subject: str, key: str = "") -> None:
+    """One notice (in the app and by mail, by preference) about `grant` to `recipients`:
+    `coordinator_members(grant)` or `managers()`."""
     notify(
         code,
-        users_with_roles(RoleName.PROGRAMME_MANAGER, RoleName.ADMIN),
+        recipients,
         grant,
         subject=subject,
         link=_link(grant),

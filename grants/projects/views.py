@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.projects import indicator_input, permissions, services
+from grants.projects import amendments, indicator_input, permissions, services
 from grants.projects.forms import EmptyForm, PrepareForm, ReportForm, ReturnForm
 from grants.projects.models import Grant, GrantStatus, Report, ReportState
 
@@ -20,6 +20,14 @@ def _dashboard_helpers() -> dict:
     from grants.projects import dashboard
 
     return {"project_dashboard": dashboard, "project_can_manage": permissions.can_manage}
+
+
+def attach_problems(form, error: services.ProjectError) -> None:
+    """Show a refused service call: its message on top, each problem at its field."""
+    for name, messages in error.problems.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + messages
+    flash(str(error), "danger")
 
 
 def _grant(grant_id: int) -> Grant:
@@ -56,6 +64,7 @@ def view(grant_id: int):
         is_coordinator=permissions.can_report(current_user, grant),
         can_manage=permissions.can_manage(current_user, grant),
         services=services,
+        amendments=amendments,
     )
 
 
@@ -76,9 +85,7 @@ def prepare(submission_id: int):
         try:
             grant = services.prepare_grant(submission, values, current_user)
         except services.ProjectError as error:
-            for name, messages in error.problems.items():
-                form[name].errors = list(form[name].errors) + messages
-            flash(str(error), "danger")
+            attach_problems(form, error)
         else:
             flash("The grant is prepared; the coordinator is asked to confirm it.", "success")
             return redirect(url_for("projects.view", grant_id=grant.id))
@@ -98,7 +105,6 @@ def transition(grant_id: int, status: str):
     try:
         services.transition(grant, GrantStatus(status), current_user)
     except services.ProjectError as error:
-        db.session.rollback()
         flash(str(error), "danger")
         return redirect(url_for("projects.view", grant_id=grant.id))
     flash(f"The grant is now {grant.status.label.lower()}.", "success")
@@ -134,11 +140,7 @@ def report(grant_id: int, period: int):
         try:
             services.submit_report(grant, period, content, form.costs.data, current_user)
         except services.ProjectError as error:
-            db.session.rollback()
-            for name, messages in error.problems.items():
-                if name in form:
-                    form[name].errors = list(form[name].errors) + messages
-            flash(str(error), "danger")
+            attach_problems(form, error)
         else:
             flash("The report is submitted to the programme manager.", "success")
             return redirect(url_for("projects.view", grant_id=grant.id))
@@ -164,20 +166,27 @@ def _report(report_id: int) -> Report:
     return report
 
 
+def _decide(decide, done: str) -> bool:
+    """Run a manager's decision on a report; flash what came of it."""
+    try:
+        outcome = decide()
+    except services.ProjectError as error:
+        flash(str(error), "danger")
+        return False
+    flash(done.format(outcome=outcome), "success")
+    return True
+
+
 @bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
 @login_required
 def review_report(report_id: int):
     report = _report(report_id)
     return_form = ReturnForm()
-    if return_form.validate_on_submit():
-        try:
-            services.request_changes(report, return_form.comment.data, current_user)
-        except services.ProjectError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            flash("The report is returned to the coordinator for changes.", "success")
-            return redirect(url_for("projects.view", grant_id=report.grant_id))
+    if return_form.validate_on_submit() and _decide(
+        lambda: services.request_changes(report, return_form.comment.data, current_user),
+        "The report is returned to the coordinator for changes.",
+    ):
+        return redirect(url_for("projects.view", grant_id=report.grant_id))
     return render_template(
         "projects/report_review.html",
         report=report,
@@ -193,13 +202,11 @@ def accept_report(report_id: int):
     report = _report(report_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        payment = services.accept_report(report, current_user)
-    except services.ProjectError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        flash(
-            f"The report is accepted; {payment.kind} payment EUR {payment.amount:,.2f}.", "success"
-        )
+    _decide(
+        lambda: services.accept_report(report, current_user),
+        "The report is accepted; {outcome.kind} payment EUR {outcome.amount:,.2f}.",
+    )
     return redirect(url_for("projects.view", grant_id=report.grant_id))
+
+
+from grants.projects import amendment_views  # noqa: E402, F401  (its routes join bp)
