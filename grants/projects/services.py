@@ -56,6 +56,14 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def item_due(grant, item: dict) -> date | None:
+    """The day a deliverable or milestone of month `item["month"]` is due: that month's end."""
+    month = item.get("month")
+    if not isinstance(month, int) or month < 1:
+        return None
+    return add_months(grant.start_date, month) - timedelta(days=1)
+
+
 # Preparing a grant --------------------------------------------------------------------------
 
 

@@ -48,7 +48,13 @@ def index():
         query = query.where(Grant.organisation_id.in_(ids or [-1]))
     grants = db.session.scalars(query).all()
     waiting = services.awaiting_grant() if permissions.can_manage(current_user) else []
-    return render_template("projects/index.html", grants=grants, waiting=waiting, services=services)
+    return render_template(
+        "projects/index.html",
+        grants=grants,
+        waiting=waiting,
+        services=services,
+        can_monitor=permissions.can_manage(current_user),
+    )
 
 
 @bp.get("/<int:grant_id>")
@@ -151,8 +157,9 @@ def report(grant_id: int, period: int):
         form=form,
         previous=previous,
         indicator_rows=indicator_rows,
-        definitions=indicator_input.definitions(),
-        sex_age=indicator_input.SEX_AGE,
+        definitions=(definitions := indicator_input.definitions()),
+        breakdowns=indicator_input.breakdowns(),
+        breakdowns_of={d.code: [b.code for b in d.breakdowns] for d in definitions},
     ), (422 if form.errors or not indicators_ok else 200)
 
 
@@ -209,4 +216,4 @@ def accept_report(report_id: int):
     return redirect(url_for("projects.view", grant_id=report.grant_id))
 
 
-from grants.projects import amendment_views  # noqa: E402, F401  (its routes join bp)
+from grants.projects import amendment_views, monitoring_views  # noqa: E402, F401  (join bp)

@@ -66,14 +66,21 @@ def test_indicator_values_with_their_breakdown_reach_the_review_map(app, running
     assert 'name="ind-0-code"' in form and "Victims assisted" in form
     base = {"narrative": "Shelter opened.", "costs": "300000", "ind-0-code": "victims-assisted"}
     wrong = coordinator_client.post(
-        url, data={**base, "ind-0-value": "40", "ind-0-women": "30", "ind-0-girls": "5"}
+        url,
+        data={**base, "ind-0-value": "40", "ind-0-sex-age-women": "30", "ind-0-sex-age-girls": "5"},
     )
     assert wrong.status_code == 422 and db.session.query(Report).count() == 0
-    assert "add up to 35, not 40" in wrong.get_data(as_text=True)
+    assert "Sex and age: the parts add up to 35, not 40" in wrong.get_data(as_text=True)
     absurd = coordinator_client.post(url, data={**base, "ind-0-value": "1e400"})
     assert absurd.status_code == 422 and "numbers of 0 or more" in absurd.get_data(as_text=True)
     done = coordinator_client.post(
-        url, data={**base, "ind-0-value": "40", "ind-0-women": "30", "ind-0-girls": "10"}
+        url,
+        data={
+            **base,
+            "ind-0-value": "40",
+            "ind-0-sex-age-women": "30",
+            "ind-0-sex-age-girls": "10",
+        },
     )
     assert done.status_code == 302
     report = db.session.query(Report).one()
@@ -98,6 +105,29 @@ def test_indicator_values_with_their_breakdown_reach_the_review_map(app, running
         ("victims-assisted", "sex-age", "women", Decimal(30)),
         ("victims-assisted", "sex-age", "girls", Decimal(10)),
     }
+
+
+def test_breakdowns_by_profession_and_by_form_of_exploitation(app, running_grant):
+    grant, coordinator, _ = running_grant()
+    client = app.test_client()
+    login(client, coordinator)
+    url = f"/projects/{grant.id}/reports/1"
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="ind-0-profession-police"' in form
+    assert 'name="ind-0-exploitation-labour"' in form
+    base = {"narrative": "Trainings.", "costs": "1000"}
+    trained = {"ind-0-code": "professionals-trained", "ind-0-value": "30"}
+    wrong = client.post(url, data={**base, **trained, "ind-0-exploitation-labour": "30"})
+    assert wrong.status_code == 422
+    assert "is not broken down by form of exploitation" in wrong.get_data(as_text=True)
+    short = client.post(url, data={**base, **trained, "ind-0-profession-police": "12"})
+    assert short.status_code == 422
+    assert "Profession: the parts add up to 12, not 30" in short.get_data(as_text=True)
+    assert db.session.query(Report).count() == 0
+    parts = {"ind-0-profession-police": "12", "ind-0-profession-labour-inspectors": "18"}
+    assert client.post(url, data={**base, **trained, **parts}).status_code == 302
+    entry = db.session.query(Report).one().content["indicators"][0]
+    assert entry["breakdowns"] == {"profession": {"police": "12", "labour-inspectors": "18"}}
 
 
 def test_managers_find_the_results_waiting_for_a_grant(app, selected_submission, create_user):
