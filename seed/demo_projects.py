@@ -269,6 +269,7 @@ def _closed(call: Call, manager: User) -> None:
         "mediators were recruited and trained; the referral protocol with the national "
         "rapporteurs' offices is in its second draft.",
         "indicators": _indicators(grant, FIGURES_YEAR_1),
+        "done": ["deliverables:0", "milestones:0"],
         "outcomes": [],
         "recommendations": [],
     }
@@ -281,6 +282,7 @@ def _closed(call: Call, manager: User) -> None:
         "occupancy. The referral protocol was adopted by both national referral mechanisms; "
         "the training of police, labour inspectors and social workers reached 225 people.",
         "indicators": _indicators(grant, FIGURES_YEAR_2),
+        "done": ["deliverables:1"],
         "outcomes": [
             "161 victims from third countries assisted, 101 of them women and 37 children, "
             "with a safe place within 48 hours of identification.",
@@ -309,7 +311,7 @@ def _closed(call: Call, manager: User) -> None:
         ],
     }
     _report(
-        grant, manager, 2, final, "395000.00", date(2025, 11, 20),
+        grant, manager, 2, final, "375000.00", date(2025, 11, 20),
         ("accept", date(2025, 12, 9), ""),
     )  # fmt: skip
     with _at(_moment(date(2025, 12, 15))):
@@ -328,6 +330,7 @@ def _running(call: Call, manager: User, today: date) -> None:
         "narrative": "Housing for 18 survivors was found with the municipalities of Palermo "
         "and Thessaloniki; the job-coaching programme started with three employers.",
         "indicators": _indicators(grant, {"Victims assisted": FIGURES_YEAR_1["Victims assisted"]}),
+        "done": ["deliverables:0", "milestones:0"],
         "outcomes": [],
         "recommendations": [],
     }

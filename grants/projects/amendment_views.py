@@ -17,6 +17,7 @@ from grants.projects.forms import (
     WorkPlanForm,
 )
 from grants.projects.models import Amendment, AmendmentKind, AmendmentState
+from grants.projects.progress import ITEM_PARTS
 from grants.projects.services import ProjectError
 from grants.projects.views import _grant, attach_problems, bp
 
@@ -55,7 +56,7 @@ def _work_plan_form(grant):
     form = WorkPlanForm()
     form.item.choices = [("", "Choose…")] + [
         (f"{part}:{n}", f"{part[:-1].capitalize()}: {i.get('title')} (month {i.get('month')})")
-        for part in amendments.ITEM_PARTS
+        for part in ITEM_PARTS
         for n, i in enumerate(grant.work_plan.get(part) or [])
     ]
     return form, lambda: {

@@ -27,11 +27,11 @@ from grants.projects.models import (
     GrantStatus,
     ReportKind,
 )
+from grants.projects.progress import ITEM_PARTS
 from grants.projects.services import ProjectError, refusing
 
 FLEXIBILITY = Decimal("0.20")  # a transfer up to 20 % of the receiving category needs none
 CEILING = Decimal("1e12")  # above any budget: bounds what Decimal is asked to round
-ITEM_PARTS = ("deliverables", "milestones")
 
 TRANSITIONS: dict[tuple[AmendmentState, AmendmentState], str] = {
     (AmendmentState.REQUESTED, AmendmentState.APPROVED): "approve-amendment",

@@ -373,6 +373,9 @@ def accept_report(report: Report, actor) -> Payment | None:
         raise ProjectError("Only a report waiting for a decision can be accepted.")
     grant = report.grant
     report.state, report.decided_at = ReportState.ACCEPTED, clock.now()
+    from grants.projects.progress import mark_done
+
+    mark_done(grant, report.content.get("done") or [], report.period)
     terms, paid = terms_of(grant), paid_total(grant)
     if report.kind == ReportKind.PERIODIC:
         payment = _pay(grant, "interim", rules.interim(terms, paid, report.costs), report)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.projects import amendments, indicator_input, permissions, services
+from grants.projects import amendments, indicator_input, permissions, progress, services
 from grants.projects.forms import EmptyForm, PrepareForm, ReportForm, ReturnForm
 from grants.projects.models import Grant, GrantStatus, Report, ReportState
 
@@ -71,6 +71,7 @@ def view(grant_id: int):
         can_manage=permissions.can_manage(current_user, grant),
         services=services,
         amendments=amendments,
+        progress=progress,
     )
 
 
@@ -132,9 +133,12 @@ def report(grant_id: int, period: int):
     if request.method == "POST":
         indicator_rows, indicator_values = indicator_input.read(grant, request.form)
     indicators_ok = not any(r.errors for r in indicator_rows)
+    open_items = progress.open_items(grant)
+    done = [k for k in request.form.getlist("done") if k in {i["key"] for i in open_items}]
     if form.validate_on_submit() and indicators_ok:
         content = {
             "indicators": indicator_values,
+            "done": done,
             "narrative": form.narrative.data.strip(),
             "outcomes": [x.strip() for x in (form.outcomes.data or "").splitlines() if x.strip()],
             "recommendations": [
@@ -159,6 +163,8 @@ def report(grant_id: int, period: int):
         indicator_rows=indicator_rows,
         definitions=(definitions := indicator_input.definitions()),
         breakdowns=indicator_input.breakdowns(),
+        open_items=open_items,
+        done=done,
         breakdowns_of={d.code: [b.code for b in d.breakdowns] for d in definitions},
     ), (422 if form.errors or not indicators_ok else 200)
 

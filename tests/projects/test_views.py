@@ -146,3 +146,31 @@ def test_managers_find_the_results_waiting_for_a_grant(app, selected_submission,
     login(applicant, selected.proposal.organisation.memberships[0].user)
     mine = applicant.get("/projects/").get_data(as_text=True)
     assert "Results without a grant yet" not in mine and 'href="/projects/"' in mine
+
+
+def test_deliverables_marked_done_and_indicators_against_their_target(app, running_grant):
+    grant, coordinator, manager = running_grant()
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, coordinator)
+    login(theirs, manager)
+    url = f"/projects/{grant.id}/reports/1"
+    assert 'value="deliverables:0"' in mine.get(url).get_data(as_text=True)
+    data = {
+        "narrative": "Guide written.",
+        "costs": "1000",
+        "ind-0-code": "victims-assisted",
+        "ind-0-value": "40",
+        "done": ["deliverables:0", "deliverables:99"],  # an unknown key is ignored
+    }
+    assert mine.post(url, data=data).status_code == 302
+    report = db.session.query(Report).one()
+    assert report.content["done"] == ["deliverables:0"]
+    page = mine.get(f"/projects/{grant.id}").get_data(as_text=True)
+    assert "Referral guide" in page and "done (report 1)" not in page  # not accepted yet
+    theirs.post(f"/projects/reports/{report.id}/accept")
+    db.session.expire_all()
+    page = mine.get(f"/projects/{grant.id}").get_data(as_text=True)
+    assert "done (report 1)" in page
+    assert db.session.get(type(grant), grant.id).work_plan["deliverables"][0]["done"] is True
+    assert db.session.get(type(grant), grant.id).work_plan["indicators"][0]["target"] == "400.00"
+    assert "<strong>40</strong> <span class=\"text-muted\">(10 %)</span>" in page
