@@ -74,6 +74,12 @@ EVENTS = {
             "project.amendment_decided", "Decisions on my projects' amendments", roles=(APPLICANT,)
         ),
         Event(
+            "project.withdrawn",
+            "Grants withdrawn before signature",
+            Channel.APP,
+            roles=(MANAGER, ADMIN),
+        ),
+        Event(
             "project.amendment_requested",
             "Project amendments to decide",
             roles=(MANAGER, ADMIN),

@@ -28,6 +28,7 @@ class GrantStatus(enum.StrEnum):
     CONFIRMED = "confirmed"  # confirmed by the coordinator, waiting for signature
     RUNNING = "running"  # signed: the funded project exists
     CLOSED = "closed"  # final report accepted, balance computed
+    WITHDRAWN = "withdrawn"  # the coordinator withdrew before signature: a reserve may replace it
 
     @property
     def label(self) -> str:
@@ -36,6 +37,7 @@ class GrantStatus(enum.StrEnum):
             "confirmed": "Confirmed by the coordinator",
             "running": "Running",
             "closed": "Closed",
+            "withdrawn": "Withdrawn before signature",
         }[self.value]
 
 

@@ -38,6 +38,7 @@ STATUSES = {
     "on_track": "On track",
     "in_preparation": "In preparation",
     "closed": "Closed",
+    "withdrawn": "Withdrawn",
 }
 SORTS = {
     "acronym": lambda r: r.label.lower(),
@@ -111,8 +112,8 @@ def read_query(args) -> Query:
 def _flags(grant, reports: list, today: date, elapsed: Decimal, spent: Decimal) -> list[str]:
     if grant.status in (GrantStatus.PREPARED, GrantStatus.CONFIRMED):
         return ["in_preparation"]
-    if grant.status == GrantStatus.CLOSED:
-        return ["closed"]
+    if grant.status in (GrantStatus.CLOSED, GrantStatus.WITHDRAWN):
+        return [grant.status.value]
     flags = []
     due = _next_due(grant, reports)
     if due and due["due"] < today:

@@ -79,12 +79,47 @@ def eligible_for_grant(submission) -> str:
         return "This proposal was withdrawn."
     if db.session.scalar(select(Grant.id).where(Grant.submission_id == submission.id)):
         return "A grant is already prepared from this proposal."
+    if letter.outcome == Outcome.RESERVE:
+        return _reserve_refusal(submission, letter)
+    return ""
+
+
+def _reserve_refusal(submission, letter) -> str:
+    """A reserve proposal replaces one that withdrew from its grant, in the order of the
+    reserve list: one place per withdrawn grant of the call, less the replacements made."""
+    from grants.review.models import Outcome, ResultLetter
+
+    grants = db.session.execute(
+        select(Grant.status, ResultLetter.outcome)
+        .join(ResultLetter, ResultLetter.submission_id == Grant.submission_id)
+        .where(Grant.call_id == submission.call_id)
+    ).all()
+    freed = sum(1 for status, _ in grants if status == GrantStatus.WITHDRAWN)
+    replaced = sum(1 for _, outcome in grants if outcome == Outcome.RESERVE)
+    if replaced >= freed:
+        return (
+            "A proposal on the reserve list becomes a grant when a selected one withdraws from "
+            "its grant."
+        )
+    first = db.session.scalar(
+        select(ResultLetter.reserve_position)
+        .where(
+            ResultLetter.call_id == submission.call_id,
+            ResultLetter.outcome == Outcome.RESERVE,
+            ~ResultLetter.submission_id.in_(select(Grant.submission_id)),
+        )
+        .order_by(ResultLetter.reserve_position)
+        .limit(1)
+    )
+    if first is not None and (letter.reserve_position or 0) > first:
+        return f"The reserve list goes in order: number {first} comes first."
     return ""
 
 
 def awaiting_grant() -> list:
-    """(submission, outcome) of published results that may become a grant and have none yet:
-    the selected proposals first, then the reserve list, by call."""
+    """(submission, outcome, why it cannot become a grant yet: empty when it can) of
+    published results that have no grant: the selected proposals first, then the reserve
+    list, by call."""
     from grants.proposals.models import Submission
     from grants.review.models import Outcome, ResultLetter
 
@@ -98,7 +133,7 @@ def awaiting_grant() -> list:
         )
         .order_by(Submission.call_id, ResultLetter.outcome.desc(), Submission.id)
     ).all()
-    return [(submission, outcome) for submission, outcome in rows]
+    return [(s, outcome, eligible_for_grant(s)) for s, outcome in rows]
 
 
 def work_plan_of(submission) -> dict:
@@ -214,16 +249,23 @@ TRANSITIONS: dict[tuple[GrantStatus, GrantStatus], str] = {
     (GrantStatus.PREPARED, GrantStatus.CONFIRMED): "confirm",
     (GrantStatus.CONFIRMED, GrantStatus.RUNNING): "sign",
     (GrantStatus.RUNNING, GrantStatus.CLOSED): "close",
+    (GrantStatus.PREPARED, GrantStatus.WITHDRAWN): "withdraw",
+    (GrantStatus.CONFIRMED, GrantStatus.WITHDRAWN): "withdraw",
 }
 
 
-def guard(grant: Grant, target: GrantStatus, actor) -> list[str]:
+def guard(grant: Grant, target: GrantStatus, actor, reason: str = "") -> list[str]:
     from grants.projects.permissions import can_manage, is_coordinator
 
     if (grant.status, target) not in TRANSITIONS:
         return [f"A grant {grant.status.label.lower()} cannot become {target.label.lower()}."]
     if target == GrantStatus.CONFIRMED and not is_coordinator(actor, grant):
         return ["Only the coordinator confirms the grant."]
+    if target == GrantStatus.WITHDRAWN:
+        if not is_coordinator(actor, grant):
+            return ["Only the coordinator withdraws from the grant."]
+        if not reason.strip():
+            return ["Say why the coordinator withdraws."]
     if target in (GrantStatus.RUNNING, GrantStatus.CLOSED) and not can_manage(actor):
         return ["Only a programme manager signs or closes a grant."]
     if target == GrantStatus.CLOSED and not any(
@@ -234,9 +276,11 @@ def guard(grant: Grant, target: GrantStatus, actor) -> list[str]:
 
 
 @refusing
-def transition(grant: Grant, target: GrantStatus, actor, *, commit: bool = True) -> Grant:
+def transition(
+    grant: Grant, target: GrantStatus, actor, *, commit: bool = True, reason: str = ""
+) -> Grant:
     target = GrantStatus(target)
-    refusals = guard(grant, target, actor)
+    refusals = guard(grant, target, actor, reason)
     if refusals:
         raise ProjectError(" ".join(refusals))
     source_status, moment = grant.status, clock.now()
@@ -253,14 +297,19 @@ def transition(grant: Grant, target: GrantStatus, actor, *, commit: bool = True)
         "grant",
         grant.id,
         action,
-        f"Grant {grant.agreement_number}: {source_status.value} -> {target.value}",
+        f"Grant {grant.agreement_number}: {source_status.value} -> {target.value}"
+        + (f": {reason.strip()[:300]}" if reason.strip() else ""),
         {"status": [source_status.value, target.value]},
         actor=actor,
     )
     db.session.flush()
     sync_portfolio(grant)
-    if target == GrantStatus.CONFIRMED:
-        tell(grant, managers(), "project.confirmed", f"Grant {grant.agreement_number} to sign")
+    if target in (GrantStatus.CONFIRMED, GrantStatus.WITHDRAWN):
+        what = (
+            "to sign" if target == GrantStatus.CONFIRMED else "withdrawn: a reserve may replace it"
+        )
+        code = "project.confirmed" if target == GrantStatus.CONFIRMED else "project.withdrawn"
+        tell(grant, managers(), code, f"Grant {grant.agreement_number} {what}")
     else:
         tell(
             grant,

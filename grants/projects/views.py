@@ -110,7 +110,9 @@ def transition(grant_id: int, status: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.transition(grant, GrantStatus(status), current_user)
+        services.transition(
+            grant, GrantStatus(status), current_user, reason=request.form.get("reason", "")[:2000]
+        )
     except services.ProjectError as error:
         flash(str(error), "danger")
         return redirect(url_for("projects.view", grant_id=grant.id))

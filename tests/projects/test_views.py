@@ -140,8 +140,9 @@ def test_managers_find_the_results_waiting_for_a_grant(app, selected_submission,
     login(client, manager)
     page = client.get("/projects/").get_data(as_text=True)
     assert "Funded projects" in page and "Results without a grant yet" in page
-    for submission in (selected, reserve):
-        assert f"/projects/prepare/{submission.id}" in page
+    assert f"/projects/prepare/{selected.id}" in page
+    assert f"/projects/prepare/{reserve.id}" not in page  # until a selected one withdraws
+    assert "when a selected one withdraws" in page
     applicant = app.test_client()
     login(applicant, selected.proposal.organisation.memberships[0].user)
     mine = applicant.get("/projects/").get_data(as_text=True)
@@ -173,4 +174,26 @@ def test_deliverables_marked_done_and_indicators_against_their_target(app, runni
     assert "done (report 1)" in page
     assert db.session.get(type(grant), grant.id).work_plan["deliverables"][0]["done"] is True
     assert db.session.get(type(grant), grant.id).work_plan["indicators"][0]["target"] == "400.00"
-    assert "<strong>40</strong> <span class=\"text-muted\">(10 %)</span>" in page
+    assert '<strong>40</strong> <span class="text-muted">(10 %)</span>' in page
+
+
+def test_the_coordinator_withdraws_from_a_prepared_grant_with_a_reason(
+    app, selected_submission, create_user
+):
+    from grants.projects import services
+    from grants.projects.models import Grant, GrantStatus
+    from tests.factories.projects import grant_terms
+
+    manager = create_user(roles=("programme_manager",))
+    submission = selected_submission()
+    grant = services.prepare_grant(submission, grant_terms(), manager)
+    client = app.test_client()
+    login(client, submission.proposal.organisation.memberships[0].user)
+    assert "Withdraw from the grant" in client.get(f"/projects/{grant.id}").get_data(as_text=True)
+    url = f"/projects/{grant.id}/status/withdrawn"
+    empty = client.post(url, data={"reason": " "}, follow_redirects=True)
+    assert "Say why the coordinator withdraws." in empty.get_data(as_text=True)
+    assert db.session.get(Grant, grant.id).status == GrantStatus.PREPARED
+    client.post(url, data={"reason": "The co-funding fell through."})
+    db.session.expire_all()
+    assert db.session.get(Grant, grant.id).status == GrantStatus.WITHDRAWN
