@@ -15,13 +15,6 @@ from grants.projects.models import Grant, GrantStatus, Report, ReportState
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 
-@bp.app_context_processor
-def _dashboard_helpers() -> dict:
-    from grants.projects import dashboard
-
-    return {"project_dashboard": dashboard, "project_can_manage": permissions.can_manage}
-
-
 def attach_problems(form, error: services.ProjectError) -> None:
     """Show a refused service call: its message on top, each problem at its field."""
     for name, messages in error.problems.items():

@@ -197,3 +197,25 @@ def test_the_coordinator_withdraws_from_a_prepared_grant_with_a_reason(
     client.post(url, data={"reason": "The co-funding fell through."})
     db.session.expire_all()
     assert db.session.get(Grant, grant.id).status == GrantStatus.WITHDRAWN
+
+
+def test_the_dashboard_sections_cost_the_same_for_one_project_or_four(app, running_grant):
+    from tests.main.test_dashboard import section_text, statements
+
+    grant, coordinator, manager = running_grant()
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, coordinator)
+    login(theirs, manager)
+    small_mine, _ = statements(app, mine)
+    small_theirs, page = statements(app, theirs)
+    assert "No report to review" in section_text(page, "project-work")
+    from grants.accounts.models import Membership
+
+    for n in range(3):  # three more projects, each with the coordinator a member
+        more, *_ = running_grant(manager=manager, agreement_number=f"GA-D{n}")
+        db.session.add(Membership(user_id=coordinator.id, organisation_id=more.organisation_id))
+    db.session.commit()
+    large_mine, page = statements(app, mine)
+    assert section_text(page, "my-projects").count("Report for period 1 due") == 4
+    large_theirs, _ = statements(app, theirs)
+    assert (large_mine, large_theirs) == (small_mine, small_theirs)
