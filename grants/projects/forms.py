@@ -89,3 +89,9 @@ class DecisionForm(FlaskForm):
         "Decision", [InputRequired()], choices=[("approved", "Approve"), ("refused", "Refuse")]
     )
     comment = TextAreaField("Comment (required to refuse)", [Length(max=5000)])
+
+
+class WorkPlanEditForm(FlaskForm):
+    reason = TextAreaField(
+        "Why the copy of the proposal changes", [DataRequired(), Length(max=2000)]
+    )

@@ -8,8 +8,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.projects import amendments, indicator_input, permissions, progress, services
-from grants.projects.forms import EmptyForm, PrepareForm, ReportForm, ReturnForm
+from grants.projects import (
+    amendments,
+    indicator_input,
+    permissions,
+    progress,
+    services,
+    work_plan_input,
+)
+from grants.projects.forms import EmptyForm, PrepareForm, ReportForm, ReturnForm, WorkPlanEditForm
 from grants.projects.models import Grant, GrantStatus, Report, ReportState
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -92,6 +99,40 @@ def prepare(submission_id: int):
     return render_template(
         "projects/prepare.html", form=form, submission=submission, refusal=refusal
     ), (422 if form.errors else 200)
+
+
+@bp.route("/<int:grant_id>/work-plan/<part>", methods=["GET", "POST"])
+@login_required
+def edit_work_plan(grant_id: int, part: str):
+    grant = _grant(grant_id)
+    if part not in work_plan_input.PARTS:
+        abort(404)
+    if not permissions.can_manage(current_user):
+        abort(403)
+    form, rows = WorkPlanEditForm(), work_plan_input.blank_rows(grant, part)
+    refusal = ""
+    if grant.status != GrantStatus.PREPARED:
+        refusal = "After signature the work plan changes only by an amendment."
+    if request.method == "POST" and not refusal:
+        rows, value = work_plan_input.read(grant, part, request.form)
+        if form.validate_on_submit() and value is not None:
+            try:
+                services.edit_work_plan(grant, part, value, form.reason.data, current_user)
+            except services.ProjectError as error:
+                attach_problems(form, error)
+            else:
+                flash("The work plan is changed; the reason is kept with it.", "success")
+                return redirect(url_for("projects.view", grant_id=grant.id))
+    return render_template(
+        "projects/work_plan.html",
+        grant=grant,
+        part=part,
+        title=work_plan_input.PARTS[part][0],
+        columns=work_plan_input.PARTS[part][1],
+        rows=rows,
+        form=form,
+        refusal=refusal,
+    ), (422 if form.errors or any(r.errors for r in rows) else 200)
 
 
 @bp.post("/<int:grant_id>/status/<status>")

@@ -29,6 +29,11 @@ EXPECTED = {
     ),
     "projects.review_report": ("GET", lambda w: {"report_id": w["grant_report"]}, MANAGER_PAGE),
     "projects.accept_report": ("POST", lambda w: {"report_id": w["grant_report"]}, MANAGER_POST),
+    "projects.edit_work_plan": (
+        "GET",
+        lambda w: {"grant_id": w["grant_prepared"], "part": "budget"},
+        MANAGER_PAGE,
+    ),
     "projects.monitoring_list": ("GET", lambda w: {}, MANAGER_PAGE),
     "projects.monitoring_export": ("GET", lambda w: {"fmt": "xlsx"}, MANAGER_PAGE),
     "projects.request_amendment": (

@@ -219,3 +219,58 @@ def test_the_dashboard_sections_cost_the_same_for_one_project_or_four(app, runni
     assert section_text(page, "my-projects").count("Report for period 1 due") == 4
     large_theirs, _ = statements(app, theirs)
     assert (large_mine, large_theirs) == (small_mine, small_theirs)
+
+
+def test_the_work_plan_is_edited_with_a_reason_and_checked_at_the_field(
+    app, selected_submission, create_user
+):
+    from grants.projects import services
+    from grants.projects.models import Grant, GrantStatus
+    from tests.factories.projects import grant_terms
+
+    manager = create_user(roles=("programme_manager",))
+    submission = selected_submission()
+    grant = services.prepare_grant(submission, grant_terms(), manager)
+    client = app.test_client()
+    login(client, manager)
+    url = f"/projects/{grant.id}/work-plan/budget"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="600000.00"' in page and 'name="budget-3-category"' in page
+    rows = {"budget-0-category": "staff", "budget-0-amount": "590000"}
+    rows |= {"budget-1-category": "travel", "budget-1-amount": "1e999"}
+    rows |= {"budget-2-category": "staff", "budget-2-amount": "35000"}
+    bad = client.post(url, data={**rows, "reason": "Fewer staff."})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "A number of 0 or more." in text
+    assert 'value="1e999"' in text  # what was typed stays in the box
+    rows["budget-1-amount"] = "110000"
+    twice = client.post(url, data={**rows, "reason": "Fewer staff."})
+    assert twice.status_code == 422 and "Each category once." in twice.get_data(as_text=True)
+    rows["budget-2-category"] = "indirect"
+    silent = client.post(url, data=rows)
+    assert silent.status_code == 422 and db.session.get(Grant, grant.id).work_plan["edits"] == []
+    rows["budget-3-category"], rows["budget-3-amount"] = "equipment", "5000"
+    assert client.post(url, data={**rows, "reason": "Fewer staff."}).status_code == 302
+    db.session.expire_all()
+    plan = db.session.get(Grant, grant.id).work_plan
+    assert plan["budget"] == {
+        "staff": "590000.00",
+        "travel": "110000.00",
+        "indirect": "35000.00",
+        "equipment": "5000.00",
+    }
+    assert plan["edits"][0]["reason"] == "Fewer staff."
+    items = client.post(
+        f"/projects/{grant.id}/work-plan/deliverables",
+        data={"deliverables-0-title": "Referral guide", "deliverables-0-work_package": "1",
+              "deliverables-0-month": "99", "reason": "Later."},
+    )  # fmt: skip
+    assert items.status_code == 422 and "A whole number from 1 to 24." in items.get_data(
+        as_text=True
+    )
+    assert client.get(f"/projects/{grant.id}/work-plan/nonsense").status_code == 404
+    coordinator = submission.proposal.organisation.memberships[0].user
+    services.transition(grant, GrantStatus.CONFIRMED, coordinator)
+    services.transition(grant, GrantStatus.RUNNING, manager)
+    late = client.get(url).get_data(as_text=True)
+    assert "only by an amendment" in late and 'name="budget-0-amount"' not in late
