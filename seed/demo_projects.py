@@ -183,7 +183,19 @@ def _grant(submission: Submission, manager: User, start: date, months: int, peri
     terms = services.default_terms(submission)
     terms.update(start_date=start, duration_months=months, period_months=period)
     with _at(_moment(prepared_on)):
-        return services.prepare_grant(submission, terms, manager)
+        grant = services.prepare_grant(submission, terms, manager)
+    for part in ("deliverables", "milestones"):  # the manager fits the plan to the duration
+        items = grant.work_plan.get(part) or []
+        if any((i.get("month") or 0) > months for i in items):
+            rows = [dict(i, month=min(i.get("month") or 1, months - 2)) for i in items]
+            with _at(_moment(prepared_on, 11)):
+                services.edit_work_plan(
+                    grant, part, rows,
+                    f"The grant runs {months} months, shorter than the proposal's plan: "
+                    f"what fell after month {months} is due in month {months - 2}.",
+                    manager,
+                )  # fmt: skip
+    return grant
 
 
 def _run(grant: Grant, manager: User, confirmed_on: date, signed_on: date) -> None:
