@@ -173,4 +173,6 @@ def test_amendment_pages_check_at_the_field_and_decide(app, running_grant):
     db.session.expire_all()
     project = mine.get(f"/projects/{grant.id}").get_data(as_text=True)
     assert "Version 2 of the grant" in project and "EUR 550,000.00" in project
+    assert project.count('id="amendments"') == 1  # in the page, not in its <title> too
+    assert f"<title>{grant.acronym} · THB Programme</title>" in project
     assert Decimal(db.session.get(type(grant), grant.id).work_plan["budget"]["staff"]) == 550000

@@ -10,26 +10,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from grants import clock
 from grants.extensions import db
 from grants.projects import monitoring, services
 from tests.conftest import login
-
-
-def _statements(client, url: str) -> tuple[int, object]:
-    seen = []
-
-    def before(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    return len(seen), response
+from tests.main.test_dashboard import statements
 
 
 def _by_label(found):
@@ -78,13 +64,13 @@ def test_monitoring_page_exports_and_flat_query_count(app, running_grant):
     db.session.commit()
     client = app.test_client()
     login(client, manager)
-    small, page = _statements(client, "/projects/monitoring?sort=-end")
-    assert page.status_code == 200 and "Monitoring funded projects" in page.get_data(as_text=True)
+    small, page = statements(app, client, "/projects/monitoring?sort=-end")
+    assert "Monitoring funded projects" in page
     for n in range(1, 5):
         running_grant(agreement_number=f"GA-{n}", manager=manager)
-    large, page = _statements(client, "/projects/monitoring?sort=-end")
+    large, page = statements(app, client, "/projects/monitoring?sort=-end")
     assert large == small, (small, large)
-    assert page.get_data(as_text=True).count("/projects/") >= 5
+    assert page.count("/projects/") >= 5
     bad = client.get("/projects/monitoring?status=nonsense&country=ZZ")
     assert bad.status_code == 422 and "No such status" in bad.get_data(as_text=True)
     assert client.get("/projects/monitoring/export.pdf").status_code == 404
