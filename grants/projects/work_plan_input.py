@@ -72,7 +72,7 @@ def _value(column: Column, raw: str, grant):
             raise ValueError("300 characters at most.")
         return raw
     if column.kind == "int":
-        if not raw.isdigit() or not 1 <= int(raw) <= max(grant.duration_months, 1):
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= grant.duration_months:
             raise ValueError(f"A whole number from 1 to {grant.duration_months}.")
         return int(raw)
     try:

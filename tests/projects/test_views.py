@@ -268,6 +268,12 @@ def test_the_work_plan_is_edited_with_a_reason_and_checked_at_the_field(
     assert items.status_code == 422 and "A whole number from 1 to 24." in items.get_data(
         as_text=True
     )
+    odd = client.post(
+        f"/projects/{grant.id}/work-plan/milestones",
+        data={"milestones-0-title": "Open", "milestones-0-work_package": "²",
+              "milestones-0-month": "1", "reason": "x"},
+    )  # fmt: skip
+    assert odd.status_code == 422 and "A whole number from 1 to 24." in odd.get_data(as_text=True)
     assert client.get(f"/projects/{grant.id}/work-plan/nonsense").status_code == 404
     coordinator = submission.proposal.organisation.memberships[0].user
     services.transition(grant, GrantStatus.CONFIRMED, coordinator)
