@@ -32,6 +32,7 @@ def seed_demo():
     """Demo users for every role, organisations across the EU, calls and proposals (idempotent)."""
     from seed.demo import load_demo
     from seed.demo_calls import load_demo_calls
+    from seed.demo_projects import load_demo_projects
     from seed.demo_proposals import load_demo_proposals
     from seed.demo_review import load_demo_review
 
@@ -39,6 +40,7 @@ def seed_demo():
     click.echo(f"Demo calls: {load_demo_calls()}.")
     click.echo(f"Demo proposals: {load_demo_proposals()}.")
     click.echo(f"Demo evaluation: {load_demo_review()}.")
+    click.echo(f"Demo funded projects: {load_demo_projects()}.")
 
 
 @users_cli.command("create")

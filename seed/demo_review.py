@@ -363,13 +363,14 @@ def _comment(criterion: Criterion, points: Decimal, position: int, topic: str) -
     return text
 
 
-def _points(acronym: str, index: int, criterion: Criterion, column: int, position: int):
+def _points(acronym: str, index: int, criterion: Criterion, column: int, position: int,
+            scores: dict = SCORES):  # fmt: skip
     """The deterministic score of the evaluator at `position` (of the proposal's evaluators,
     by assignment) for one criterion; `index` turns the pattern from proposal to proposal."""
     spread = DISAGREEMENTS.get((acronym, criterion.code))
     if spread is not None:
         return Decimal(spread[0][position % 3])
-    row = SCORES.get(acronym)
+    row = scores.get(acronym)
     if row is not None and column < len(row):
         value = Decimal(row[column])
     else:  # a proposal this table does not know: an average one
@@ -432,15 +433,16 @@ def _consensus_data(submission: Submission, acronym: str, topic: str) -> dict:
     return data
 
 
-def _ready_to_rank(manager: User) -> str:
-    """The ISF call: every step of the evaluation up to the approved consensus, each replayed
-    at its own moment after the deadline (never later than now); steps already done are
-    skipped, so the ranking is complete and waits for the manager to finalise it."""
-    call = db.session.scalar(select(Call).where(Call.reference == RANKING_CALL))
+def ready_to_rank(manager: User, reference: str = RANKING_CALL, scores: dict = SCORES) -> str:
+    """A closed call (the ISF one unless told): every step of the evaluation up to the
+    approved consensus, each replayed at its own moment after the deadline (never later than
+    now), scored from `scores`; steps already done are skipped, so the ranking is complete
+    and waits for the manager to finalise it."""
+    call = db.session.scalar(select(Call).where(Call.reference == reference))
     if call is None:
-        return f"{RANKING_CALL}: no call to evaluate"
+        return f"{reference}: no call to evaluate"
     if services.ranking_final(call.id) or call.status == CallStatus.RESULTS_PUBLISHED:
-        return f"{RANKING_CALL}: the ranking is final, left as it is"
+        return f"{reference}: the ranking is final, left as it is"
     now = clock.now()
 
     def at(days: int, minutes: int = 0):
@@ -450,7 +452,7 @@ def _ready_to_rank(manager: User) -> str:
         with at(4):
             transition(call, CallStatus.UNDER_EVALUATION, manager)
     if call.phase not in services.EVALUATION_PHASES:
-        return f"{RANKING_CALL}: not under evaluation"
+        return f"{reference}: not under evaluation"
     done = dict.fromkeys(("assignments", "evaluations", "approved"), 0)
     with at(5):
         view = services.build_plan(call)
@@ -470,7 +472,7 @@ def _ready_to_rank(manager: User) -> str:
                 continue
             data = {}
             for column, c in enumerate(call.criteria):
-                points = _points(acronym, index, c, column, position)
+                points = _points(acronym, index, c, column, position, scores)
                 data[c.id] = {
                     "points": str(points),
                     "comment": _comment(c, points, position, topic),
@@ -501,9 +503,9 @@ def _ready_to_rank(manager: User) -> str:
                 consensus.approve(report, manager)
             done["approved"] += 1
     if not any(done.values()):
-        return f"{RANKING_CALL}: evaluation already done"
+        return f"{reference}: evaluation already done"
     return (
-        f"{RANKING_CALL}: {done['assignments']} assignments, {done['evaluations']} evaluations "
+        f"{reference}: {done['assignments']} assignments, {done['evaluations']} evaluations "
         f"submitted, {done['approved']} consensus reports approved"
     )
 
@@ -517,5 +519,5 @@ def load_demo_review() -> str:
     created = _evaluators(EVALUATORS)
     work_in_progress = _work_in_progress(manager)
     created += _evaluators(SPECIALISTS)  # after the AMIF call's assignment: not part of it
-    ready = _ready_to_rank(manager)
+    ready = ready_to_rank(manager)
     return f"{created} evaluators created; {work_in_progress}; {ready}"

@@ -71,6 +71,20 @@ EVENTS = {
             roles=(MANAGER, ADMIN),
         ),
         Event(
+            "project.amendment_decided", "Decisions on my projects' amendments", roles=(APPLICANT,)
+        ),
+        Event(
+            "project.withdrawn",
+            "Grants withdrawn before signature",
+            Channel.APP,
+            roles=(MANAGER, ADMIN),
+        ),
+        Event(
+            "project.amendment_requested",
+            "Project amendments to decide",
+            roles=(MANAGER, ADMIN),
+        ),
+        Event(
             "project.overdue.manager",
             "Projects with late reports",
             Channel.DIGEST,

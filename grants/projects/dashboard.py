@@ -1,14 +1,17 @@
-"""What needs you now on funded projects, as plain rows for the dashboards
-(templates/projects/_dashboard.html): a coordinator's projects with what is due next and any
-report returned for changes; a manager's reports to review and late projects."""
+"""The projects domain's dashboard sections (grants.main.dashboard collects them): a
+coordinator's projects with what is due next and any report returned for changes; a
+manager's reports to review, amendments to decide, grants to sign and late projects."""
 
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from grants import clock
 from grants.extensions import db
-from grants.projects import services
+from grants.main.dashboard import Section, section
+from grants.projects import amendments, permissions, services
 from grants.projects.models import Grant, GrantStatus, Report, ReportState
 
 
@@ -19,7 +22,10 @@ def coordinator_rows(user) -> list[dict]:
     today = clock.to_brussels(clock.now()).date()
     rows = []
     for grant in db.session.scalars(
-        select(Grant).where(Grant.organisation_id.in_(ids)).order_by(Grant.id)
+        select(Grant)
+        .where(Grant.organisation_id.in_(ids), Grant.status != GrantStatus.WITHDRAWN)
+        .options(selectinload(Grant.reports))
+        .order_by(Grant.id)
     ):
         due = services.next_due(grant) if grant.status == GrantStatus.RUNNING else None
         rows.append(
@@ -46,7 +52,11 @@ def manager_rows() -> dict[str, list[dict]]:
         .order_by(Report.submitted_at)
     ).all()
     late = []
-    for grant in db.session.scalars(select(Grant).where(Grant.status == GrantStatus.RUNNING)):
+    for grant in db.session.scalars(
+        select(Grant)
+        .where(Grant.status == GrantStatus.RUNNING)
+        .options(selectinload(Grant.reports))
+    ):
         due = services.next_due(grant)
         if due and due["due"] < today:
             late.append(
@@ -73,5 +83,38 @@ def manager_rows() -> dict[str, list[dict]]:
             for r in reports
         ],
         "late": late,
+        "amendments": amendments.requested(),
         "to_sign": [{"grant_id": g.id, "label": g.acronym or g.agreement_number} for g in to_sign],
     }
+
+
+@section(15)
+def coordinator(user) -> Section | None:
+    rows = coordinator_rows(user)
+    if not rows:
+        return None
+    return Section(
+        key="my-projects",
+        title="My funded projects",
+        template="projects/_dashboard_mine.html",
+        rows=rows,
+        more_url=url_for("projects.index"),
+        more_label="All my projects",
+    )
+
+
+@section(45)
+def manager(user) -> Section | None:
+    if not permissions.can_manage(user):
+        return None
+    work = manager_rows()
+    count = sum(len(work[k]) for k in ("reports", "amendments", "to_sign", "late"))
+    return Section(
+        key="project-work",
+        title="Funded projects: needs you now",
+        template="projects/_dashboard_work.html",
+        rows=[work] if count else [],
+        empty="No report to review, amendment to decide or grant to sign, and none late.",
+        more_url=url_for("projects.monitoring_list"),
+        more_label="Monitoring of every funded project",
+    )

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 
@@ -40,3 +48,50 @@ class ReturnForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     pass
+
+
+class AmendmentForm(FlaskForm):
+    reason = TextAreaField("Why the grant must change", [DataRequired(), Length(max=5000)])
+
+
+class EndDateForm(AmendmentForm):
+    duration_months = IntegerField(
+        "New duration (months from the start), which sets the end date",
+        [InputRequired(), NumberRange(1, 120)],
+    )
+
+
+class BudgetTransferForm(AmendmentForm):
+    source = SelectField("From the category", choices=[])
+    target = SelectField("To the category", choices=[])
+    amount = StringField("Amount (EUR)", [DataRequired(), Length(max=20)])
+
+
+class ConsortiumForm(AmendmentForm):
+    action = RadioField(
+        "Change", choices=[("add", "Add a partner"), ("remove", "Remove a partner")], default="add"
+    )
+    partner = SelectField("Partner who leaves", choices=[], coerce=int, validate_choice=False)
+    name = StringField("New partner's name", [Length(max=200)])
+    country = StringField("Its country (two letters, e.g. FR)", [Length(max=2)])
+    type = SelectField("Its type", choices=[])
+
+
+class WorkPlanForm(AmendmentForm):
+    item = SelectField("Deliverable or milestone", choices=[])
+    title = StringField("Title", [DataRequired(), Length(max=300)])
+    month = IntegerField("Due in month", [InputRequired(), NumberRange(1, 120)])
+
+
+class DecisionForm(FlaskForm):
+    # no default: a POST without a decision (data=None) must not approve anything
+    decision = RadioField(
+        "Decision", [InputRequired()], choices=[("approved", "Approve"), ("refused", "Refuse")]
+    )
+    comment = TextAreaField("Comment (required to refuse)", [Length(max=5000)])
+
+
+class WorkPlanEditForm(FlaskForm):
+    reason = TextAreaField(
+        "Why the copy of the proposal changes", [DataRequired(), Length(max=2000)]
+    )

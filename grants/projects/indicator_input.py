@@ -1,7 +1,9 @@
 """Indicator values of a report as the coordinator enters them: one row per indicator of the
 grant's work plan, with the programme's definition it counts towards (seed/indicators.toml)
-and, where the definition has it, the breakdown by sex and age. Read from the posted form;
-every problem is returned per row, so the page shows it at the field."""
+and the breakdowns that definition has (sex and age, form of exploitation, profession, or
+any a programme adds: the categories come from the reference data). Read from the posted
+form (`ind-<row>-<breakdown>-<category>`); every problem is returned per row, so the page
+shows it at the field."""
 
 from __future__ import annotations
 
@@ -11,9 +13,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.taxonomy.models import IndicatorDefinition
+from grants.taxonomy.models import IndicatorBreakdown, IndicatorDefinition
 
-SEX_AGE = ("women", "men", "girls", "boys")
 CEILING = Decimal("1e11")
 
 # Words that suggest the definition a work-plan indicator counts towards (preselected only).
@@ -35,7 +36,8 @@ class Row:
     target: str | None
     code: str = ""
     value: str = ""
-    breakdown: dict[str, str] = field(default_factory=dict)
+    # breakdown code -> category code -> the text typed
+    breakdowns: dict[str, dict[str, str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
 
@@ -45,8 +47,11 @@ def definitions() -> list[IndicatorDefinition]:
     )
 
 
-def has_sex_age(definition: IndicatorDefinition) -> bool:
-    return any(b.code == "sex-age" for b in definition.breakdowns)
+def breakdowns() -> list[IndicatorBreakdown]:
+    """Every breakdown a definition may have, with its categories, in the programme's order."""
+    return list(
+        db.session.scalars(select(IndicatorBreakdown).order_by(IndicatorBreakdown.position))
+    )
 
 
 def guess(name: str, codes: set[str]) -> str:
@@ -73,6 +78,7 @@ def _number(raw: str) -> Decimal | None:
 def rows(grant, form: dict | None = None) -> list[Row]:
     """The rows to show, filled from the posted `form` when there is one."""
     codes = {d.code for d in definitions()}
+    kinds = breakdowns() if form is not None else []
     out = []
     for n, indicator in enumerate((grant.work_plan or {}).get("indicators") or []):
         row = Row(n, indicator.get("name", ""), indicator.get("unit", ""), indicator.get("target"))
@@ -81,9 +87,38 @@ def rows(grant, form: dict | None = None) -> list[Row]:
         else:
             row.code = form.get(f"ind-{n}-code", "")
             row.value = form.get(f"ind-{n}-value", "")[:40]
-            row.breakdown = {c: form.get(f"ind-{n}-{c}", "")[:40] for c in SEX_AGE}
+            row.breakdowns = {
+                b.code: {
+                    c.code: form.get(f"ind-{n}-{b.code}-{c.code}", "")[:40] for c in b.categories
+                }
+                for b in kinds
+            }
         out.append(row)
     return out
+
+
+def _parts(row: Row) -> dict[str, dict[str, Decimal]]:
+    """The breakdowns given (numbers only, empty ones left out); ValueError on a bad number."""
+    found = {}
+    for code, typed in row.breakdowns.items():
+        numbers = {c: _number(v) for c, v in typed.items()}
+        numbers = {c: v for c, v in numbers.items() if v is not None}
+        if numbers:
+            found[code] = numbers
+    return found
+
+
+def _check(row: Row, definition, value, parts) -> str:
+    """The problem with a row's breakdowns, or an empty string."""
+    titles = {b.code: b.title for b in breakdowns()}
+    allowed = {b.code for b in definition.breakdowns}
+    for code, numbers in parts.items():
+        if code not in allowed:
+            return f"“{definition.label}” is not broken down by {titles[code].lower()}."
+        total = sum(numbers.values(), Decimal(0))
+        if total != value:
+            return f"{titles[code]}: the parts add up to {total:f}, not {value:f}."
+    return ""
 
 
 def read(grant, form: dict) -> tuple[list[Row], list[dict]]:
@@ -93,31 +128,27 @@ def read(grant, form: dict) -> tuple[list[Row], list[dict]]:
     for row in shown:
         try:
             value = _number(row.value)
-            parts = {c: _number(v) for c, v in row.breakdown.items()}
+            parts = _parts(row)
         except ValueError:
             row.errors.append("Enter numbers of 0 or more (digits only).")
             continue
-        parts = {c: v for c, v in parts.items() if v is not None}
         if value is None and not parts:
             continue  # nothing reported for this indicator in the period
         definition = known.get(row.code)
         if definition is None:
             row.errors.append("Choose the programme indicator this counts towards.")
             continue
-        if parts and not has_sex_age(definition):
-            row.errors.append(f"“{definition.label}” is not broken down by sex and age.")
-            continue
-        if value is None:
-            value = sum(parts.values(), Decimal(0))
-        if parts and sum(parts.values(), Decimal(0)) != value:
-            row.errors.append(
-                f"Women, men, girls and boys add up to {sum(parts.values(), Decimal(0)):f}, "
-                f"not {value:f}."
-            )
+        if value is None:  # the value is the sum of a breakdown when only that is given
+            value = sum(next(iter(parts.values())).values(), Decimal(0))
+        problem = _check(row, definition, value, parts)
+        if problem:
+            row.errors.append(problem)
             continue
         entry = {"code": definition.code, "value": f"{value:f}", "name": row.name}
         if parts:
-            entry["breakdowns"] = {"sex-age": {c: f"{v:f}" for c, v in parts.items()}}
+            entry["breakdowns"] = {
+                code: {c: f"{v:f}" for c, v in numbers.items()} for code, numbers in parts.items()
+            }
         if definition.free_unit:
             entry["unit"] = row.unit or "units"
         content.append(entry)

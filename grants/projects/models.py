@@ -28,6 +28,7 @@ class GrantStatus(enum.StrEnum):
     CONFIRMED = "confirmed"  # confirmed by the coordinator, waiting for signature
     RUNNING = "running"  # signed: the funded project exists
     CLOSED = "closed"  # final report accepted, balance computed
+    WITHDRAWN = "withdrawn"  # the coordinator withdrew before signature: a reserve may replace it
 
     @property
     def label(self) -> str:
@@ -36,6 +37,7 @@ class GrantStatus(enum.StrEnum):
             "confirmed": "Confirmed by the coordinator",
             "running": "Running",
             "closed": "Closed",
+            "withdrawn": "Withdrawn before signature",
         }[self.value]
 
 
@@ -79,6 +81,9 @@ class Grant(db.Model):
     )
     payments: Mapped[list[Payment]] = relationship(
         back_populates="grant", order_by="Payment.id", cascade="all, delete-orphan"
+    )
+    amendments: Mapped[list[Amendment]] = relationship(
+        back_populates="grant", order_by="Amendment.number", cascade="all, delete-orphan"
     )
 
 
@@ -132,3 +137,59 @@ class Payment(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     grant: Mapped[Grant] = relationship(back_populates="payments")
+
+
+class AmendmentKind(enum.StrEnum):
+    END_DATE = "end_date"
+    BUDGET_TRANSFER = "budget_transfer"
+    CONSORTIUM = "consortium"
+    WORK_PLAN = "work_plan"
+
+    @property
+    def label(self) -> str:
+        return {
+            "end_date": "Change of the end date",
+            "budget_transfer": "Budget transfer between categories",
+            "consortium": "Change of the consortium",
+            "work_plan": "Change of the work plan",
+        }[self.value]
+
+
+class AmendmentState(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class Amendment(db.Model):
+    """A change to a running grant asked by its coordinator and decided by a manager. It keeps
+    the part of the grant it changes as it was (`before`) and as asked (`after`), and the
+    diff shown to people; approved, `after` becomes the grant's current version."""
+
+    __tablename__ = "project_amendment"
+    __table_args__ = (UniqueConstraint("grant_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(
+        ForeignKey("project_grant.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per grant
+    kind: Mapped[AmendmentKind] = mapped_column(str_enum(AmendmentKind))
+    state: Mapped[AmendmentState] = mapped_column(
+        str_enum(AmendmentState), default=AmendmentState.REQUESTED, index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict] = mapped_column(JSON)
+    after: Mapped[dict] = mapped_column(JSON)
+    changes: Mapped[list] = mapped_column(JSON)  # [{"what", "before", "after"}] in words
+    comment: Mapped[str] = mapped_column(Text, default="")  # the manager's, with the decision
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    grant: Mapped[Grant] = relationship(back_populates="amendments")

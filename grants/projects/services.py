@@ -5,6 +5,7 @@ each project into the portfolio read model."""
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from grants.projects.models import (
     ReportKind,
     ReportState,
 )
+from grants.projects.portfolio_sync import sync_portfolio
 
 REPORT_DUE_DAYS = 60  # a report is due within 60 days of its period's end
 
@@ -34,10 +36,33 @@ class ProjectError(ValueError):
         self.problems = problems or {}
 
 
+def refusing(operation):
+    """A refused operation leaves the session as it was before it: it rolls back what it
+    started and raises the ProjectError for the view to show."""
+
+    @functools.wraps(operation)
+    def run(*args, **kwargs):
+        try:
+            return operation(*args, **kwargs)
+        except ProjectError:
+            db.session.rollback()
+            raise
+
+    return run
+
+
 def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def item_due(grant, item: dict) -> date | None:
+    """The day a deliverable or milestone of month `item["month"]` is due: that month's end."""
+    month = item.get("month")
+    if not isinstance(month, int) or month < 1:
+        return None
+    return add_months(grant.start_date, month) - timedelta(days=1)
 
 
 # Preparing a grant --------------------------------------------------------------------------
@@ -55,12 +80,47 @@ def eligible_for_grant(submission) -> str:
         return "This proposal was withdrawn."
     if db.session.scalar(select(Grant.id).where(Grant.submission_id == submission.id)):
         return "A grant is already prepared from this proposal."
+    if letter.outcome == Outcome.RESERVE:
+        return _reserve_refusal(submission, letter)
+    return ""
+
+
+def _reserve_refusal(submission, letter) -> str:
+    """A reserve proposal replaces one that withdrew from its grant, in the order of the
+    reserve list: one place per withdrawn grant of the call, less the replacements made."""
+    from grants.review.models import Outcome, ResultLetter
+
+    grants = db.session.execute(
+        select(Grant.status, ResultLetter.outcome)
+        .join(ResultLetter, ResultLetter.submission_id == Grant.submission_id)
+        .where(Grant.call_id == submission.call_id)
+    ).all()
+    freed = sum(1 for status, _ in grants if status == GrantStatus.WITHDRAWN)
+    replaced = sum(1 for _, outcome in grants if outcome == Outcome.RESERVE)
+    if replaced >= freed:
+        return (
+            "A proposal on the reserve list becomes a grant when a selected one withdraws from "
+            "its grant."
+        )
+    first = db.session.scalar(
+        select(ResultLetter.reserve_position)
+        .where(
+            ResultLetter.call_id == submission.call_id,
+            ResultLetter.outcome == Outcome.RESERVE,
+            ~ResultLetter.submission_id.in_(select(Grant.submission_id)),
+        )
+        .order_by(ResultLetter.reserve_position)
+        .limit(1)
+    )
+    if first is not None and (letter.reserve_position or 0) > first:
+        return f"The reserve list goes in order: number {first} comes first."
     return ""
 
 
 def awaiting_grant() -> list:
-    """(submission, outcome) of published results that may become a grant and have none yet:
-    the selected proposals first, then the reserve list, by call."""
+    """(submission, outcome, why it cannot become a grant yet: empty when it can) of
+    published results that have no grant: the selected proposals first, then the reserve
+    list, by call."""
     from grants.proposals.models import Submission
     from grants.review.models import Outcome, ResultLetter
 
@@ -74,7 +134,7 @@ def awaiting_grant() -> list:
         )
         .order_by(Submission.call_id, ResultLetter.outcome.desc(), Submission.id)
     ).all()
-    return [(submission, outcome) for submission, outcome in rows]
+    return [(s, outcome, eligible_for_grant(s)) for s, outcome in rows]
 
 
 def work_plan_of(submission) -> dict:
@@ -124,6 +184,7 @@ def default_terms(submission) -> dict:
     }
 
 
+@refusing
 def prepare_grant(submission, values: dict, actor) -> Grant:
     refusal = eligible_for_grant(submission)
     if refusal:
@@ -146,11 +207,17 @@ def prepare_grant(submission, values: dict, actor) -> Grant:
     audit.record(
         "grant", grant.id, "prepare", f"Grant {grant.agreement_number} prepared", actor=actor
     )
-    _tell_coordinator(grant, "project.prepared", f"Grant {grant.agreement_number} to confirm")
+    tell(
+        grant,
+        coordinator_members(grant),
+        "project.prepared",
+        f"Grant {grant.agreement_number} to confirm",
+    )
     db.session.commit()
     return grant
 
 
+@refusing
 def edit_work_plan(grant: Grant, field: str, rows: list[dict], reason: str, actor) -> None:
     if grant.status != GrantStatus.PREPARED:
         raise ProjectError("The work plan changes after signature only by an amendment.")
@@ -183,16 +250,23 @@ TRANSITIONS: dict[tuple[GrantStatus, GrantStatus], str] = {
     (GrantStatus.PREPARED, GrantStatus.CONFIRMED): "confirm",
     (GrantStatus.CONFIRMED, GrantStatus.RUNNING): "sign",
     (GrantStatus.RUNNING, GrantStatus.CLOSED): "close",
+    (GrantStatus.PREPARED, GrantStatus.WITHDRAWN): "withdraw",
+    (GrantStatus.CONFIRMED, GrantStatus.WITHDRAWN): "withdraw",
 }
 
 
-def guard(grant: Grant, target: GrantStatus, actor) -> list[str]:
+def guard(grant: Grant, target: GrantStatus, actor, reason: str = "") -> list[str]:
     from grants.projects.permissions import can_manage, is_coordinator
 
     if (grant.status, target) not in TRANSITIONS:
         return [f"A grant {grant.status.label.lower()} cannot become {target.label.lower()}."]
     if target == GrantStatus.CONFIRMED and not is_coordinator(actor, grant):
         return ["Only the coordinator confirms the grant."]
+    if target == GrantStatus.WITHDRAWN:
+        if not is_coordinator(actor, grant):
+            return ["Only the coordinator withdraws from the grant."]
+        if not reason.strip():
+            return ["Say why the coordinator withdraws."]
     if target in (GrantStatus.RUNNING, GrantStatus.CLOSED) and not can_manage(actor):
         return ["Only a programme manager signs or closes a grant."]
     if target == GrantStatus.CLOSED and not any(
@@ -202,9 +276,12 @@ def guard(grant: Grant, target: GrantStatus, actor) -> list[str]:
     return []
 
 
-def transition(grant: Grant, target: GrantStatus, actor, *, commit: bool = True) -> Grant:
+@refusing
+def transition(
+    grant: Grant, target: GrantStatus, actor, *, commit: bool = True, reason: str = ""
+) -> Grant:
     target = GrantStatus(target)
-    refusals = guard(grant, target, actor)
+    refusals = guard(grant, target, actor, reason)
     if refusals:
         raise ProjectError(" ".join(refusals))
     source_status, moment = grant.status, clock.now()
@@ -221,17 +298,25 @@ def transition(grant: Grant, target: GrantStatus, actor, *, commit: bool = True)
         "grant",
         grant.id,
         action,
-        f"Grant {grant.agreement_number}: {source_status.value} -> {target.value}",
+        f"Grant {grant.agreement_number}: {source_status.value} -> {target.value}"
+        + (f": {reason.strip()[:300]}" if reason.strip() else ""),
         {"status": [source_status.value, target.value]},
         actor=actor,
     )
     db.session.flush()
     sync_portfolio(grant)
-    if target == GrantStatus.CONFIRMED:
-        _tell_managers(grant, "project.confirmed", f"Grant {grant.agreement_number} to sign")
+    if target in (GrantStatus.CONFIRMED, GrantStatus.WITHDRAWN):
+        what = (
+            "to sign" if target == GrantStatus.CONFIRMED else "withdrawn: a reserve may replace it"
+        )
+        code = "project.confirmed" if target == GrantStatus.CONFIRMED else "project.withdrawn"
+        tell(grant, managers(), code, f"Grant {grant.agreement_number} {what}")
     else:
-        _tell_coordinator(
-            grant, "project.status", f"Grant {grant.agreement_number}: {target.label.lower()}"
+        tell(
+            grant,
+            coordinator_members(grant),
+            "project.status",
+            f"Grant {grant.agreement_number}: {target.label.lower()}",
         )
     if commit:
         db.session.commit()
@@ -278,6 +363,7 @@ def next_due(grant: Grant) -> dict | None:
     return None
 
 
+@refusing
 def submit_report(grant: Grant, period: int, content: dict, costs: Decimal, actor) -> Report:
     from grants.projects.permissions import can_report
 
@@ -316,8 +402,9 @@ def submit_report(grant: Grant, period: int, content: dict, costs: Decimal, acto
         f"Report for period {period} (version {report.version}) submitted",
         actor=actor,
     )
-    _tell_managers(
+    tell(
         grant,
+        managers(),
         "project.report_submitted",
         f"{grant.acronym or grant.agreement_number}: report {period} to review",
         key=f"{period}-{report.version}",
@@ -326,6 +413,7 @@ def submit_report(grant: Grant, period: int, content: dict, costs: Decimal, acto
     return report
 
 
+@refusing
 def accept_report(report: Report, actor) -> Payment | None:
     from grants.projects.permissions import can_manage
 
@@ -335,6 +423,9 @@ def accept_report(report: Report, actor) -> Payment | None:
         raise ProjectError("Only a report waiting for a decision can be accepted.")
     grant = report.grant
     report.state, report.decided_at = ReportState.ACCEPTED, clock.now()
+    from grants.projects.progress import mark_done
+
+    mark_done(grant, report.content.get("done") or [], report.period)
     terms, paid = terms_of(grant), paid_total(grant)
     if report.kind == ReportKind.PERIODIC:
         payment = _pay(grant, "interim", rules.interim(terms, paid, report.costs), report)
@@ -347,8 +438,9 @@ def accept_report(report: Report, actor) -> Payment | None:
         f"Report for period {report.period} accepted; {payment.kind} EUR {payment.amount}",
         actor=actor,
     )
-    _tell_coordinator(
+    tell(
         grant,
+        coordinator_members(grant),
         "project.report_decided",
         f"Report {report.period} of {grant.agreement_number} accepted",
         key=f"{report.id}",
@@ -359,6 +451,7 @@ def accept_report(report: Report, actor) -> Payment | None:
     return payment
 
 
+@refusing
 def request_changes(report: Report, comment: str, actor) -> None:
     from grants.projects.permissions import can_manage
 
@@ -380,8 +473,9 @@ def request_changes(report: Report, comment: str, actor) -> None:
         f"Report for period {report.period} returned: {comment.strip()[:200]}",
         actor=actor,
     )
-    _tell_coordinator(
+    tell(
         report.grant,
+        coordinator_members(report.grant),
         "project.report_decided",
         f"Changes asked to report {report.period} of {report.grant.agreement_number}",
         key=f"{report.id}",
@@ -415,108 +509,29 @@ def _link(grant: Grant) -> str:
         return ""
 
 
-def _tell_coordinator(grant: Grant, code: str, subject: str, key: str = "") -> None:
+def coordinator_members(grant: Grant) -> list:
     from grants.accounts.models import Organisation
 
-    organisation = db.session.get(Organisation, grant.organisation_id)
-    notify(
-        code,
-        organisation.members,
-        grant,
-        subject=subject,
-        link=_link(grant),
-        key=key,
-        template="mail/project_notice.txt",
-        grant=grant,
-    )
+    return list(db.session.get(Organisation, grant.organisation_id).members)
 
 
-def _tell_managers(grant: Grant, code: str, subject: str, key: str = "") -> None:
+def managers() -> list:
     from grants.accounts.models import RoleName
     from grants.jobs.reminders import users_with_roles
 
+    return list(users_with_roles(RoleName.PROGRAMME_MANAGER, RoleName.ADMIN))
+
+
+def tell(grant: Grant, recipients: list, code: str, subject: str, key: str = "") -> None:
+    """One notice (in the app and by mail, by preference) about `grant` to `recipients`:
+    `coordinator_members(grant)` or `managers()`."""
     notify(
         code,
-        users_with_roles(RoleName.PROGRAMME_MANAGER, RoleName.ADMIN),
+        recipients,
         grant,
         subject=subject,
         link=_link(grant),
         key=key,
         template="mail/project_notice.txt",
         grant=grant,
-    )
-
-
-# The portfolio -------------------------------------------------------------------------------
-
-
-def sync_portfolio(grant: Grant) -> None:
-    """Write the funded project into the review map (only once signed)."""
-    from grants.portfolio.models import ProjectStatus
-    from grants.portfolio.sync import (
-        IndicatorValue,
-        PartialDate,
-        Participant,
-        PortfolioRecord,
-        Recommendation,
-        upsert_funded,
-    )
-
-    if grant.status not in (GrantStatus.RUNNING, GrantStatus.CLOSED):
-        return
-    submission = grant.submission
-    consortium = source.consortium(submission)
-    coordinator = next(
-        (p for p in consortium if p["role"] == "coordinator"), consortium[0] if consortium else {}
-    )
-    partners = [p for p in consortium if p is not coordinator]
-    tags = source.tags(submission)
-    accepted = [r for r in grant.reports if r.state == ReportState.ACCEPTED]
-    indicators: dict[str, IndicatorValue] = {}
-    outcomes, recommendations = [], []
-    for report in accepted:
-        for row in report.content.get("indicators", []):
-            value = indicators.setdefault(row["code"], IndicatorValue(row["code"], Decimal(0)))
-            value.total += Decimal(row["value"])
-            for breakdown, categories in (row.get("breakdowns") or {}).items():
-                target = value.breakdowns.setdefault(breakdown, {})
-                for category, number in categories.items():
-                    target[category] = target.get(category, Decimal(0)) + Decimal(number)
-        outcomes.extend(report.content.get("outcomes", []))
-        recommendations.extend(
-            Recommendation(r["text"], r.get("addressee", "other"), r.get("priority", ""))
-            for r in report.content.get("recommendations", [])
-        )
-    end = add_months(grant.start_date, grant.duration_months) - timedelta(days=1)
-    upsert_funded(
-        PortfolioRecord(
-            key=f"funded:{grant.id}",
-            title=grant.title or grant.agreement_number,
-            acronym=grant.acronym,
-            reference=grant.agreement_number,
-            fund_code=grant.call.fund.code if grant.call.fund else "",
-            call_reference=grant.call.reference,
-            call_title=grant.call.title,
-            start=PartialDate(grant.start_date.year, grant.start_date.month, grant.start_date.day),
-            end=PartialDate(end.year, end.month, end.day),
-            status=ProjectStatus.CLOSED
-            if grant.status == GrantStatus.CLOSED
-            else ProjectStatus.RUNNING,
-            eu_contribution=grant.max_contribution,
-            coordinator=Participant(
-                coordinator.get("name", ""),
-                coordinator.get("type", ""),
-                coordinator.get("country", ""),
-            ),
-            partners=[Participant(p["name"], p["type"], p["country"]) for p in partners],
-            implementation_countries=tags["countries"],
-            priorities=tags["priorities"],
-            exploitation_forms=tags["exploitation_forms"],
-            target_groups=tags["target_groups"],
-            indicators=list(indicators.values()),
-            outcomes=outcomes,
-            recommendations=recommendations,
-            is_public=True,
-            outcomes_public=grant.status == GrantStatus.CLOSED,
-        )
     )

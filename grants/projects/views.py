@@ -8,18 +8,26 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.projects import indicator_input, permissions, services
-from grants.projects.forms import EmptyForm, PrepareForm, ReportForm, ReturnForm
+from grants.projects import (
+    amendments,
+    indicator_input,
+    permissions,
+    progress,
+    services,
+    work_plan_input,
+)
+from grants.projects.forms import EmptyForm, PrepareForm, ReportForm, ReturnForm, WorkPlanEditForm
 from grants.projects.models import Grant, GrantStatus, Report, ReportState
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 
-@bp.app_context_processor
-def _dashboard_helpers() -> dict:
-    from grants.projects import dashboard
-
-    return {"project_dashboard": dashboard, "project_can_manage": permissions.can_manage}
+def attach_problems(form, error: services.ProjectError) -> None:
+    """Show a refused service call: its message on top, each problem at its field."""
+    for name, messages in error.problems.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + messages
+    flash(str(error), "danger")
 
 
 def _grant(grant_id: int) -> Grant:
@@ -40,7 +48,13 @@ def index():
         query = query.where(Grant.organisation_id.in_(ids or [-1]))
     grants = db.session.scalars(query).all()
     waiting = services.awaiting_grant() if permissions.can_manage(current_user) else []
-    return render_template("projects/index.html", grants=grants, waiting=waiting, services=services)
+    return render_template(
+        "projects/index.html",
+        grants=grants,
+        waiting=waiting,
+        services=services,
+        can_monitor=permissions.can_manage(current_user),
+    )
 
 
 @bp.get("/<int:grant_id>")
@@ -56,6 +70,8 @@ def view(grant_id: int):
         is_coordinator=permissions.can_report(current_user, grant),
         can_manage=permissions.can_manage(current_user, grant),
         services=services,
+        amendments=amendments,
+        progress=progress,
     )
 
 
@@ -76,15 +92,47 @@ def prepare(submission_id: int):
         try:
             grant = services.prepare_grant(submission, values, current_user)
         except services.ProjectError as error:
-            for name, messages in error.problems.items():
-                form[name].errors = list(form[name].errors) + messages
-            flash(str(error), "danger")
+            attach_problems(form, error)
         else:
             flash("The grant is prepared; the coordinator is asked to confirm it.", "success")
             return redirect(url_for("projects.view", grant_id=grant.id))
     return render_template(
         "projects/prepare.html", form=form, submission=submission, refusal=refusal
     ), (422 if form.errors else 200)
+
+
+@bp.route("/<int:grant_id>/work-plan/<part>", methods=["GET", "POST"])
+@login_required
+def edit_work_plan(grant_id: int, part: str):
+    grant = _grant(grant_id)
+    if part not in work_plan_input.PARTS:
+        abort(404)
+    if not permissions.can_manage(current_user):
+        abort(403)
+    form, rows = WorkPlanEditForm(), work_plan_input.blank_rows(grant, part)
+    refusal = ""
+    if grant.status != GrantStatus.PREPARED:
+        refusal = "After signature the work plan changes only by an amendment."
+    if request.method == "POST" and not refusal:
+        rows, value = work_plan_input.read(grant, part, request.form)
+        if form.validate_on_submit() and value is not None:
+            try:
+                services.edit_work_plan(grant, part, value, form.reason.data, current_user)
+            except services.ProjectError as error:
+                attach_problems(form, error)
+            else:
+                flash("The work plan is changed; the reason is kept with it.", "success")
+                return redirect(url_for("projects.view", grant_id=grant.id))
+    return render_template(
+        "projects/work_plan.html",
+        grant=grant,
+        part=part,
+        title=work_plan_input.PARTS[part][0],
+        columns=work_plan_input.PARTS[part][1],
+        rows=rows,
+        form=form,
+        refusal=refusal,
+    ), (422 if form.errors or any(r.errors for r in rows) else 200)
 
 
 @bp.post("/<int:grant_id>/status/<status>")
@@ -96,9 +144,10 @@ def transition(grant_id: int, status: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.transition(grant, GrantStatus(status), current_user)
+        services.transition(
+            grant, GrantStatus(status), current_user, reason=request.form.get("reason", "")[:2000]
+        )
     except services.ProjectError as error:
-        db.session.rollback()
         flash(str(error), "danger")
         return redirect(url_for("projects.view", grant_id=grant.id))
     flash(f"The grant is now {grant.status.label.lower()}.", "success")
@@ -120,9 +169,12 @@ def report(grant_id: int, period: int):
     if request.method == "POST":
         indicator_rows, indicator_values = indicator_input.read(grant, request.form)
     indicators_ok = not any(r.errors for r in indicator_rows)
+    open_items = progress.open_items(grant)
+    done = [k for k in request.form.getlist("done") if k in {i["key"] for i in open_items}]
     if form.validate_on_submit() and indicators_ok:
         content = {
             "indicators": indicator_values,
+            "done": done,
             "narrative": form.narrative.data.strip(),
             "outcomes": [x.strip() for x in (form.outcomes.data or "").splitlines() if x.strip()],
             "recommendations": [
@@ -134,11 +186,7 @@ def report(grant_id: int, period: int):
         try:
             services.submit_report(grant, period, content, form.costs.data, current_user)
         except services.ProjectError as error:
-            db.session.rollback()
-            for name, messages in error.problems.items():
-                if name in form:
-                    form[name].errors = list(form[name].errors) + messages
-            flash(str(error), "danger")
+            attach_problems(form, error)
         else:
             flash("The report is submitted to the programme manager.", "success")
             return redirect(url_for("projects.view", grant_id=grant.id))
@@ -149,8 +197,11 @@ def report(grant_id: int, period: int):
         form=form,
         previous=previous,
         indicator_rows=indicator_rows,
-        definitions=indicator_input.definitions(),
-        sex_age=indicator_input.SEX_AGE,
+        definitions=(definitions := indicator_input.definitions()),
+        breakdowns=indicator_input.breakdowns(),
+        open_items=open_items,
+        done=done,
+        breakdowns_of={d.code: [b.code for b in d.breakdowns] for d in definitions},
     ), (422 if form.errors or not indicators_ok else 200)
 
 
@@ -164,20 +215,27 @@ def _report(report_id: int) -> Report:
     return report
 
 
+def _decide(decide, done: str) -> bool:
+    """Run a manager's decision on a report; flash what came of it."""
+    try:
+        outcome = decide()
+    except services.ProjectError as error:
+        flash(str(error), "danger")
+        return False
+    flash(done.format(outcome=outcome), "success")
+    return True
+
+
 @bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
 @login_required
 def review_report(report_id: int):
     report = _report(report_id)
     return_form = ReturnForm()
-    if return_form.validate_on_submit():
-        try:
-            services.request_changes(report, return_form.comment.data, current_user)
-        except services.ProjectError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            flash("The report is returned to the coordinator for changes.", "success")
-            return redirect(url_for("projects.view", grant_id=report.grant_id))
+    if return_form.validate_on_submit() and _decide(
+        lambda: services.request_changes(report, return_form.comment.data, current_user),
+        "The report is returned to the coordinator for changes.",
+    ):
+        return redirect(url_for("projects.view", grant_id=report.grant_id))
     return render_template(
         "projects/report_review.html",
         report=report,
@@ -193,13 +251,11 @@ def accept_report(report_id: int):
     report = _report(report_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        payment = services.accept_report(report, current_user)
-    except services.ProjectError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        flash(
-            f"The report is accepted; {payment.kind} payment EUR {payment.amount:,.2f}.", "success"
-        )
+    _decide(
+        lambda: services.accept_report(report, current_user),
+        "The report is accepted; {outcome.kind} payment EUR {outcome.amount:,.2f}.",
+    )
     return redirect(url_for("projects.view", grant_id=report.grant_id))
+
+
+from grants.projects import amendment_views, monitoring_views  # noqa: E402, F401  (join bp)

@@ -11,6 +11,7 @@ COORDINATOR = (LOGIN, 200, 403, 403, 403, 403, 403)
 MANAGER_PAGE = (LOGIN, 403, 403, 403, 200, 200, 403)
 MANAGER_POST = (LOGIN, 403, 403, 403, 302, 302, 403)
 CONFIRM = (LOGIN, 302, 403, 403, 302, 302, 403)  # managers are refused with a message
+DECIDE = (LOGIN, 403, 403, 403, 422, 422, 403)  # an empty decision is refused at the field
 
 EXPECTED = {
     "projects.index": ("GET", lambda w: {}, LOGGED_IN),
@@ -28,6 +29,24 @@ EXPECTED = {
     ),
     "projects.review_report": ("GET", lambda w: {"report_id": w["grant_report"]}, MANAGER_PAGE),
     "projects.accept_report": ("POST", lambda w: {"report_id": w["grant_report"]}, MANAGER_POST),
+    "projects.edit_work_plan": (
+        "GET",
+        lambda w: {"grant_id": w["grant_prepared"], "part": "budget"},
+        MANAGER_PAGE,
+    ),
+    "projects.monitoring_list": ("GET", lambda w: {}, MANAGER_PAGE),
+    "projects.monitoring_export": ("GET", lambda w: {"fmt": "xlsx"}, MANAGER_PAGE),
+    "projects.request_amendment": (
+        "GET",
+        lambda w: {"grant_id": w["grant_running"], "kind": "budget_transfer"},
+        COORDINATOR,
+    ),
+    "projects.amendment": ("GET", lambda w: {"amendment_id": w["grant_amendment"]}, CONSORTIUM),
+    "projects.decide_amendment": (
+        "POST",
+        lambda w: {"amendment_id": w["grant_amendment"]},
+        DECIDE,
+    ),
 }
 
 
@@ -36,8 +55,8 @@ def build(world: dict, fixtures: dict) -> None:
 
     from grants.accounts.models import Organisation
     from grants.extensions import db
-    from grants.projects import services
-    from grants.projects.models import GrantStatus
+    from grants.projects import amendments, services
+    from grants.projects.models import AmendmentKind, GrantStatus
     from tests.factories.projects import grant_terms
 
     selected = fixtures["selected_submission"]
@@ -58,6 +77,9 @@ def build(world: dict, fixtures: dict) -> None:
     world["grant_running"] = running.id
     world["grant_report"] = services.submit_report(
         running, 1, {"narrative": "Year one."}, Decimal("1000.00"), applicant
+    ).id
+    world["grant_amendment"] = amendments.request(
+        running, AmendmentKind.END_DATE, {"duration_months": 30}, "Late start.", applicant
     ).id
     world["grant_selected"] = selected(organisation=org, user=applicant).id
     other_org = fixtures["create_organisation"]()

@@ -15,14 +15,12 @@ from grants.review.models import Outcome
 from tests.factories.projects import grant_terms
 
 
-def test_a_grant_is_prepared_only_from_a_selected_or_reserve_proposal(
-    db, selected_submission, create_user
-):
+def test_a_grant_is_prepared_only_from_a_selected_proposal(db, selected_submission, create_user):
     manager = create_user(roles=("programme_manager",))
     refused = selected_submission(outcome=Outcome.NOT_SELECTED)
     with pytest.raises(services.ProjectError, match="selected"):
         services.prepare_grant(refused, grant_terms(), manager)
-    reserve = selected_submission(outcome=Outcome.RESERVE)
+    reserve = selected_submission()
     grant = services.prepare_grant(reserve, grant_terms(), manager)
     assert grant.status == GrantStatus.PREPARED
     plan = grant.work_plan
@@ -32,6 +30,40 @@ def test_a_grant_is_prepared_only_from_a_selected_or_reserve_proposal(
     assert len(plan["consortium"]) == 3
     with pytest.raises(services.ProjectError, match="already"):
         services.prepare_grant(reserve, grant_terms(agreement_number="GA-2"), manager)
+
+
+def test_the_reserve_list_replaces_a_grant_withdrawn_in_its_order(
+    db, selected_submission, create_user, create_call
+):
+    from grants.review.models import ResultLetter
+
+    manager = create_user(roles=("programme_manager",))
+    call = create_call()
+    selected = selected_submission(call=call)
+    first, second = (selected_submission(call=call, outcome=Outcome.RESERVE) for _ in range(2))
+    for position, submission in enumerate((first, second), 1):
+        db.session.query(ResultLetter).filter_by(submission_id=submission.id).update(
+            {"reserve_position": position}
+        )
+    db.session.commit()
+    assert "when a selected one withdraws" in services.eligible_for_grant(first)
+    grant = services.prepare_grant(selected, grant_terms(), manager)
+    coordinator = selected.proposal.organisation.memberships[0].user
+    with pytest.raises(services.ProjectError, match="Say why"):
+        services.transition(grant, GrantStatus.WITHDRAWN, coordinator)
+    with pytest.raises(services.ProjectError, match="Only the coordinator"):
+        services.transition(grant, GrantStatus.WITHDRAWN, manager, reason="x")
+    services.transition(grant, GrantStatus.WITHDRAWN, coordinator, reason="Lost co-funding.")
+    assert grant.status == GrantStatus.WITHDRAWN
+    assert "number 1 comes first" in services.eligible_for_grant(second)
+    assert [refusal for _, _, refusal in services.awaiting_grant()] == [
+        "",
+        "The reserve list goes in order: number 1 comes first.",
+    ]
+    services.prepare_grant(first, grant_terms(agreement_number="GA-R1"), manager)
+    assert "when a selected one withdraws" in services.eligible_for_grant(second)
+    with pytest.raises(services.ProjectError):
+        services.transition(grant, GrantStatus.RUNNING, manager)  # withdrawn stays withdrawn
 
 
 def test_bad_terms_are_refused_field_by_field(db, selected_submission, create_user):

@@ -66,14 +66,21 @@ def test_indicator_values_with_their_breakdown_reach_the_review_map(app, running
     assert 'name="ind-0-code"' in form and "Victims assisted" in form
     base = {"narrative": "Shelter opened.", "costs": "300000", "ind-0-code": "victims-assisted"}
     wrong = coordinator_client.post(
-        url, data={**base, "ind-0-value": "40", "ind-0-women": "30", "ind-0-girls": "5"}
+        url,
+        data={**base, "ind-0-value": "40", "ind-0-sex-age-women": "30", "ind-0-sex-age-girls": "5"},
     )
     assert wrong.status_code == 422 and db.session.query(Report).count() == 0
-    assert "add up to 35, not 40" in wrong.get_data(as_text=True)
+    assert "Sex and age: the parts add up to 35, not 40" in wrong.get_data(as_text=True)
     absurd = coordinator_client.post(url, data={**base, "ind-0-value": "1e400"})
     assert absurd.status_code == 422 and "numbers of 0 or more" in absurd.get_data(as_text=True)
     done = coordinator_client.post(
-        url, data={**base, "ind-0-value": "40", "ind-0-women": "30", "ind-0-girls": "10"}
+        url,
+        data={
+            **base,
+            "ind-0-value": "40",
+            "ind-0-sex-age-women": "30",
+            "ind-0-sex-age-girls": "10",
+        },
     )
     assert done.status_code == 302
     report = db.session.query(Report).one()
@@ -100,6 +107,29 @@ def test_indicator_values_with_their_breakdown_reach_the_review_map(app, running
     }
 
 
+def test_breakdowns_by_profession_and_by_form_of_exploitation(app, running_grant):
+    grant, coordinator, _ = running_grant()
+    client = app.test_client()
+    login(client, coordinator)
+    url = f"/projects/{grant.id}/reports/1"
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="ind-0-profession-police"' in form
+    assert 'name="ind-0-exploitation-labour"' in form
+    base = {"narrative": "Trainings.", "costs": "1000"}
+    trained = {"ind-0-code": "professionals-trained", "ind-0-value": "30"}
+    wrong = client.post(url, data={**base, **trained, "ind-0-exploitation-labour": "30"})
+    assert wrong.status_code == 422
+    assert "is not broken down by form of exploitation" in wrong.get_data(as_text=True)
+    short = client.post(url, data={**base, **trained, "ind-0-profession-police": "12"})
+    assert short.status_code == 422
+    assert "Profession: the parts add up to 12, not 30" in short.get_data(as_text=True)
+    assert db.session.query(Report).count() == 0
+    parts = {"ind-0-profession-police": "12", "ind-0-profession-labour-inspectors": "18"}
+    assert client.post(url, data={**base, **trained, **parts}).status_code == 302
+    entry = db.session.query(Report).one().content["indicators"][0]
+    assert entry["breakdowns"] == {"profession": {"police": "12", "labour-inspectors": "18"}}
+
+
 def test_managers_find_the_results_waiting_for_a_grant(app, selected_submission, create_user):
     from grants.review.models import Outcome
 
@@ -110,9 +140,143 @@ def test_managers_find_the_results_waiting_for_a_grant(app, selected_submission,
     login(client, manager)
     page = client.get("/projects/").get_data(as_text=True)
     assert "Funded projects" in page and "Results without a grant yet" in page
-    for submission in (selected, reserve):
-        assert f"/projects/prepare/{submission.id}" in page
+    assert f"/projects/prepare/{selected.id}" in page
+    assert f"/projects/prepare/{reserve.id}" not in page  # until a selected one withdraws
+    assert "when a selected one withdraws" in page
     applicant = app.test_client()
     login(applicant, selected.proposal.organisation.memberships[0].user)
     mine = applicant.get("/projects/").get_data(as_text=True)
     assert "Results without a grant yet" not in mine and 'href="/projects/"' in mine
+
+
+def test_deliverables_marked_done_and_indicators_against_their_target(app, running_grant):
+    grant, coordinator, manager = running_grant()
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, coordinator)
+    login(theirs, manager)
+    url = f"/projects/{grant.id}/reports/1"
+    assert 'value="deliverables:0"' in mine.get(url).get_data(as_text=True)
+    data = {
+        "narrative": "Guide written.",
+        "costs": "1000",
+        "ind-0-code": "victims-assisted",
+        "ind-0-value": "40",
+        "done": ["deliverables:0", "deliverables:99"],  # an unknown key is ignored
+    }
+    assert mine.post(url, data=data).status_code == 302
+    report = db.session.query(Report).one()
+    assert report.content["done"] == ["deliverables:0"]
+    page = mine.get(f"/projects/{grant.id}").get_data(as_text=True)
+    assert "Referral guide" in page and "done (report 1)" not in page  # not accepted yet
+    theirs.post(f"/projects/reports/{report.id}/accept")
+    db.session.expire_all()
+    page = mine.get(f"/projects/{grant.id}").get_data(as_text=True)
+    assert "done (report 1)" in page
+    assert db.session.get(type(grant), grant.id).work_plan["deliverables"][0]["done"] is True
+    assert db.session.get(type(grant), grant.id).work_plan["indicators"][0]["target"] == "400.00"
+    assert '<strong>40</strong> <span class="text-muted">(10 %)</span>' in page
+
+
+def test_the_coordinator_withdraws_from_a_prepared_grant_with_a_reason(
+    app, selected_submission, create_user
+):
+    from grants.projects import services
+    from grants.projects.models import Grant, GrantStatus
+    from tests.factories.projects import grant_terms
+
+    manager = create_user(roles=("programme_manager",))
+    submission = selected_submission()
+    grant = services.prepare_grant(submission, grant_terms(), manager)
+    client = app.test_client()
+    login(client, submission.proposal.organisation.memberships[0].user)
+    assert "Withdraw from the grant" in client.get(f"/projects/{grant.id}").get_data(as_text=True)
+    url = f"/projects/{grant.id}/status/withdrawn"
+    empty = client.post(url, data={"reason": " "}, follow_redirects=True)
+    assert "Say why the coordinator withdraws." in empty.get_data(as_text=True)
+    assert db.session.get(Grant, grant.id).status == GrantStatus.PREPARED
+    client.post(url, data={"reason": "The co-funding fell through."})
+    db.session.expire_all()
+    assert db.session.get(Grant, grant.id).status == GrantStatus.WITHDRAWN
+
+
+def test_the_dashboard_sections_cost_the_same_for_one_project_or_four(app, running_grant):
+    from tests.main.test_dashboard import section_text, statements
+
+    grant, coordinator, manager = running_grant()
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, coordinator)
+    login(theirs, manager)
+    small_mine, _ = statements(app, mine)
+    small_theirs, page = statements(app, theirs)
+    assert "No report to review" in section_text(page, "project-work")
+    from grants.accounts.models import Membership
+
+    for n in range(3):  # three more projects, each with the coordinator a member
+        more, *_ = running_grant(manager=manager, agreement_number=f"GA-D{n}")
+        db.session.add(Membership(user_id=coordinator.id, organisation_id=more.organisation_id))
+    db.session.commit()
+    large_mine, page = statements(app, mine)
+    assert section_text(page, "my-projects").count("Report for period 1 due") == 4
+    large_theirs, _ = statements(app, theirs)
+    assert (large_mine, large_theirs) == (small_mine, small_theirs)
+
+
+def test_the_work_plan_is_edited_with_a_reason_and_checked_at_the_field(
+    app, selected_submission, create_user
+):
+    from grants.projects import services
+    from grants.projects.models import Grant, GrantStatus
+    from tests.factories.projects import grant_terms
+
+    manager = create_user(roles=("programme_manager",))
+    submission = selected_submission()
+    grant = services.prepare_grant(submission, grant_terms(), manager)
+    client = app.test_client()
+    login(client, manager)
+    url = f"/projects/{grant.id}/work-plan/budget"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="600000.00"' in page and 'name="budget-3-category"' in page
+    rows = {"budget-0-category": "staff", "budget-0-amount": "590000"}
+    rows |= {"budget-1-category": "travel", "budget-1-amount": "1e999"}
+    rows |= {"budget-2-category": "staff", "budget-2-amount": "35000"}
+    bad = client.post(url, data={**rows, "reason": "Fewer staff."})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "A number of 0 or more." in text
+    assert 'value="1e999"' in text  # what was typed stays in the box
+    rows["budget-1-amount"] = "110000"
+    twice = client.post(url, data={**rows, "reason": "Fewer staff."})
+    assert twice.status_code == 422 and "Each category once." in twice.get_data(as_text=True)
+    rows["budget-2-category"] = "indirect"
+    silent = client.post(url, data=rows)
+    assert silent.status_code == 422 and db.session.get(Grant, grant.id).work_plan["edits"] == []
+    rows["budget-3-category"], rows["budget-3-amount"] = "equipment", "5000"
+    assert client.post(url, data={**rows, "reason": "Fewer staff."}).status_code == 302
+    db.session.expire_all()
+    plan = db.session.get(Grant, grant.id).work_plan
+    assert plan["budget"] == {
+        "staff": "590000.00",
+        "travel": "110000.00",
+        "indirect": "35000.00",
+        "equipment": "5000.00",
+    }
+    assert plan["edits"][0]["reason"] == "Fewer staff."
+    items = client.post(
+        f"/projects/{grant.id}/work-plan/deliverables",
+        data={"deliverables-0-title": "Referral guide", "deliverables-0-work_package": "1",
+              "deliverables-0-month": "99", "reason": "Later."},
+    )  # fmt: skip
+    assert items.status_code == 422 and "A whole number from 1 to 24." in items.get_data(
+        as_text=True
+    )
+    odd = client.post(
+        f"/projects/{grant.id}/work-plan/milestones",
+        data={"milestones-0-title": "Open", "milestones-0-work_package": "²",
+              "milestones-0-month": "1", "reason": "x"},
+    )  # fmt: skip
+    assert odd.status_code == 422 and "A whole number from 1 to 24." in odd.get_data(as_text=True)
+    assert client.get(f"/projects/{grant.id}/work-plan/nonsense").status_code == 404
+    coordinator = submission.proposal.organisation.memberships[0].user
+    services.transition(grant, GrantStatus.CONFIRMED, coordinator)
+    services.transition(grant, GrantStatus.RUNNING, manager)
+    late = client.get(url).get_data(as_text=True)
+    assert "only by an amendment" in late and 'name="budget-0-amount"' not in late

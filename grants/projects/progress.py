@@ -1,0 +1,94 @@
+"""What a project achieved against its work plan, for its page: each indicator's target
+against the values of its accepted reports per period, and each deliverable and milestone
+with its due date and whether it is done (marked in an accepted report) or late."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from grants import clock
+from grants.projects import services
+from grants.projects.models import Grant, ReportState
+
+ITEM_PARTS = ("deliverables", "milestones")
+
+
+def _accepted(grant: Grant) -> dict[int, object]:
+    return {r.period: r for r in grant.reports if r.state == ReportState.ACCEPTED}
+
+
+def indicators(grant: Grant) -> tuple[list[int], list[dict]]:
+    """(the period numbers, one row per work-plan indicator: name, unit, target, achieved per
+    period, total and share of the target)."""
+    numbers = [p["number"] for p in services.periods(grant)]
+    accepted = _accepted(grant)
+    rows = []
+    for indicator in (grant.work_plan or {}).get("indicators") or []:
+        by_period = {}
+        for number, report in accepted.items():
+            values = [
+                Decimal(v["value"])
+                for v in report.content.get("indicators") or []
+                if v.get("name") == indicator.get("name")
+            ]
+            if values:
+                by_period[number] = sum(values, Decimal(0))
+        total = sum(by_period.values(), Decimal(0))
+        target = Decimal(str(indicator["target"])) if indicator.get("target") else None
+        rows.append(
+            {
+                "name": indicator.get("name", ""),
+                "unit": indicator.get("unit", ""),
+                "target": target,
+                "by_period": by_period,
+                "total": total,
+                "share": (total / target * 100).quantize(Decimal("1")) if target else None,
+            }
+        )
+    return numbers, rows
+
+
+def items(grant: Grant, today: date | None = None) -> list[dict]:
+    """Deliverables and milestones in due order, each with its key ("deliverables:0"), due
+    date and state: done, late or due."""
+    today = today or clock.to_brussels(clock.now()).date()
+    found = []
+    for part in ITEM_PARTS:
+        for n, item in enumerate((grant.work_plan or {}).get(part) or []):
+            due = services.item_due(grant, item)
+            state = "done" if item.get("done") else ("late" if due and due < today else "due")
+            found.append(
+                {
+                    "key": f"{part}:{n}",
+                    "kind": "Deliverable" if part == "deliverables" else "Milestone",
+                    "work_package": item.get("work_package"),
+                    "title": item.get("title", ""),
+                    "due": due,
+                    "state": state,
+                    "done_period": item.get("done_period"),
+                }
+            )
+    return sorted(found, key=lambda i: (i["due"] or date.max, i["key"]))
+
+
+def open_items(grant: Grant) -> list[dict]:
+    """The deliverables and milestones a report may mark done."""
+    return [i for i in items(grant) if i["state"] != "done"]
+
+
+def mark_done(grant: Grant, keys: list[str], period: int) -> list[str]:
+    """Mark the items of an accepted report done (the work plan is a new dict, so the JSON
+    column sees the change); returns the titles marked."""
+    plan = {k: (list(v) if isinstance(v, list) else v) for k, v in grant.work_plan.items()}
+    marked = []
+    for key in keys:
+        part, _, position = key.partition(":")
+        if part not in ITEM_PARTS or not position.isdigit():
+            continue
+        entries = plan.get(part) or []
+        if int(position) < len(entries) and not entries[int(position)].get("done"):
+            entries[int(position)] = {**entries[int(position)], "done": True, "done_period": period}
+            marked.append(entries[int(position)].get("title", ""))
+    grant.work_plan = plan
+    return marked
