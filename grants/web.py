@@ -27,11 +27,13 @@ def init_app(app: Flask) -> None:
     from grants.portfolio.views import bp as portfolio_bp
     from grants.projects.views import bp as projects_bp
     from grants.proposals.views import bp as proposals_bp
+    from grants.review.confirm import bp as review_confirm_bp
     from grants.review.views import bp as review_bp
     from grants.taxonomy.views import bp as taxonomy_bp
 
     for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp, review_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(review_confirm_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(projects_bp)
     init_background(app)  # the job pages and the notification centre
