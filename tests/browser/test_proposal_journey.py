@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -151,4 +150,4 @@ def test_applicant_drafts_and_submits_a_proposal(page, live_server, mailbox, cre
     pdf = Path(download_info.value.path()).read_bytes()
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "SAFE-HR" in text and "<script>alert(1)</script>" in text
-    assert Decimal("585000.00") and "585000.00" in text
+    assert "EUR 585\u202f000.00" in text or "EUR 585 000.00" in text
