@@ -57,7 +57,7 @@ class ProfileForm(FlaskForm):
 
     def set_choices(self, priorities, forms, countries) -> None:
         self.organisation_country.choices = country_choices()
-        self.priorities.choices = [(p.code, f"{p.code}: {p.title}") for p in priorities]
+        self.priorities.choices = [(p.code, p.title) for p in priorities]
         self.exploitation_forms.choices = [(f.code, f.title) for f in forms]
         self.countries.choices = [(c.code, c.name) for c in countries]
 
