@@ -19,22 +19,7 @@ def init_app(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    from grants.accounts.views import bp as accounts_bp
-    from grants.audit.views import bp as audit_bp
-    from grants.calls.views import bp as calls_bp
-    from grants.jobs.views import init_app as init_background
-    from grants.main.views import bp as main_bp
-    from grants.portfolio.views import bp as portfolio_bp
-    from grants.projects.views import bp as projects_bp
-    from grants.proposals.views import bp as proposals_bp
-    from grants.review.views import bp as review_bp
-    from grants.taxonomy.views import bp as taxonomy_bp
-
-    for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp, review_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(portfolio_bp)
-    app.register_blueprint(projects_bp)
-    init_background(app)  # the job pages and the notification centre
+    _register_blueprints(app)
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in to see this page."
@@ -104,3 +89,26 @@ def init_app(app: Flask) -> None:
         if getattr(g, "no_store", False):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every domain's blueprint; the job pages and the notification centre come with
+    the background work."""
+    from grants.accounts.views import bp as accounts_bp
+    from grants.audit.views import bp as audit_bp
+    from grants.calls.views import bp as calls_bp
+    from grants.jobs.views import init_app as init_background
+    from grants.main.views import bp as main_bp
+    from grants.portfolio.views import bp as portfolio_bp
+    from grants.projects.views import bp as projects_bp
+    from grants.proposals.views import bp as proposals_bp
+    from grants.review.confirm import bp as review_confirm_bp
+    from grants.review.views import bp as review_bp
+    from grants.taxonomy.views import bp as taxonomy_bp
+
+    for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp, review_bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(review_confirm_bp)
+    app.register_blueprint(portfolio_bp)
+    app.register_blueprint(projects_bp)
+    init_background(app)

@@ -30,7 +30,6 @@ OVERSIZED_FUNCTIONS = {
     ("proposals/services.py", "submit"): 94,
     ("review/dashboard.py", "calls_in_progress"): 121,
     ("review/ranking.py", "build"): 81,
-    ("web.py", "init_app"): 95,
 }
 
 

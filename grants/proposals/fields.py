@@ -35,6 +35,7 @@ class Field:
     heading: str = ""  # in the submitted document (default: the label)
     choices: str = ""  # for CODES: target_groups, exploitation_forms or countries
     note: str = ""  # shown under the field, formatted with the call: "{call.max_duration_months}"
+    maximum: str = ""  # the call's attribute that bounds a number; checked while typing
 
     @property
     def check_code(self) -> str:
@@ -75,6 +76,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "Give the duration in months.",
             code="duration",
             note="The call allows at most {call.max_duration_months} months.",
+            maximum="max_duration_months",
         ),
         Field(
             "abstract",
@@ -150,7 +152,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "Countries of implementation",
             "Choose the countries of implementation.",
             choices="countries",
-            description="Hold Ctrl (or Cmd) to choose several countries.",
+            description="Tick each country where the project works.",
         ),
     ),
     "results": (

@@ -15,7 +15,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -27,9 +26,11 @@ from grants.accounts.models import ORGANISATION_TYPE_LABELS
 from grants.proposals import fields as F
 from grants.proposals.models import BUDGET_CATEGORY_LABELS, ItemKind
 from grants.security.validators import SingleLine
+from grants.taxonomy.picker import CountryPickerField
 
 LONG_TEXT = 60_000  # a hard ceiling against absurd input; the call's limits are checked apart
-BLANK_ROWS = 2  # empty rows offered under each list, so rows can be added without JavaScript
+BLANK_ROWS = 1  # the empty row under each list; "Add a row" saves and offers one more
+MAX_BLANK_ROWS = 10  # no more empty rows than this at once, however often "Add a row" is pressed
 
 
 def _text(label: str, description: str = "", rows: int = 6) -> TextAreaField:
@@ -68,7 +69,7 @@ def _form_field(f: F.Field):
     if f.kind == F.TOPIC:
         return SelectField(f.label, choices=[], validate_choice=False)
     if f.choices == "countries":
-        return SelectMultipleField(
+        return CountryPickerField(
             f.label, choices=[], validate_choice=False, description=f.description
         )
     return MultiCheckboxField(f.label, choices=[], validate_choice=False)
@@ -80,8 +81,8 @@ def _with_fields(section: str, base: type) -> type:
     return type(base.__name__, (base,), attrs)
 
 
-def _priorities() -> SelectMultipleField:
-    return SelectMultipleField("Priorities served", choices=[], validate_choice=False)
+def _priorities() -> MultiCheckboxField:
+    return MultiCheckboxField("Priorities served", choices=[], validate_choice=False)
 
 
 class SectionForm(FlaskForm):
@@ -141,9 +142,9 @@ class WorkPackageRow(Form):
 
 class ItemRow(Form):
     id = HiddenField()
-    wp_number = IntegerField(
-        "WP", validators=[Optional(), NumberRange(min=1, max=99, message="1 to 99.")]
-    )
+    # The work package's number: saved ones are listed by the view, ones added on the page
+    # too where JavaScript runs (rows.js); the save checks the number exists.
+    wp_number = SelectField("Work package", choices=[], validate_choice=False)
     kind = SelectField(
         "Kind", choices=[(k.value, k.label) for k in ItemKind], validate_choice=False
     )
@@ -249,6 +250,59 @@ class BudgetRow(Form):
 
 class BudgetForm(SectionForm):
     lines = FieldList(FormField(BudgetRow), max_entries=400)
+
+
+# The row lists of each section, with the anchor of their table.
+ROW_LISTS = {
+    "consortium": ("partners",),
+    "workplan": ("work_packages", "items"),
+    "results": ("indicators",),
+    "budget": ("lines",),
+}
+_NOT_TYPED = {"id", "remove", "role", "kind"}  # hidden or preset: a row with only these is blank
+
+
+def _is_blank(row: dict) -> bool:
+    return not any(v for k, v in row.items() if k not in _NOT_TYPED)
+
+
+def after_add_row(form, section: str, posted) -> dict | None:
+    """For "Add a row" (a submit button without JavaScript): the section's edit page to show
+    next, with the empty rows of that list left empty plus one; None for any other button."""
+    name = posted.get("add_row")
+    if name not in ROW_LISTS.get(section, ()):
+        return None
+    rows = getattr(form, name).data
+    blank = sum(1 for row in rows if not row.get("id") and _is_blank(row))
+    return {
+        "section": section,
+        "add": name,
+        "blank": min(blank + 1, MAX_BLANK_ROWS),
+        "_anchor": name,
+    }
+
+
+def add_blank_row(form, section: str, posted) -> bool:
+    """A refused "Add a row": the rows as typed and one more empty row of that list."""
+    if not after_add_row(form, section, posted):
+        return False
+    getattr(form, posted["add_row"]).append_entry()
+    return True
+
+
+def work_package_choices(proposal) -> list[tuple[str, str]]:
+    """The saved work packages, for the activities' choice (rows.js adds unsaved ones)."""
+    return [("", "Choose")] + [
+        (str(wp.number), f"WP {wp.number}: {wp.title}") for wp in proposal.work_packages
+    ]
+
+
+def blank_rows(args, name: str) -> int:
+    """How many empty rows a GET shows under list `name` (`?add=name&blank=N` after an add)."""
+    if args.get("add") != name:
+        return BLANK_ROWS
+    raw = args.get("blank", "")
+    return min(max(int(raw), BLANK_ROWS), MAX_BLANK_ROWS) if raw.isdigit() else BLANK_ROWS + 1
 
 
 SECTION_FORMS = {

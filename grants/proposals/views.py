@@ -199,6 +199,7 @@ def _configure(form, section: str, proposal: Proposal) -> None:
             entry.form.priorities.choices = call_priorities
         for entry in form.items:
             entry.form.priorities.choices = call_priorities
+            entry.form.wp_number.choices = forms.work_package_choices(proposal)
     elif section == "targets":
         form.target_groups.choices = [(t.code, t.title) for t in target_groups()]
         form.exploitation_forms.choices = [(e.code, e.title) for e in exploitation_forms()]
@@ -294,22 +295,14 @@ def _initial(section: str, proposal: Proposal) -> dict:
     return data
 
 
-ROW_LISTS = {
-    "consortium": ("partners",),
-    "workplan": ("work_packages", "items"),
-    "results": ("indicators",),
-    "budget": ("lines",),
-}
-
-
 def _build_form(section: str, proposal: Proposal, from_request: bool):
     cls = forms.SECTION_FORMS[section]
     if from_request:
         form = cls()
     else:
         form = cls(formdata=None, data=_initial(section, proposal))
-        for name in ROW_LISTS.get(section, ()):
-            for _ in range(forms.BLANK_ROWS):
+        for name in forms.ROW_LISTS.get(section, ()):
+            for _ in range(forms.blank_rows(request.args, name)):
                 getattr(form, name).append_entry()
     _configure(form, section, proposal)
     return form
@@ -347,6 +340,9 @@ def edit(proposal_id: int, section: str):
                         + clock.format_in_zone(clock.now(), current_user.timezone),
                     )
                 flash(f"{checks.SECTION_TITLES[section]}: saved.", "success")
+                more = forms.after_add_row(form, section, request.form)  # no JavaScript
+                if more:
+                    return redirect(url_for("proposals.edit", proposal_id=proposal.id, **more))
                 target = section
                 if form.save_next.data:
                     slugs = [s for s, _ in checks.SECTIONS]
@@ -357,6 +353,8 @@ def edit(proposal_id: int, section: str):
         else:
             status = 422
             error = "Some entries could not be saved; nothing was saved. See the messages below."
+            if forms.add_blank_row(form, section, request.form):  # what was typed, one more
+                _configure(form, section, proposal)
         if autosave:
             return jsonify(ok=False, message=error, version=proposal.version), status
     priority_titles = {cp.priority_code: cp.priority.title for cp in proposal.call.priorities}

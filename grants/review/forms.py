@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from grants.accounts.forms import MultiCheckboxField, country_choices
 from grants.review.models import CONFLICT_LABELS
+from grants.taxonomy.picker import CountryPickerField
 
 
 class ProfileForm(FlaskForm):
@@ -43,7 +44,11 @@ class ProfileForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
         description="Two-letter codes separated by commas, e.g. en, fr, bg.",
     )
-    countries = MultiCheckboxField("Countries you know well", choices=[])
+    countries = CountryPickerField(
+        "Countries you know well",
+        choices=[],
+        description="Tick the countries whose situation and institutions you know.",
+    )
     max_load = IntegerField(
         "Most proposals you can evaluate at a time",
         validators=[InputRequired(), NumberRange(min=0, max=50)],
@@ -52,7 +57,7 @@ class ProfileForm(FlaskForm):
 
     def set_choices(self, priorities, forms, countries) -> None:
         self.organisation_country.choices = country_choices()
-        self.priorities.choices = [(p.code, f"{p.code}: {p.title}") for p in priorities]
+        self.priorities.choices = [(p.code, p.title) for p in priorities]
         self.exploitation_forms.choices = [(f.code, f.title) for f in forms]
         self.countries.choices = [(c.code, c.name) for c in countries]
 

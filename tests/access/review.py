@@ -8,6 +8,8 @@ EVALUATORS = (LOGIN, 403, 403, 200, 403, 403)
 RESULT = (LOGIN, 200, 404, 404, 200, 200)
 EVALUATOR_POST = (LOGIN, 403, 403, 302, 403, 403)
 MANAGER_POST = (LOGIN, 403, 403, 403, 302, 302)
+# The confirmation of a submit: an incomplete evaluation goes on to the evaluation route (307).
+CONFIRM_POST = (LOGIN, 403, 403, 307, 403, 403)
 INVITATION = (200,) * 6  # the page explains what to do for whoever holds the link
 
 
@@ -31,6 +33,7 @@ EXPECTED = {
     "review.queue": ("GET", lambda w: {}, EVALUATORS),
     "review.assignment": ("GET", _a, EVALUATORS),
     "review.evaluate": ("GET", _a, EVALUATORS),
+    "review_confirm.confirm_submit": ("POST", _a, CONFIRM_POST),
     "review.declare": (
         "POST",
         lambda w: {"assignment_id": w["pending_assignment"]},

@@ -47,6 +47,14 @@ def _axe_source() -> str:
     return _SOURCE[0]
 
 
+def log_in(page, base: str, user, password: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("E-mail address").fill(user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
 def slug(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from grants import clock
-from tests.browser.sweep import sweep
+from tests.browser.sweep import log_in, sweep
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
@@ -28,11 +28,7 @@ SECTIONS = (
 
 
 def _log_in(page, base, user):
-    page.goto(base + "/login")
-    page.get_by_label("E-mail address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    log_in(page, base, user, PASSWORD)
 
 
 def _assert_clean(problems):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -75,17 +74,26 @@ def test_applicant_drafts_and_submits_a_proposal(page, live_server, mailbox, cre
     page.get_by_label("Work package row 1: Description").fill("Run the shelters.")
     page.get_by_label("Work package row 1: Start month").fill("1")
     page.get_by_label("Work package row 1: End month").fill("24")
-    page.get_by_label("Work package row 1: Priorities served").select_option(["shelters"])
-    page.get_by_label("Item row 1: WP").fill("1")
+    page.get_by_role("group", name="Work package row 1: Priorities served").get_by_label(
+        "Specialised shelters"
+    ).check()
+    # The work package typed above is already a choice for the activities.
+    page.get_by_label("Item row 1: Work package").select_option("1")
     page.get_by_label("Item row 1: Title").fill("Open the shelter")
-    page.get_by_label("Item row 2: WP").fill("1")
+    page.get_by_role("button", name="Add an activity, deliverable or milestone").click()
+    page.get_by_label("Item row 2: Work package").select_option("1")
     page.get_by_label("Item row 2: Kind").select_option("deliverable")
     page.get_by_label("Item row 2: Title").fill("Shelter standards")
     page.get_by_role("button", name="Save and go to the next section").click()
 
     page.get_by_label("Women", exact=True).check()
     page.get_by_label("Sexual exploitation").check()
-    page.get_by_label("Countries of implementation").select_option(["HR", "SI"])
+    picker = page.get_by_role("group", name="Countries of implementation")
+    picker.get_by_label("Find a country").fill("Croat")
+    picker.get_by_label("Find a country").press("Enter")  # ticks the one match
+    picker.get_by_label("Find a country").fill("")
+    picker.get_by_label("Slovenia", exact=True).check()
+    assert picker.locator(".picker-count").inner_text() == "2 chosen:"
     page.get_by_role("button", name="Save and go to the next section").click()
 
     page.locator("#claims-1-claimed").check()
@@ -101,6 +109,8 @@ def test_applicant_drafts_and_submits_a_proposal(page, live_server, mailbox, cre
     for n, (partner, category, amount) in enumerate(
         [("Centar za žrtve", "staff", "450000"), ("Društvo Ključ", "staff", "200000")], 1
     ):
+        if n > 1:
+            page.get_by_role("button", name="Add a budget line").click()
         page.get_by_label(f"Budget line {n}: Partner").select_option(label=partner)
         page.get_by_label(f"Budget line {n}: Category").select_option(category)
         page.get_by_label(f"Budget line {n}: Description").fill("Shelter staff")
@@ -140,4 +150,4 @@ def test_applicant_drafts_and_submits_a_proposal(page, live_server, mailbox, cre
     pdf = Path(download_info.value.path()).read_bytes()
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "SAFE-HR" in text and "<script>alert(1)</script>" in text
-    assert Decimal("585000.00") and "585000.00" in text
+    assert "EUR 585\u202f000.00" in text or "EUR 585 000.00" in text

@@ -547,3 +547,21 @@ def test_the_evaluation_summary_report_as_pdf(app, db, evaluated_call, approve_c
     assert s.content["acronym"] in text
     for person in setup.evaluators:
         assert person.full_name not in text
+
+
+def test_the_ranking_page_names_criteria_and_links_the_esr_of_proposals_below_a_threshold(
+    db, client, login_as, ranked, manager
+):
+    setup, p = ranked
+    call = setup.call
+    ranking.finalise(call, ranking.build(call).digest, manager)
+    login_as(manager)
+    page = client.get(f"/manage/calls/{call.id}/ranking").get_data(as_text=True)
+    headers = re.findall(r'<th scope="col" class="num criterion">([^<]+)</th>', page)
+    assert headers[: len(call.criteria)] == [c.label for c in call.criteria]
+    below = page[page.index('id="below-T1"') :]
+    below = below[: below.index("</ul>")]
+    for name in ("E", "F"):  # a criterion below its threshold; the total below the overall one
+        esr = f"/results/{p[name].id}/evaluation-summary.pdf"
+        assert esr in below
+        assert client.get(esr).status_code == 200

@@ -1,0 +1,49 @@
+"""Submitting an evaluation asks once: the browser's dialog where JavaScript runs (app.js
+adds confirmed=yes), this page where it does not. The evaluation form's "Submit" button
+posts here; a confirmed or incomplete evaluation goes on to the evaluation route unchanged
+(307 keeps the POST and its data), so there the submit or its messages happen as before."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from grants.accounts.models import RoleName
+from grants.accounts.permissions import roles_required
+from grants.extensions import db
+from grants.review import evaluation as evaluations
+from grants.review import permissions
+from grants.review.forms import evaluation_data, evaluation_form
+from grants.review.models import Assignment
+
+bp = Blueprint("review_confirm", __name__)
+
+
+@bp.route("/review/assignments/<int:assignment_id>/confirm-submit", methods=["POST"])
+@roles_required(RoleName.EVALUATOR)
+def confirm_submit(assignment_id: int):
+    a = db.session.get(Assignment, assignment_id)
+    if a is None or not permissions.can_see_assignment(current_user, a):
+        abort(404)
+    if not permissions.can_evaluate(current_user, a):  # as the evaluation route decides
+        abort(404)
+    onward = redirect(url_for("review.evaluate", assignment_id=a.id), code=307)
+    if request.form.get("confirmed") == "yes":
+        return onward
+    criteria = list(a.call.criteria)
+    form = evaluation_form(criteria, evaluations.allowed_points, evaluations.fmt_points)
+    if not form.validate_on_submit():
+        return onward
+    data = evaluation_data(form, criteria)
+    values, errors = evaluations.parse_scores(criteria, data)
+    if errors or evaluations.incomplete(criteria, values):
+        return onward  # not ready: the evaluation page says what is missing
+    return render_template(
+        "review/confirm_submit.html",
+        a=a,
+        acronym=a.submission.label,
+        form=form,
+        scores=[(c, values[c.id][0]) for c in criteria],
+        total=sum(values[c.id][0] for c in criteria),
+        fmt_points=evaluations.fmt_points,
+    )
