@@ -1,6 +1,7 @@
 """The page sweep of the browser tests: each page of a journey at 1280 and 390 px, checked by
 axe-core (vendored from the npm registry in tests/browser/vendor, never served by the app)
-for serious and critical WCAG 2.1 AA violations, and for sideways scrolling at 390 px."""
+for serious and critical WCAG 2.1 AA violations, for sideways scrolling at 390 px and for a menu
+running past the window's edge at either width."""
 
 from __future__ import annotations
 
@@ -38,6 +39,17 @@ _OVERFLOW = """() => {
 }"""
 
 
+# The header at any width: nothing of the menu past the window's right edge (a manager who is
+# also an admin pushed "Log out" off a 1280 px screen).
+_HEADER = """() => {
+  const limit = document.documentElement.clientWidth + 1;
+  const out = [...document.querySelectorAll("header .navbar-brand, header .nav-link, header .bell")]
+    .filter(el => el.offsetParent !== null && el.getBoundingClientRect().right > limit)
+    .map(el => el.textContent.trim().slice(0, 30) + " right="
+               + Math.round(el.getBoundingClientRect().right));
+  return out.length ? out : null;
+}"""
+
 _SOURCE: list[str] = []
 
 
@@ -69,6 +81,9 @@ def check_page(page, name: str, javascript: bool = True) -> list[str]:
         overflow = page.evaluate(_OVERFLOW)
         if overflow and width == 390:
             problems.append(f"{name} @{width}: scrolls sideways {overflow}")
+        header = page.evaluate(_HEADER)
+        if header:
+            problems.append(f"{name} @{width}: the menu runs past the window {header}")
         if javascript:
             if not page.evaluate("typeof axe !== 'undefined'"):
                 page.evaluate(_axe_source())  # evaluate, not a script tag: the CSP allows none
