@@ -25,8 +25,10 @@ from grants.accounts.forms import country_choices
 from grants.accounts.permissions import is_member
 from grants.calls.models import Call, CallStatus
 from grants.extensions import db
-from grants.proposals import checks, forms, permissions, services
+from grants.proposals import annexes as annex_files
+from grants.proposals import checks, forms, permissions, programme, sections, submitting
 from grants.proposals import fields as field_map
+from grants.proposals.errors import Incomplete, ProposalError, ProposalLocked, StaleProposal
 from grants.proposals.models import (
     Annex,
     PartnerRole,
@@ -34,7 +36,6 @@ from grants.proposals.models import (
     ProposalStatus,
     Submission,
 )
-from grants.proposals.services import Incomplete, ProposalError, ProposalLocked, StaleProposal
 from grants.security import races
 from grants.taxonomy.services import exploitation_forms, target_groups
 
@@ -78,7 +79,7 @@ def _page(proposal: Proposal, template: str, status: int = 200, **context):
         proposal=proposal,
         report=report,
         sections=checks.SECTIONS,
-        locked=services.locked_reason(proposal),
+        locked=sections.locked_reason(proposal),
         **context,
     ), status
 
@@ -89,7 +90,7 @@ def _page(proposal: Proposal, template: str, status: int = 200, **context):
 @bp.route("/proposals")
 @login_required
 def mine():
-    proposals = services.proposals_of(current_user)
+    proposals = sections.proposals_of(current_user)
     rows = []
     for proposal in proposals:
         report = checks.check(proposal)
@@ -97,15 +98,15 @@ def mine():
             {
                 "proposal": proposal,
                 "report": report,
-                "locked": services.locked_reason(proposal),
+                "locked": sections.locked_reason(proposal),
                 "changed": proposal.status == ProposalStatus.SUBMITTED
-                and services.has_unsubmitted_changes(proposal),
+                and submitting.has_unsubmitted_changes(proposal),
             }
         )
     return render_template(
         "proposals/mine.html",
         rows=rows,
-        calls=services.open_calls(),
+        calls=sections.open_calls(),
         can_start=permissions.can_start_proposal(current_user),
     )
 
@@ -118,7 +119,7 @@ def new():
             flash("Register your organisation first: proposals belong to organisations.", "info")
             return redirect(url_for("accounts.organisations"))
         abort(403)
-    calls = services.open_calls()
+    calls = sections.open_calls()
     form = forms.StartForm()
     form.call_id.choices = [("", "Choose a call")] + [
         (str(c.id), f"{c.reference}: {c.title}") for c in calls
@@ -149,7 +150,7 @@ def new():
         else:
             topic = form.topic_id.data
             try:
-                proposal = services.start_proposal(
+                proposal = sections.start_proposal(
                     current_user,
                     call,
                     organisation,
@@ -176,9 +177,9 @@ def view(proposal_id: int):
     return _page(
         proposal,
         "proposals/view.html",
-        changed=services.has_unsubmitted_changes(proposal),
+        changed=submitting.has_unsubmitted_changes(proposal),
         withdraw_form=forms.VersionForm(data={"version": proposal.version}),
-        submit_blocked=services.submit_block_reason(proposal),
+        submit_blocked=sections.submit_block_reason(proposal),
     )
 
 
@@ -214,7 +215,7 @@ def _configure(form, section: str, proposal: Proposal) -> None:
 
 def _initial(section: str, proposal: Proposal) -> dict:
     p = proposal
-    data: dict = {"version": p.version, **services.field_values(p, section)}
+    data: dict = {"version": p.version, **sections.field_values(p, section)}
     if section == "consortium":
         data["partners"] = [
             {
@@ -331,7 +332,7 @@ def edit(proposal_id: int, section: str):
             abort(404)
         if form.validate_on_submit():
             try:
-                services.save_section(proposal, section, form.data, current_user, form.version.data)
+                sections.save_section(proposal, section, form.data, current_user, form.version.data)
             except StaleProposal as exc:
                 error, status = str(exc), 409
             except ProposalLocked as exc:
@@ -390,7 +391,7 @@ def _map_rows(section: str) -> list:
 def annexes(proposal_id: int):
     proposal = _proposal_or_404(proposal_id)
     form = forms.AnnexForm()
-    form.kind.choices = services.annex_kinds(proposal)
+    form.kind.choices = annex_files.annex_kinds(proposal)
     error, status = "", 200
     if request.method == "GET":
         form.version.data = str(proposal.version)
@@ -400,7 +401,7 @@ def annexes(proposal_id: int):
             if upload is None or not getattr(upload, "filename", ""):
                 raise ProposalError("Choose a PDF file to upload.")
             data = upload.read()
-            services.add_annex(
+            annex_files.add_annex(
                 proposal, current_user, form.kind.data, upload.filename, data, form.version.data
             )
         except ProposalError as exc:
@@ -421,7 +422,7 @@ def annexes(proposal_id: int):
         remove_form=forms.VersionForm(data={"version": proposal.version}),
         error=error,
         section="annexes",
-        kinds=dict(services.annex_kinds(proposal)),
+        kinds=dict(annex_files.annex_kinds(proposal)),
     )
 
 
@@ -435,7 +436,7 @@ def remove_annex(proposal_id: int, annex_id: int):
     form = forms.VersionForm()
     if form.validate_on_submit():
         try:
-            services.remove_annex(proposal, annex, current_user, form.version.data)
+            annex_files.remove_annex(proposal, annex, current_user, form.version.data)
         except ProposalError as exc:
             flash(str(exc), "danger")
         else:
@@ -447,7 +448,7 @@ def _send_annex(annex: Annex, filename: str = ""):
     g.no_store = True
     filename = filename or annex.filename
     return send_file(
-        services.annex_path(annex),
+        annex_files.annex_path(annex),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=filename if filename.lower().endswith(".pdf") else "annex.pdf",
@@ -514,7 +515,7 @@ def submit(proposal_id: int):
         db.session.rollback()
         proposal = _proposal_or_404(proposal_id)
     # A fresh token per page view: a double post of this page gives one submission.
-    form.token.data = services.new_submit_token()
+    form.token.data = submitting.new_submit_token()
     form.version.data = str(proposal.version)
     return _page(
         proposal,
@@ -523,9 +524,9 @@ def submit(proposal_id: int):
         form=form,
         error=error,
         missing=missing,
-        blocked=services.submit_block_reason(proposal),
+        blocked=sections.submit_block_reason(proposal),
         current=proposal.current_submission,
-        changed=services.has_unsubmitted_changes(proposal),
+        changed=submitting.has_unsubmitted_changes(proposal),
         section="submit",
     )
 
@@ -537,7 +538,7 @@ def withdraw(proposal_id: int):
     form = forms.VersionForm()
     if form.validate_on_submit():
         try:
-            services.withdraw(proposal, current_user, form.version.data)
+            submitting.withdraw(proposal, current_user, form.version.data)
         except ProposalError as exc:
             flash(str(exc), "danger")
         else:
@@ -561,9 +562,9 @@ def submission(submission_id: int):
         "proposals/submission.html",
         submission=submission,
         c=submission.snapshot,
-        labels=services.labels(),
+        labels=submitting.labels(),
         utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
-        brussels=services.brussels_seconds(submission.submitted_at),
+        brussels=submitting.brussels_seconds(submission.submitted_at),
         is_member=is_member(current_user, submission.proposal.organisation),
         review_form=review_form,
     )
@@ -573,7 +574,7 @@ def submission(submission_id: int):
 @login_required
 def receipt_pdf(submission_id: int):
     submission = _submission_or_404(submission_id)
-    pdf = services.receipt_pdf(submission)
+    pdf = submitting.receipt_pdf(submission)
     g.no_store = True
     return send_file(
         io.BytesIO(pdf),
@@ -592,14 +593,14 @@ def call_submissions(call_id: int):
     if not permissions.can_view_submissions(current_user):
         abort(403)
     call = db.session.get(Call, call_id) or abort(404)
-    filters = services.SubmissionFilter(
+    filters = programme.SubmissionFilter(
         status=(request.args.get("status") or "")[:20],
         topic=(request.args.get("topic") or "")[:40],
         country=(request.args.get("country") or "").upper()[:2],
         priority=(request.args.get("priority") or "")[:30],
     )
-    rows = services.submissions_of_call(call, filters)
-    everything = services.submissions_of_call(call, services.SubmissionFilter())
+    rows = programme.submissions_of_call(call, filters)
+    everything = programme.submissions_of_call(call, programme.SubmissionFilter())
     countries = sorted(set().union(*(s.snapshot.all_countries for s in everything)))
     return render_template(
         "proposals/call_submissions.html",
@@ -627,7 +628,7 @@ def review(submission_id: int):
     if form.validate_on_submit():
         yes = {"yes": True, "no": False}
         try:
-            services.review_submission(
+            programme.review_submission(
                 submission,
                 current_user,
                 form.decision.data,
