@@ -20,7 +20,6 @@ OVERSIZED_MODULES = {
     "portfolio/queries.py": 838,
     "proposals/views.py": 647,
     "review/services.py": 702,
-    "review/views.py": 780,
 }
 # Still to split: (path, function) -> lines today.
 OVERSIZED_FUNCTIONS = {
