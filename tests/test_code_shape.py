@@ -15,7 +15,6 @@ MAX_FUNCTION = 80
 
 # Still to split: path -> lines today.
 OVERSIZED_MODULES = {
-    "calls/services.py": 827,
     "portfolio/importer.py": 940,
     "portfolio/queries.py": 838,
     "proposals/views.py": 647,
@@ -23,7 +22,7 @@ OVERSIZED_MODULES = {
 }
 # Still to split: (path, function) -> lines today.
 OVERSIZED_FUNCTIONS = {
-    ("calls/services.py", "check"): 198,
+    ("calls/rules.py", "check"): 198,
     ("portfolio/api.py", "openapi_document"): 198,
     ("proposals/checks.py", "admissibility"): 103,
     ("proposals/checks.py", "eligibility"): 111,
