@@ -61,9 +61,25 @@ def check(values: dict) -> dict[str, list[str]]:
     """Every rule a saved call must meet, as {field: [message, ...]}.
 
     Keys missing from `values` or set to None (a field the form could not read) are skipped,
-    so the form can show these messages beside its own.
+    so the form can show these messages beside its own. One function per group of rules, in
+    the order the form shows the groups.
     """
     p: dict[str, list[str]] = {}
+    _identity_rules(p, values)
+    _date_rules(p, values)
+    total = _money_rules(p, values)
+    _eligibility_rules(p, values)
+    _section_and_annex_rules(p, values)
+    _topic_rules(p, values, total)
+    criteria_codes = _criteria_rules(p, values)
+    _priority_rules(p, values)
+    _tie_break_rules(p, values, criteria_codes)
+    _evaluation_rules(p, values)
+    return p
+
+
+def _identity_rules(p: dict, values: dict) -> None:
+    """Reference, title, fund and description."""
     ref = values.get("reference")
     if ref is not None and not REFERENCE_RE.match(ref):
         _add(
@@ -81,6 +97,9 @@ def check(values: dict) -> dict[str, list[str]]:
     if description is not None and len(description) > MAX_DESCRIPTION:
         _add(p, "description", f"The description is limited to {MAX_DESCRIPTION} characters.")
 
+
+def _date_rules(p: dict, values: dict) -> None:
+    """The opening date and the deadline."""
     opens, deadline = values.get("opens_at"), values.get("deadline_at")
     for field, moment in (("opens_at", opens), ("deadline_at", deadline)):
         if moment is not None and not EARLIEST <= moment < LATEST:
@@ -88,6 +107,9 @@ def check(values: dict) -> dict[str, list[str]]:
     if opens is not None and deadline is not None and deadline <= opens:
         _add(p, "deadline_at", "The deadline must be after the opening date.")
 
+
+def _money_rules(p: dict, values: dict) -> Decimal | None:
+    """Budget, contribution range, funding rate and duration; returns the total budget."""
     total = _amount(p, values, "total_budget", "The total budget")
     low = _amount(p, values, "min_contribution", "The minimum EU contribution")
     high = _amount(p, values, "max_contribution", "The maximum EU contribution")
@@ -108,7 +130,11 @@ def check(values: dict) -> dict[str, list[str]]:
         120,
         "The maximum duration is 1 to 120 months.",
     )
+    return total
 
+
+def _eligibility_rules(p: dict, values: dict) -> None:
+    """Organisation types, eligible countries and the consortium's size."""
     from grants.accounts.models import OrganisationType
 
     types = values.get("eligible_org_types")
@@ -150,6 +176,9 @@ def check(values: dict) -> dict[str, list[str]]:
             f"Only {len(eligible)} countries are eligible, fewer than the {countries} required.",
         )
 
+
+def _section_and_annex_rules(p: dict, values: dict) -> None:
+    """The section limits and the required annexes."""
     limits = values.get("section_limits")
     if limits is not None:
         for code, limit in limits.items():
@@ -166,6 +195,9 @@ def check(values: dict) -> dict[str, list[str]]:
             if not 1 <= len(annex["title"]) <= 200:
                 _add(p, "required_annexes", "Each annex needs a title of up to 200 characters.")
 
+
+def _topic_rules(p: dict, values: dict, total: Decimal | None) -> None:
+    """The topics, each with its budget, which together fit in the total budget."""
     topics = values.get("topics")
     if topics is not None:
         _rows(p, "topics", topics, "topic")
@@ -185,6 +217,10 @@ def check(values: dict) -> dict[str, list[str]]:
                 f"({eur(total)}).",
             )
 
+
+def _criteria_rules(p: dict, values: dict) -> list[str] | None:
+    """The award criteria and the overall threshold; returns the criteria's codes, or None
+    when the criteria are not among the values."""
     criteria = values.get("criteria")
     codes: list[str] = []
     if criteria is not None:
@@ -215,7 +251,11 @@ def check(values: dict) -> dict[str, list[str]]:
                 "overall_threshold",
                 f"The overall threshold must be between 0 and {ceiling.normalize():f} points.",
             )
+    return codes if criteria is not None else None
 
+
+def _priority_rules(p: dict, values: dict) -> None:
+    """The strategy priorities with their weights."""
     priorities = values.get("priorities")
     if priorities is not None:
         if len(priorities) > MAX_ROWS:
@@ -229,15 +269,23 @@ def check(values: dict) -> dict[str, list[str]]:
             if not Decimal(0) < weight <= Decimal(100):
                 _add(p, "priorities", f"{code[:40]}: the weight must be above 0 and at most 100.")
 
+
+def _tie_break_rules(p: dict, values: dict, criteria_codes: list[str] | None) -> None:
+    """The tie-break rules, each naming a criterion of the call (any, when the criteria are
+    not among the values)."""
     rules = values.get("tie_break_rules")
     if rules is not None:
         if len(set(rules)) != len(rules):
             _add(p, "tie_break_rules", "A tie-break rule appears twice.")
         for rule in rules:
             try:
-                parse_tie_break(rule, codes if criteria is not None else _ANY)
+                parse_tie_break(rule, criteria_codes if criteria_codes is not None else _ANY)
             except ValueError as exc:
                 _add(p, "tie_break_rules", str(exc)[:300] + ".")
+
+
+def _evaluation_rules(p: dict, values: dict) -> None:
+    """Evaluators per proposal, the reserve list and the choices of method."""
     _whole(
         p,
         values,
@@ -254,7 +302,6 @@ def check(values: dict) -> dict[str, list[str]]:
     ):
         if values.get(field) is not None and values[field] not in {e.value for e in enum}:
             _add(p, field, "Choose a value from the list.")
-    return p
 
 
 class _AnyCode(set):
