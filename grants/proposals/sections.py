@@ -16,6 +16,7 @@ from grants.calls.models import Call, CallPhase, CallStatus
 from grants.extensions import db
 from grants.proposals import checks
 from grants.proposals import fields as F
+from grants.proposals.budget import CENT
 from grants.proposals.errors import ProposalError, ProposalLocked, StaleProposal
 from grants.proposals.models import (
     BudgetCategory,
@@ -181,7 +182,7 @@ def _amount(value, what: str) -> Decimal:
         raise ProposalError(f"{what}: the amount cannot be negative.")
     if amount > MAX_AMOUNT:
         raise ProposalError(f"{what}: EUR {amount:,.2f} is more than any budget line can be.")
-    return amount.quantize(checks.CENT)
+    return amount.quantize(CENT)
 
 
 def call_priority_codes(proposal: Proposal) -> list[str]:

@@ -20,6 +20,7 @@ from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals import checks
 from grants.proposals import snapshot as snap
 from grants.proposals.annexes import upload_dir
+from grants.proposals.budget import BudgetSummary
 from grants.proposals.errors import Incomplete, ProposalError, ProposalLocked, StaleProposal
 from grants.proposals.models import (
     BudgetCategory,
@@ -110,7 +111,7 @@ def _work_packages(p: Proposal, lead) -> tuple[snap.WorkPackageEntry, ...]:
     )
 
 
-def _budget(p: Proposal, b: checks.BudgetSummary, lead) -> snap.BudgetEntry:
+def _budget(p: Proposal, b: BudgetSummary, lead) -> snap.BudgetEntry:
     return snap.BudgetEntry(
         tuple(
             snap.BudgetLineEntry(
