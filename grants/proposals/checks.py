@@ -8,13 +8,10 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from grants.accounts.models import OrganisationType
+from grants.calls.models import Call
 from grants.proposals import fields as F
 from grants.proposals.budget import CENT, BudgetSummary, budget_summary
-from grants.proposals.models import (
-    ItemKind,
-    PartnerRole,
-    Proposal,
-)
+from grants.proposals.models import ItemKind, Partner, PartnerRole, Proposal
 from grants.taxonomy.services import country_name
 
 # (slug, title): the sections of the proposal form, in order.
@@ -242,6 +239,17 @@ def missing_items(proposal: Proposal) -> list[Check]:
 
 def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check]) -> list[Check]:
     p = proposal
+    return [
+        *_completeness_check(missing),
+        *_text_limit_checks(p),
+        *_required_annex_check(p),
+        *_indirect_cost_check(budget),
+        *_schedule_check(p),
+    ]
+
+
+def _completeness_check(missing: list[Check]) -> list[Check]:
+    """Admissible only when complete."""
     checks = []
     if missing:
         checks.append(
@@ -258,7 +266,12 @@ def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check
         checks.append(
             Check("complete", "summary", "admissibility", True, "Every section is complete.")
         )
+    return checks
 
+
+def _text_limit_checks(p: Proposal) -> list[Check]:
+    """Each text within the call's limit for it."""
+    checks = []
     limits = p.call.section_limits or {}
     for text_limit in F.limits():
         key, fields, section = text_limit.key, text_limit.fields, text_limit.section
@@ -279,7 +292,12 @@ def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check
                 f"limit-{key}", section, "admissibility", ok, message.replace(",", " "), fields[0]
             )
         )
+    return checks
 
+
+def _required_annex_check(p: Proposal) -> list[Check]:
+    """Every annex the call requires is attached."""
+    checks = []
     present = {a.kind for a in p.current_annexes}
     absent = [a["title"] for a in (p.call.required_annexes or []) if a["code"] not in present]
     checks.append(
@@ -294,7 +312,12 @@ def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check
             "file",
         )
     )
+    return checks
 
+
+def _indirect_cost_check(budget: BudgetSummary) -> list[Check]:
+    """Indirect costs at most 7 % of the direct costs."""
+    checks = []
     if budget.indirect_over:
         checks.append(
             Check(
@@ -321,7 +344,12 @@ def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check
                 "lines",
             )
         )
+    return checks
 
+
+def _schedule_check(p: Proposal) -> list[Check]:
+    """The work plan ends within the project's duration."""
+    checks = []
     late = []
     duration = p.duration_months or 0
     for wp in p.work_packages:
@@ -358,8 +386,18 @@ def _types_label(values: list[str]) -> str:
 def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
     p, call = proposal, proposal.call
     applicants = [p_ for p_ in p.partners if p_.role != PartnerRole.ASSOCIATED]
-    checks = []
+    return [
+        *_org_type_checks(call, applicants),
+        *_country_checks(p, call, applicants),
+        *_consortium_checks(call, applicants),
+        *_contribution_checks(call, budget),
+        *_duration_checks(p, call),
+    ]
 
+
+def _org_type_checks(call: Call, applicants: list[Partner]) -> list[Check]:
+    """Every applicant of a type the call funds."""
+    checks = []
     allowed_types = list(call.eligible_org_types or [])
     if allowed_types:
         wrong = [a for a in applicants if a.type not in allowed_types]
@@ -379,7 +417,12 @@ def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
                 "partners",
             )
         )
+    return checks
 
+
+def _country_checks(p: Proposal, call: Call, applicants: list[Partner]) -> list[Check]:
+    """The coordinator and the partners from participating countries."""
+    checks = []
     coordinator = p.coordinator
     allowed = set(call.coordinator_countries or [])
     if allowed and coordinator is not None:
@@ -417,7 +460,12 @@ def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
                 "partners",
             )
         )
+    return checks
 
+
+def _consortium_checks(call: Call, applicants: list[Partner]) -> list[Check]:
+    """Enough applicants from enough countries."""
+    checks = []
     countries = sorted({a.country for a in applicants if a.country})
     need_applicants, need_countries = call.min_applicants or 1, call.min_countries or 1
     ok = len(applicants) >= need_applicants and len(countries) >= need_countries
@@ -435,7 +483,12 @@ def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
             "partners",
         )
     )
+    return checks
 
+
+def _contribution_checks(call: Call, budget: BudgetSummary) -> list[Check]:
+    """The EU contribution within the call's range."""
+    checks = []
     low, high = Decimal(call.min_contribution), Decimal(call.max_contribution)
     amount = budget.eu_contribution
     ok = low <= amount <= high
@@ -450,7 +503,12 @@ def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
     else:
         message = f"{basis}, above the call's maximum of {eur(high)}."
     checks.append(Check("contribution", "budget", "eligibility", ok, message, "lines"))
+    return checks
 
+
+def _duration_checks(p: Proposal, call: Call) -> list[Check]:
+    """The duration given and within the call's maximum."""
+    checks = []
     duration, maximum = p.duration_months, call.max_duration_months
     ok = bool(duration) and 1 <= duration <= maximum
     checks.append(
