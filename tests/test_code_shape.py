@@ -17,7 +17,6 @@ MAX_FUNCTION = 80
 OVERSIZED_MODULES = {
     "portfolio/importer.py": 940,
     "portfolio/queries.py": 838,
-    "review/services.py": 702,
 }
 # Still to split: (path, function) -> lines today.
 OVERSIZED_FUNCTIONS = {

@@ -17,6 +17,7 @@ from grants.jobs.services import find as find_job
 from grants.proposals.models import Submission
 from grants.review import consensus as consensus_service
 from grants.review import evaluation as evaluations
+from grants.review import pool as evaluator_pool
 from grants.review import progress, services
 from grants.review import ranking as ranking_service
 from grants.review.forms import (
@@ -45,8 +46,8 @@ def pool():
     form.call_id.choices = [("", "Any call (programme-wide)")] + [
         (str(c.id), c.reference) for c in db.session.scalars(select(Call).order_by(Call.reference))
     ]
-    pool_ = services.evaluators()
-    profiles = {u.id: services.profile_of(u) for u in pool_}
+    pool_ = evaluator_pool.evaluators()
+    profiles = {u.id: evaluator_pool.profile_of(u) for u in pool_}
     calls = [c for c in db.session.scalars(select(Call).order_by(Call.deadline_at.desc()))
              if c.phase in services.EVALUATION_PHASES]  # fmt: skip
     return render_template(
@@ -54,7 +55,7 @@ def pool():
         evaluators=pool_,
         profiles=profiles,
         loads=services.open_loads(),
-        invitations=services.invitations(),
+        invitations=evaluator_pool.invitations(),
         form=form,
         calls=calls,
     )
@@ -74,7 +75,7 @@ def invite():
         else None
     )
     try:
-        invited = services.invite_evaluators(form.emails.data.split(), call, current_user)
+        invited = evaluator_pool.invite_evaluators(form.emails.data.split(), call, current_user)
     except ReviewError as exc:
         flash(str(exc), "danger")
         return redirect(url_for(".pool"))
@@ -94,8 +95,8 @@ def _assign_form(call: Call, submissions: list[Submission], pool_: list[User]) -
 def call_assignments(call_id: int):
     call = _call_or_404(call_id)
     submissions = services.evaluable_submissions(call)
-    pool_ = services.evaluators()
-    profiles = {u.id: services.profile_of(u) for u in pool_}
+    pool_ = evaluator_pool.evaluators()
+    profiles = {u.id: evaluator_pool.profile_of(u) for u in pool_}
     by_proposal: dict[int, list[Assignment]] = {}
     for a in services.call_assignments(call):
         by_proposal.setdefault(a.proposal_id, []).append(a)
@@ -127,7 +128,7 @@ def call_assignments(call_id: int):
 def assign(call_id: int):
     call = _call_or_404(call_id)
     submissions = services.evaluable_submissions(call)
-    pool_ = services.evaluators()
+    pool_ = evaluator_pool.evaluators()
     form = _assign_form(call, submissions, pool_)
     if not form.validate_on_submit() or not form.submission_ids.data or not form.evaluator_ids.data:
         flash("Choose at least one proposal and one evaluator.", "danger")

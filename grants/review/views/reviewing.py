@@ -12,6 +12,7 @@ from grants.proposals import submitting
 from grants.review import consensus as consensus_service
 from grants.review import evaluation as evaluations
 from grants.review import permissions, services
+from grants.review import pool as evaluator_pool
 from grants.review.forms import (
     AcceptForm,
     ConsensusForm,
@@ -44,7 +45,7 @@ def queue():
         queue=services.queue(current_user, state, call_id, order),
         filters={"state": state, "order": order, "call": call_id},
         queue_states=services.QUEUE_STATES,
-        has_profile=services.profile_of(current_user) is not None,
+        has_profile=evaluator_pool.profile_of(current_user) is not None,
         reports=[
             r
             for r in consensus_service.rapporteur_reports(current_user)
@@ -172,21 +173,21 @@ def decline(assignment_id: int):
 @bp.route("/review/profile", methods=["GET", "POST"])
 @roles_required(RoleName.EVALUATOR)
 def profile():
-    existing = services.profile_of(current_user)
+    existing = evaluator_pool.profile_of(current_user)
     form = ProfileForm(obj=existing) if request.method == "GET" and existing else ProfileForm()
     if request.method == "GET":
         if existing:
             form.recent_ties.data = "\n".join(existing.recent_ties or [])
             form.languages.data = ", ".join(existing.languages or [])
         else:
-            form.max_load.data = services.DEFAULT_MAX_LOAD
+            form.max_load.data = evaluator_pool.DEFAULT_MAX_LOAD
     form.set_choices(
         [p for p in taxonomy.priorities() if p.kind in ("area", "dimension")],
         taxonomy.exploitation_forms(),
         taxonomy.countries(),
     )
     if form.validate_on_submit():
-        services.save_profile(
+        evaluator_pool.save_profile(
             current_user,
             {
                 "organisation_name": form.organisation_name.data.strip(),
@@ -210,7 +211,7 @@ def profile():
 def invitation(token: str):
     g.no_store = True
     try:
-        invite = services.invitation_by_token(token)
+        invite = evaluator_pool.invitation_by_token(token)
     except ReviewError as exc:
         return render_template("review/invitation.html", error=str(exc)), 404
     has_account = services.user_by_email(invite.email) is not None
@@ -218,7 +219,7 @@ def invitation(token: str):
         form = AcceptForm()
         if form.validate_on_submit():
             try:
-                services.accept_invitation(invite, current_user)
+                evaluator_pool.accept_invitation(invite, current_user)
             except ReviewError as exc:
                 flash(str(exc), "danger")
                 return redirect(url_for(".invitation", token=token))
@@ -230,7 +231,7 @@ def invitation(token: str):
     form = RegisterEvaluatorForm()
     if form.validate_on_submit():
         try:
-            user = services.register_from_invitation(
+            user = evaluator_pool.register_from_invitation(
                 invite, form.full_name.data, form.password.data
             )
         except ReviewError as exc:
