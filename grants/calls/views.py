@@ -19,8 +19,7 @@ from flask import (
 from flask_login import current_user
 
 from grants import clock
-from grants.accounts.models import RoleName
-from grants.accounts.permissions import roles_required
+from grants.accounts.permissions import requires
 from grants.calls import permissions, services
 from grants.calls.forms import CallForm, TransitionForm
 from grants.calls.models import Call, CallPhase, CallStatus
@@ -29,8 +28,6 @@ from grants.extensions import db
 from grants.taxonomy import services as taxonomy
 
 bp = Blueprint("calls", __name__)
-
-MANAGERS = (RoleName.PROGRAMME_MANAGER, RoleName.ADMIN)
 
 
 def _call_or_404(call_id: int) -> Call:
@@ -105,13 +102,13 @@ def _cached_pdf(call: Call, digest: str) -> bytes:
 
 
 @bp.route("/manage/calls")
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_calls)
 def manage():
     return render_template("calls/manage.html", calls=services.all_calls())
 
 
 @bp.route("/manage/calls/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_calls)
 def new():
     form = CallForm.blank()
     if form.validate_on_submit():
@@ -127,7 +124,7 @@ def new():
 
 
 @bp.route("/manage/calls/<int:call_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_calls)
 def edit(call_id: int):
     call = _call_or_404(call_id)
     if not permissions.can_edit_call(current_user, call):
@@ -161,7 +158,7 @@ def edit(call_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/status", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_calls)
 def change_status(call_id: int):
     call = _call_or_404(call_id)
     form = TransitionForm()

@@ -8,7 +8,6 @@ from flask import Blueprint, abort
 from flask_login import current_user
 
 from grants import clock
-from grants.accounts.models import RoleName
 from grants.calls.models import Call
 from grants.extensions import db
 from grants.proposals.models import Submission
@@ -17,8 +16,6 @@ from grants.review import ranking as ranking_service
 from grants.review.models import Assignment
 
 bp = Blueprint("review", __name__)
-
-MANAGERS = (RoleName.PROGRAMME_MANAGER, RoleName.ADMIN)
 
 
 @bp.app_context_processor

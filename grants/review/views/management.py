@@ -10,15 +10,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from grants.accounts.models import User
-from grants.accounts.permissions import roles_required
+from grants.accounts.permissions import requires
 from grants.calls.models import Call, CallPhase
 from grants.extensions import db
 from grants.jobs.services import find as find_job
 from grants.proposals.models import Submission
 from grants.review import consensus as consensus_service
 from grants.review import evaluation as evaluations
+from grants.review import permissions, progress, services
 from grants.review import pool as evaluator_pool
-from grants.review import progress, services
 from grants.review import ranking as ranking_service
 from grants.review.forms import (
     ApplyPlanForm,
@@ -34,13 +34,13 @@ from grants.review.forms import (
 )
 from grants.review.models import Assignment
 from grants.review.services import ReviewError
-from grants.review.views.common import MANAGERS, _call_or_404, _due, _submission_or_404, bp
+from grants.review.views.common import _call_or_404, _due, _submission_or_404, bp
 
 # Programme managers ----------------------------------------------------------------------------
 
 
 @bp.route("/manage/evaluators")
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def pool():
     form = InviteForm()
     form.call_id.choices = [("", "Any call (programme-wide)")] + [
@@ -62,7 +62,7 @@ def pool():
 
 
 @bp.route("/manage/evaluators/invite", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def invite():
     form = InviteForm()
     form.call_id.choices = []
@@ -91,7 +91,7 @@ def _assign_form(call: Call, submissions: list[Submission], pool_: list[User]) -
 
 
 @bp.route("/manage/calls/<int:call_id>/assignments")
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def call_assignments(call_id: int):
     call = _call_or_404(call_id)
     submissions = services.evaluable_submissions(call)
@@ -124,7 +124,7 @@ def call_assignments(call_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/assignments", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def assign(call_id: int):
     call = _call_or_404(call_id)
     submissions = services.evaluable_submissions(call)
@@ -146,7 +146,7 @@ def assign(call_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/assignments/plan")
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def plan(call_id: int):
     call = _call_or_404(call_id)
     view = services.build_plan(call)
@@ -155,7 +155,7 @@ def plan(call_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/assignments/plan", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def apply_plan(call_id: int):
     call = _call_or_404(call_id)
     form = ApplyPlanForm()
@@ -172,7 +172,7 @@ def apply_plan(call_id: int):
 
 
 @bp.route("/manage/assignments/<int:assignment_id>/remove", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def remove(assignment_id: int):
     a = db.session.get(Assignment, assignment_id)
     if a is None:
@@ -190,7 +190,7 @@ def remove(assignment_id: int):
 
 
 @bp.route("/manage/submissions/<int:submission_id>/review")
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def proposal_review(submission_id: int):
     submission = _submission_or_404(submission_id)
     report = consensus_service.report_of(submission)
@@ -218,7 +218,7 @@ def proposal_review(submission_id: int):
 
 
 @bp.route("/manage/submissions/<int:submission_id>/rapporteur", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def appoint(submission_id: int):
     submission = _submission_or_404(submission_id)
     form = AppointForm()
@@ -239,7 +239,7 @@ def appoint(submission_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/rapporteurs", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def appoint_all(call_id: int):
     call = _call_or_404(call_id)
     form = AppointAllForm()
@@ -267,7 +267,7 @@ def _report_or_404(submission: Submission):
 
 
 @bp.route("/manage/submissions/<int:submission_id>/consensus/approve", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def approve_consensus(submission_id: int):
     submission = _submission_or_404(submission_id)
     report = _report_or_404(submission)
@@ -284,7 +284,7 @@ def approve_consensus(submission_id: int):
 
 
 @bp.route("/manage/submissions/<int:submission_id>/consensus/return", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def return_consensus(submission_id: int):
     submission = _submission_or_404(submission_id)
     report = _report_or_404(submission)
@@ -304,7 +304,7 @@ def return_consensus(submission_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/evaluation")
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def dashboard(call_id: int):
     call = _call_or_404(call_id)
     return render_template(
@@ -319,7 +319,7 @@ def dashboard(call_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/ranking")
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def ranking(call_id: int):
     call = _call_or_404(call_id)
     g.no_store = True
@@ -346,7 +346,7 @@ def ranking(call_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/ranking/finalise", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def finalise(call_id: int):
     call = _call_or_404(call_id)
     form = FinaliseForm()
@@ -364,7 +364,7 @@ def finalise(call_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/results/publish", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_evaluation)
 def publish_results(call_id: int):
     call = _call_or_404(call_id)
     form = PublishForm()

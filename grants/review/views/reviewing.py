@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
-from grants.accounts.models import RoleName
-from grants.accounts.permissions import roles_required
+from grants.accounts.permissions import requires
 from grants.proposals import submitting
 from grants.review import consensus as consensus_service
 from grants.review import evaluation as evaluations
@@ -32,7 +31,7 @@ from grants.taxonomy import services as taxonomy
 
 
 @bp.route("/review")
-@roles_required(RoleName.EVALUATOR)
+@requires(permissions.is_evaluator)
 def queue():
     state = request.args.get("state", "")
     state = state if state in services.QUEUE_STATES else ""
@@ -55,7 +54,7 @@ def queue():
 
 
 @bp.route("/review/assignments/<int:assignment_id>")
-@roles_required(RoleName.EVALUATOR)
+@requires(permissions.is_evaluator)
 def assignment(assignment_id: int):
     a = _assignment_or_404(assignment_id)
     g.no_store = True
@@ -74,7 +73,7 @@ def assignment(assignment_id: int):
 
 
 @bp.route("/review/assignments/<int:assignment_id>/declare", methods=["POST"])
-@roles_required(RoleName.EVALUATOR)
+@requires(permissions.is_evaluator)
 def declare(assignment_id: int):
     a = _assignment_or_404(assignment_id)
     if not permissions.can_declare(current_user, a):
@@ -96,7 +95,7 @@ def declare(assignment_id: int):
 
 
 @bp.route("/review/assignments/<int:assignment_id>/evaluate", methods=["GET", "POST"])
-@roles_required(RoleName.EVALUATOR)
+@requires(permissions.is_evaluator)
 def evaluate(assignment_id: int):
     a = _assignment_or_404(assignment_id)
     if not permissions.can_evaluate(current_user, a):
@@ -156,7 +155,7 @@ def evaluate(assignment_id: int):
 
 
 @bp.route("/review/assignments/<int:assignment_id>/decline", methods=["POST"])
-@roles_required(RoleName.EVALUATOR)
+@requires(permissions.is_evaluator)
 def decline(assignment_id: int):
     a = _assignment_or_404(assignment_id)
     form = DeclineForm()
@@ -171,7 +170,7 @@ def decline(assignment_id: int):
 
 
 @bp.route("/review/profile", methods=["GET", "POST"])
-@roles_required(RoleName.EVALUATOR)
+@requires(permissions.is_evaluator)
 def profile():
     existing = evaluator_pool.profile_of(current_user)
     form = ProfileForm(obj=existing) if request.method == "GET" and existing else ProfileForm()
@@ -252,7 +251,7 @@ def _criteria_errors(form, exc: evaluations.EvaluationError) -> None:
 
 
 @bp.route("/review/submissions/<int:submission_id>/consensus", methods=["GET", "POST"])
-@roles_required(RoleName.EVALUATOR)
+@requires(permissions.is_evaluator)
 def consensus(submission_id: int):
     submission = _submission_or_404(submission_id)
     report = consensus_service.report_of(submission)
