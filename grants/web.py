@@ -71,11 +71,9 @@ def init_app(app: Flask) -> None:
 
         return render_markdown(text)
 
-    @app.template_filter("eur")
-    def eur(amount):
-        if amount is None:
-            return ""
-        return f"EUR {amount:,.2f}".replace(",", "\u202f")
+    from grants.formatting import eur
+
+    app.add_template_filter(eur, "eur")
 
     @app.context_processor
     def globals_():

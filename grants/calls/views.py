@@ -25,6 +25,7 @@ from grants.calls.forms import CallForm, TransitionForm
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.calls.services import CallError, CallFilter
 from grants.extensions import db
+from grants.formatting import points
 from grants.taxonomy import services as taxonomy
 
 bp = Blueprint("calls", __name__)
@@ -220,10 +221,7 @@ def org_type_filter(value):
         return value
 
 
-@bp.app_template_filter("points")
-def points_filter(value):
-    """30.00 -> '30', 12.50 -> '12.5'."""
-    return f"{value.normalize():f}" if value is not None else ""
+bp.add_app_template_filter(points, "points")
 
 
 @bp.app_context_processor

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from grants.accounts.models import OrganisationType
 from grants.calls.models import Call
+from grants.formatting import eur
 from grants.proposals import fields as F
 from grants.proposals.budget import CENT, BudgetSummary, budget_summary
 from grants.proposals.models import ItemKind, Partner, PartnerRole, Proposal
@@ -27,12 +28,6 @@ SECTIONS = [
     ("annexes", "Annexes"),
 ]
 SECTION_TITLES = dict(SECTIONS)
-
-
-def eur(amount: Decimal | None) -> str:
-    if amount is None:
-        return ""
-    return f"EUR {amount:,.2f}".replace(",", "\u202f")
 
 
 def percent(value: Decimal) -> str:

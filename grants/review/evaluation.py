@@ -18,6 +18,7 @@ from grants.accounts.models import User
 from grants.accounts.permissions import is_manager
 from grants.calls.models import Criterion
 from grants.extensions import db
+from grants.formatting import points as fmt_points
 from grants.proposals.models import Submission
 from grants.review import alignment as stored
 from grants.review.models import (
@@ -68,12 +69,6 @@ def allowed_points(criterion: Criterion) -> list[Decimal]:
         values.append(value)
         value += criterion.step
     return values
-
-
-def fmt_points(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
 
 
 def evaluation_of(assignment: Assignment) -> Evaluation | None:
