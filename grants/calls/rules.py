@@ -16,7 +16,7 @@ from grants.taxonomy.models import Fund, Priority
 from grants.taxonomy.services import is_country_code
 from scoring.criteria import parse_tie_break
 
-MAX_AMOUNT = Decimal("10000000000")  # EUR 10 billion: anything above is a typo
+MAX_CALL_AMOUNT = Decimal("10000000000")  # EUR 10 billion: anything above is a typo
 MAX_DESCRIPTION = 50_000
 MAX_ROWS = 30
 REFERENCE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,59}$")
@@ -31,14 +31,14 @@ def _add(problems: dict, field: str, message: str) -> None:
     problems.setdefault(field, []).append(message)
 
 
-def _amount(problems: dict, values: dict, field: str, label: str) -> Decimal | None:
+def _check_amount(problems: dict, values: dict, field: str, label: str) -> Decimal | None:
     amount = values.get(field)
     if amount is None:
         return None
     if amount <= 0:
         _add(problems, field, f"{label} must be more than zero.")
         return None
-    if amount > MAX_AMOUNT:
+    if amount > MAX_CALL_AMOUNT:
         _add(problems, field, f"{label} cannot be more than EUR 10 000 000 000.")
         return None
     if amount != amount.quantize(Decimal("0.01")):
@@ -110,9 +110,9 @@ def _date_rules(p: dict, values: dict) -> None:
 
 def _money_rules(p: dict, values: dict) -> Decimal | None:
     """Budget, contribution range, funding rate and duration; returns the total budget."""
-    total = _amount(p, values, "total_budget", "The total budget")
-    low = _amount(p, values, "min_contribution", "The minimum EU contribution")
-    high = _amount(p, values, "max_contribution", "The maximum EU contribution")
+    total = _check_amount(p, values, "total_budget", "The total budget")
+    low = _check_amount(p, values, "min_contribution", "The minimum EU contribution")
+    high = _check_amount(p, values, "max_contribution", "The maximum EU contribution")
     if low is not None and high is not None and low > high:
         _add(p, "max_contribution", "The maximum EU contribution must not be below the minimum.")
     if high is not None and total is not None and high > total:
@@ -206,7 +206,7 @@ def _topic_rules(p: dict, values: dict, total: Decimal | None) -> None:
                 _add(p, "topics", f"Topic code {topic['code'][:40]!r}: letters, digits, . - _.")
             if not 1 <= len(topic["title"]) <= 300:
                 _add(p, "topics", "Each topic needs a title of up to 300 characters.")
-            if not Decimal(0) < topic["budget"] <= MAX_AMOUNT:
+            if not Decimal(0) < topic["budget"] <= MAX_CALL_AMOUNT:
                 _add(p, "topics", f"Topic {topic['code'][:40]}: the budget must be above zero.")
         spent = sum((t["budget"] for t in topics), Decimal(0))
         if total is not None and spent > total:

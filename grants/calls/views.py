@@ -31,7 +31,7 @@ from grants.taxonomy import services as taxonomy
 bp = Blueprint("calls", __name__)
 
 
-def _call_or_404(call_id: int) -> Call:
+def _visible_call_or_404(call_id: int) -> Call:
     call = db.session.get(Call, call_id)
     # A draft is a 404 for those who may not see it, like a missing call.
     if call is None or not permissions.can_view_call(current_user, call):
@@ -67,7 +67,7 @@ def index():
 
 @bp.route("/calls/<int:call_id>")
 def detail(call_id: int):
-    call = _call_or_404(call_id)
+    call = _visible_call_or_404(call_id)
     return render_template(
         "calls/detail.html",
         call=call,
@@ -78,7 +78,7 @@ def detail(call_id: int):
 
 @bp.route("/calls/<int:call_id>/call-document.pdf")
 def document(call_id: int):
-    call = _call_or_404(call_id)
+    call = _visible_call_or_404(call_id)
     digest = services.content_hash(call)
     if request.if_none_match.contains(digest):
         return Response(status=304)
@@ -127,7 +127,7 @@ def new():
 @bp.route("/manage/calls/<int:call_id>/edit", methods=["GET", "POST"])
 @requires(permissions.can_manage_calls)
 def edit(call_id: int):
-    call = _call_or_404(call_id)
+    call = _visible_call_or_404(call_id)
     if not permissions.can_edit_call(current_user, call):
         abort(403)
     form = CallForm.for_call(services.call_values(call))
@@ -161,7 +161,7 @@ def edit(call_id: int):
 @bp.route("/manage/calls/<int:call_id>/status", methods=["POST"])
 @requires(permissions.can_manage_calls)
 def change_status(call_id: int):
-    call = _call_or_404(call_id)
+    call = _visible_call_or_404(call_id)
     form = TransitionForm()
     if not form.validate_on_submit() or form.target.data not in {s.value for s in CallStatus}:
         flash("Choose what to do with the call.", "danger")

@@ -81,9 +81,9 @@ def review_submission(
 ) -> SubmissionReview:
     """Confirm the automatic result, or override it; the reason is required and logged.
     Once the call's ranking is final (the review domain's record), the checks stand."""
-    from grants.review.services import ranking_final
+    from grants.review.services import ranking_final_locking_call
 
-    if ranking_final(submission.call_id, writing=True):
+    if ranking_final_locking_call(submission.call_id):
         raise ProposalError(
             "The ranking of this call is final: admissibility and eligibility can no longer change."
         )

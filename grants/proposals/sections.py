@@ -32,7 +32,7 @@ from grants.proposals.models import (
 )
 from grants.taxonomy.services import exploitation_forms, is_country_code, target_groups
 
-MAX_AMOUNT = Decimal("100000000")  # EUR 100 million per budget line: anything above is a typo
+MAX_LINE_AMOUNT = Decimal("100000000")  # EUR 100 million per budget line: anything above is a typo
 MAX_MONTHS = F.MAX_MONTHS
 
 
@@ -173,14 +173,14 @@ def _month(value, what: str) -> int | None:
     return month
 
 
-def _amount(value, what: str) -> Decimal:
+def _parse_amount(value, what: str) -> Decimal:
     try:
         amount = Decimal(str(value if value not in (None, "") else "0"))
     except InvalidOperation as exc:
         raise ProposalError(f"{what}: enter an amount in euro, e.g. 12500.00.") from exc
     if not amount.is_finite() or amount < 0:
         raise ProposalError(f"{what}: the amount cannot be negative.")
-    if amount > MAX_AMOUNT:
+    if amount > MAX_LINE_AMOUNT:
         raise ProposalError(f"{what}: EUR {amount:,.2f} is more than any budget line can be.")
     return amount.quantize(CENT)
 
@@ -441,7 +441,7 @@ def _save_results(p: Proposal, data: dict) -> None:
             "unit": _text(row.get("unit"), 100),
             "target": None
             if target in (None, "")
-            else _amount(target, f"Indicator '{name[:60]}', target"),
+            else _parse_amount(target, f"Indicator '{name[:60]}', target"),
             "by_sex": bool(row.get("by_sex")),
             "by_age": bool(row.get("by_age")),
             "priorities": _codes(row.get("priorities"), allowed),
@@ -477,7 +477,7 @@ def _save_budget(p: Proposal, data: dict) -> None:
             "partner_id": partner_id,
             "category": BudgetCategory(row["category"]),
             "description": description,
-            "amount": _amount(row.get("amount"), what),
+            "amount": _parse_amount(row.get("amount"), what),
             "priorities": _codes(row.get("priorities"), allowed),
         }
 

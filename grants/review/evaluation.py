@@ -28,7 +28,7 @@ from grants.review.models import (
     EvaluationScore,
     EvaluationState,
 )
-from grants.review.services import LOCKED, ReviewError, commit_or, queue, ranking_final
+from grants.review.services import LOCKED, ReviewError, commit_or, queue, ranking_final_locking_call
 from grants.review.transitions import move
 
 STALE = (
@@ -118,7 +118,7 @@ def incomplete(criteria: list[Criterion], values: dict) -> dict[int, list[str]]:
 def _check_open(assignment: Assignment) -> None:
     if assignment.state != AssignmentState.ACTIVE or not assignment.submission.is_current:
         raise EvaluationError("This assignment has ended; the evaluation can no longer change.")
-    if ranking_final(assignment.call_id, writing=True):
+    if ranking_final_locking_call(assignment.call_id):
         raise EvaluationError(LOCKED)
 
 

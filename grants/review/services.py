@@ -52,23 +52,22 @@ def commit_or(refusal: ReviewError) -> None:
         raise refusal from None
 
 
-def ranking_final(call_id: int, writing: bool = False) -> bool:
-    """Once a call's ranking is finalised, its assignments, evaluations and consensus lock.
-
-    A service about to write passes `writing=True`: it takes a shared lock on the call's row
-    (PostgreSQL; SQLite serialises writers anyway) until its commit, and finalising takes
-    the exclusive one (`lock_call`), so nothing slips in between the ranking's reading and
-    its record. A writer that finds the ranking final has its transaction rolled back."""
-    if not writing:
-        return (
-            db.session.scalar(select(FinalRanking.id).where(FinalRanking.call_id == call_id))
-            is not None
-        )
-    db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update(read=True))
-    final = (
+def ranking_final(call_id: int) -> bool:
+    """Whether the call's ranking is finalised (reading only; a writer uses
+    `ranking_final_locking_call`). Once it is, its assignments, evaluations and consensus lock."""
+    return (
         db.session.scalar(select(FinalRanking.id).where(FinalRanking.call_id == call_id))
         is not None
     )
+
+
+def ranking_final_locking_call(call_id: int) -> bool:
+    """`ranking_final` for a service about to write: it first takes a shared lock on the
+    call's row (PostgreSQL; SQLite serialises writers anyway) until its commit, and finalising
+    takes the exclusive one (`lock_call`), so nothing slips in between the ranking's reading
+    and its record. A writer that finds the ranking final has its transaction rolled back."""
+    db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update(read=True))
+    final = ranking_final(call_id)
     if final:  # the writer is refused: end its transaction so that the lock goes at once
         db.session.rollback()
     return final
@@ -192,7 +191,7 @@ def open_loads() -> dict[int, int]:
     return loads
 
 
-def _due(due_at: datetime | None) -> datetime:
+def _due_or_default(due_at: datetime | None) -> datetime:
     return due_at or (clock.now() + timedelta(days=DEFAULT_DUE_DAYS)).replace(microsecond=0)
 
 
@@ -205,7 +204,7 @@ def _assign(
 ) -> Assignment:
     if submission.call.phase not in EVALUATION_PHASES:
         raise ReviewError("Evaluators are assigned only after the call's deadline.")
-    if ranking_final(submission.call_id, writing=True):
+    if ranking_final_locking_call(submission.call_id):
         raise ReviewError(LOCKED)
     if not submission.is_current or submission.withdrawn_at is not None:
         raise ReviewError("Only the current submission of a proposal is evaluated.")
@@ -299,7 +298,9 @@ def assign(
         for evaluator in evaluators_:
             try:
                 # _assign checks everything before it writes, so a refusal leaves no trace
-                created.append(_assign(submission, evaluator, actor, _due(due_at), override_reason))
+                created.append(
+                    _assign(submission, evaluator, actor, _due_or_default(due_at), override_reason)
+                )
             except ReviewError as exc:
                 errors.append(str(exc))
     messages = _notify(created)
@@ -395,7 +396,7 @@ def apply_plan(
         raise ReviewError("The plan proposes no assignment.")
     try:
         created = [
-            _assign(view.submissions[p], view.evaluators[e], actor, _due(due_at))
+            _assign(view.submissions[p], view.evaluators[e], actor, _due_or_default(due_at))
             for p, e in view.plan.pairs
         ]
     except ReviewError:
@@ -422,7 +423,7 @@ def declare(assignment: Assignment, kind: ConflictKind, details: str, actor: Use
     kind = ConflictKind(kind)
     if kind == ConflictKind.OTHER and not details.strip():
         raise ReviewError("Describe the conflict of interest.")
-    if ranking_final(assignment.call_id, writing=True):
+    if ranking_final_locking_call(assignment.call_id):
         raise ReviewError(LOCKED)
     assignment.declarations.append(ConflictDeclaration(kind=kind, details=details.strip()))
     move(
@@ -441,7 +442,7 @@ def decline(assignment: Assignment, reason: str, actor: User) -> None:
     """The evaluator declines (e.g. unavailable); the manager is offered a replacement."""
     if not assignment.state.is_open:
         raise ReviewError("This assignment has already ended.")
-    if ranking_final(assignment.call_id, writing=True):
+    if ranking_final_locking_call(assignment.call_id):
         raise ReviewError(LOCKED)
     move(
         assignment,
@@ -459,7 +460,7 @@ def remove(assignment: Assignment, reason: str, actor: User) -> None:
         raise ReviewError("This assignment has already ended.")
     if not reason.strip():
         raise ReviewError("Give a reason for removing the evaluator.")
-    if ranking_final(assignment.call_id, writing=True):
+    if ranking_final_locking_call(assignment.call_id):
         raise ReviewError(LOCKED)
     move(
         assignment,

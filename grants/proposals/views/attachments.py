@@ -11,7 +11,7 @@ from grants.proposals import annexes as annex_files
 from grants.proposals import forms
 from grants.proposals.errors import ProposalError, ProposalLocked, StaleProposal
 from grants.proposals.models import Annex
-from grants.proposals.views.common import _page, _proposal_or_404, _submission_or_404, bp
+from grants.proposals.views.common import _page, _proposal_or_404, _visible_submission_or_404, bp
 
 # Annexes ----------------------------------------------------------------------------------
 
@@ -98,7 +98,7 @@ def annex(proposal_id: int, annex_id: int):
 @bp.route("/submissions/<int:submission_id>/annexes/<sha256>")
 @login_required
 def submission_annex(submission_id: int, sha256: str):
-    submission = _submission_or_404(submission_id)
+    submission = _visible_submission_or_404(submission_id)
     # Files of identical content are stored once per upload but share a hash: each keeps the
     # file name it was submitted with (?name= picks it among the submitted names).
     names = [a.filename for a in submission.snapshot.annexes if a.sha256 == sha256]

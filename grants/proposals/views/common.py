@@ -34,7 +34,7 @@ def _proposal_or_404(proposal_id: int) -> Proposal:
     return proposal
 
 
-def _submission_or_404(submission_id: int) -> Submission:
+def _visible_submission_or_404(submission_id: int) -> Submission:
     submission = db.session.get(Submission, submission_id)
     if submission is None or not permissions.can_view_submission(current_user, submission):
         abort(404)

@@ -10,7 +10,7 @@ from grants.calls.models import Call
 from grants.extensions import db
 from grants.proposals import forms, permissions, programme
 from grants.proposals.errors import ProposalError
-from grants.proposals.views.common import _submission_or_404, bp
+from grants.proposals.views.common import _visible_submission_or_404, bp
 
 # The programme's view ---------------------------------------------------------------------
 
@@ -49,7 +49,7 @@ def call_submissions(call_id: int):
 @bp.route("/submissions/<int:submission_id>/review", methods=["POST"])
 @login_required
 def review(submission_id: int):
-    submission = _submission_or_404(submission_id)
+    submission = _visible_submission_or_404(submission_id)
     if not permissions.can_review_submission(current_user, submission):
         abort(404)
     form = forms.ReviewForm()

@@ -12,7 +12,7 @@ from grants.accounts.permissions import is_member
 from grants.extensions import db
 from grants.proposals import forms, permissions, sections, submitting
 from grants.proposals.errors import Incomplete, ProposalError, ProposalLocked, StaleProposal
-from grants.proposals.views.common import _page, _proposal_or_404, _submission_or_404, bp
+from grants.proposals.views.common import _page, _proposal_or_404, _visible_submission_or_404, bp
 from grants.security import races
 
 # Submission and withdrawal ----------------------------------------------------------------
@@ -85,7 +85,7 @@ def withdraw(proposal_id: int):
 @bp.route("/submissions/<int:submission_id>")
 @login_required
 def submission(submission_id: int):
-    submission = _submission_or_404(submission_id)
+    submission = _visible_submission_or_404(submission_id)
     g.no_store = True
     review_form = None
     if permissions.can_review_submission(current_user, submission):
@@ -105,7 +105,7 @@ def submission(submission_id: int):
 @bp.route("/submissions/<int:submission_id>/receipt.pdf")
 @login_required
 def receipt_pdf(submission_id: int):
-    submission = _submission_or_404(submission_id)
+    submission = _visible_submission_or_404(submission_id)
     pdf = submitting.receipt_pdf(submission)
     g.no_store = True
     return send_file(

@@ -32,7 +32,7 @@ def review_globals():
     }
 
 
-def _due(day: date | None) -> datetime | None:
+def _end_of_working_day(day: date | None) -> datetime | None:
     """A due date is the end of the working day in Brussels."""
     return clock.brussels_to_utc(datetime.combine(day, time(17, 0))) if day else None
 

@@ -34,7 +34,7 @@ from grants.review.forms import (
 )
 from grants.review.models import Assignment
 from grants.review.services import ReviewError
-from grants.review.views.common import _call_or_404, _due, _submission_or_404, bp
+from grants.review.views.common import _call_or_404, _end_of_working_day, _submission_or_404, bp
 
 # Programme managers ----------------------------------------------------------------------------
 
@@ -136,7 +136,11 @@ def assign(call_id: int):
     chosen_s = [s for s in submissions if s.id in form.submission_ids.data]
     chosen_e = [u for u in pool_ if u.id in form.evaluator_ids.data]
     created, errors = services.assign(
-        chosen_s, chosen_e, current_user, _due(form.due_on.data), form.override_reason.data or ""
+        chosen_s,
+        chosen_e,
+        current_user,
+        _end_of_working_day(form.due_on.data),
+        form.override_reason.data or "",
     )
     if created:
         flash(f"{len(created)} assignment(s) made; the evaluators have been notified.", "success")
@@ -163,7 +167,9 @@ def apply_plan(call_id: int):
         flash("The form had expired; check the plan and apply it again.", "danger")
         return redirect(url_for(".plan", call_id=call.id))
     try:
-        created = services.apply_plan(call, form.digest.data, current_user, _due(form.due_on.data))
+        created = services.apply_plan(
+            call, form.digest.data, current_user, _end_of_working_day(form.due_on.data)
+        )
     except ReviewError as exc:
         flash(str(exc), "danger")
         return redirect(url_for(".plan", call_id=call.id))
