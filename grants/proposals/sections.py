@@ -377,11 +377,17 @@ def _save_workplan(p: Proposal, data: dict) -> None:
     if duplicates:
         raise ProposalError(f"Two work packages have the number {duplicates[0]}.")
     p.work_packages = kept
-    by_number = {wp.number: wp for wp in kept}
-    old_items = {item.id: item for wp in kept for item in wp.items}
+    _save_items(data.get("items") or [], kept, allowed)
+
+
+def _save_items(rows: list[dict], work_packages: list[WorkPackage], allowed: set[str]) -> None:
+    """The work plan's items (activities, deliverables, milestones), each under the work
+    package its row names by number; an item id is looked up among these work packages only."""
+    by_number = {wp.number: wp for wp in work_packages}
+    old_items = {item.id: item for wp in work_packages for item in wp.items}
     new_items: dict[int, list[WorkPackageItem]] = {n: [] for n in by_number}
 
-    for row in data.get("items") or []:
+    for row in rows:
         if row.get("remove"):
             continue
         row_id = str(row.get("id") or "")

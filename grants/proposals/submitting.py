@@ -187,33 +187,8 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
     ):
         return current  # nothing changed since: the same submission still counts
 
-    number = (
-        db.session.scalar(
-            select(func.max(Submission.version)).where(Submission.proposal_id == proposal.id)
-        )
-        or 0
-    ) + 1
-    if current is not None:
-        current.is_current = False
-        current.superseded_at = now
-        db.session.flush()  # before the new current row, for the partial unique index
-    submission = Submission(
-        reference=f"{proposal.call.reference}-{proposal.id:06d}-V{number}",
-        proposal=proposal,
-        call_id=proposal.call_id,
-        version=number,
-        submitted_at=now,
-        submitted_by_id=user.id,
-        content=content,
-        sha256=digest,
-        idempotency_key=token,
-        checks=report.recorded,
-        admissible=report.admissible,
-        eligible=report.eligible,
-        eu_contribution=report.budget.eu_contribution,
-        is_current=True,
-    )
-    db.session.add(submission)
+    submission = _new_version(proposal, user, token, now, report, content, digest)
+    number = submission.version
     messages = _set_status(proposal, ProposalStatus.SUBMITTED, user, now, submission)
     audit.record(
         "proposal",
@@ -242,6 +217,47 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
             "Reload to see the submission that counts."
         ) from exc
     deliver_pending([m.id for m in messages])
+    return submission
+
+
+def _new_version(
+    proposal: Proposal,
+    user: User,
+    token: str,
+    now: datetime,
+    report: checks.CheckReport,
+    content: dict,
+    digest: str,
+) -> Submission:
+    """The next numbered submission, current from now on; the one it supersedes stays."""
+    current = proposal.current_submission
+    number = (
+        db.session.scalar(
+            select(func.max(Submission.version)).where(Submission.proposal_id == proposal.id)
+        )
+        or 0
+    ) + 1
+    if current is not None:
+        current.is_current = False
+        current.superseded_at = now
+        db.session.flush()  # before the new current row, for the partial unique index
+    submission = Submission(
+        reference=f"{proposal.call.reference}-{proposal.id:06d}-V{number}",
+        proposal=proposal,
+        call_id=proposal.call_id,
+        version=number,
+        submitted_at=now,
+        submitted_by_id=user.id,
+        content=content,
+        sha256=digest,
+        idempotency_key=token,
+        checks=report.recorded,
+        admissible=report.admissible,
+        eligible=report.eligible,
+        eu_contribution=report.budget.eu_contribution,
+        is_current=True,
+    )
+    db.session.add(submission)
     return submission
 
 
