@@ -19,6 +19,35 @@ def init_app(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    _register_blueprints(app)
+    _init_login(app)
+    _template_filters(app)
+
+    from grants import assets, backup, requestlog
+    from grants.security import headers
+
+    headers.init_app(app)
+    assets.init_app(app)
+    requestlog.init_app(app)
+    backup.init_app(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if getattr(g, "no_store", False):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every domain's blueprint, and the job pages."""
     from grants.accounts.views import bp as accounts_bp
     from grants.audit.views import bp as audit_bp
     from grants.calls.views import bp as calls_bp
@@ -36,6 +65,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     init_background(app)  # the job pages and the notification centre
 
+
+def _init_login(app: Flask) -> None:
+    """The login manager: its page, messages, session protection and user loader."""
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in to see this page."
     login_manager.login_message_category = "info"
@@ -45,6 +77,10 @@ def init_app(app: Flask) -> None:
 
     sessions.init_app(app)
     login_manager.user_loader(sessions.load)
+
+
+def _template_filters(app: Flask) -> None:
+    """The template filters and globals every domain's pages use."""
 
     @app.template_filter("brussels")
     def brussels(moment):
@@ -80,25 +116,3 @@ def init_app(app: Flask) -> None:
         from grants.accounts import permissions
 
         return {"now": clock.now, "perm": permissions}
-
-    from grants import assets, backup, requestlog
-    from grants.security import headers
-
-    headers.init_app(app)
-    assets.init_app(app)
-    requestlog.init_app(app)
-    backup.init_app(app)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
-        if getattr(g, "no_store", False):
-            response.headers["Cache-Control"] = "no-store"
-        return response
