@@ -13,8 +13,8 @@ from sqlalchemy import select
 from grants import clock
 from grants.audit.models import AuditEntry
 from grants.proposals import programme, sections, snapshot, submitting
-from grants.proposals.models import ProposalStatus, Submission
 from grants.proposals.errors import Incomplete, ProposalError, ProposalLocked, StaleProposal
+from grants.proposals.models import ProposalStatus, Submission
 
 DEADLINE = datetime(2024, 8, 21, 15, 0, tzinfo=UTC)  # 17:00 Brussels summer time
 

@@ -18,7 +18,9 @@ def test_the_loser_of_a_submit_race_gets_the_winning_submission(app, db, create_
     with app.app_context():  # another request submits first, with its own token
         other = _db.session.get(Proposal, proposal.id)
         member = other.organisation.memberships[0].user
-        winner_id = submitting.submit(other, member, submitting.new_submit_token(), other.version).id
+        winner_id = submitting.submit(
+            other, member, submitting.new_submit_token(), other.version
+        ).id
         _db.session.remove()
     result = races.submit_once(proposal, user, submitting.new_submit_token(), version)
     assert result.id == winner_id
