@@ -358,9 +358,7 @@ def test_a_proposal_ranks_in_the_topic_it_was_submitted_under(
         "topic_id": call.topics[1].id,
         "duration_months": "24",
     }
-    sections.save_section(
-        proposal, "summary", summary, proposal.created_by, proposal.version
-    )
+    sections.save_section(proposal, "summary", summary, proposal.created_by, proposal.version)
     assert submission.is_current
     close_call(db, call)
     evaluator = create_evaluator()
