@@ -7,6 +7,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from grants.accounts.permissions import requires
+from grants.accounts.services import user_by_email
 from grants.proposals import submitting
 from grants.review import consensus as consensus_service
 from grants.review import evaluation as evaluations
@@ -213,7 +214,7 @@ def invitation(token: str):
         invite = evaluator_pool.invitation_by_token(token)
     except ReviewError as exc:
         return render_template("review/invitation.html", error=str(exc)), 404
-    has_account = services.user_by_email(invite.email) is not None
+    has_account = user_by_email(invite.email) is not None
     if current_user.is_authenticated:
         form = AcceptForm()
         if form.validate_on_submit():
