@@ -20,7 +20,56 @@ def init_app(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     _register_blueprints(app)
+    _init_login(app)
+    _template_filters(app)
 
+    from grants import assets, backup, requestlog
+    from grants.security import headers
+
+    headers.init_app(app)
+    assets.init_app(app)
+    requestlog.init_app(app)
+    backup.init_app(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if getattr(g, "no_store", False):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every domain's blueprint, and the job pages."""
+    from grants.accounts.views import bp as accounts_bp
+    from grants.audit.views import bp as audit_bp
+    from grants.calls.views import bp as calls_bp
+    from grants.jobs.views import init_app as init_background
+    from grants.main.views import bp as main_bp
+    from grants.portfolio.views import bp as portfolio_bp
+    from grants.projects.views import bp as projects_bp
+    from grants.proposals.views import bp as proposals_bp
+    from grants.review.confirm import bp as review_confirm_bp
+    from grants.review.views import bp as review_bp
+    from grants.taxonomy.views import bp as taxonomy_bp
+
+    for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp, review_bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(review_confirm_bp)
+    app.register_blueprint(portfolio_bp)
+    app.register_blueprint(projects_bp)
+    init_background(app)  # the job pages and the notification centre
+
+
+def _init_login(app: Flask) -> None:
+    """The login manager: its page, messages, session protection and user loader."""
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in to see this page."
     login_manager.login_message_category = "info"
@@ -30,6 +79,10 @@ def init_app(app: Flask) -> None:
 
     sessions.init_app(app)
     login_manager.user_loader(sessions.load)
+
+
+def _template_filters(app: Flask) -> None:
+    """The template filters and globals every domain's pages use."""
 
     @app.template_filter("brussels")
     def brussels(moment):
@@ -56,59 +109,12 @@ def init_app(app: Flask) -> None:
 
         return render_markdown(text)
 
-    @app.template_filter("eur")
-    def eur(amount):
-        if amount is None:
-            return ""
-        return f"EUR {amount:,.2f}".replace(",", "\u202f")
+    from grants.formatting import eur
+
+    app.add_template_filter(eur, "eur")
 
     @app.context_processor
     def globals_():
         from grants.accounts import permissions
 
         return {"now": clock.now, "perm": permissions}
-
-    from grants import assets, backup, requestlog
-    from grants.security import headers
-
-    headers.init_app(app)
-    assets.init_app(app)
-    requestlog.init_app(app)
-    backup.init_app(app)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
-        if getattr(g, "no_store", False):
-            response.headers["Cache-Control"] = "no-store"
-        return response
-
-
-def _register_blueprints(app: Flask) -> None:
-    """Every domain's blueprint; the job pages and the notification centre come with
-    the background work."""
-    from grants.accounts.views import bp as accounts_bp
-    from grants.audit.views import bp as audit_bp
-    from grants.calls.views import bp as calls_bp
-    from grants.jobs.views import init_app as init_background
-    from grants.main.views import bp as main_bp
-    from grants.portfolio.views import bp as portfolio_bp
-    from grants.projects.views import bp as projects_bp
-    from grants.proposals.views import bp as proposals_bp
-    from grants.review.confirm import bp as review_confirm_bp
-    from grants.review.views import bp as review_bp
-    from grants.taxonomy.views import bp as taxonomy_bp
-
-    for bp in (main_bp, accounts_bp, taxonomy_bp, audit_bp, calls_bp, proposals_bp, review_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(review_confirm_bp)
-    app.register_blueprint(portfolio_bp)
-    app.register_blueprint(projects_bp)
-    init_background(app)

@@ -15,7 +15,7 @@ from grants.accounts.models import Organisation, OrganisationType
 from grants.accounts.services import user_by_email
 from grants.calls.models import Call, CallStatus
 from grants.extensions import db
-from grants.proposals import services
+from grants.proposals import annexes, programme, sections, submitting
 from grants.proposals.models import Proposal
 from seed.demo import ORGANISATIONS
 
@@ -278,13 +278,13 @@ def _build(call: Call, coordinator_country: str, concept_index: int, partners: l
     goal = GOALS.get(priorities[0], "assist victims of trafficking")
     topic = call.topics[concept_index % len(call.topics)] if call.topics else None
     with _at(start):
-        proposal = services.start_proposal(
+        proposal = sections.start_proposal(
             user, call, organisation, topic.id if topic else None, acronym=acronym, title=title
         )
 
     def save(section: str, data: dict, minutes: int) -> None:
         with _at(start + timedelta(minutes=minutes)):
-            services.save_section(proposal, section, data, user, proposal.version)
+            sections.save_section(proposal, section, data, user, proposal.version)
 
     partner_orgs = [orgs.get(c) or orgs[f"demo-{c}"] for c in partners]
     if scenario == "ineligible":
@@ -435,7 +435,7 @@ def _build(call: Call, coordinator_country: str, concept_index: int, partners: l
     save("budget", {"lines": lines}, 110)
     for n, annex in enumerate(call.required_annexes or []):
         with _at(start + timedelta(minutes=120 + n)):
-            services.add_annex(
+            annexes.add_annex(
                 proposal, user, annex["code"], f"{annex['code']}-{acronym}.pdf",
                 _pdf(f"{annex['title']} - {acronym}"), proposal.version,
             )  # fmt: skip
@@ -445,7 +445,7 @@ def _build(call: Call, coordinator_country: str, concept_index: int, partners: l
 def _submit(proposal: Proposal, moment: datetime, token: str):
     user = proposal.organisation.memberships[0].user
     with _at(moment):
-        return services.submit(proposal, user, token, proposal.version)
+        return submitting.submit(proposal, user, token, proposal.version)
 
 
 def _play(call: Call, plan: list, orgs: dict, rng: random.Random, deadline: datetime,
@@ -468,7 +468,7 @@ def _play(call: Call, plan: list, orgs: dict, rng: random.Random, deadline: date
         user = proposal.organisation.memberships[0].user
         if scenario == "versions":
             with _at(first_at + timedelta(days=1)):
-                services.save_section(
+                sections.save_section(
                     proposal, "relevance",
                     {"relevance": proposal.relevance + "\n\nUpdated after the partners' review "
                      "meeting: the referral protocol now covers child victims too.",
@@ -477,7 +477,7 @@ def _play(call: Call, plan: list, orgs: dict, rng: random.Random, deadline: date
             _submit(proposal, first_at + timedelta(days=1, minutes=5), token + "-2")
             if index % 2 == 0:  # a third version in the last minute before the deadline
                 with _at(deadline - timedelta(minutes=3)):
-                    services.save_section(
+                    sections.save_section(
                         proposal, "summary",
                         {"acronym": proposal.acronym, "title": proposal.title + " (final)",
                          "abstract": proposal.abstract, "topic_id": proposal.topic_id,
@@ -486,10 +486,10 @@ def _play(call: Call, plan: list, orgs: dict, rng: random.Random, deadline: date
                 _submit(proposal, deadline - timedelta(seconds=1), token + "-3")
         elif scenario == "withdrawn":
             with _at(first_at + timedelta(hours=5)):
-                services.withdraw(proposal, user, proposal.version)
+                submitting.withdraw(proposal, user, proposal.version)
         elif scenario == "changed":
             with _at(clock.now() if deadline > clock.now() else first_at):
-                services.save_section(
+                sections.save_section(
                     proposal, "relevance",
                     {"relevance": proposal.relevance + "\n\n(Draft addition, not yet submitted.)",
                      "objectives": proposal.objectives}, user, proposal.version,
@@ -498,7 +498,7 @@ def _play(call: Call, plan: list, orgs: dict, rng: random.Random, deadline: date
             if scenario == "overridden":
                 # Make it ineligible on a technicality the manager then overrides.
                 with _at(first_at + timedelta(hours=1)):
-                    services.save_section(
+                    sections.save_section(
                         proposal, "summary",
                         {"acronym": proposal.acronym, "title": proposal.title,
                          "abstract": proposal.abstract, "topic_id": proposal.topic_id,
@@ -509,13 +509,13 @@ def _play(call: Call, plan: list, orgs: dict, rng: random.Random, deadline: date
             if deadline < clock.now():
                 with _at(deadline + timedelta(days=3)):
                     if scenario == "overridden":
-                        services.review_submission(
+                        programme.review_submission(
                             submission, manager, "overridden",
                             "The work plan ends in month 36; the extra month is a typing error "
                             "confirmed by the coordinator in writing.", True, True,
                         )  # fmt: skip
                     else:
-                        services.review_submission(
+                        programme.review_submission(
                             submission,
                             manager,
                             "confirmed",

@@ -25,6 +25,7 @@ from grants.calls.services import transition
 from grants.extensions import db
 from grants.proposals.models import Submission
 from grants.review import consensus, evaluation, ranking, services
+from grants.review import pool as evaluator_pool
 from grants.review.models import (
     Assignment,
     AssignmentState,
@@ -94,7 +95,7 @@ def _evaluators(rows: list[tuple]) -> int:
                 email, name or email, DEMO_PASSWORD, [RoleName.EVALUATOR], confirmed=True
             )
             created += 1
-        if services.profile_of(user) is None:
+        if evaluator_pool.profile_of(user) is None:
             db.session.add(
                 EvaluatorProfile(
                     user_id=user.id,

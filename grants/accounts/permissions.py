@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import abort
@@ -10,20 +11,26 @@ from flask_login import current_user, login_required
 from grants.accounts.models import Organisation, RoleName, User
 
 
-def roles_required(*roles: RoleName):
-    """Logged in (else the login page) and holding one of `roles` (else 403)."""
+def requires(predicate: Callable[[User], bool]):
+    """The route guard of a domain's policy predicate (`requires(can_manage_calls)`): logged
+    in (else the login page) and `predicate(current_user)` true (else 403)."""
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
+            if not predicate(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def roles_required(*roles: RoleName):
+    """Logged in (else the login page) and holding one of `roles` (else 403)."""
+    return requires(lambda user: user.has_role(*roles))
 
 
 def is_manager(user: User) -> bool:

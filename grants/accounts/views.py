@@ -272,7 +272,7 @@ def organisations():
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
-@permissions.roles_required(RoleName.APPLICANT)
+@permissions.requires(permissions.can_create_organisation)
 def new_organisation():
     form = OrganisationForm()
     if form.validate_on_submit():
@@ -339,7 +339,7 @@ def add_member(organisation_id: int):
 
 
 @bp.route("/admin/users")
-@permissions.roles_required(RoleName.ADMIN)
+@permissions.requires(permissions.can_manage_users)
 def admin_users():
     q = (request.args.get("q") or "").strip()[:100]
     role = request.args.get("role") or ""
@@ -353,7 +353,7 @@ def admin_users():
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@permissions.roles_required(RoleName.ADMIN)
+@permissions.requires(permissions.can_manage_users)
 def admin_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserRolesForm(roles=sorted(user.role_names), active=user.is_active_account)
@@ -370,7 +370,7 @@ def admin_user(user_id: int):
 
 
 @bp.route("/admin/users/<int:user_id>/two-factor/reset", methods=["POST"])
-@permissions.roles_required(RoleName.ADMIN)
+@permissions.requires(permissions.can_manage_users)
 def reset_two_factor(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     if twofactor.reset(user, current_user):

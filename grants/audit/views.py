@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, render_template, request
 
 from grants import clock
-from grants.accounts.models import RoleName
-from grants.accounts.permissions import roles_required
+from grants.accounts.permissions import can_view_audit, requires
 from grants.audit import services
 from grants.audit.models import AuditEntry
 from grants.pagination import paginate
@@ -36,7 +35,7 @@ def _date(name: str, errors: list[str]) -> datetime | None:
 
 
 @bp.route("/")
-@roles_required(RoleName.PROGRAMME_MANAGER, RoleName.ADMIN)
+@requires(can_view_audit)
 def index():
     errors: list[str] = []
     since = _date("since", errors)

@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length
 from grants import clock
 from grants.accounts.forms import MultiCheckboxField
 from grants.accounts.models import ORGANISATION_TYPE_LABELS
-from grants.calls import services
+from grants.calls import rules, services
 from grants.calls.models import (
     DEFAULT_CRITERIA,
     DEFAULT_REQUIRED_ANNEXES,
@@ -347,7 +347,7 @@ class CallForm(FlaskForm):
     fund = SelectField("Fund", validators=_required("Choose a fund."))
     description = TextAreaField(
         "Description",
-        validators=[Length(max=services.MAX_DESCRIPTION)],
+        validators=[Length(max=rules.MAX_DESCRIPTION)],
         description="Markdown: **bold**, *italic*, lists, links, ## headings. HTML is not shown.",
         render_kw={"rows": 8},
     )
@@ -558,7 +558,7 @@ class CallForm(FlaskForm):
         """The fields' own checks, then the calls domain's rules tied to the fields."""
         super().validate(extra_validators)
         values = self.values()
-        self.add_problems(services.check({k: v for k, v in values.items() if v is not None}))
+        self.add_problems(rules.check({k: v for k, v in values.items() if v is not None}))
         return not self.errors
 
     def add_problems(self, problems: dict[str, list[str]]) -> None:

@@ -19,21 +19,19 @@ from flask import (
 from flask_login import current_user
 
 from grants import clock
-from grants.accounts.models import RoleName
-from grants.accounts.permissions import roles_required
+from grants.accounts.permissions import requires
 from grants.calls import permissions, services
 from grants.calls.forms import CallForm, TransitionForm
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.calls.services import CallError, CallFilter
 from grants.extensions import db
+from grants.formatting import points
 from grants.taxonomy import services as taxonomy
 
 bp = Blueprint("calls", __name__)
 
-MANAGERS = (RoleName.PROGRAMME_MANAGER, RoleName.ADMIN)
 
-
-def _call_or_404(call_id: int) -> Call:
+def _visible_call_or_404(call_id: int) -> Call:
     call = db.session.get(Call, call_id)
     # A draft is a 404 for those who may not see it, like a missing call.
     if call is None or not permissions.can_view_call(current_user, call):
@@ -69,7 +67,7 @@ def index():
 
 @bp.route("/calls/<int:call_id>")
 def detail(call_id: int):
-    call = _call_or_404(call_id)
+    call = _visible_call_or_404(call_id)
     return render_template(
         "calls/detail.html",
         call=call,
@@ -80,7 +78,7 @@ def detail(call_id: int):
 
 @bp.route("/calls/<int:call_id>/call-document.pdf")
 def document(call_id: int):
-    call = _call_or_404(call_id)
+    call = _visible_call_or_404(call_id)
     digest = services.content_hash(call)
     if request.if_none_match.contains(digest):
         return Response(status=304)
@@ -105,13 +103,13 @@ def _cached_pdf(call: Call, digest: str) -> bytes:
 
 
 @bp.route("/manage/calls")
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_calls)
 def manage():
     return render_template("calls/manage.html", calls=services.all_calls())
 
 
 @bp.route("/manage/calls/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_calls)
 def new():
     form = CallForm.blank()
     if form.validate_on_submit():
@@ -127,9 +125,9 @@ def new():
 
 
 @bp.route("/manage/calls/<int:call_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_calls)
 def edit(call_id: int):
-    call = _call_or_404(call_id)
+    call = _visible_call_or_404(call_id)
     if not permissions.can_edit_call(current_user, call):
         abort(403)
     form = CallForm.for_call(services.call_values(call))
@@ -161,9 +159,9 @@ def edit(call_id: int):
 
 
 @bp.route("/manage/calls/<int:call_id>/status", methods=["POST"])
-@roles_required(*MANAGERS)
+@requires(permissions.can_manage_calls)
 def change_status(call_id: int):
-    call = _call_or_404(call_id)
+    call = _visible_call_or_404(call_id)
     form = TransitionForm()
     if not form.validate_on_submit() or form.target.data not in {s.value for s in CallStatus}:
         flash("Choose what to do with the call.", "danger")
@@ -223,10 +221,7 @@ def org_type_filter(value):
         return value
 
 
-@bp.app_template_filter("points")
-def points_filter(value):
-    """30.00 -> '30', 12.50 -> '12.5'."""
-    return f"{value.normalize():f}" if value is not None else ""
+bp.add_app_template_filter(points, "points")
 
 
 @bp.app_context_processor

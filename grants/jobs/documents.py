@@ -13,7 +13,7 @@ RECEIPT, ESR = "pdf.receipt", "pdf.esr"
 @handler(RECEIPT, "Receipt PDF", timeout=600, max_attempts=3, priority=7)
 def render_receipt(payload: dict, _resource, _context) -> dict:
     from grants.proposals.models import Submission
-    from grants.proposals.services import receipt_pdf
+    from grants.proposals.submitting import receipt_pdf
 
     submission = db.session.get(Submission, payload["submission_id"])
     if submission is None:

@@ -1,24 +1,19 @@
-"""The rules a proposal is held to: completeness, admissibility, eligibility and the budget
-maths, each failure explained in plain words and linked to the section that fixes it."""
+"""The rules a proposal is held to: completeness, admissibility and eligibility (the budget
+maths they use is in budget.py), each failure explained in plain words and linked to the
+section that fixes it."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import asdict, dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 from grants.accounts.models import OrganisationType
+from grants.calls.models import Call
+from grants.formatting import eur
 from grants.proposals import fields as F
-from grants.proposals.models import (
-    BudgetCategory,
-    ItemKind,
-    PartnerRole,
-    Proposal,
-)
+from grants.proposals.budget import CENT, BudgetSummary, budget_summary
+from grants.proposals.models import ItemKind, Partner, PartnerRole, Proposal
 from grants.taxonomy.services import country_name
-
-INDIRECT_RATE = Decimal("0.07")
-CENT = Decimal("0.01")
 
 # (slug, title): the sections of the proposal form, in order.
 SECTIONS = [
@@ -33,12 +28,6 @@ SECTIONS = [
     ("annexes", "Annexes"),
 ]
 SECTION_TITLES = dict(SECTIONS)
-
-
-def eur(amount: Decimal | None) -> str:
-    if amount is None:
-        return ""
-    return f"EUR {amount:,.2f}".replace(",", "\u202f")
 
 
 def percent(value: Decimal) -> str:
@@ -58,66 +47,6 @@ class Check:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass
-class BudgetSummary:
-    by_category: dict[str, Decimal]
-    by_partner: list[tuple[str, Decimal]]
-    direct: Decimal
-    indirect: Decimal
-    indirect_limit: Decimal
-    total: Decimal
-    eligible: Decimal
-    funding_rate: Decimal
-    eu_contribution: Decimal
-    lines: int = 0
-    priority_share: dict[str, Decimal] = field(default_factory=dict)
-
-    @property
-    def indirect_share(self) -> Decimal:
-        return (self.indirect * 100 / self.direct).quantize(CENT) if self.direct else Decimal(0)
-
-    @property
-    def indirect_over(self) -> bool:
-        return self.indirect > self.indirect_limit
-
-
-def budget_summary(proposal: Proposal) -> BudgetSummary:
-    """Totals by category and partner, the 7 % indirect limit and the EU contribution.
-
-    The EU contribution is the funding rate applied to the eligible costs (indirect costs
-    counted up to the limit), rounded down to the cent so it never exceeds the rate.
-    """
-    by_category = {c.value: Decimal("0.00") for c in BudgetCategory}
-    by_partner: dict[int, Decimal] = {p.id: Decimal("0.00") for p in proposal.partners}
-    priority_share: Counter = Counter()
-    for line in proposal.budget_lines:
-        amount = line.amount or Decimal(0)
-        by_category[BudgetCategory(line.category).value] += amount
-        by_partner[line.partner_id] = by_partner.get(line.partner_id, Decimal(0)) + amount
-        for code in line.priorities or []:
-            priority_share[code] += amount
-    indirect = by_category[BudgetCategory.INDIRECT.value]
-    direct = sum(by_category.values(), Decimal(0)) - indirect
-    limit = (direct * INDIRECT_RATE).quantize(CENT, rounding=ROUND_DOWN)
-    eligible = direct + min(indirect, limit)
-    rate = Decimal(proposal.call.funding_rate)
-    contribution = (eligible * rate / 100).quantize(CENT, rounding=ROUND_DOWN)
-    names = {p.id: p.name or "(unnamed partner)" for p in proposal.partners}
-    return BudgetSummary(
-        by_category=by_category,
-        by_partner=[(names.get(pid, "?"), amount) for pid, amount in by_partner.items()],
-        direct=direct,
-        indirect=indirect,
-        indirect_limit=limit,
-        total=direct + indirect,
-        eligible=eligible,
-        funding_rate=rate,
-        eu_contribution=contribution,
-        lines=len(proposal.budget_lines),
-        priority_share=dict(priority_share),
-    )
 
 
 # Completeness: what is still missing ----------------------------------------------------
@@ -305,6 +234,17 @@ def missing_items(proposal: Proposal) -> list[Check]:
 
 def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check]) -> list[Check]:
     p = proposal
+    return [
+        *_completeness_check(missing),
+        *_text_limit_checks(p),
+        *_required_annex_check(p),
+        *_indirect_cost_check(budget),
+        *_schedule_check(p),
+    ]
+
+
+def _completeness_check(missing: list[Check]) -> list[Check]:
+    """Admissible only when complete."""
     checks = []
     if missing:
         checks.append(
@@ -321,7 +261,12 @@ def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check
         checks.append(
             Check("complete", "summary", "admissibility", True, "Every section is complete.")
         )
+    return checks
 
+
+def _text_limit_checks(p: Proposal) -> list[Check]:
+    """Each text within the call's limit for it."""
+    checks = []
     limits = p.call.section_limits or {}
     for text_limit in F.limits():
         key, fields, section = text_limit.key, text_limit.fields, text_limit.section
@@ -342,7 +287,12 @@ def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check
                 f"limit-{key}", section, "admissibility", ok, message.replace(",", " "), fields[0]
             )
         )
+    return checks
 
+
+def _required_annex_check(p: Proposal) -> list[Check]:
+    """Every annex the call requires is attached."""
+    checks = []
     present = {a.kind for a in p.current_annexes}
     absent = [a["title"] for a in (p.call.required_annexes or []) if a["code"] not in present]
     checks.append(
@@ -357,7 +307,12 @@ def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check
             "file",
         )
     )
+    return checks
 
+
+def _indirect_cost_check(budget: BudgetSummary) -> list[Check]:
+    """Indirect costs at most 7 % of the direct costs."""
+    checks = []
     if budget.indirect_over:
         checks.append(
             Check(
@@ -384,7 +339,12 @@ def admissibility(proposal: Proposal, budget: BudgetSummary, missing: list[Check
                 "lines",
             )
         )
+    return checks
 
+
+def _schedule_check(p: Proposal) -> list[Check]:
+    """The work plan ends within the project's duration."""
+    checks = []
     late = []
     duration = p.duration_months or 0
     for wp in p.work_packages:
@@ -421,8 +381,18 @@ def _types_label(values: list[str]) -> str:
 def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
     p, call = proposal, proposal.call
     applicants = [p_ for p_ in p.partners if p_.role != PartnerRole.ASSOCIATED]
-    checks = []
+    return [
+        *_org_type_checks(call, applicants),
+        *_country_checks(p, call, applicants),
+        *_consortium_checks(call, applicants),
+        *_contribution_checks(call, budget),
+        *_duration_checks(p, call),
+    ]
 
+
+def _org_type_checks(call: Call, applicants: list[Partner]) -> list[Check]:
+    """Every applicant of a type the call funds."""
+    checks = []
     allowed_types = list(call.eligible_org_types or [])
     if allowed_types:
         wrong = [a for a in applicants if a.type not in allowed_types]
@@ -442,7 +412,12 @@ def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
                 "partners",
             )
         )
+    return checks
 
+
+def _country_checks(p: Proposal, call: Call, applicants: list[Partner]) -> list[Check]:
+    """The coordinator and the partners from participating countries."""
+    checks = []
     coordinator = p.coordinator
     allowed = set(call.coordinator_countries or [])
     if allowed and coordinator is not None:
@@ -480,7 +455,12 @@ def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
                 "partners",
             )
         )
+    return checks
 
+
+def _consortium_checks(call: Call, applicants: list[Partner]) -> list[Check]:
+    """Enough applicants from enough countries."""
+    checks = []
     countries = sorted({a.country for a in applicants if a.country})
     need_applicants, need_countries = call.min_applicants or 1, call.min_countries or 1
     ok = len(applicants) >= need_applicants and len(countries) >= need_countries
@@ -498,7 +478,12 @@ def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
             "partners",
         )
     )
+    return checks
 
+
+def _contribution_checks(call: Call, budget: BudgetSummary) -> list[Check]:
+    """The EU contribution within the call's range."""
+    checks = []
     low, high = Decimal(call.min_contribution), Decimal(call.max_contribution)
     amount = budget.eu_contribution
     ok = low <= amount <= high
@@ -513,7 +498,12 @@ def eligibility(proposal: Proposal, budget: BudgetSummary) -> list[Check]:
     else:
         message = f"{basis}, above the call's maximum of {eur(high)}."
     checks.append(Check("contribution", "budget", "eligibility", ok, message, "lines"))
+    return checks
 
+
+def _duration_checks(p: Proposal, call: Call) -> list[Check]:
+    """The duration given and within the call's maximum."""
+    checks = []
     duration, maximum = p.duration_months, call.max_duration_months
     ok = bool(duration) and 1 <= duration <= maximum
     checks.append(

@@ -38,7 +38,7 @@ from grants.review.models import (
     Evaluation,
     EvaluationState,
 )
-from grants.review.services import LOCKED, ReviewError, commit_or, ranking_final
+from grants.review.services import LOCKED, ReviewError, commit_or, ranking_final_locking_call
 from grants.review.transitions import move
 
 STALE = (
@@ -258,7 +258,7 @@ def rapporteur_reports(user: User) -> list[ConsensusReport]:
 
 
 def _check_unlocked(call_id: int) -> None:
-    if ranking_final(call_id, writing=True):
+    if ranking_final_locking_call(call_id):
         raise ReviewError(LOCKED)
 
 

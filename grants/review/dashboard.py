@@ -232,31 +232,21 @@ def _count_by_call(stmt) -> Counter:
     return Counter(dict(db.session.execute(stmt).all()))
 
 
-@section(50)
-def calls_in_progress(user) -> Section | None:
-    """Per open or evaluating call: a fixed number of grouped queries, whatever the number of
-    calls, proposals and assignments."""
-    if not is_manager(user):
-        return None
-    now = clock.now()
-    calls = [
-        c
-        for c in db.session.scalars(
-            select(Call).where(Call.status.in_(WATCHED_STATUSES)).order_by(Call.deadline_at)
-        )
-        if c.phase_at(now) in WATCHED_PHASES
-    ]
-    ids = [c.id for c in calls]
-    if not ids:
-        return Section(
-            "manager-calls",
-            "Calls open or in evaluation",
-            "review/_dashboard_calls.html",
-            [],
-            empty="No call is open or in evaluation.",
-            more_url=url_for("calls.manage"),
-            more_label="All calls",
-        )
+def _section(rows: list) -> Section:
+    return Section(
+        "manager-calls",
+        "Calls open or in evaluation",
+        "review/_dashboard_calls.html",
+        rows,
+        empty="No call is open or in evaluation.",
+        more_url=url_for("calls.manage"),
+        more_label="All calls",
+    )
+
+
+def _submission_counts(ids: list[int]) -> tuple[Counter, Counter]:
+    """Per call: its current submissions, and those admissible and eligible (the latest
+    checks decision where there is one)."""
     latest_review = (
         select(func.max(SubmissionReview.id))
         .where(SubmissionReview.submission_id == Submission.id)
@@ -291,6 +281,11 @@ def calls_in_progress(user) -> Section | None:
             admissible, eligible = reviewed_admissible, reviewed_eligible
         if admissible and eligible:
             evaluable[call_id] += 1
+    return submissions, evaluable
+
+
+def _assignment_counts(ids: list[int], now) -> tuple[Counter, Counter, Counter]:
+    """Per call: declarations pending, evaluations outstanding, and those overdue."""
     by_call = (Assignment.call_id, func.count())
     pending = _count_by_call(
         select(*by_call)
@@ -312,6 +307,11 @@ def calls_in_progress(user) -> Section | None:
     )
     outstanding = _count_by_call(not_done)
     overdue = _count_by_call(not_done.where(Assignment.due_at < now))
+    return pending, outstanding, overdue
+
+
+def _report_counts(ids: list[int]) -> Counter:
+    """Per (call, state): the consensus reports."""
     reports = Counter()
     for call_id, state, n in db.session.execute(
         select(ConsensusReport.call_id, ConsensusReport.state, func.count())
@@ -319,6 +319,29 @@ def calls_in_progress(user) -> Section | None:
         .group_by(ConsensusReport.call_id, ConsensusReport.state)
     ):
         reports[(call_id, state)] = n
+    return reports
+
+
+@section(50)
+def calls_in_progress(user) -> Section | None:
+    """Per open or evaluating call: a fixed number of grouped queries, whatever the number of
+    calls, proposals and assignments."""
+    if not is_manager(user):
+        return None
+    now = clock.now()
+    calls = [
+        c
+        for c in db.session.scalars(
+            select(Call).where(Call.status.in_(WATCHED_STATUSES)).order_by(Call.deadline_at)
+        )
+        if c.phase_at(now) in WATCHED_PHASES
+    ]
+    ids = [c.id for c in calls]
+    if not ids:
+        return _section([])
+    submissions, evaluable = _submission_counts(ids)
+    pending, outstanding, overdue = _assignment_counts(ids, now)
+    reports = _report_counts(ids)
     finalised = set(
         db.session.scalars(select(FinalRanking.call_id).where(FinalRanking.call_id.in_(ids)))
     )
@@ -346,11 +369,4 @@ def calls_in_progress(user) -> Section | None:
                 finalised=c.id in finalised,
             )
         )
-    return Section(
-        "manager-calls",
-        "Calls open or in evaluation",
-        "review/_dashboard_calls.html",
-        rows,
-        more_url=url_for("calls.manage"),
-        more_label="All calls",
-    )
+    return _section(rows)

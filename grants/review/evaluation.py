@@ -18,6 +18,7 @@ from grants.accounts.models import User
 from grants.accounts.permissions import is_manager
 from grants.calls.models import Criterion
 from grants.extensions import db
+from grants.formatting import points as fmt_points
 from grants.proposals.models import Submission
 from grants.review import alignment as stored
 from grants.review.models import (
@@ -27,7 +28,7 @@ from grants.review.models import (
     EvaluationScore,
     EvaluationState,
 )
-from grants.review.services import LOCKED, ReviewError, commit_or, queue, ranking_final
+from grants.review.services import LOCKED, ReviewError, commit_or, queue, ranking_final_locking_call
 from grants.review.transitions import move
 
 STALE = (
@@ -68,12 +69,6 @@ def allowed_points(criterion: Criterion) -> list[Decimal]:
         values.append(value)
         value += criterion.step
     return values
-
-
-def fmt_points(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
 
 
 def evaluation_of(assignment: Assignment) -> Evaluation | None:
@@ -123,7 +118,7 @@ def incomplete(criteria: list[Criterion], values: dict) -> dict[int, list[str]]:
 def _check_open(assignment: Assignment) -> None:
     if assignment.state != AssignmentState.ACTIVE or not assignment.submission.is_current:
         raise EvaluationError("This assignment has ended; the evaluation can no longer change.")
-    if ranking_final(assignment.call_id, writing=True):
+    if ranking_final_locking_call(assignment.call_id):
         raise EvaluationError(LOCKED)
 
 

@@ -177,6 +177,28 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
     selection = scoring.select(
         ranking, budgets, policy=call.selection_policy.value, reserve_size=call.reserve_size
     )
+    topics, rows = _topic_views(call, selection, by_reference, scores, alignments)
+    view = RankingView(
+        call=call,
+        rules=rules,
+        topics=topics,
+        awaiting=awaiting,
+        excluded=excluded,
+        selection=selection,
+        ranking=ranking,
+        digest=digest(decisions_of(selection, rows), budgets),
+        final=final_ranking(call),
+        rows=rows,
+    )
+    if what_if_budgets:
+        view.what_if_budgets = what_if_budgets
+        view.what_if = scoring.what_if(ranking, selection, what_if_budgets)
+    return view
+
+
+def _topic_views(call: Call, selection, by_reference: dict, scores: dict, alignments: dict):
+    """Each topic's selected, reserve, not selected and below-threshold rows; and every row
+    by proposal reference."""
     titles = {t.code: t.title for t in call.topics}
     rows: dict[str, Row] = {}
     topics = []
@@ -208,22 +230,7 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
                 t.leftover,
             )
         )
-    view = RankingView(
-        call=call,
-        rules=rules,
-        topics=topics,
-        awaiting=awaiting,
-        excluded=excluded,
-        selection=selection,
-        ranking=ranking,
-        digest=digest(decisions_of(selection, rows), budgets),
-        final=final_ranking(call),
-        rows=rows,
-    )
-    if what_if_budgets:
-        view.what_if_budgets = what_if_budgets
-        view.what_if = scoring.what_if(ranking, selection, what_if_budgets)
-    return view
+    return topics, rows
 
 
 def parse_budgets(call: Call, args) -> tuple[dict[str, Decimal], list[str]]:

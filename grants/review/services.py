@@ -1,13 +1,12 @@
-"""Operations of the review domain: the evaluator pool and invitations, conflicts of interest,
-manual and automatic assignment, and the evaluator's review queue. Each state change writes
-the audit log and queues the mail that must go, in one transaction."""
+"""Operations of the review domain: conflicts of interest (the evaluator pool and invitations
+are in pool.py), manual and automatic assignment, and the evaluator's review queue. Each
+state change writes the audit log and queues the mail that must go, in one transaction."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,17 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from grants import clock
 from grants.accounts.models import RoleName, User
-from grants.accounts.services import (
-    EMAIL_PATTERN,
-    create_user,
-    get_role,
-    normalise_email,
-    user_by_email,
-)
 from grants.audit import services as audit
 from grants.calls.models import Call, CallPhase
 from grants.extensions import db
-from grants.notifications.services import absolute_url, deliver_pending, notify, queue_mail
+from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals.models import Submission
 from grants.review.assignment import EvaluatorSlot, Plan, ProposalNeed, plan_assignments
 from grants.review.models import (
@@ -37,15 +29,13 @@ from grants.review.models import (
     ConflictDeclaration,
     ConflictKind,
     ConflictOverride,
-    EvaluatorInvitation,
     EvaluatorProfile,
     FinalRanking,
 )
+from grants.review.pool import DEFAULT_MAX_LOAD, evaluators, profile_of
 from grants.review.transitions import ReviewError, move
 
-INVITATION_DAYS = 14
 DEFAULT_DUE_DAYS = 21
-DEFAULT_MAX_LOAD = 8
 EVALUATION_PHASES = (CallPhase.CLOSED, CallPhase.UNDER_EVALUATION)
 
 
@@ -62,23 +52,22 @@ def commit_or(refusal: ReviewError) -> None:
         raise refusal from None
 
 
-def ranking_final(call_id: int, writing: bool = False) -> bool:
-    """Once a call's ranking is finalised, its assignments, evaluations and consensus lock.
-
-    A service about to write passes `writing=True`: it takes a shared lock on the call's row
-    (PostgreSQL; SQLite serialises writers anyway) until its commit, and finalising takes
-    the exclusive one (`lock_call`), so nothing slips in between the ranking's reading and
-    its record. A writer that finds the ranking final has its transaction rolled back."""
-    if not writing:
-        return (
-            db.session.scalar(select(FinalRanking.id).where(FinalRanking.call_id == call_id))
-            is not None
-        )
-    db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update(read=True))
-    final = (
+def ranking_final(call_id: int) -> bool:
+    """Whether the call's ranking is finalised (reading only; a writer uses
+    `ranking_final_locking_call`). Once it is, its assignments, evaluations and consensus lock."""
+    return (
         db.session.scalar(select(FinalRanking.id).where(FinalRanking.call_id == call_id))
         is not None
     )
+
+
+def ranking_final_locking_call(call_id: int) -> bool:
+    """`ranking_final` for a service about to write: it first takes a shared lock on the
+    call's row (PostgreSQL; SQLite serialises writers anyway) until its commit, and finalising
+    takes the exclusive one (`lock_call`), so nothing slips in between the ranking's reading
+    and its record. A writer that finds the ranking final has its transaction rolled back."""
+    db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update(read=True))
+    final = ranking_final(call_id)
     if final:  # the writer is refused: end its transaction so that the lock goes at once
         db.session.rollback()
     return final
@@ -89,162 +78,9 @@ def lock_call(call_id: int) -> None:
     db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update())
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def normalise_organisation(name: str) -> str:
     """A key to compare organisation names: case, punctuation and spacing ignored."""
     return " ".join(re.sub(r"[^\w]+", " ", (name or "").casefold()).split())
-
-
-# The pool -----------------------------------------------------------------------------------
-
-
-def evaluators() -> list[User]:
-    role = get_role(RoleName.EVALUATOR)
-    return [
-        u
-        for u in db.session.scalars(select(User).order_by(User.full_name, User.id))
-        if role in u.roles and u.is_active_account
-    ]
-
-
-def profile_of(user: User) -> EvaluatorProfile | None:
-    return db.session.scalar(select(EvaluatorProfile).where(EvaluatorProfile.user_id == user.id))
-
-
-PROFILE_FIELDS = (
-    "organisation_name",
-    "organisation_country",
-    "recent_ties",
-    "priorities",
-    "exploitation_forms",
-    "languages",
-    "countries",
-    "max_load",
-)
-
-
-def save_profile(user: User, data: dict) -> EvaluatorProfile:
-    """Record the evaluator's organisation, ties and expertise (the evaluator edits it)."""
-    profile = profile_of(user) or EvaluatorProfile(user_id=user.id, max_load=DEFAULT_MAX_LOAD)
-    before = {f: getattr(profile, f, None) for f in PROFILE_FIELDS}
-    for name in PROFILE_FIELDS:
-        if name in data:
-            setattr(profile, name, data[name])
-    profile.updated_at = clock.now()
-    db.session.add(profile)
-    db.session.flush()
-    changes = audit.diff(before, {f: getattr(profile, f) for f in PROFILE_FIELDS})
-    if changes:
-        audit.record("evaluator_profile", profile.id, "update", "Evaluator profile", changes)
-    db.session.commit()
-    return profile
-
-
-def invite_evaluators(emails: list[str], call: Call | None, actor: User) -> list[str]:
-    """Mail an invitation to each address; returns the addresses invited."""
-    wanted = list(dict.fromkeys(normalise_email(e) for e in emails if e.strip()))
-    bad = [e for e in wanted if not EMAIL_PATTERN.match(e)]
-    if bad or not wanted:
-        raise ReviewError(f"Not an e-mail address: {', '.join(bad)}" if bad else "No address.")
-    messages, invited = [], []
-    now = clock.now()
-    for email in wanted:
-        token = secrets.token_urlsafe(32)
-        invitation = EvaluatorInvitation(
-            email=email,
-            call_id=call.id if call else None,
-            token_hash=_hash(token),
-            invited_by_id=actor.id,
-            created_at=now,
-            expires_at=now + timedelta(days=INVITATION_DAYS),
-        )
-        db.session.add(invitation)
-        db.session.flush()
-        audit.record(
-            "evaluator_invitation",
-            invitation.id,
-            "invite",
-            f"{email} invited as an evaluator" + (f" for {call.reference}" if call else ""),
-            actor=actor,
-        )
-        messages.append(
-            queue_mail(
-                email,
-                "Invitation to evaluate proposals",
-                "review/mail/invitation.txt",
-                link=absolute_url("review.invitation", token=token),
-                call=call,
-                days=INVITATION_DAYS,
-                has_account=user_by_email(email) is not None,
-            )
-        )
-        invited.append(email)
-    db.session.commit()
-    deliver_pending([m.id for m in messages])
-    return invited
-
-
-def invitations() -> list[EvaluatorInvitation]:
-    return list(
-        db.session.scalars(select(EvaluatorInvitation).order_by(EvaluatorInvitation.id.desc()))
-    )
-
-
-def invitation_by_token(token: str) -> EvaluatorInvitation:
-    row = db.session.scalar(
-        select(EvaluatorInvitation).where(EvaluatorInvitation.token_hash == _hash(token or ""))
-    )
-    if row is None:
-        raise ReviewError("This invitation link is not valid.")
-    if row.accepted_at is not None:
-        raise ReviewError("This invitation has already been accepted. Log in to continue.")
-    if row.expires_at <= clock.now():
-        raise ReviewError("This invitation has expired. Ask the programme team for a new one.")
-    return row
-
-
-def accept_invitation(invitation: EvaluatorInvitation, user: User) -> None:
-    """The invited person, logged in with the invited address, joins the pool."""
-    if normalise_email(user.email) != invitation.email:
-        raise ReviewError(
-            f"This invitation was sent to {invitation.email}: log in with that address."
-        )
-    if not user.has_role(RoleName.EVALUATOR):
-        user.roles = [*user.roles, get_role(RoleName.EVALUATOR)]
-    invitation.accepted_at = clock.now()
-    invitation.accepted_by_id = user.id
-    audit.record(
-        "evaluator_invitation",
-        invitation.id,
-        "accept",
-        f"{user.email} joined the evaluator pool",
-        actor=user,
-    )
-    db.session.commit()
-
-
-def register_from_invitation(
-    invitation: EvaluatorInvitation, full_name: str, password: str
-) -> User:
-    """A new person registers through the link (which proves the address) and joins."""
-    from grants.accounts.services import AccountError
-
-    try:
-        user = create_user(
-            invitation.email,
-            full_name,
-            password,
-            [RoleName.EVALUATOR],
-            confirmed=True,
-            self_registered=True,
-        )
-    except AccountError as exc:
-        raise ReviewError(str(exc)) from exc
-    accept_invitation(invitation, user)
-    return user
 
 
 # Conflicts ----------------------------------------------------------------------------------
@@ -355,7 +191,7 @@ def open_loads() -> dict[int, int]:
     return loads
 
 
-def _due(due_at: datetime | None) -> datetime:
+def _due_or_default(due_at: datetime | None) -> datetime:
     return due_at or (clock.now() + timedelta(days=DEFAULT_DUE_DAYS)).replace(microsecond=0)
 
 
@@ -368,7 +204,7 @@ def _assign(
 ) -> Assignment:
     if submission.call.phase not in EVALUATION_PHASES:
         raise ReviewError("Evaluators are assigned only after the call's deadline.")
-    if ranking_final(submission.call_id, writing=True):
+    if ranking_final_locking_call(submission.call_id):
         raise ReviewError(LOCKED)
     if not submission.is_current or submission.withdrawn_at is not None:
         raise ReviewError("Only the current submission of a proposal is evaluated.")
@@ -462,7 +298,9 @@ def assign(
         for evaluator in evaluators_:
             try:
                 # _assign checks everything before it writes, so a refusal leaves no trace
-                created.append(_assign(submission, evaluator, actor, _due(due_at), override_reason))
+                created.append(
+                    _assign(submission, evaluator, actor, _due_or_default(due_at), override_reason)
+                )
             except ReviewError as exc:
                 errors.append(str(exc))
     messages = _notify(created)
@@ -558,7 +396,7 @@ def apply_plan(
         raise ReviewError("The plan proposes no assignment.")
     try:
         created = [
-            _assign(view.submissions[p], view.evaluators[e], actor, _due(due_at))
+            _assign(view.submissions[p], view.evaluators[e], actor, _due_or_default(due_at))
             for p, e in view.plan.pairs
         ]
     except ReviewError:
@@ -585,7 +423,7 @@ def declare(assignment: Assignment, kind: ConflictKind, details: str, actor: Use
     kind = ConflictKind(kind)
     if kind == ConflictKind.OTHER and not details.strip():
         raise ReviewError("Describe the conflict of interest.")
-    if ranking_final(assignment.call_id, writing=True):
+    if ranking_final_locking_call(assignment.call_id):
         raise ReviewError(LOCKED)
     assignment.declarations.append(ConflictDeclaration(kind=kind, details=details.strip()))
     move(
@@ -604,7 +442,7 @@ def decline(assignment: Assignment, reason: str, actor: User) -> None:
     """The evaluator declines (e.g. unavailable); the manager is offered a replacement."""
     if not assignment.state.is_open:
         raise ReviewError("This assignment has already ended.")
-    if ranking_final(assignment.call_id, writing=True):
+    if ranking_final_locking_call(assignment.call_id):
         raise ReviewError(LOCKED)
     move(
         assignment,
@@ -622,7 +460,7 @@ def remove(assignment: Assignment, reason: str, actor: User) -> None:
         raise ReviewError("This assignment has already ended.")
     if not reason.strip():
         raise ReviewError("Give a reason for removing the evaluator.")
-    if ranking_final(assignment.call_id, writing=True):
+    if ranking_final_locking_call(assignment.call_id):
         raise ReviewError(LOCKED)
     move(
         assignment,

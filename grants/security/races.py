@@ -10,9 +10,9 @@ from grants.extensions import db
 
 
 def submit_once(proposal, user, token: str, version):
-    """proposals.services.submit, where a concurrent submit that flushed first (the proposal's
+    """proposals.submitting.submit, where a concurrent submit that flushed first (the proposal's
     version moved under us: StaleDataError at a flush) returns the winning submission."""
-    from grants.proposals import services
+    from grants.proposals import errors, submitting
     from grants.proposals.models import ProposalStatus
 
     # The rows this transaction wrote stay loaded after its commit (the request ends with the
@@ -21,17 +21,17 @@ def submit_once(proposal, user, token: str, version):
     session = db.session()
     session.expire_on_commit = False
     try:
-        return services.submit(proposal, user, token, version)
+        return submitting.submit(proposal, user, token, version)
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
-        again = services.submission_by_token(token)
+        again = submitting.submission_by_token(token)
         if again is not None:
             return again
         db.session.refresh(proposal)
         winner = proposal.current_submission
         if winner is not None and proposal.status == ProposalStatus.SUBMITTED:
             return winner
-        raise services.StaleProposal(
+        raise errors.StaleProposal(
             "The proposal was submitted or changed at the same moment from another page. "
             "Reload to see the submission that counts."
         ) from exc

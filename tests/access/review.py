@@ -80,7 +80,7 @@ def build(world: dict, fixtures: dict) -> None:
     from grants import clock
     from grants.extensions import db
     from grants.review.models import AssignmentState, ConsensusReport, EvaluatorInvitation
-    from grants.review.services import _hash
+    from grants.review.pool import _hash
 
     evaluator = world["users"]["evaluator"]
     call, submissions = fixtures["closed_call"](n=2)

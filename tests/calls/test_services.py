@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from grants import clock
 from grants.audit.models import AuditEntry
-from grants.calls import services
+from grants.calls import rules, services
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.calls.services import CallError
 from tests.calls.conftest import call_values
@@ -22,7 +22,7 @@ def _messages(problems: dict, field: str) -> str:
 
 
 def test_valid_values_have_no_problems(db):
-    assert services.check(call_values()) == {}
+    assert rules.check(call_values()) == {}
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_valid_values_have_no_problems(db):
     ],
 )
 def test_each_rule_has_a_message_tied_to_its_field(db, overrides, field, message):
-    problems = services.check(call_values(**overrides))
+    problems = rules.check(call_values(**overrides))
     assert message in _messages(problems, field), problems
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from grants.accounts.models import Membership, OrganisationType
 from grants.proposals import fields as field_map
-from grants.proposals import services
+from grants.proposals import submitting
 from grants.proposals.models import (
     Annex,
     BudgetCategory,
@@ -170,8 +170,8 @@ def submit_proposal(db):
 
     def submit(proposal: Proposal, user=None, token=None):
         user = user or proposal.organisation.memberships[0].user
-        return services.submit(
-            proposal, user, token or services.new_submit_token(), proposal.version
+        return submitting.submit(
+            proposal, user, token or submitting.new_submit_token(), proposal.version
         )
 
     return submit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from grants.proposals import checks
+from grants.proposals.budget import budget_summary
 from grants.proposals.models import BudgetCategory, BudgetLine, PartnerRole
 
 
@@ -51,7 +52,7 @@ def test_indirect_costs_over_seven_percent_explained(create_proposal, db):
     assert "EUR 49\u202f000.00" in message  # the limit
     assert "Lower them by EUR 7\u202f000.00" in message
     # Only the allowed part counts: (700 000 + 49 000) x 90 %
-    assert checks.budget_summary(proposal).eu_contribution == Decimal("674100.00")
+    assert budget_summary(proposal).eu_contribution == Decimal("674100.00")
 
 
 def test_contribution_below_and_above_the_range(create_proposal, db):
@@ -75,7 +76,7 @@ def test_contribution_rounds_down_to_the_cent(create_proposal, create_call, db):
     proposal.budget_lines[0].amount = Decimal("100.01")
     db.session.commit()
     # 100.01 x 33.33 % = 33.333333: never more than the rate
-    assert checks.budget_summary(proposal).eu_contribution == Decimal("33.33")
+    assert budget_summary(proposal).eu_contribution == Decimal("33.33")
 
 
 def test_consortium_minimum_three_applicants_three_countries(create_proposal, create_call, db):

@@ -7,7 +7,7 @@ import pytest
 
 from grants.audit.models import AuditEntry
 from grants.extensions import db
-from grants.proposals import checks, forms, services
+from grants.proposals import checks, forms, sections, submitting
 from grants.proposals import fields as F
 from grants.proposals.models import Proposal
 
@@ -20,7 +20,7 @@ def test_every_entry_is_a_column_and_a_form_field(section, f):
 
 def test_every_text_is_submitted_and_limited_as_declared(create_proposal):
     proposal = create_proposal()
-    taken = services.take_snapshot(proposal)
+    taken = submitting.take_snapshot(proposal)
     for f in F.text_fields():
         assert taken.text(f.name) == getattr(proposal, f.name)
         assert taken.as_json()[f.name] == getattr(proposal, f.name)
@@ -31,10 +31,10 @@ def test_every_text_is_submitted_and_limited_as_declared(create_proposal):
 def test_saving_a_section_uses_the_map_for_save_diff_and_checks(create_proposal):
     proposal = create_proposal()
     user = proposal.organisation.memberships[0].user
-    data = services.field_values(proposal, "relevance")
+    data = sections.field_values(proposal, "relevance")
     assert data == {"relevance": proposal.relevance, "objectives": proposal.objectives}
     data["objectives"] = "  \r\n"
-    services.save_section(proposal, "relevance", data, user, proposal.version)
+    sections.save_section(proposal, "relevance", data, user, proposal.version)
     assert proposal.objectives == ""
     entry = db.session.scalars(
         db.select(AuditEntry).where(AuditEntry.action == "save").order_by(AuditEntry.id.desc())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grants.proposals import services
+from grants.proposals import submitting
 from grants.proposals.snapshot import (
     FORMAT_VERSION,
     Snapshot,
@@ -52,7 +52,7 @@ def test_a_version_1_snapshot_keeps_its_hash_and_writes_back_unchanged():
 
 
 def test_the_current_format_reads_back_equal(create_proposal):
-    taken = services.take_snapshot(create_proposal())
+    taken = submitting.take_snapshot(create_proposal())
     stored = json.loads(json.dumps(taken.as_json()))  # as the JSON column gives it back
     assert stored["format"] == FORMAT_VERSION
     assert read_snapshot(stored) == taken
@@ -85,12 +85,12 @@ def test_a_submission_stored_in_version_1_still_counts_as_unchanged(
     submission = db.session.get(type(submission), submission.id)
     assert "format" not in submission.content
     assert submission.snapshot.acronym == proposal.acronym
-    assert not services.has_unsubmitted_changes(proposal)
+    assert not submitting.has_unsubmitted_changes(proposal)
     again = submit_proposal(proposal)
     assert again.id == submission.id  # the same content: the same submission still counts
     proposal.title = "A new title"
     db.session.commit()
-    assert services.has_unsubmitted_changes(proposal)
+    assert submitting.has_unsubmitted_changes(proposal)
 
 
 def test_the_head_reads_what_lists_show_from_any_version():

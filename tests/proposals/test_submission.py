@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from grants import clock
 from grants.audit.models import AuditEntry
-from grants.proposals import services
+from grants.proposals import programme, sections, snapshot, submitting
+from grants.proposals.errors import Incomplete, ProposalError, ProposalLocked, StaleProposal
 from grants.proposals.models import ProposalStatus, Submission
-from grants.proposals.services import Incomplete, ProposalError, ProposalLocked, StaleProposal
 
 DEADLINE = datetime(2024, 8, 21, 15, 0, tzinfo=UTC)  # 17:00 Brussels summer time
 
@@ -53,7 +53,7 @@ def test_submit_at_the_deadline_is_refused(create_proposal, historic_call, submi
         submit_proposal(proposal)
     assert db.session.scalar(select(Submission.id)) is None
     with pytest.raises(ProposalLocked):
-        services.save_section(proposal, "summary", {"acronym": "LATE"}, _member(proposal), 1)
+        sections.save_section(proposal, "summary", {"acronym": "LATE"}, _member(proposal), 1)
 
 
 def test_incomplete_proposal_is_not_submitted(create_proposal, submit_proposal):
@@ -78,14 +78,14 @@ def test_versions_the_last_counts_and_history_stays(create_proposal, submit_prop
     same = submit_proposal(proposal)  # nothing changed: the same submission still counts
     assert same.id == first.id
     user = _member(proposal)
-    services.save_section(
+    sections.save_section(
         proposal,
         "relevance",
         {"relevance": "Updated relevance", "objectives": "Same"},
         user,
         proposal.version,
     )
-    assert services.has_unsubmitted_changes(proposal)
+    assert submitting.has_unsubmitted_changes(proposal)
     second = submit_proposal(proposal)
     assert second.version == 2 and second.is_current
     assert not first.is_current and first.superseded_at is not None
@@ -98,17 +98,17 @@ def test_versions_the_last_counts_and_history_stays(create_proposal, submit_prop
 def test_the_same_token_gives_one_submission(create_proposal, db):
     proposal = create_proposal()
     user = _member(proposal)
-    token = services.new_submit_token()
+    token = submitting.new_submit_token()
     version = proposal.version
-    first = services.submit(proposal, user, token, version)
-    again = services.submit(proposal, user, token, version)  # a double click, stale version
+    first = submitting.submit(proposal, user, token, version)
+    again = submitting.submit(proposal, user, token, version)  # a double click, stale version
     assert again.id == first.id
     assert db.session.scalar(select(Submission.id).where(Submission.id != first.id)) is None
 
 
 def test_hash_is_of_the_canonical_content(create_proposal, submit_proposal):
     submission = submit_proposal(create_proposal())
-    assert submission.sha256 == services.content_hash(submission.content)
+    assert submission.sha256 == snapshot.content_hash(submission.content)
     assert len(submission.sha256) == 64
 
 
@@ -116,13 +116,13 @@ def test_stale_version_is_refused(create_proposal, db):
     proposal = create_proposal()
     user = _member(proposal)
     old = proposal.version
-    services.save_section(proposal, "summary", {"acronym": "NEW"}, user, old)
+    sections.save_section(proposal, "summary", {"acronym": "NEW"}, user, old)
     with pytest.raises(StaleProposal, match="Nothing was overwritten"):
-        services.save_section(proposal, "summary", {"acronym": "OLD TAB"}, user, old)
+        sections.save_section(proposal, "summary", {"acronym": "OLD TAB"}, user, old)
     db.session.expire_all()
     assert proposal.acronym == "NEW"
     with pytest.raises(StaleProposal):
-        services.submit(proposal, user, services.new_submit_token(), old)
+        submitting.submit(proposal, user, submitting.new_submit_token(), old)
 
 
 def test_withdraw_before_deadline_and_not_after(
@@ -132,7 +132,7 @@ def test_withdraw_before_deadline_and_not_after(
     proposal = create_proposal(call=historic_call)
     submission = submit_proposal(proposal)
     user = _member(proposal)
-    services.withdraw(proposal, user, proposal.version)
+    submitting.withdraw(proposal, user, proposal.version)
     assert proposal.status == ProposalStatus.WITHDRAWN
     assert submission.withdrawn_at == clock.now()
     assert "withdrawn" in mailbox.body(mailbox.last_to(user.email))
@@ -140,13 +140,13 @@ def test_withdraw_before_deadline_and_not_after(
     assert again.version == 2 and proposal.status == ProposalStatus.SUBMITTED
     clock.freeze(DEADLINE)
     with pytest.raises(ProposalLocked, match="passed"):
-        services.withdraw(proposal, user, proposal.version)
+        submitting.withdraw(proposal, user, proposal.version)
 
 
 def test_a_draft_cannot_be_withdrawn(create_proposal):
     proposal = create_proposal()
     with pytest.raises(ProposalError, match="Only a submitted"):
-        services.withdraw(proposal, _member(proposal), proposal.version)
+        submitting.withdraw(proposal, _member(proposal), proposal.version)
 
 
 def test_receipt_mail_and_audit(create_proposal, submit_proposal, mailbox, db):
@@ -171,7 +171,7 @@ def test_receipt_pdf_text(app, create_proposal, submit_proposal, db):
     proposal = create_proposal(call=None, title="<script>alert('x')</script> Shelters <b>now</b>")
     submission = submit_proposal(proposal)
     with app.test_request_context():
-        pdf = services.receipt_pdf(submission)
+        pdf = submitting.receipt_pdf(submission)
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     flat = " ".join(text.split())
     assert submission.reference in flat
@@ -190,10 +190,10 @@ def test_manager_override_is_logged(create_proposal, submit_proposal, create_use
     assert not submission.eligible
     manager = create_user(roles=("programme_manager",))
     with pytest.raises(ProposalError, match="reason"):
-        services.review_submission(submission, manager, "overridden", " ", True, True)
+        programme.review_submission(submission, manager, "overridden", " ", True, True)
     with pytest.raises(ProposalError, match="must change"):
-        services.review_submission(submission, manager, "overridden", "why", True, False)
-    services.review_submission(
+        programme.review_submission(submission, manager, "overridden", "why", True, False)
+    programme.review_submission(
         submission,
         manager,
         "overridden",
@@ -216,8 +216,8 @@ def test_manager_filters(create_proposal, submit_proposal, create_call, db):
     b.claims = [c for c in b.claims if c.priority_code == "gender"]
     db.session.commit()
     sa, sb = submit_proposal(a), submit_proposal(b)
-    f = services.SubmissionFilter
-    ids = lambda filt: [s.id for s in services.submissions_of_call(call, filt)]  # noqa: E731
+    f = programme.SubmissionFilter
+    ids = lambda filt: [s.id for s in programme.submissions_of_call(call, filt)]  # noqa: E731
     assert ids(f()) == [sa.id, sb.id]
     assert ids(f(topic="T2")) == [sb.id]
     assert ids(f(country="IT")) == [sb.id]
@@ -225,6 +225,6 @@ def test_manager_filters(create_proposal, submit_proposal, create_call, db):
     assert ids(f(priority="child")) == [sa.id]
     assert ids(f(status="ineligible")) == [sb.id]
     assert ids(f(status="admissible")) == [sa.id]
-    services.withdraw(a, _member(a), a.version)
+    submitting.withdraw(a, _member(a), a.version)
     assert ids(f(status="withdrawn")) == [sa.id]
     assert ids(f(status="submitted")) == [sb.id]

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 
 from grants import clock
-from grants.proposals import services as proposal_services
+from grants.proposals import programme
 from grants.review.models import AssignmentState
 from tests.main.test_dashboard import statements
 
@@ -47,7 +47,7 @@ def call_of(
             )
             late_assignment.due_at = clock.now() - timedelta(days=2)
         db.session.commit()
-        proposal_services.review_submission(
+        programme.review_submission(
             setup.submissions[0], manager, "confirmed", "Checked by hand.", None, None
         )
         return setup

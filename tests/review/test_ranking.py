@@ -21,8 +21,8 @@ from grants.calls.forms import parse_amount
 from grants.calls.models import CallStatus, SelectionPolicy
 from grants.calls.services import transition
 from grants.notifications.models import OutboxMessage
-from grants.proposals import services as proposal_services
-from grants.proposals.services import ProposalError
+from grants.proposals import programme, sections
+from grants.proposals.errors import ProposalError
 from grants.review import consensus, ranking, reports, services
 from grants.review import evaluation as ev
 from grants.review.models import (
@@ -358,9 +358,7 @@ def test_a_proposal_ranks_in_the_topic_it_was_submitted_under(
         "topic_id": call.topics[1].id,
         "duration_months": "24",
     }
-    proposal_services.save_section(
-        proposal, "summary", summary, proposal.created_by, proposal.version
-    )
+    sections.save_section(proposal, "summary", summary, proposal.created_by, proposal.version)
     assert submission.is_current
     close_call(db, call)
     evaluator = create_evaluator()
@@ -460,7 +458,7 @@ def test_every_current_submission_gets_a_letter_after_a_late_admissibility_overr
     # the programme overrides the checks of the Danish proposal after the ranking is final
     # (refusing that override once the ranking is final would be a fix as well)
     with contextlib.suppress(ProposalError, ReviewError):
-        proposal_services.review_submission(
+        programme.review_submission(
             dk, manager, "overridden", "Registered in Belgium after all", True, True
         )
     letters = ranking.publish_results(call, manager)

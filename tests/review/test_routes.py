@@ -108,7 +108,7 @@ def test_profile_is_saved(client, create_user, login_as):
         },
     )
     assert response.status_code == 302
-    from grants.review.services import profile_of
+    from grants.review.pool import profile_of
 
     profile = profile_of(evaluator)
     assert profile.recent_ties == ["Safe Passage Foundation", "Casa Aurora"]

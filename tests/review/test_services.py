@@ -11,6 +11,7 @@ from sqlalchemy import select
 from grants import clock
 from grants.accounts.models import RoleName
 from grants.audit.models import AuditEntry
+from grants.review import pool as evaluator_pool
 from grants.review import services
 from grants.review.models import (
     Assignment,
@@ -38,36 +39,38 @@ def actions(db, entity_type):
 
 
 def test_invitation_registers_a_new_evaluator(db, manager, mailbox):
-    invited = services.invite_evaluators(["New.Expert@Example.org"], None, manager)
+    invited = evaluator_pool.invite_evaluators(["New.Expert@Example.org"], None, manager)
     assert invited == ["new.expert@example.org"]
     link = mailbox.link("new.expert@example.org", "/review/invitations/")
     token = link.rsplit("/", 1)[1]
-    invitation = services.invitation_by_token(token)
-    user = services.register_from_invitation(invitation, "New Expert", "a-long-safe-passphrase")
+    invitation = evaluator_pool.invitation_by_token(token)
+    user = evaluator_pool.register_from_invitation(
+        invitation, "New Expert", "a-long-safe-passphrase"
+    )
     assert user.has_role(RoleName.EVALUATOR) and user.is_confirmed
     with pytest.raises(ReviewError, match="already been accepted"):
-        services.invitation_by_token(token)
+        evaluator_pool.invitation_by_token(token)
     assert actions(db, "evaluator_invitation") == ["invite", "accept"]
 
 
 def test_invitation_accepted_by_an_existing_user_with_the_same_address(db, manager, create_user):
     user = create_user(email="someone@example.org")
     other = create_user()
-    services.invite_evaluators(["someone@example.org"], None, manager)
+    evaluator_pool.invite_evaluators(["someone@example.org"], None, manager)
     invitation = db.session.scalar(select(EvaluatorInvitation))
     with pytest.raises(ReviewError, match="sent to someone@example.org"):
-        services.accept_invitation(invitation, other)
-    services.accept_invitation(invitation, user)
+        evaluator_pool.accept_invitation(invitation, other)
+    evaluator_pool.accept_invitation(invitation, user)
     assert user.has_role(RoleName.EVALUATOR) and user.has_role(RoleName.APPLICANT)
 
 
 def test_expired_and_bad_invitations_are_refused(db, manager):
     with pytest.raises(ReviewError, match="Not an e-mail"):
-        services.invite_evaluators(["not-an-address"], None, manager)
-    services.invite_evaluators(["late@example.org"], None, manager)
-    clock.travel(timedelta(days=services.INVITATION_DAYS + 1))
+        evaluator_pool.invite_evaluators(["not-an-address"], None, manager)
+    evaluator_pool.invite_evaluators(["late@example.org"], None, manager)
+    clock.travel(timedelta(days=evaluator_pool.INVITATION_DAYS + 1))
     with pytest.raises(ReviewError, match="not valid"):
-        services.invitation_by_token("nonsense")
+        evaluator_pool.invitation_by_token("nonsense")
 
 
 def test_likely_conflicts_from_organisation_ties_and_membership(

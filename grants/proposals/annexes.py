@@ -1,0 +1,125 @@
+"""A proposal's annexes: PDF files checked by content, stored under random names."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+
+from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
+
+from grants import clock
+from grants.accounts.models import User
+from grants.audit import services as audit
+from grants.extensions import db
+from grants.proposals.errors import ProposalError, StaleProposal
+from grants.proposals.models import (
+    Annex,
+    Proposal,
+)
+from grants.proposals.sections import _guard
+
+# Annexes ----------------------------------------------------------------------------------
+
+
+def upload_dir() -> str:
+    path = current_app.config["GRANTS_UPLOAD_DIR"]
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def annex_path(annex: Annex) -> str:
+    return os.path.join(upload_dir(), annex.stored_name)
+
+
+def pdf_problem(data: bytes) -> str | None:
+    """Why `data` is not a PDF we accept, judged by content only (never by the file name)."""
+    from grants.security.pdf import active_content_problem
+
+    if not data:
+        return "The file is empty."
+    if not data[:1024].lstrip(b"\r\n\t \x00").startswith(b"%PDF-"):
+        return "The file is not a PDF: its content does not start like a PDF, whatever its name."
+    if b"%%EOF" not in data[-2048:]:
+        return "The PDF is damaged or cut short (it has no end-of-file marker). Save it again."
+    if b"/Encrypt" in data:
+        return "The PDF is protected with a password or encrypted; upload an unprotected copy."
+    return active_content_problem(data)
+
+
+def annex_kinds(proposal: Proposal) -> list[tuple[str, str]]:
+    return [(a["code"], a["title"]) for a in proposal.call.required_annexes or []] + [
+        ("other", "Other supporting document")
+    ]
+
+
+def add_annex(proposal: Proposal, user: User, kind: str, filename: str, data: bytes, version):
+    _guard(proposal, version)
+    if kind not in dict(annex_kinds(proposal)):
+        raise ProposalError("Choose what kind of annex this is.")
+    problem = pdf_problem(data)
+    if problem:
+        raise ProposalError(problem)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and len(data) > limit:  # normally refused earlier with a 413
+        raise ProposalError(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    name = os.path.basename((filename or "annex.pdf").replace("\\", "/"))
+    name = "".join(ch for ch in name if ch.isprintable())[:200] or "annex.pdf"
+    stored = secrets.token_hex(20) + ".pdf"
+    path = os.path.join(upload_dir(), stored)
+    with open(path, "xb") as handle:
+        handle.write(data)
+    annex = Annex(
+        kind=kind,
+        filename=name,
+        stored_name=stored,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by_id=user.id,
+    )
+    proposal.annexes.append(annex)
+    proposal.updated_at = clock.now()
+    db.session.flush()
+    audit.record(
+        "proposal",
+        proposal.id,
+        "add-annex",
+        f"Annex '{name}' ({kind}, {len(data)} bytes) added to {proposal.label}",
+        {"sha256": annex.sha256},
+        actor=user,
+    )
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        os.unlink(path)
+        raise
+    return annex
+
+
+def remove_annex(proposal: Proposal, annex: Annex, user: User, version) -> None:
+    _guard(proposal, version)
+    submitted = any(
+        any(a.sha256 == annex.sha256 for a in s.snapshot.annexes) for s in proposal.submissions
+    )
+    path = annex_path(annex)
+    if submitted:
+        annex.removed_at = clock.now()  # a submitted version still needs the file
+    else:
+        proposal.annexes.remove(annex)
+    proposal.updated_at = clock.now()
+    audit.record(
+        "proposal",
+        proposal.id,
+        "remove-annex",
+        f"Annex '{annex.filename}' removed from {proposal.label}",
+        actor=user,
+    )
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleProposal() from exc
+    if not submitted and os.path.exists(path):
+        os.unlink(path)

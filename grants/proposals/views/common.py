@@ -1,0 +1,55 @@
+"""The proposals blueprint, its template globals and the lookups its routes share."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template
+from flask_login import current_user
+
+from grants.extensions import db
+from grants.proposals import checks, permissions, sections
+from grants.proposals import fields as field_map
+from grants.proposals.models import Proposal, Submission
+
+bp = Blueprint("proposals", __name__)
+
+
+@bp.app_context_processor
+def _proposal_helpers():
+    return {"proposal_perm": permissions}
+
+
+# A global, not a context variable: imported macros (text_limit) see globals only.
+# limit key -> (the names of the texts it counts,), for the live character counts
+bp.add_app_template_global({x.key: (x.fields,) for x in field_map.limits()}, "limited_texts")
+
+
+# Loading ----------------------------------------------------------------------------------
+
+
+def _proposal_or_404(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    # Not yours: the same 404 as a missing one, so that ids do not reveal what exists.
+    if proposal is None or not permissions.can_view_proposal(current_user, proposal):
+        abort(404)
+    return proposal
+
+
+def _visible_submission_or_404(submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not permissions.can_view_submission(current_user, submission):
+        abort(404)
+    return submission
+
+
+def _page(proposal: Proposal, template: str, status: int = 200, **context):
+    """Render a page of the proposal with the checklist beside it."""
+    g.no_store = True
+    report = checks.check(proposal)
+    return render_template(
+        template,
+        proposal=proposal,
+        report=report,
+        sections=checks.SECTIONS,
+        locked=sections.locked_reason(proposal),
+        **context,
+    ), status

@@ -1,0 +1,75 @@
+"""The programme's view: a call's submissions with their filters, and the decision on the
+automatic checks."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from grants.calls.models import Call
+from grants.extensions import db
+from grants.proposals import forms, permissions, programme
+from grants.proposals.errors import ProposalError
+from grants.proposals.views.common import _visible_submission_or_404, bp
+
+# The programme's view ---------------------------------------------------------------------
+
+
+@bp.route("/calls/<int:call_id>/submissions")
+@login_required
+def call_submissions(call_id: int):
+    if not permissions.can_view_submissions(current_user):
+        abort(403)
+    call = db.session.get(Call, call_id) or abort(404)
+    filters = programme.SubmissionFilter(
+        status=(request.args.get("status") or "")[:20],
+        topic=(request.args.get("topic") or "")[:40],
+        country=(request.args.get("country") or "").upper()[:2],
+        priority=(request.args.get("priority") or "")[:30],
+    )
+    rows = programme.submissions_of_call(call, filters)
+    everything = programme.submissions_of_call(call, programme.SubmissionFilter())
+    countries = sorted(set().union(*(s.snapshot.all_countries for s in everything)))
+    return render_template(
+        "proposals/call_submissions.html",
+        call=call,
+        rows=rows,
+        filters=filters,
+        countries=countries,
+        overview={
+            "total": len(everything),
+            "withdrawn": sum(1 for s in everything if s.withdrawn_at),
+            "inadmissible": sum(1 for s in everything if not s.final_admissible),
+            "ineligible": sum(1 for s in everything if not s.final_eligible),
+            "reviewed": sum(1 for s in everything if s.review),
+        },
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/review", methods=["POST"])
+@login_required
+def review(submission_id: int):
+    submission = _visible_submission_or_404(submission_id)
+    if not permissions.can_review_submission(current_user, submission):
+        abort(404)
+    form = forms.ReviewForm()
+    if form.validate_on_submit():
+        yes = {"yes": True, "no": False}
+        try:
+            programme.review_submission(
+                submission,
+                current_user,
+                form.decision.data,
+                form.reason.data or "",
+                yes.get(form.admissible.data),
+                yes.get(form.eligible.data),
+            )
+        except ProposalError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("The decision is recorded in the audit log.", "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    return redirect(url_for("proposals.submission", submission_id=submission.id))
