@@ -66,6 +66,10 @@ def from_environment(instance_path: str) -> dict:
         "GRANTS_MAIL_SENDER": os.environ.get(
             "GRANTS_MAIL_SENDER", "THB Programme <no-reply@thb-programme.test>"
         ),
+        # Where applicants send a request for an evaluation review (result letters name it).
+        "GRANTS_REDRESS_ADDRESS": os.environ.get(
+            "GRANTS_REDRESS_ADDRESS", "evaluation-review@thb-programme.test"
+        ),
         "GRANTS_SMTP_HOST": os.environ.get("GRANTS_SMTP_HOST", "localhost"),
         "GRANTS_SMTP_PORT": _int("GRANTS_SMTP_PORT", 25),
         "GRANTS_SMTP_STARTTLS": _bool("GRANTS_SMTP_STARTTLS"),

@@ -93,6 +93,15 @@ def _template_filters(app: Flask) -> None:
         zone = current_user.timezone if current_user.is_authenticated else None
         return clock.format_in_zone(moment, zone)
 
+    @app.template_filter("yourtime")
+    def yourtime(moment):
+        zone = current_user.timezone if current_user.is_authenticated else None
+        return clock.your_time(moment, zone)
+
+    app.add_template_filter(clock.countdown, "countdown")
+    app.add_template_filter(clock.countdown_lead, "countdown_lead")
+    app.add_template_filter(clock.closing_soon, "closing_soon")
+
     @app.template_filter("iso")
     def iso(moment):
         return clock.as_utc(moment).isoformat() if moment else ""

@@ -25,6 +25,12 @@ _ZONES = sorted(
 )
 
 
+ZONE_HELP = (
+    "Deadlines are set in Brussels time, which is the legal one; the pages also show them "
+    "in this zone."
+)
+
+
 def timezone_choices() -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in _ZONES]
 
@@ -56,7 +62,7 @@ class RegisterForm(FlaskForm):
         "Repeat the password",
         validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
     )
-    timezone = SelectField("Your time zone", default="Europe/Brussels")
+    timezone = SelectField("Your time zone", default="Europe/Brussels", description=ZONE_HELP)
     submit = SubmitField("Create account")
 
     def __init__(self, *args, **kwargs):
@@ -90,7 +96,7 @@ class ResetPasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     full_name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    timezone = SelectField("Your time zone")
+    timezone = SelectField("Your time zone", description=ZONE_HELP)
     submit = SubmitField("Save")
 
     def __init__(self, *args, **kwargs):

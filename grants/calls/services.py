@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -527,23 +527,4 @@ def describe_countries(codes: Iterable[str]) -> str:
     return ", ".join(parts)
 
 
-def remaining(deadline: datetime, moment: datetime | None = None) -> str:
-    """'12 days 3 hours', '4 hours 5 minutes', 'less than a minute', or '' once passed."""
-    left = clock.as_utc(deadline) - (moment or clock.now())
-    seconds = int(left.total_seconds())
-    if seconds <= 0:
-        return ""
-    days, seconds = divmod(seconds, 86400)
-    hours, seconds = divmod(seconds, 3600)
-    minutes = seconds // 60
-
-    def unit(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    if days:
-        return unit(days, "day") + (f" {unit(hours, 'hour')}" if hours else "")
-    if hours:
-        return unit(hours, "hour") + (f" {unit(minutes, 'minute')}" if minutes else "")
-    if minutes:
-        return unit(minutes, "minute")
-    return "less than a minute"
+remaining = clock.remaining

@@ -1,9 +1,16 @@
-"""Submitting an evaluation asks once: the browser's dialog where JavaScript runs (app.js
-adds confirmed=yes), this page where it does not. The evaluation form's "Submit" button
-posts here; a confirmed or incomplete evaluation goes on to the evaluation route unchanged
-(307 keeps the POST and its data), so there the submit or its messages happen as before."""
+"""What cannot be undone asks once: the browser's dialog where JavaScript runs (app.js adds
+confirmed=yes), a confirmation page that restates what will happen where it does not.
+
+Submitting an evaluation: the evaluation form's "Submit" button posts here; a confirmed or
+incomplete evaluation goes on to the evaluation route unchanged (307 keeps the POST and its
+data), so there the submit or its messages happen as before. Finalising the ranking and
+publishing the results: their routes render the page with the figures counted here."""
 
 from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,7 +21,9 @@ from grants.extensions import db
 from grants.review import evaluation as evaluations
 from grants.review import permissions
 from grants.review.forms import evaluation_data, evaluation_form
-from grants.review.models import Assignment
+from grants.review.models import Assignment, Outcome
+from grants.review.ranking import RankingView, final_ranking
+from grants.review.services import current_submissions
 
 bp = Blueprint("review_confirm", __name__)
 
@@ -47,3 +56,42 @@ def confirm_submit(assignment_id: int):
         total=sum(values[c.id][0] for c in criteria),
         fmt_points=evaluations.fmt_points,
     )
+
+
+@dataclass(frozen=True)
+class TopicFigures:
+    """What finalising records for one topic (or the call's single list)."""
+
+    code: str
+    title: str
+    selected: int
+    reserve: int
+    not_funded: int  # above the thresholds beyond the budget, or below a threshold
+    committed: Decimal
+    budget: Decimal
+
+
+def finalise_figures(view: RankingView) -> list[TopicFigures]:
+    return [
+        TopicFigures(
+            t.code,
+            t.title,
+            len(t.selected),
+            len(t.reserve),
+            len(t.not_selected) + len(t.below_threshold),
+            t.committed,
+            t.budget,
+        )
+        for t in view.topics
+    ]
+
+
+def publication_figures(call) -> list[tuple[Outcome, int]]:
+    """How many result letters of each outcome publishing writes, in the letters' order:
+    a proposal the final ranking does not hold was never evaluated (not admissible)."""
+    final = final_ranking(call)
+    status = {d["submission_id"]: d["status"] for d in final.decisions} if final else {}
+    counts = Counter(
+        Outcome(status.get(s.id, Outcome.NOT_ADMISSIBLE.value)) for s in current_submissions(call)
+    )
+    return [(outcome, counts[outcome]) for outcome in Outcome if counts[outcome]]

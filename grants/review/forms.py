@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -183,20 +182,14 @@ class AppointAllForm(FlaskForm):
     submit = SubmitField("Appoint a rapporteur for every proposal without one")
 
 
+# Finalising and publishing ask once (grants/review/confirm.py): the browser's dialog, or a
+# confirmation page that restates what will happen; no tick box.
 class FinaliseForm(FlaskForm):
     digest = HiddenField(validators=[DataRequired()])
-    confirm = BooleanField(
-        "I confirm this ranking. Evaluations and consensus reports of the call lock.",
-        validators=[DataRequired(message="Tick the box to confirm.")],
-    )
     submit = SubmitField("Finalise the ranking")
 
 
 class PublishForm(FlaskForm):
-    confirm = BooleanField(
-        "Send every applicant of this call their result letter now.",
-        validators=[DataRequired(message="Tick the box to confirm.")],
-    )
     submit = SubmitField("Publish the results")
 
 

@@ -5,7 +5,7 @@ evaluations with a score and a comment per criterion."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -422,6 +422,14 @@ class ResultLetter(db.Model):
     call: Mapped[Call] = relationship()
     proposal: Mapped[Proposal] = relationship()
     submission: Mapped[Submission] = relationship()
+
+    REDRESS_DAYS = 30
+
+    @property
+    def redress_until(self) -> date:
+        """The last day (in Brussels) to ask for an evaluation review: 30 days from the letter."""
+        sent = clock.to_brussels(self.created_at or clock.now())
+        return (sent + timedelta(days=self.REDRESS_DAYS)).date()
 
 
 class SubmissionAlignment(db.Model):

@@ -4,6 +4,7 @@ token, valid for two weeks), accepting one and registering from one."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -78,11 +79,27 @@ def save_profile(user: User, data: dict) -> EvaluatorProfile:
     return profile
 
 
+def sort_addresses(text: str) -> tuple[list[str], list[str]]:
+    """The distinct addresses of a list (one a line, or separated by commas, semicolons or
+    spaces), normalised: (the e-mail addresses, the entries that are not ones, as typed)."""
+    good: dict[str, None] = {}
+    bad: dict[str, None] = {}
+    for entry in re.split(r"[\s,;]+", text or ""):
+        if not entry:
+            continue
+        email = normalise_email(entry)
+        if EMAIL_PATTERN.match(email):
+            good[email] = None
+        else:
+            bad[entry] = None
+    return list(good), list(bad)
+
+
 def invite_evaluators(emails: list[str], call: Call | None, actor: User) -> list[str]:
-    """Mail an invitation to each address; returns the addresses invited."""
-    wanted = list(dict.fromkeys(normalise_email(e) for e in emails if e.strip()))
-    bad = [e for e in wanted if not EMAIL_PATTERN.match(e)]
-    if bad or not wanted:
+    """Mail an invitation to each e-mail address of `emails` and return them; entries that
+    are not e-mail addresses are left out (sort_addresses tells which)."""
+    wanted, bad = sort_addresses("\n".join(emails))
+    if not wanted:
         raise ReviewError(f"Not an e-mail address: {', '.join(bad)}" if bad else "No address.")
     messages, invited = [], []
     now = clock.now()

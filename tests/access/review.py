@@ -37,7 +37,7 @@ EXPECTED = {
     "review.declare": (
         "POST",
         lambda w: {"assignment_id": w["pending_assignment"]},
-        EVALUATOR_POST,
+        (LOGIN, 403, 403, 422, 403, 403),  # an empty declaration is refused at the field
     ),
     "review.decline": (
         "POST",
@@ -47,7 +47,8 @@ EXPECTED = {
     "review.profile": ("GET", lambda w: {}, EVALUATORS),
     "review.invitation": ("GET", lambda w: {"token": w["invitation_token"]}, INVITATION),
     "review.pool": ("GET", lambda w: {}, MANAGERS),
-    "review.invite": ("POST", lambda w: {}, MANAGER_POST),
+    # an empty list is refused at the field (the pool page, 422)
+    "review.invite": ("POST", lambda w: {}, (LOGIN, 403, 403, 403, 422, 422)),
     "review.call_assignments": ("GET", _c, MANAGERS),
     "review.assign": ("POST", _c, MANAGER_POST),
     "review.plan": ("GET", _c, MANAGERS),
@@ -63,7 +64,8 @@ EXPECTED = {
     "review.dashboard": ("GET", _c, MANAGERS),
     "review.ranking": ("GET", _c, MANAGERS),
     "review.finalise": ("POST", _c, MANAGER_POST),
-    "review.publish_results": ("POST", _c, MANAGER_POST),
+    # without "confirmed" the page asks first (200), with what publishing would do
+    "review.publish_results": ("POST", _c, MANAGERS),
     # Results: the applicant's organisation and programme managers; nobody else learns of it.
     "review.result": ("GET", _r, RESULT),
     "review.esr_pdf": ("GET", _r, RESULT),

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from grants.review import ranking as ranking_service
 from grants.review.models import AssignmentState
+from tests.browser.sweep import check_page
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -133,12 +135,29 @@ def test_manager_finalises_the_ranking_and_publishes_results(
     page.locator("#what-if-result").get_by_text("Newly selected:").wait_for()
     page.get_by_role("link", name="Back to the call's budget").click()
 
+    # Finalising asks once: the browser's dialog; declining changes nothing.
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
     page.get_by_role("button", name="Finalise the ranking").click()
-    page.get_by_text("Tick the box to confirm.").wait_for()
-    page.get_by_label("I confirm this ranking.").check()
+    page.wait_for_timeout(200)
+    assert asked == [
+        f"Finalise the ranking of {call.reference} now? Its evaluations, consensus reports "
+        "and assignments lock. This cannot be undone."
+    ]
+    assert page.get_by_text("The ranking is final.").count() == 0
+    # The page a browser without JavaScript gets (the same form, without the dialog).
+    page.evaluate("document.querySelectorAll('form').forEach(f => delete f.dataset.confirm)")
+    page.get_by_role("button", name="Finalise the ranking").click()
+    page.get_by_role("heading", name=f"Finalise the ranking of {call.reference}?").wait_for()
+    assert page.locator("#confirm-figures").get_by_text("EUR 3 000 000.00").count() == 1
+    _assert_clean(check_page(page, "confirm-finalise"))
+    page.set_viewport_size({"width": 1280, "height": 900})  # check_page ends at 390 px
+    page.get_by_role("link", name="No, go back to the ranking").click()
+    page.get_by_text("Budget line:").wait_for()
+    page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Finalise the ranking").click()
     page.get_by_text("The ranking is final.").wait_for()
-    page.get_by_label("Send every applicant of this call their result letter now.").check()
+    page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Publish the results").click()
     page.get_by_text("The results are published: 6 result letter(s)").wait_for()
     page.screenshot(path=str(ARTIFACTS / "ranking-published.png"), full_page=True)
@@ -153,3 +172,49 @@ def test_manager_finalises_the_ranking_and_publishes_results(
     href = page.get_by_role("link", name="Download the report (PDF)").get_attribute("href")
     pdf = page.context.request.get(base + href)  # the browser's session cookie goes along
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+
+
+def _assert_clean(problems):
+    assert not problems, "\n" + "\n".join(problems)
+
+
+def test_declaration_error_is_shown_at_the_choice(
+    page, live_server, closed_call, create_evaluator, create_assignment
+):
+    _, (s1,) = closed_call(n=1)
+    evaluator = create_evaluator(name="Eva Expert")
+    a = create_assignment(s1, evaluator)
+    base = live_server.url
+    _log_in(page, base, evaluator)
+    page.goto(f"{base}/review/assignments/{a.id}")
+    page.get_by_label("Details of the conflict").fill("Kept text")
+    page.get_by_role("button", name="Send declaration").click()
+    page.locator("#error-summary").get_by_role("link", name="Your declaration").click()
+    first = page.locator("#kind-0")
+    assert first.evaluate("el => el === document.activeElement")  # the link leads to it
+    assert first.get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Details of the conflict").input_value() == "Kept text"
+    _assert_clean(check_page(page, "declaration-error"))
+
+
+def test_publishing_without_javascript_asks_on_a_page(
+    browser, live_server, evaluated, approve_all, create_user
+):
+    call, submissions, _ = evaluated(n=3)
+    manager = create_user(roles=("programme_manager",), name="Mona Manager")
+    approve_all(call, submissions, manager)
+    ranking_service.finalise(call, ranking_service.build(call).digest, manager)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    try:
+        base = live_server.url
+        _log_in(page, base, manager)
+        page.goto(f"{base}/manage/calls/{call.id}/ranking")
+        page.get_by_role("button", name="Publish the results").click()
+        page.get_by_role("heading", name=f"Publish the results of {call.reference}?").wait_for()
+        page.get_by_text("Publishing writes 3 result letter(s)").wait_for()
+        _assert_clean(check_page(page, "confirm-publish", javascript=False))
+        page.get_by_role("button", name="Yes, publish the results").click()
+        page.get_by_text("The results are published: 3 result letter(s)").wait_for()
+    finally:
+        context.close()

@@ -186,10 +186,21 @@ def test_ranking_page_budget_line_what_if_finalise_publish(
     assert db.session.scalar(select(FinalRanking)) is None  # what-if writes nothing
 
     digest = ranking_service.build(call).digest
-    client.post(f"/manage/calls/{call.id}/ranking/finalise", data={"digest": digest})
+    page = _text(client.get(f"/manage/calls/{call.id}/ranking"))
+    form = page.split('data-confirm="Finalise the ranking of')[1].split("</form>")[0]
+    assert 'type="checkbox"' not in form  # asked once, no tick box
+    # Without JavaScript the first POST asks on a page that says what will be recorded.
+    asked = client.post(f"/manage/calls/{call.id}/ranking/finalise", data={"digest": digest})
+    figures = _text(asked).split('id="confirm-figures"')[1].split("</table>")[0]
+    assert asked.status_code == 200 and "Yes, finalise the ranking" in _text(asked)
+    assert re.search(r"Topic T1:.*?>4</td>", figures, re.S)  # four selected
+    assert "of EUR 3 000 000.00" in figures and "No, go back to the ranking" in _text(asked)
     assert db.session.scalar(select(FinalRanking)) is None  # not confirmed
+    stale = client.post(f"/manage/calls/{call.id}/ranking/finalise", data={"digest": "x" * 64})
+    assert "has changed since you opened it" in _text(stale)
+    assert "Yes, finalise" not in _text(stale)
     client.post(
-        f"/manage/calls/{call.id}/ranking/finalise", data={"digest": digest, "confirm": "y"}
+        f"/manage/calls/{call.id}/ranking/finalise", data={"digest": digest, "confirmed": "yes"}
     )
     final = db.session.scalar(select(FinalRanking))
     assert final is not None and final.sha256 == digest
@@ -211,7 +222,15 @@ def test_ranking_page_budget_line_what_if_finalise_publish(
     client.post("/logout")
 
     login(client, manager)
-    client.post(f"/manage/calls/{call.id}/results/publish", data={"confirm": "y"})
+    page = _text(client.get(f"/manage/calls/{call.id}/ranking"))
+    assert "6 result letter(s) go to the applicants" in page  # the browser's question
+    asked = _text(client.post(f"/manage/calls/{call.id}/results/publish"))
+    assert "Publishing writes 6 result letter(s)" in asked and "Yes, publish the results" in asked
+    figures = asked.split('id="confirm-figures"')[1].split("</table>")[0]
+    assert re.search(r"Selected for funding</th><td[^>]*>4</td>", figures)
+    db.session.expire_all()
+    assert call.status != CallStatus.RESULTS_PUBLISHED  # only asked
+    client.post(f"/manage/calls/{call.id}/results/publish", data={"confirmed": "yes"})
     db.session.expire_all()
     assert call.status == CallStatus.RESULTS_PUBLISHED
     letters = db.session.scalars(select(ResultLetter)).all()
@@ -258,8 +277,12 @@ def test_publishing_needs_a_final_ranking(client, evaluated, manager):
     call.status = CallStatus.UNDER_EVALUATION
     db.session.commit()
     login(client, manager)
+    asked = client.post(f"/manage/calls/{call.id}/results/publish")
+    assert "Finalise the ranking first." in _text(asked) and "Yes, publish" not in _text(asked)
     response = client.post(
-        f"/manage/calls/{call.id}/results/publish", data={"confirm": "y"}, follow_redirects=True
+        f"/manage/calls/{call.id}/results/publish",
+        data={"confirmed": "yes"},
+        follow_redirects=True,
     )
     assert "Finalise the ranking first." in _text(response)
     db.session.expire_all()

@@ -192,4 +192,33 @@ def test_queue_puts_open_work_first_with_days_left(
     login_as(evaluator)
     page = client.get("/review").get_data(as_text=True)
     assert page.index(s2.content["acronym"]) < page.index(s1.content["acronym"])
-    assert "20 days left" in page and "2 days left" not in page
+    assert "due in 20 days 23 hours" in page and "due in 2 days" not in page
+
+
+def test_declaration_errors_show_at_the_control(
+    client, closed_call, create_evaluator, create_assignment, login_as
+):
+    _, (s1,) = closed_call(n=1)
+    evaluator = create_evaluator()
+    a = create_assignment(s1, evaluator)
+    login_as(evaluator)
+    response = client.post(f"/review/assignments/{a.id}/declare", data={"details": "Kept text"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    # The summary links to the first option; each option carries the error.
+    assert '<a href="#kind-0">Your declaration</a>: Choose one.' in page
+    assert re.search(
+        r'<input aria-describedby="kind-error" aria-invalid="true"[^>]*id="kind-0"', page
+    )
+    assert '<div id="kind-error" class="invalid-feedback d-block">Choose one.</div>' in page
+    assert "Kept text</textarea>" in page  # what was typed is kept
+    # Another conflict without details: the service's rule is shown at the details field.
+    response = client.post(f"/review/assignments/{a.id}/declare", data={"kind": "other"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (
+        '<div id="details-error" class="invalid-feedback">Describe the conflict of interest.</div>'
+        in page
+    )
+    assert re.search(r'id="kind-\d+"[^>]*value="other" checked|checked[^>]*value="other"', page)
+    assert "Send declaration" in page  # still pending, nothing recorded

@@ -15,9 +15,9 @@ from grants.calls.models import Call, CallPhase
 from grants.extensions import db
 from grants.jobs.services import find as find_job
 from grants.proposals.models import Submission
+from grants.review import confirm, permissions, progress, services
 from grants.review import consensus as consensus_service
 from grants.review import evaluation as evaluations
-from grants.review import permissions, progress, services
 from grants.review import pool as evaluator_pool
 from grants.review import ranking as ranking_service
 from grants.review.forms import (
@@ -39,13 +39,17 @@ from grants.review.views.common import _call_or_404, _end_of_working_day, _submi
 # Programme managers ----------------------------------------------------------------------------
 
 
+def _call_choices() -> list[tuple[str, str]]:
+    calls = db.session.scalars(select(Call).order_by(Call.reference))
+    return [("", "Any call (programme-wide)")] + [(str(c.id), c.reference) for c in calls]
+
+
 @bp.route("/manage/evaluators")
 @requires(permissions.can_manage_evaluation)
-def pool():
-    form = InviteForm()
-    form.call_id.choices = [("", "Any call (programme-wide)")] + [
-        (str(c.id), c.reference) for c in db.session.scalars(select(Call).order_by(Call.reference))
-    ]
+def pool(form: InviteForm | None = None, status: int = 200):
+    if form is None:
+        form = InviteForm(formdata=None)
+    form.call_id.choices = _call_choices()
     pool_ = evaluator_pool.evaluators()
     profiles = {u.id: evaluator_pool.profile_of(u) for u in pool_}
     calls = [c for c in db.session.scalars(select(Call).order_by(Call.deadline_at.desc()))
@@ -58,28 +62,40 @@ def pool():
         invitations=evaluator_pool.invitations(),
         form=form,
         calls=calls,
-    )
+    ), status
 
 
 @bp.route("/manage/evaluators/invite", methods=["POST"])
 @requires(permissions.can_manage_evaluation)
 def invite():
+    """Invite the e-mail addresses of the list; any entry that is not one stays in the box
+    with a message at the field, and the good ones are invited all the same."""
     form = InviteForm()
     form.call_id.choices = []
     if not form.validate_on_submit():
-        flash("Enter at least one e-mail address.", "danger")
-        return redirect(url_for(".pool"))
+        form.emails.errors = ["Enter at least one e-mail address."]
+        return pool(form, 422)
     call = (
         db.session.get(Call, int(form.call_id.data))
         if (form.call_id.data or "").isdigit()
         else None
     )
-    try:
-        invited = evaluator_pool.invite_evaluators(form.emails.data.split(), call, current_user)
-    except ReviewError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for(".pool"))
-    flash(f"{len(invited)} invitation(s) sent.", "success")
+    good, bad = evaluator_pool.sort_addresses(form.emails.data)
+    invited = evaluator_pool.invite_evaluators(good, call, current_user) if good else []
+    if invited:
+        flash(f"{len(invited)} invitation(s) sent: {', '.join(invited)}.", "success")
+    if bad:
+        form.emails.data = "\n".join(bad)
+        form.emails.errors = [
+            ("These are not e-mail addresses" if len(bad) > 1 else "This is not an e-mail address")
+            + f": {', '.join(bad)}. Correct "
+            + ("them" if len(bad) > 1 else "it")
+            + " and send again"
+            + ("; the other addresses are invited." if invited else ".")
+        ]
+        return pool(form, 422)
+    if request.form.get("back") == "users":
+        return redirect(url_for("accounts.admin_users"))
     return redirect(url_for(".pool"))
 
 
@@ -338,13 +354,17 @@ def ranking(call_id: int):
         view = ranking_service.build(call, what_if or None)
     except ValueError as exc:  # the call's rules cannot rank (e.g. a broken tie-break rule)
         return render_template("review/ranking.html", call=call, view=None, error=str(exc))
+    problems = ranking_service.publication_problems(call)
     return render_template(
         "review/ranking.html",
         call=call,
         view=view,
         finalise_form=FinaliseForm(digest=view.digest),
         publish_form=PublishForm(),
-        publication_problems=ranking_service.publication_problems(call),
+        publication_problems=problems,
+        letters=sum(n for _, n in confirm.publication_figures(call))
+        if view.final and not problems
+        else 0,
         budgets=ranking_service.budgets_of(call),
         what_if_args=request.args,
         fmt_points=evaluations.fmt_points,
@@ -357,9 +377,18 @@ def finalise(call_id: int):
     call = _call_or_404(call_id)
     form = FinaliseForm()
     if not form.validate_on_submit():
-        for message in form.confirm.errors or ["The form had expired; try again."]:
-            flash(message, "danger")
+        flash("The form had expired; try again.", "danger")
         return redirect(url_for(".ranking", call_id=call.id))
+    if request.form.get("confirmed") != "yes":  # no JavaScript: ask on a page
+        view = ranking_service.build(call)
+        return render_template(
+            "review/confirm_ranking.html",
+            call=call,
+            action="finalise",
+            form=form,
+            changed=view.digest != form.digest.data,
+            topics=confirm.finalise_figures(view),
+        )
     try:
         ranking_service.finalise(call, form.digest.data, current_user)
     except ReviewError as exc:
@@ -375,9 +404,19 @@ def publish_results(call_id: int):
     call = _call_or_404(call_id)
     form = PublishForm()
     if not form.validate_on_submit():
-        for message in form.confirm.errors or ["The form had expired; try again."]:
-            flash(message, "danger")
+        flash("The form had expired; try again.", "danger")
         return redirect(url_for(".ranking", call_id=call.id))
+    if request.form.get("confirmed") != "yes":  # no JavaScript: ask on a page
+        outcomes = confirm.publication_figures(call)
+        return render_template(
+            "review/confirm_ranking.html",
+            call=call,
+            action="publish",
+            form=form,
+            problems=ranking_service.publication_problems(call),
+            outcomes=outcomes,
+            letters=sum(n for _, n in outcomes),
+        )
     try:
         letters = ranking_service.publish_results(call, current_user)
     except ReviewError as exc:

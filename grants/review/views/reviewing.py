@@ -54,19 +54,26 @@ def queue():
 @requires(permissions.is_evaluator)
 def assignment(assignment_id: int):
     a = _assignment_or_404(assignment_id)
+    form = DeclarationForm() if permissions.can_declare(current_user, a) else None
+    return _assignment_page(a, form)
+
+
+def _assignment_page(a, declaration_form: DeclarationForm | None, status: int = 200):
+    """The assignment page; a declaration sent back with errors shows them at its fields."""
     g.no_store = True
     content = permissions.can_view_content(current_user, a)
-    return render_template(
+    page = render_template(
         "review/assignment.html",
         a=a,
         consortium=services.consortium(a.submission),
         acronym=a.submission.label,
-        declaration_form=DeclarationForm() if permissions.can_declare(current_user, a) else None,
+        declaration_form=declaration_form,
         decline_form=None if services.ranking_final(a.call_id) else DeclineForm(),
         submission=a.submission if content else None,
         c=a.submission.snapshot if content else None,
         labels=submitting.labels() if content else None,
     )
+    return page, status
 
 
 @bp.route("/review/assignments/<int:assignment_id>/declare", methods=["POST"])
@@ -77,13 +84,14 @@ def declare(assignment_id: int):
         abort(404)
     form = DeclarationForm()
     if not form.validate_on_submit():
-        flash("Choose your declaration.", "danger")
-        return redirect(url_for(".assignment", assignment_id=a.id))
+        return _assignment_page(a, form, 422)
     try:
         services.declare(a, ConflictKind(form.kind.data), form.details.data or "", current_user)
     except ReviewError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for(".assignment", assignment_id=a.id))
+        # The one rule of the form the service checks: details for "another conflict".
+        target = form.details if form.kind.data == ConflictKind.OTHER.value else form.kind
+        target.errors = [*target.errors, str(exc)]
+        return _assignment_page(a, form, 422)
     if a.state == AssignmentState.ACTIVE:
         flash("Thank you. The proposal is now open to you.", "success")
         return redirect(url_for(".evaluate", assignment_id=a.id))

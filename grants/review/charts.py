@@ -1,0 +1,139 @@
+"""The ranking page's charts (budget use per topic, distribution of the consensus totals) as
+Vega-Lite specifications made with Altair, drawn in the page by the review map's vendored
+vega-embed (portfolio.js); the figures are also returned as rows for the table beside each
+chart, which is what readers without JavaScript or with a screen reader get."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import altair as alt
+
+from grants.portfolio.charts import BLUE
+from grants.portfolio.charts import _config as style
+
+GREY = "#8a96a3"
+BIN = 10  # points per bar of the score distribution
+
+
+@dataclass
+class BudgetRow:
+    topic: str
+    budget: Decimal
+    committed: Decimal
+    left: Decimal
+
+    @property
+    def percent(self) -> int:
+        return round(self.committed * 100 / self.budget) if self.budget else 0
+
+
+@dataclass
+class ScoreBin:
+    low: int
+    high: int
+    proposals: int
+    below_threshold: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.low}–{self.high}"
+
+
+@dataclass
+class RankingCharts:
+    budget: list[BudgetRow]
+    scores: list[ScoreBin]
+    specs: dict[str, dict]
+
+
+def _budget_spec(rows: list[BudgetRow]) -> dict:
+    values = []
+    for r in rows:
+        values.append({"topic": r.topic, "part": "Committed", "eur": float(r.committed)})
+        values.append({"topic": r.topic, "part": "Left", "eur": float(r.left)})
+    chart = (
+        alt.Chart(alt.InlineData(values=values))
+        .mark_bar()
+        .encode(
+            y=alt.Y("topic:N", title=None, sort=[r.topic for r in rows]),
+            x=alt.X("eur:Q", title="EUR", stack="zero", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "part:N",
+                title=None,
+                scale=alt.Scale(domain=["Committed", "Left"], range=[BLUE, GREY]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            order=alt.Order("part:N"),
+            tooltip=[
+                alt.Tooltip("topic:N", title="Topic"),
+                alt.Tooltip("part:N", title=" "),
+                alt.Tooltip("eur:Q", title="EUR", format=",.0f"),
+            ],
+        )
+        .properties(width="container", height=max(60, 28 * len(rows)))
+    )
+    return style(chart).to_dict(validate=False)
+
+
+def _scores_spec(bins: list[ScoreBin]) -> dict:
+    values = []
+    for b in bins:
+        values.append({"range": b.label, "part": "Passed the thresholds",
+                       "n": b.proposals - b.below_threshold})  # fmt: skip
+        values.append({"range": b.label, "part": "Below a threshold", "n": b.below_threshold})
+    most = max((b.proposals for b in bins), default=0)
+    # whole numbers only: a few proposals would get ticks at 0.5 shown as "1"
+    ticks = (
+        alt.Axis(values=list(range(most + 1)), format="d")
+        if most <= 10
+        else alt.Axis(tickMinStep=1, format="d")
+    )
+    chart = (
+        alt.Chart(alt.InlineData(values=values))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "range:N",
+                title="Consensus total (points)",
+                sort=[b.label for b in bins],
+                axis=alt.Axis(labelAngle=-45),
+            ),  # fmt: skip
+            y=alt.Y("n:Q", title="Proposals", stack="zero", axis=ticks),
+            color=alt.Color(
+                "part:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["Passed the thresholds", "Below a threshold"], range=[BLUE, GREY]
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("range:N", title="Points"),
+                alt.Tooltip("part:N", title=" "),
+                alt.Tooltip("n:Q", title="Proposals"),
+            ],  # fmt: skip
+        )
+        .properties(width="container", height=180)
+    )
+    return style(chart).to_dict(validate=False)
+
+
+def ranking_charts(view) -> RankingCharts | None:
+    """The charts of a ranking view (grants.review.ranking.RankingView); None without rows."""
+    if not view or not view.rows:
+        return None
+    budget = [
+        BudgetRow(t.code or "Call", t.budget, t.committed, max(t.leftover, Decimal(0)))
+        for t in view.topics
+    ]
+    top = max(int(r.score.max_total) for r in view.rows.values())
+    below = {r.label for t in view.topics for r in t.below_threshold}
+    bins = [ScoreBin(low, min(low + BIN, top), 0, 0) for low in range(0, top, BIN)]
+    for row in view.rows.values():
+        index = min(int(row.score.total) // BIN, len(bins) - 1)
+        bins[index].proposals += 1
+        bins[index].below_threshold += row.label in below
+    specs = {"budget": _budget_spec(budget), "scores": _scores_spec(bins)}
+    return RankingCharts(budget, bins, specs)
