@@ -353,6 +353,38 @@ def test_with_the_real_descriptors():
     assert 0 < result["R1"].total <= 100
 
 
+@pytest.mark.parametrize(
+    ("code", "sentence", "phrase"),
+    [
+        # the strategy's "referral to assistance, support and protection services", in plain verbs
+        ("referral", "When our outreach team meets women at risk, it will direct them to a lawyer and a doctor.", "direct them to"),
+        ("referral", "Our case workers connect victims with lawyers and doctors.", "direct them to"),
+        ("referral", "The police will apply the NRM in every case they open.", "NRM"),
+        ("referral", "We will write standard operating procedures for the two countries.", "NRM"),
+        ("referral", "Partners use national and transnational mechanisms to help victims.",
+         "national and transnational mechanisms"),
+        # section 4.3: online recruitment and the traffickers' technology
+        ("online", "We will study how girls are recruited online by fake agencies.", "recruited online"),
+        ("online", "The team will analyse how the gangs use technology to control women.",
+         "technology"),
+        ("early-identification", "The teams will train staff in finding victims at ports.",
+         "find victims"),
+    ],
+)
+def test_plain_forms_of_the_strategys_priorities_address_them(code, sentence, phrase):
+    result = align(AlignmentInput("S", sentence), descriptors(), {code: 1})
+    found = result.priority(code)
+    assert phrase in {m.phrase for m in found.text_matches}
+    assert found.addressed, found.components
+
+
+def test_e_learning_is_training_not_the_online_dimension():
+    text = "We will produce a handbook and an e-learning course for labour inspectors."
+    result = align(AlignmentInput("E", text), descriptors(), {"online": 1, "training": 1})
+    assert not result.priority("online").text_matches
+    assert result.priority("training").addressed
+
+
 def test_negative_budget_is_refused():
     with pytest.raises(ValueError, match="negative"):
         align(proposal(budget=(BudgetLine("staff", D(-1)),)), SMALL, WEIGHTS, EXACT)
