@@ -31,6 +31,7 @@ from scoring import (
     PriorityClaim,
     load_descriptors,
 )
+from scoring.alignment import METHOD_VERSION
 from scoring.semantic import model
 
 HERE = Path(__file__).resolve().parent
@@ -297,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         "before the scorer was run on them; every third one in file order held out and not "
         "used to choose constants or descriptors) and benchmarks/data/alignment_probes.toml. "
         "A dimension is found when the text part of its score reaches "
-        "`AlignmentSettings.addressed`; the call weights all 15 dimensions equally.\n\n"
+        "`AlignmentSettings.addressed`; the call weights all 15 dimensions equally. Descriptors: "
+        f"seed/descriptors.toml version {descriptors.version} (digest {descriptors.digest[:12]}), "
+        f"method {METHOD_VERSION}.\n\n"
         "| Measure | Result | Target |\n| --- | --- | --- |\n"
         f"{table}\n\n"
         "Per priority (both signals):\n\n"

@@ -357,18 +357,39 @@ def test_with_the_real_descriptors():
     ("code", "sentence", "phrase"),
     [
         # the strategy's "referral to assistance, support and protection services", in plain verbs
-        ("referral", "When our outreach team meets women at risk, it will direct them to a lawyer and a doctor.", "direct them to"),
-        ("referral", "Our case workers connect victims with lawyers and doctors.", "direct them to"),
+        (
+            "referral",
+            "Meeting women at risk, our team will direct them to a lawyer and a doctor.",
+            "direct them to",
+        ),
+        (
+            "referral",
+            "Our case workers connect victims with lawyers and doctors.",
+            "direct them to",
+        ),
         ("referral", "The police will apply the NRM in every case they open.", "NRM"),
         ("referral", "We will write standard operating procedures for the two countries.", "NRM"),
-        ("referral", "Partners use national and transnational mechanisms to help victims.",
-         "national and transnational mechanisms"),
+        (
+            "referral",
+            "Partners use national and transnational mechanisms to help victims.",
+            "national and transnational mechanisms",
+        ),
         # section 4.3: online recruitment and the traffickers' technology
-        ("online", "We will study how girls are recruited online by fake agencies.", "recruited online"),
-        ("online", "The team will analyse how the gangs use technology to control women.",
-         "technology"),
-        ("early-identification", "The teams will train staff in finding victims at ports.",
-         "find victims"),
+        (
+            "online",
+            "We will study how girls are recruited online by fake agencies.",
+            "recruited online",
+        ),
+        (
+            "online",
+            "The team will analyse how the gangs use technology to control women.",
+            "technology",
+        ),
+        (
+            "early-identification",
+            "The teams will train staff in finding victims at ports.",
+            "find victims",
+        ),
     ],
 )
 def test_plain_forms_of_the_strategys_priorities_address_them(code, sentence, phrase):
