@@ -187,7 +187,7 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
     ):
         return current  # nothing changed since: the same submission still counts
 
-    submission = _new_version(proposal, user, token, now, report, content, digest)
+    submission = _new_version(proposal, user, token, now, report, taken, content, digest)
     number = submission.version
     messages = _set_status(proposal, ProposalStatus.SUBMITTED, user, now, submission)
     audit.record(
@@ -226,6 +226,7 @@ def _new_version(
     token: str,
     now: datetime,
     report: checks.CheckReport,
+    taken: Snapshot,
     content: dict,
     digest: str,
 ) -> Submission:
@@ -252,6 +253,7 @@ def _new_version(
         sha256=digest,
         idempotency_key=token,
         checks=report.recorded,
+        **snap.listed(taken, report.recorded),
         admissible=report.admissible,
         eligible=report.eligible,
         eu_contribution=report.budget.eu_contribution,
