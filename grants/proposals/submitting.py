@@ -167,6 +167,12 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
         if existing is not None:
             return existing
         raise
+    except IntegrityError:  # at a flush: this token's submission may exist (another form's)
+        db.session.rollback()
+        existing = submitted_with(proposal, token)
+        if existing is not None:
+            return existing
+        raise  # a concurrent submit numbered first: security.races answers with the winner
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError) as exc:
