@@ -395,7 +395,7 @@ def generate(n: int, seed: int, reference: str = "AMIF-2025-THB-BENCH", manager=
     )
     from grants.extensions import db
     from grants.proposals.models import Proposal, ProposalStatus, Submission
-    from grants.proposals.snapshot import content_hash, read_snapshot
+    from grants.proposals.snapshot import content_hash, listed, read_snapshot
     from grants.review.models import (
         Assignment,
         AssignmentState,
@@ -568,6 +568,7 @@ def generate(n: int, seed: int, reference: str = "AMIF-2025-THB-BENCH", manager=
                 "sha256": content_hash(content),
                 "idempotency_key": f"bench-{tag}-{seed}-{i:06d}",
                 "checks": CHECKS,
+                **listed(taken, CHECKS),  # as submitting.submit writes them
                 "admissible": True,
                 "eligible": True,
                 "eu_contribution": contribution,

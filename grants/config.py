@@ -33,7 +33,8 @@ def from_environment(instance_path: str) -> dict:
         "GRANTS_ENV": env,
         "SECRET_KEY": os.environ.get("GRANTS_SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Connections idle for a while are pinged at checkout (grants.extensions), not all.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         # Session cookie hardening: never readable by scripts, not sent on cross-site posts.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

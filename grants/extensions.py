@@ -1,14 +1,16 @@
 """The Flask extensions, created unbound here and bound to the app in create_app."""
 
 import sqlite3
+import time
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 # SQLite, the embedded default, has one writer at a time: the web server and the worker (and
 # requests at a deadline) wait for each other's write up to 30 s instead of the driver's 5 s,
@@ -20,6 +22,34 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def _sqlite_waits_for_the_writer(dbapi_connection, _record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+
+
+# A pooled connection idle for longer than this is pinged when it is checked out (the server
+# may have closed it or restarted meanwhile); one in steady use is not. pool_pre_ping pinged
+# at every checkout: a round trip more for each of the several checkouts of a request, also
+# in the deadline rush. A connection that fails its ping is replaced before the request uses
+# it; one lost while in steady use fails its statement, and the pool replaces them all.
+PING_AFTER_IDLE_SECONDS = 10
+
+
+@event.listens_for(Pool, "checkin")
+def _note_when_idle(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_after_idle(dbapi_connection, record, _proxy) -> None:
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_connection.rollback()  # no transaction left open by the ping
+    except Exception as error:  # the driver's own error: the connection is gone
+        raise exc.DisconnectionError(str(error)) from error  # the pool takes a new one
 
 
 # Named constraints so that Alembic can alter them on SQLite and PostgreSQL alike.

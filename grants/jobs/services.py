@@ -54,10 +54,13 @@ def enqueue(
     user=None,
     parent: Job | None = None,
     run_after: datetime | None = None,
+    fresh: bool = False,
 ) -> Job:
     """Add a job to the current transaction (the caller commits). The same `key` twice gives
-    one job: the first, found in the session or the table."""
-    if key is not None:
+    one job: the first, found in the session or the table. `fresh`: the key names a row
+    this transaction inserted (a new submission's id), so no job can have it yet and it is
+    not looked up (a duplicate would still fail the commit on the unique key)."""
+    if key is not None and not fresh:
         existing = _by_key(key)
         if existing is not None:
             return existing

@@ -86,10 +86,13 @@ class Mail:
     context: dict = field(default_factory=dict)
 
 
-def queue_each(mails: list[Mail], parent: Job | None = None) -> list[OutboxMessage]:
+def queue_each(
+    mails: list[Mail], parent: Job | None = None, *, fresh: bool = False
+) -> list[OutboxMessage]:
     """queue_mail() for many messages in a query per thousand instead of two per message;
-    a message whose dedupe key is queued already is that one."""
-    keys = [m.dedupe_key for m in mails if m.dedupe_key]
+    a message whose dedupe key is queued already is that one (`fresh`: the keys name a row
+    inserted in this transaction, so none is queued yet and they are not looked up)."""
+    keys = [] if fresh else [m.dedupe_key for m in mails if m.dedupe_key]
     found = {}
     for start in range(0, len(keys), jobs.IN_CHUNK):
         chunk = keys[start : start + jobs.IN_CHUNK]
@@ -120,7 +123,15 @@ def queue_each(mails: list[Mail], parent: Job | None = None) -> list[OutboxMessa
             found[mail.dedupe_key] = message
         out.append(message)
         new.append(message.message_id)
-    jobs.enqueue_each(MAIL_KIND, {f"mail:{m}": {"message_id": m} for m in new}, parent=parent)
+    # Each message id was made just now: its delivery job cannot exist, so none is looked up.
+    for message_id in new:
+        jobs.enqueue(
+            MAIL_KIND,
+            {"message_id": message_id},
+            key=f"mail:{message_id}",
+            parent=parent,
+            fresh=True,
+        )
     return out
 
 
@@ -242,15 +253,19 @@ def notify(
     audit: bool = False,
     actor=None,
     parent: Job | None = None,
+    fresh: bool = False,
     **context,
 ) -> list[OutboxMessage]:
     """Tell `recipients` (users) of event `code` about `obj`: a notice in each one's
     notification centre and, by their preference (always, for mandatory events), an e-mail
     from `template` now or in the daily digest. Idempotent per (event, recipient, object,
     key): notifying twice adds nothing. Adds to the current transaction; returns the queued
-    messages (pass their ids to deliver_pending after the commit)."""
+    messages (pass their ids to deliver_pending after the commit). `fresh`: `obj` was inserted
+    in this transaction, so nothing was sent of it yet and the keys are not looked up."""
     notice = Notice(recipients, obj, subject, link, key, context)
-    return notify_each(code, [notice], template=template, audit=audit, actor=actor, parent=parent)
+    return notify_each(
+        code, [notice], template=template, audit=audit, actor=actor, parent=parent, fresh=fresh
+    )
 
 
 @dataclass
@@ -273,6 +288,7 @@ def notify_each(
     audit: bool = False,
     actor=None,
     parent: Job | None = None,
+    fresh: bool = False,
 ) -> list[OutboxMessage]:
     """notify() for many objects at once (a call's results: one notice per proposal) in a
     few queries per thousand recipients, whatever the number of objects."""
@@ -286,7 +302,7 @@ def notify_each(
             rows.append((notice, user, ":".join(p for p in parts if p)[:250]))
     if not rows:
         return []
-    known = _known_notifications([key for _, _, key in rows])
+    known = set() if fresh else _known_notifications([key for _, _, key in rows])
     users = list({user.id for _, user, _ in rows})
     preferences = {} if event.mandatory else _preferences(code, users)
     mails, told = [], {}
@@ -315,7 +331,7 @@ def notify_each(
             mails.append(Mail(user.email, subject, template, user, key, context))
     if audit:
         _audit_notices(event, notices, told, actor)
-    return queue_each(mails, parent)
+    return queue_each(mails, parent, fresh=fresh)
 
 
 def _known_notifications(keys: list[str]) -> set[str]:

@@ -59,7 +59,7 @@ def _missing(section: str, code: str, message: str, anchor: str = "") -> Check:
 def _is_empty(p: Proposal, f: F.Field) -> bool:
     value = getattr(p, f.name)
     if f.kind == F.TOPIC:
-        return bool(p.call.topics) and value is None
+        return value is None and bool(p.call.topics)  # the call's topics read only if unset
     if f.kind in (F.LINE, F.TEXT):
         return not (value or "").strip()
     return not value

@@ -30,6 +30,8 @@ from grants.extensions import db
 from grants.proposals.snapshot import Head, Snapshot, read_head, read_snapshot
 from grants.types import Money, UTCDateTime, str_enum
 
+EMPTY_LIST = text("'[]'")
+
 
 class ProposalStatus(enum.StrEnum):
     DRAFT = "draft"
@@ -386,6 +388,18 @@ class Submission(db.Model):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the programme's list of a call's submissions shows and filters by, copied from the
+    # snapshot and the checks when the row is written (snapshot.listed), so that the list is
+    # one query of columns: no snapshot is decoded to show or filter it.
+    acronym: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    organisation_name: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    organisation_country: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    topic_code: Mapped[str | None] = mapped_column(String(40))
+    # of implementation and of the partners; claimed; the messages of the failed checks
+    countries: Mapped[list] = mapped_column(JSON, default=list, server_default=EMPTY_LIST)
+    priorities: Mapped[list] = mapped_column(JSON, default=list, server_default=EMPTY_LIST)
+    failure_messages: Mapped[list] = mapped_column(JSON, default=list, server_default=EMPTY_LIST)
 
     proposal: Mapped[Proposal] = relationship(back_populates="submissions")
     call: Mapped[Call] = relationship()

@@ -4,9 +4,11 @@ manager's decision on the automatic checks (confirm or override, with a reason).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from grants import clock
 from grants.accounts.models import User
@@ -31,44 +33,123 @@ class SubmissionFilter:
     country: str = ""
     priority: str = ""
 
+    def matches(self, row: SubmissionRow) -> bool:
+        if self.topic and row.topic_code != self.topic:
+            return False
+        if self.country and self.country not in row.countries:
+            return False
+        if self.priority and self.priority not in row.priorities:
+            return False
+        return _STATUS.get(self.status, lambda row: True)(row)
 
-def submissions_of_call(call: Call, filters: SubmissionFilter) -> list[Submission]:
-    """The submission that counts for each proposal of the call (and withdrawn ones)."""
-    stmt = (
-        select(Submission)
-        .where(Submission.call_id == call.id, Submission.is_current.is_(True))
-        .options(selectinload(Submission.reviews))  # the list shows each one's review
-        .order_by(Submission.submitted_at)
+
+_STATUS = {
+    "submitted": lambda r: not r.withdrawn_at,
+    "withdrawn": lambda r: bool(r.withdrawn_at),
+    "admissible": lambda r: r.final_admissible and r.final_eligible,
+    "inadmissible": lambda r: not r.final_admissible,
+    "ineligible": lambda r: not r.final_eligible,
+    "overridden": lambda r: r.decision == ReviewDecision.OVERRIDDEN,
+    "unreviewed": lambda r: r.decision is None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRow:
+    """One line of a call's list of submissions: columns written at submission time and the
+    latest review's decision, no ORM object and no decoded snapshot."""
+
+    id: int
+    reference: str
+    version: int
+    submitted_at: datetime
+    withdrawn_at: datetime | None
+    acronym: str
+    title: str
+    organisation_name: str
+    organisation_country: str
+    topic_code: str | None
+    countries: tuple[str, ...]
+    priorities: tuple[str, ...]
+    failures: tuple[str, ...]
+    eu_contribution: Decimal
+    final_admissible: bool
+    final_eligible: bool
+    decision: ReviewDecision | None  # of the latest review, if any
+
+
+def listed_submissions(call: Call) -> list[SubmissionRow]:
+    """The submission that counts for each proposal of the call (and withdrawn ones), in the
+    order they came in: one query, whatever the number of submissions and reviews."""
+    S, R = Submission, aliased(SubmissionReview)
+    latest = (
+        select(SubmissionReview.submission_id, func.max(SubmissionReview.id).label("review_id"))
+        .join(S, S.id == SubmissionReview.submission_id)
+        .where(S.call_id == call.id, S.is_current.is_(True))
+        .group_by(SubmissionReview.submission_id)
+        .subquery()
     )
-    rows = list(db.session.scalars(stmt))
-    out = []
-    for s in rows:
-        topic = s.head.topic
-        if filters.topic and (topic.code if topic else None) != filters.topic:
-            continue
-        if filters.country and filters.country not in s.snapshot.all_countries:
-            continue
-        if filters.priority and filters.priority not in s.snapshot.claimed_priorities:
-            continue
-        status = filters.status
-        if status == "submitted" and s.withdrawn_at:
-            continue
-        if status == "withdrawn" and not s.withdrawn_at:
-            continue
-        if status == "admissible" and not (s.final_admissible and s.final_eligible):
-            continue
-        if status == "inadmissible" and s.final_admissible:
-            continue
-        if status == "ineligible" and s.final_eligible:
-            continue
-        if status == "overridden" and not (
-            s.review and s.review.decision == ReviewDecision.OVERRIDDEN
-        ):
-            continue
-        if status == "unreviewed" and s.review:
-            continue
-        out.append(s)
-    return out
+    shown = [getattr(S, name) for name in _SHOWN]
+    stmt = (
+        select(
+            *shown,
+            S.admissible,
+            S.eligible,
+            R.decision,
+            R.admissible.label("reviewed_admissible"),
+            R.eligible.label("reviewed_eligible"),
+        )
+        .outerjoin(latest, latest.c.submission_id == S.id)
+        .outerjoin(R, R.id == latest.c.review_id)
+        .where(S.call_id == call.id, S.is_current.is_(True))
+        .order_by(S.submitted_at, S.id)
+    )
+    return [_row(r) for r in db.session.execute(stmt)]
+
+
+# The columns shown as they are stored (the lists as tuples)
+_SHOWN = (
+    "id",
+    "reference",
+    "version",
+    "submitted_at",
+    "withdrawn_at",
+    "acronym",
+    "title",
+    "organisation_name",
+    "organisation_country",
+    "topic_code",
+    "countries",
+    "priorities",
+    "failure_messages",
+    "eu_contribution",
+)
+
+
+def _row(r) -> SubmissionRow:
+    reviewed = r.decision is not None
+    return SubmissionRow(
+        *(tuple(v or ()) if isinstance(v, list) else v for v in r[: len(_SHOWN)]),
+        final_admissible=bool(r.reviewed_admissible if reviewed else r.admissible),
+        final_eligible=bool(r.reviewed_eligible if reviewed else r.eligible),
+        decision=ReviewDecision(r.decision) if reviewed else None,
+    )
+
+
+def submissions_of_call(call: Call, filters: SubmissionFilter) -> list[SubmissionRow]:
+    """The call's listed submissions that pass the filters."""
+    return [row for row in listed_submissions(call) if filters.matches(row)]
+
+
+def overview(rows: list[SubmissionRow]) -> dict:
+    """The counts above the list, of every listed submission."""
+    return {
+        "total": len(rows),
+        "withdrawn": sum(1 for r in rows if r.withdrawn_at),
+        "inadmissible": sum(1 for r in rows if not r.final_admissible),
+        "ineligible": sum(1 for r in rows if not r.final_eligible),
+        "reviewed": sum(1 for r in rows if r.decision is not None),
+    }
 
 
 def review_submission(

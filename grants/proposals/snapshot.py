@@ -444,6 +444,22 @@ def read_head(data: dict | None) -> Head:
     return _readers(data)[1](data)
 
 
+def listed(snapshot: Snapshot, checks: list[dict]) -> dict:
+    """The columns of a submission that its call's list shows and filters by, from its
+    snapshot and its recorded checks: written with the row (and by the migration that added
+    them), so that the list never decodes a snapshot."""
+    return {
+        "acronym": snapshot.acronym[:100],
+        "title": snapshot.title[:300],
+        "organisation_name": snapshot.organisation.name[:300],
+        "organisation_country": snapshot.organisation.country[:2],
+        "topic_code": snapshot.topic.code[:40] if snapshot.topic else None,
+        "countries": sorted(snapshot.all_countries),
+        "priorities": sorted(snapshot.claimed_priorities),
+        "failure_messages": [str(c.get("message") or "") for c in checks if not c.get("ok")],
+    }
+
+
 def canonical_json(content: dict) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -32,7 +32,6 @@ from grants.proposals.models import (
 )
 from grants.proposals.sections import locked_reason, submit_block_reason
 from grants.proposals.snapshot import Snapshot, content_hash
-from grants.taxonomy.services import exploitation_forms, target_groups
 
 # Submission -------------------------------------------------------------------------------
 
@@ -159,11 +158,49 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
     token = (token or "")[:64]
     if len(token) < 16:
         raise ProposalError("The submission form had expired. Reload the page and submit again.")
-    existing = submission_by_token(token)
-    if existing is not None:
-        if existing.proposal_id != proposal.id:
-            raise ProposalError("The submission form had expired. Reload the page and try again.")
-        return existing
+    try:
+        submission, messages = _submit(proposal, user, token, version)
+    except ProposalError:
+        # A token already used (the second of a double click) is looked up only here: its
+        # first submission moved the proposal's version, so a repeat always lands here.
+        existing = submitted_with(proposal, token)
+        if existing is not None:
+            return existing
+        raise
+    except IntegrityError:  # at a flush: this token's submission may exist (another form's)
+        db.session.rollback()
+        existing = submitted_with(proposal, token)
+        if existing is not None:
+            return existing
+        raise  # a concurrent submit numbered first: security.races answers with the winner
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError) as exc:
+        db.session.rollback()
+        again = submitted_with(proposal, token)
+        if again is not None:  # the same form posted twice at once: the first one won
+            return again
+        raise StaleProposal(
+            "The proposal was submitted or changed at the same moment from another page. "
+            "Reload to see the submission that counts."
+        ) from exc
+    deliver_pending([m.id for m in messages] if eager() else [])  # else queued by notify()
+    return submission
+
+
+def submitted_with(proposal: Proposal, token: str) -> Submission | None:
+    """The submission this form's token made already, if any; a token of another
+    proposal's form is refused."""
+    with db.session.no_autoflush:
+        existing = submission_by_token(token)
+    if existing is not None and existing.proposal_id != proposal.id:
+        raise ProposalError("The submission form had expired. Reload the page and try again.")
+    return existing
+
+
+def _submit(proposal: Proposal, user: User, token: str, version) -> tuple[Submission, list]:
+    """The writes of a submission, not committed (ProposalError when it cannot be made),
+    and the receipt mail it queues."""
     now = clock.now()
     reason = submit_block_reason(proposal, now)
     if reason:
@@ -185,9 +222,9 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
         and current.snapshot == taken
         and proposal.status == ProposalStatus.SUBMITTED
     ):
-        return current  # nothing changed since: the same submission still counts
+        return current, []  # nothing changed since: the same submission still counts
 
-    submission = _new_version(proposal, user, token, now, report, content, digest)
+    submission = _new_version(proposal, user, token, now, report, taken, content, digest)
     number = submission.version
     messages = _set_status(proposal, ProposalStatus.SUBMITTED, user, now, submission)
     audit.record(
@@ -203,21 +240,20 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
         },
         actor=user,
     )
-    enqueue("pdf.receipt", {"submission_id": submission.id}, key=f"pdf.receipt:{submission.id}")
-    enqueue("review.alignment", {"submission_id": submission.id}, key=f"alignment:{submission.id}")
-    try:
-        db.session.commit()
-    except (IntegrityError, StaleDataError) as exc:
-        db.session.rollback()
-        again = submission_by_token(token)
-        if again is not None:  # the same form posted twice at once: the first one won
-            return again
-        raise StaleProposal(
-            "The proposal was submitted or changed at the same moment from another page. "
-            "Reload to see the submission that counts."
-        ) from exc
-    deliver_pending([m.id for m in messages] if eager() else [])  # else queued by notify()
-    return submission
+    # Keyed by the new submission's id: no job can have these keys yet (no look-up).
+    enqueue(
+        "pdf.receipt",
+        {"submission_id": submission.id},
+        key=f"pdf.receipt:{submission.id}",
+        fresh=True,
+    )
+    enqueue(
+        "review.alignment",
+        {"submission_id": submission.id},
+        key=f"alignment:{submission.id}",
+        fresh=True,
+    )
+    return submission, messages
 
 
 def _new_version(
@@ -226,21 +262,20 @@ def _new_version(
     token: str,
     now: datetime,
     report: checks.CheckReport,
+    taken: Snapshot,
     content: dict,
     digest: str,
 ) -> Submission:
-    """The next numbered submission, current from now on; the one it supersedes stays."""
+    """The next numbered submission, current from now on; the one it supersedes stays.
+    The number follows the proposal's submissions (loaded already for the current one); a
+    concurrent submit that numbered first fails this one at the flush (unique version)."""
     current = proposal.current_submission
-    number = (
-        db.session.scalar(
-            select(func.max(Submission.version)).where(Submission.proposal_id == proposal.id)
-        )
-        or 0
-    ) + 1
+    number = max((s.version for s in proposal.submissions), default=0) + 1
     if current is not None:
         current.is_current = False
         current.superseded_at = now
         db.session.flush()  # before the new current row, for the partial unique index
+    recorded = report.recorded
     submission = Submission(
         reference=f"{proposal.call.reference}-{proposal.id:06d}-V{number}",
         proposal=proposal,
@@ -251,7 +286,8 @@ def _new_version(
         content=content,
         sha256=digest,
         idempotency_key=token,
-        checks=report.recorded,
+        checks=recorded,
+        **snap.listed(taken, recorded),
         admissible=report.admissible,
         eligible=report.eligible,
         eu_contribution=report.budget.eu_contribution,
@@ -267,6 +303,7 @@ def _queue_receipts(proposal: Proposal, submission: Submission, submitter: User)
         "proposal.receipt",
         [person for _, person in sorted(recipients.items())],
         submission,
+        fresh=True,  # the submission was inserted in this transaction
         subject=f"Receipt: {proposal.label} submitted to {proposal.call.reference}",
         template="proposals/mail/receipt.txt",
         link=absolute_url("proposals.submission", submission_id=submission.id),
@@ -381,13 +418,23 @@ def receipt_pdf(submission: Submission) -> bytes:
 
 
 def labels() -> dict:
-    """Titles of the codes a snapshot uses, for display."""
-    from grants.taxonomy.models import Priority
+    """Titles of the codes a snapshot uses, for display (the three reference tables in one
+    statement)."""
+    from grants.taxonomy.models import ExploitationForm, Priority, TargetGroup
 
+    titles = {"target_groups": {}, "exploitation": {}, "priorities": {}}
+    tables = (
+        ("target_groups", TargetGroup),
+        ("exploitation", ExploitationForm),
+        ("priorities", Priority),
+    )
+    rows = db.session.execute(
+        union_all(*(select(literal(kind), t.code, t.title) for kind, t in tables))
+    )
+    for kind, code, title in rows:
+        titles[kind][code] = title
     return {
-        "target_groups": {t.code: t.title for t in target_groups()},
-        "exploitation": {e.code: e.title for e in exploitation_forms()},
-        "priorities": dict(db.session.execute(select(Priority.code, Priority.title)).all()),
+        **titles,
         "types": {t.value: t.label for t in OrganisationType},
         "categories": {c.value: c.label for c in BudgetCategory},
         "roles": {r.value: r.label for r in PartnerRole},

@@ -24,7 +24,7 @@ def submit_once(proposal, user, token: str, version):
         return submitting.submit(proposal, user, token, version)
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
-        again = submitting.submission_by_token(token)
+        again = submitting.submitted_with(proposal, token)
         if again is not None:
             return again
         db.session.refresh(proposal)

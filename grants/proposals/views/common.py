@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import Blueprint, abort, g, render_template
 from flask_login import current_user
 
@@ -39,6 +41,19 @@ def _visible_submission_or_404(submission_id: int) -> Submission:
     if submission is None or not permissions.can_view_submission(current_user, submission):
         abort(404)
     return submission
+
+
+@contextmanager
+def _kept_after_commit():
+    """The rows a save committed stay loaded for the rest of the request (its redirect, the
+    flash and the request log read the proposal and the user): without this each is read
+    again after the commit."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = True
 
 
 def _page(proposal: Proposal, template: str, status: int = 200, **context):

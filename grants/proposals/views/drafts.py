@@ -14,7 +14,7 @@ from grants.proposals import checks, forms, permissions, sections, submitting
 from grants.proposals import fields as field_map
 from grants.proposals.errors import ProposalError, ProposalLocked, StaleProposal
 from grants.proposals.models import PartnerRole, Proposal, ProposalStatus
-from grants.proposals.views.common import _page, _proposal_or_404, bp
+from grants.proposals.views.common import _kept_after_commit, _page, _proposal_or_404, bp
 from grants.taxonomy.services import exploitation_forms, target_groups
 
 # The applicant's proposals ----------------------------------------------------------------
@@ -117,9 +117,12 @@ def view(proposal_id: int):
 
 
 def _configure(form, section: str, proposal: Proposal) -> None:
-    """Choices that depend on the call and the consortium."""
-    call_priorities = [(cp.priority_code, cp.priority.title) for cp in proposal.call.priorities]
-    partners = [(str(p.id), p.name or "(unnamed)") for p in proposal.partners]
+    """Choices that depend on the call and the consortium (each read only by the sections
+    that offer it: a save of the summary reads neither the priorities nor the partners)."""
+    if section in ("workplan", "results", "budget"):
+        call_priorities = [(cp.priority_code, cp.priority.title) for cp in proposal.call.priorities]
+    if section in ("workplan", "budget"):
+        partners = [(str(p.id), p.name or "(unnamed)") for p in proposal.partners]
     if section == "summary":
         form.topic_id.choices = [("", "Choose a topic")] + [
             (str(t.id), f"{t.code}: {t.title}") for t in proposal.call.topics
@@ -258,7 +261,10 @@ def edit(proposal_id: int, section: str):
             abort(404)
         if form.validate_on_submit():
             try:
-                sections.save_section(proposal, section, form.data, current_user, form.version.data)
+                with _kept_after_commit():
+                    sections.save_section(
+                        proposal, section, form.data, current_user, form.version.data
+                    )
             except StaleProposal as exc:
                 error, status = str(exc), 409
             except ProposalLocked as exc:

@@ -27,22 +27,14 @@ def call_submissions(call_id: int):
         country=(request.args.get("country") or "").upper()[:2],
         priority=(request.args.get("priority") or "")[:30],
     )
-    rows = programme.submissions_of_call(call, filters)
-    everything = programme.submissions_of_call(call, programme.SubmissionFilter())
-    countries = sorted(set().union(*(s.snapshot.all_countries for s in everything)))
+    everything = programme.listed_submissions(call)
     return render_template(
         "proposals/call_submissions.html",
         call=call,
-        rows=rows,
+        rows=[row for row in everything if filters.matches(row)],
         filters=filters,
-        countries=countries,
-        overview={
-            "total": len(everything),
-            "withdrawn": sum(1 for s in everything if s.withdrawn_at),
-            "inadmissible": sum(1 for s in everything if not s.final_admissible),
-            "ineligible": sum(1 for s in everything if not s.final_eligible),
-            "reviewed": sum(1 for s in everything if s.review),
-        },
+        countries=sorted({code for row in everything for code in row.countries}),
+        overview=programme.overview(everything),
     )
 
 

@@ -1,0 +1,175 @@
+"""The programme's list of a call's submissions reads columns written at submission time
+(issue 16, point 1): one projection query whatever the size of the call, no snapshot decoded;
+the migration that added the columns fills them for the submissions stored before it."""
+
+from __future__ import annotations
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import event, select
+from sqlalchemy.orm import strategies
+
+from grants import create_app
+from grants.extensions import db as database
+from grants.proposals import programme, submitting
+from grants.proposals.models import Submission
+from grants.proposals.snapshot import listed, read_snapshot
+from tests.conftest import create_postgres_database, drop_postgres_database, postgres_server_url
+
+LIST_REVISION = "3c8d5f7a9e21"
+
+
+def test_a_submission_carries_what_the_list_shows(
+    create_call, create_proposal, submit_proposal, db
+):
+    call = create_call(topics=[("T1", "Shelters", 3000000), ("T2", "Labour", 3000000)])
+    proposal = create_proposal(call=call, topic_id=call.topics[1].id, countries=["IT"])
+    proposal.partners[1].country = "DK"  # not eligible under the default call
+    proposal.claims = [c for c in proposal.claims if c.priority_code == "gender"]
+    db.session.commit()
+    s = submit_proposal(proposal)
+    db.session.expire_all()
+    assert (s.acronym, s.title) == (proposal.acronym, proposal.title)
+    assert s.organisation_name == proposal.organisation.name
+    assert s.organisation_country == "BE"
+    assert s.topic_code == "T2"
+    assert "DK" in s.countries and "IT" in s.countries and s.countries == sorted(s.countries)
+    assert s.priorities == ["gender"]
+    assert s.failure_messages == [c["message"] for c in s.checks if not c["ok"]]
+    assert s.failure_messages and not s.eligible
+    assert listed(s.snapshot, s.checks) == {
+        name: getattr(s, name) for name in listed(s.snapshot, s.checks)
+    }
+
+
+@pytest.fixture
+def call_with(db, create_call, create_proposal, submit_proposal, create_user):
+    """A call with n submissions: one withdrawn, one reviewed twice (the latest counts)."""
+    manager = create_user(roles=("programme_manager",))
+
+    def make(n: int):
+        call = create_call()
+        submissions = [submit_proposal(create_proposal(call=call)) for _ in range(n)]
+        first = submissions[0]
+        programme.review_submission(first, manager, "confirmed", "Checked.", None, None)
+        programme.review_submission(first, manager, "overridden", "Not eligible.", True, False)
+        last = submissions[-1].proposal
+        submitting.withdraw(last, last.organisation.memberships[0].user, last.version)
+        return call, submissions
+
+    return make, manager
+
+
+def _statements(app, client, url: str) -> tuple[list[str], str]:
+    seen = []
+
+    def before(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", before)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", before)
+    assert response.status_code == 200
+    return seen, response.get_data(as_text=True)
+
+
+def test_the_list_issues_the_same_statements_for_2_and_7_submissions(
+    app, db, call_with, login_as, client, monkeypatch
+):
+    # Any relationship loaded per row shows: a selectin load of one row at a time.
+    monkeypatch.setattr(strategies._SelectInLoader, "_chunksize", 1)
+    make, manager = call_with
+    small, large = make(2), make(7)
+    login_as(manager)
+    counts = []
+    for call, submissions in (small, large):
+        url = f"/calls/{call.id}/submissions"
+        client.get(url)  # per-process caches warm
+        seen, html = _statements(app, client, url)
+        counts.append(len(seen))
+        assert all(s.reference in html for s in submissions)
+        assert html.count(">overridden<") == 1 and "withdrawn</span>" in html
+        assert sum("FROM submission" in statement for statement in seen) == 1
+        assert not any("submission.content" in statement for statement in seen)
+    assert counts[0] == counts[1], counts
+
+
+def test_the_latest_review_and_withdrawal_decide_the_filters(db, call_with):
+    make, _manager = call_with
+    call, submissions = make(3)
+    rows = programme.listed_submissions(call)
+    assert [r.id for r in rows] == [s.id for s in submissions]
+    first, *_, last = rows
+    assert first.decision.value == "overridden" and first.final_admissible
+    assert not first.final_eligible
+    assert last.withdrawn_at is not None
+    f = programme.SubmissionFilter
+    ids = lambda filt: [r.id for r in rows if filt.matches(r)]  # noqa: E731
+    assert ids(f(status="overridden")) == ids(f(status="ineligible")) == [first.id]
+    assert ids(f(status="unreviewed")) == [r.id for r in rows[1:]]
+    assert ids(f(status="withdrawn")) == [last.id]
+    assert programme.overview(rows) == {
+        "total": 3,
+        "withdrawn": 1,
+        "inadmissible": 0,
+        "ineligible": 1,
+        "reviewed": 1,
+    }
+
+
+# The migration ----------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'backfill.sqlite'}"
+        return
+    server = postgres_server_url()
+    if not server:
+        pytest.skip("GRANTS_TEST_DATABASE_URL is not set")
+    url = create_postgres_database(server)
+    yield url
+    drop_postgres_database(server, url)
+
+
+def test_the_migration_fills_the_columns_of_earlier_submissions(migrated_database, tmp_path):
+    """Submissions stored before the columns existed (downgraded to the revision before,
+    which drops them) get them from their snapshots on the way up again."""
+    from benchmarks import rush
+    from grants.taxonomy.services import load_reference_data
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": migrated_database,
+            "TESTING": True,
+            "GRANTS_UPLOAD_DIR": str(tmp_path / "uploads"),
+            "GRANTS_JOBS_EAGER": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        load_reference_data(app.config["GRANTS_SEED_DIR"])
+        database.session.commit()
+        applicants, _call_id = rush.build(app, 3)
+        for applicant in applicants:
+            proposal = database.session.get(submitting.Proposal, applicant.proposal_id)
+            member = proposal.organisation.memberships[0].user
+            submitting.submit(proposal, member, submitting.new_submit_token(), proposal.version)
+        expected = {
+            s.id: listed(read_snapshot(s.content), s.checks)
+            for s in database.session.scalars(select(Submission))
+        }
+        assert len(expected) == 3 and all(v["acronym"] for v in expected.values())
+        database.session.remove()
+        downgrade(revision="b0e1179e4937")
+        upgrade(revision=LIST_REVISION)
+        got = {
+            s.id: {name: getattr(s, name) for name in expected[s.id]}
+            for s in database.session.scalars(select(Submission))
+        }
+        assert got == expected
+        database.session.remove()
+        database.engine.dispose()
