@@ -98,6 +98,23 @@ class Addressee(enum.StrEnum):
         }[self.value]
 
 
+# How an addressee is written in an import file or a report (lower case, single spaces).
+ADDRESSEE_NAMES = {
+    "eu": Addressee.EU,
+    "european union": Addressee.EU,
+    "commission": Addressee.EU,
+    "european commission": Addressee.EU,
+    "member states": Addressee.MEMBER_STATES,
+    "member state": Addressee.MEMBER_STATES,
+    "ms": Addressee.MEMBER_STATES,
+    "national authorities": Addressee.MEMBER_STATES,
+    "civil society": Addressee.CIVIL_SOCIETY,
+    "ngos": Addressee.CIVIL_SOCIETY,
+    "cso": Addressee.CIVIL_SOCIETY,
+    "other": Addressee.OTHER,
+}
+
+
 class PortfolioProject(db.Model):
     __tablename__ = "portfolio_project"
     __table_args__ = (

@@ -38,7 +38,12 @@ class ReportForm(FlaskForm):
     )
     outcomes = TextAreaField("Outcomes (final report; one per line)", [Length(max=20000)])
     recommendations = TextAreaField(
-        "Recommendations (final report; one per line)", [Length(max=20000)]
+        "Recommendations (final report; one per line)",
+        [Length(max=40000)],
+        description="Write each as “Addressee: recommendation [priority]”: the addressee is "
+        "EU, Member States, civil society or other; the priority, a code of the strategies "
+        "(e.g. A5, shelters or 2012-A1, see Taxonomy), may be left out. For example: "
+        "“Member States: Fund shelter places for third-country victims [shelters]”.",
     )
 
 

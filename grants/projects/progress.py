@@ -92,3 +92,29 @@ def mark_done(grant: Grant, keys: list[str], period: int) -> list[str]:
             marked.append(entries[int(position)].get("title", ""))
     grant.work_plan = plan
     return marked
+
+
+def findings(grant: Grant, reports: list | None = None) -> dict:
+    """The outcomes and recommendations of the accepted reports (or of `reports`), in report
+    order, each recommendation with its addressee's label and its priority's title."""
+    from grants.portfolio.models import Addressee
+    from grants.taxonomy.services import priority_by_code
+
+    chosen = reports if reports is not None else list(_accepted(grant).values())
+    outcomes, recommendations = [], []
+    for report in sorted(chosen, key=lambda r: (r.period, r.version)):
+        content = report.content or {}
+        outcomes.extend({"text": o, "period": report.period} for o in content.get("outcomes") or [])
+        for entry in content.get("recommendations") or []:
+            code = entry.get("priority") or ""
+            priority = priority_by_code(code) if code else None
+            recommendations.append(
+                {
+                    "text": entry.get("text", ""),
+                    "addressee": Addressee(entry.get("addressee") or "other").label,
+                    "priority": code,
+                    "priority_title": priority.title if priority else "",
+                    "period": report.period,
+                }
+            )
+    return {"outcomes": outcomes, "recommendations": recommendations}

@@ -13,6 +13,7 @@ from grants.projects import (
     indicator_input,
     permissions,
     progress,
+    recommendation_input,
     services,
     work_plan_input,
 )
@@ -163,25 +164,25 @@ def report(grant_id: int, period: int):
     known = {p["number"]: p for p in services.periods(grant)}
     if period not in known:
         abort(404)
-    form = ReportForm()
     previous = services.current_report(grant, period)
+    form = ReportForm(data=_answer_to(previous) if request.method == "GET" else None)
     indicator_rows = indicator_input.rows(grant)
     if request.method == "POST":
         indicator_rows, indicator_values = indicator_input.read(grant, request.form)
     indicators_ok = not any(r.errors for r in indicator_rows)
     open_items = progress.open_items(grant)
     done = [k for k in request.form.getlist("done") if k in {i["key"] for i in open_items}]
-    if form.validate_on_submit() and indicators_ok:
+    valid = form.validate_on_submit()
+    recommendations, problems = recommendation_input.read(form.recommendations.data or "")
+    if request.method == "POST" and problems:
+        form.recommendations.errors = list(form.recommendations.errors) + problems
+    if valid and indicators_ok and not problems:
         content = {
             "indicators": indicator_values,
             "done": done,
             "narrative": form.narrative.data.strip(),
             "outcomes": [x.strip() for x in (form.outcomes.data or "").splitlines() if x.strip()],
-            "recommendations": [
-                {"text": x.strip(), "addressee": "other"}
-                for x in (form.recommendations.data or "").splitlines()
-                if x.strip()
-            ],
+            "recommendations": recommendations,
         }
         try:
             services.submit_report(grant, period, content, form.costs.data, current_user)
@@ -203,6 +204,19 @@ def report(grant_id: int, period: int):
         done=done,
         breakdowns_of={d.code: [b.code for b in d.breakdowns] for d in definitions},
     ), (422 if form.errors or not indicators_ok else 200)
+
+
+def _answer_to(previous: Report | None) -> dict | None:
+    """A report returned for changes starts its new version from what it said."""
+    if previous is None or previous.state != ReportState.CHANGES_REQUESTED:
+        return None
+    content = previous.content or {}
+    return {
+        "narrative": content.get("narrative", ""),
+        "costs": previous.costs,
+        "outcomes": "\n".join(content.get("outcomes") or []),
+        "recommendations": recommendation_input.write(content.get("recommendations") or []),
+    }
 
 
 def _report(report_id: int) -> Report:
@@ -239,6 +253,7 @@ def review_report(report_id: int):
     return render_template(
         "projects/report_review.html",
         report=report,
+        findings=progress.findings(report.grant, [report]),
         form=EmptyForm(),
         return_form=return_form,
         waiting=report.state == ReportState.SUBMITTED,
