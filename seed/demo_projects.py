@@ -5,8 +5,9 @@ AMIF-2023-TF1-AG-THB is a call of its own so that the ISF call's ranking stays f
 to finalise: five proposals are submitted, evaluated (three evaluators each, consensus
 approved), ranked, finalised and published. Its three selected proposals become grants:
 
-- SAFE-HAVEN-23BG: closed, both reports accepted; the final report records outcomes,
-  recommendations and indicator values (by sex and age), which reach the review map;
+- SAFE-HAVEN-23BG: closed, both reports accepted; the final report records outcomes (tagged
+  with priorities, forms of exploitation and target groups), recommendations (addressee and
+  priority) and indicator values (by sex and age), which reach the review map;
 - REBUILD-23IT: running, the first periodic report accepted, the second returned for
   changes; an approved amendment (a deliverable moved) and one waiting for the manager;
 - CHILD-FIRST-23SE: prepared by the manager, waiting for the coordinator to confirm.
@@ -295,12 +296,28 @@ def _closed(call: Call, manager: User) -> None:
         "the training of police, labour inspectors and social workers reached 225 people.",
         "indicators": _indicators(grant, FIGURES_YEAR_2),
         "done": ["deliverables:1"],
+        # each outcome tagged with the taxonomy, as outcome_input reads the typed lines
         "outcomes": [
-            "161 victims from third countries assisted, 101 of them women and 37 children, "
-            "with a safe place within 48 hours of identification.",
-            "A joint referral protocol adopted by the Bulgarian and Romanian national referral "
-            "mechanisms, in use at four border crossings.",
-            "225 frontline professionals trained to identify and refer victims early.",
+            {
+                "text": "161 victims from third countries assisted, 101 of them women and 37 "
+                "children, with a safe place within 48 hours of identification.",
+                "priorities": ["shelters", "non-eu-victims"],
+                "exploitation_forms": ["sexual", "labour"],
+                "target_groups": ["third-country-nationals", "women", "children"],
+            },
+            {
+                "text": "A joint referral protocol adopted by the Bulgarian and Romanian "
+                "national referral mechanisms, in use at four border crossings.",
+                "priorities": ["referral", "2012-A1"],
+                "exploitation_forms": [],
+                "target_groups": ["victims", "border-guards"],
+            },
+            {
+                "text": "225 frontline professionals trained to identify and refer victims early.",
+                "priorities": ["training", "early-identification"],
+                "exploitation_forms": [],
+                "target_groups": ["law-enforcement", "labour-inspectors", "social-workers"],
+            },
         ],
         "recommendations": [
             {

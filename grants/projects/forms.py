@@ -36,7 +36,14 @@ class ReportForm(FlaskForm):
         [InputRequired(), NumberRange(min=0)],
         places=2,
     )
-    outcomes = TextAreaField("Outcomes (final report; one per line)", [Length(max=20000)])
+    outcomes = TextAreaField(
+        "Outcomes (final report; one per line)",
+        [Length(max=40000)],
+        description="End each with the priorities, forms of exploitation and target groups it "
+        "addresses in brackets, separated by “;” (codes or names, see Taxonomy), e.g. "
+        "“161 victims assisted within 48 hours [shelters; form:sexual; women]”; sexual and "
+        "labour are written priority:… or form:… as they name both. Tags may be left out.",
+    )
     recommendations = TextAreaField(
         "Recommendations (final report; one per line)",
         [Length(max=40000)],

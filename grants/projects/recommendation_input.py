@@ -22,7 +22,7 @@ from grants.taxonomy.models import Priority
 MAX_LINES = 50
 MAX_TEXT = 2000
 ADDRESSEE_HINT = "EU, Member States, civil society or other"
-_PRIORITY = re.compile(r"(.*?)\s*\[([^\[\]]*)\]\s*")
+_PRIORITY = re.compile(r"([^\[\]]*?)\s*\[([^\[\]]*)\]\s*")
 
 
 def _priority_codes() -> dict[str, str]:

@@ -11,6 +11,7 @@ from grants.extensions import db
 from grants.projects import (
     amendments,
     indicator_input,
+    outcome_input,
     permissions,
     progress,
     recommendation_input,
@@ -173,15 +174,17 @@ def report(grant_id: int, period: int):
     open_items = progress.open_items(grant)
     done = [k for k in request.form.getlist("done") if k in {i["key"] for i in open_items}]
     valid = form.validate_on_submit()
+    outcomes, outcome_problems = outcome_input.read(form.outcomes.data or "")
     recommendations, problems = recommendation_input.read(form.recommendations.data or "")
-    if request.method == "POST" and problems:
+    if request.method == "POST":
+        form.outcomes.errors = list(form.outcomes.errors) + outcome_problems
         form.recommendations.errors = list(form.recommendations.errors) + problems
-    if valid and indicators_ok and not problems:
+    if valid and indicators_ok and not problems and not outcome_problems:
         content = {
             "indicators": indicator_values,
             "done": done,
             "narrative": form.narrative.data.strip(),
-            "outcomes": [x.strip() for x in (form.outcomes.data or "").splitlines() if x.strip()],
+            "outcomes": outcomes,
             "recommendations": recommendations,
         }
         try:
@@ -214,7 +217,7 @@ def _answer_to(previous: Report | None) -> dict | None:
     return {
         "narrative": content.get("narrative", ""),
         "costs": previous.costs,
-        "outcomes": "\n".join(content.get("outcomes") or []),
+        "outcomes": outcome_input.write(content.get("outcomes") or []),
         "recommendations": recommendation_input.write(content.get("recommendations") or []),
     }
 

@@ -85,6 +85,23 @@ def test_demo_projects_at_every_stage(db, mailbox):
         select(PortfolioProject).where(PortfolioProject.reference == closed.agreement_number)
     )
     assert mapped is not None and mapped.outcomes_public
+    from grants.portfolio.models import PortfolioOutcomeTag
+
+    outcome_tags = set(
+        db.session.execute(
+            select(PortfolioOutcomeTag.kind, PortfolioOutcomeTag.code).where(
+                PortfolioOutcomeTag.project_id == mapped.id
+            )
+        ).all()
+    )
+    assert {("exploitation", "sexual"), ("target_group", "border-guards")} <= {
+        (k.value, c) for k, c in outcome_tags
+    }
+    assert {r.priority_code for r in mapped.recommendations} == {
+        "shelters",
+        "referral",
+        "reintegration",
+    }
 
     running = grants["REBUILD-23IT"]
     assert [(r.period, r.state) for r in running.reports] == [

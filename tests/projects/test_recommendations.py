@@ -52,6 +52,7 @@ def test_lines_are_read_with_their_addressee_and_priority(db):
         ("EU: Fund shelters [Q9]", "Line 2: “Q9” is not a priority code of the strategies"),
         ("EU: Fund [A5] shelters", "Line 2: put the priority in one pair of brackets"),
         ("EU: Fund shelters [A5", "Line 2: put the priority in one pair of brackets"),
+        ("EU: Fund [A5] shelters [A5]", "Line 2: put the priority in one pair of brackets"),
         ("EU:  [A5]", "Line 2: the recommendation itself is missing"),
         ("EU: " + "x" * 2001, "Line 2: keep a recommendation under 2000 characters"),
     ],
