@@ -30,7 +30,7 @@ from grants.accounts.services import user_by_email
 from grants.calls import services as calls
 from grants.calls.models import Call, CallStatus
 from grants.extensions import db
-from grants.projects import amendments, indicator_input, services
+from grants.projects import amendments, deliverables, indicator_input, services
 from grants.projects.models import (
     AmendmentKind,
     AmendmentState,
@@ -230,6 +230,9 @@ def _report(grant: Grant, manager: User, period: int, content: dict, costs: str,
     versions = [r for r in grant.reports if r.period == period]
     if not versions:
         with _at(_moment(submitted_on)):
+            done = content.get("done") or []
+            _deliverable_files(grant, done, coordinator)
+            content = {**content, "files": deliverables.files_for(grant, done)}
             services.submit_report(grant, period, content, Decimal(costs), coordinator)
         versions = [r for r in grant.reports if r.period == period]
     report = versions[-1]
@@ -241,6 +244,29 @@ def _report(grant: Grant, manager: User, period: int, content: dict, costs: str,
             services.accept_report(report, manager)
         else:
             services.request_changes(report, comment, manager)
+
+
+def _deliverable_files(grant: Grant, done: list[str], coordinator: User) -> None:
+    """A PDF for each deliverable the report ticks that has none yet, as its coordinator
+    would upload it from the deliverable's page."""
+    from html import escape
+
+    from grants.pdf import html_to_pdf
+
+    have = deliverables.files_of(grant)
+    for key in done:
+        part, _, number = key.partition(":")
+        if part != "deliverables" or int(number) in have:
+            continue
+        item = deliverables.deliverable(grant, int(number))
+        title = escape(item.get("title", "Deliverable"))
+        html = (
+            f"<h1>{title}</h1><p>{escape(grant.acronym)}, grant agreement "
+            f"{escape(grant.agreement_number)}, work package {item.get('work_package')}.</p>"
+            "<p>Illustrative deliverable of the demonstration data.</p>"
+        )
+        name = "".join(ch if ch.isalnum() else "-" for ch in item.get("title", "d"))[:60]
+        deliverables.add_file(grant, int(number), f"{name}.pdf", html_to_pdf(html), coordinator)
 
 
 FIGURES_YEAR_1 = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
@@ -107,3 +108,7 @@ class WorkPlanEditForm(FlaskForm):
     reason = TextAreaField(
         "Why the copy of the proposal changes", [DataRequired(), Length(max=2000)]
     )
+
+
+class DeliverableFileForm(FlaskForm):
+    file = FileField("PDF file", description="PDF only; the content is checked, not the name.")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from grants.extensions import db
 from grants.projects import (
     amendments,
+    deliverables,
     indicator_input,
     outcome_input,
     permissions,
@@ -74,6 +75,7 @@ def view(grant_id: int):
         services=services,
         amendments=amendments,
         progress=progress,
+        files=deliverables.files_of(grant),
     )
 
 
@@ -183,6 +185,7 @@ def report(grant_id: int, period: int):
         content = {
             "indicators": indicator_values,
             "done": done,
+            "files": deliverables.files_for(grant, done),
             "narrative": form.narrative.data.strip(),
             "outcomes": outcomes,
             "recommendations": recommendations,
@@ -204,6 +207,7 @@ def report(grant_id: int, period: int):
         definitions=(definitions := indicator_input.definitions()),
         breakdowns=indicator_input.breakdowns(),
         open_items=open_items,
+        files=deliverables.files_of(grant),
         done=done,
         breakdowns_of={d.code: [b.code for b in d.breakdowns] for d in definitions},
     ), (422 if form.errors or not indicators_ok else 200)
@@ -276,4 +280,8 @@ def accept_report(report_id: int):
     return redirect(url_for("projects.view", grant_id=report.grant_id))
 
 
-from grants.projects import amendment_views, monitoring_views  # noqa: E402, F401  (join bp)
+from grants.projects import (  # noqa: E402, F401  (join bp)
+    amendment_views,
+    deliverable_views,
+    monitoring_views,
+)

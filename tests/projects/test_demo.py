@@ -73,6 +73,9 @@ def test_demo_projects_at_every_stage(db, mailbox):
     closed = grants["SAFE-HAVEN-23BG"]
     assert [r.state for r in closed.reports] == [ReportState.ACCEPTED] * 2
     final = closed.reports[-1].content
+    first = closed.reports[0].content
+    assert [f["deliverable"] for f in first["files"]] == [0]  # uploaded, named by the report
+    assert final["files"] and all(f["sha256"] for f in final["files"])
     assert final["outcomes"] and {r["addressee"] for r in final["recommendations"]} == {
         "eu",
         "member_states",
