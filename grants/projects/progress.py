@@ -96,12 +96,13 @@ def mark_done(grant: Grant, keys: list[str], period: int) -> list[str]:
 
 def findings(grant: Grant, reports: list | None = None) -> dict:
     """The outcomes and recommendations of the accepted reports (or of `reports`), in report
-    order: each outcome with its tags as (code, title), each recommendation with its
+    order: each outcome with its tags as (badge, tooltip), each recommendation with its
     addressee's label and its priority's title."""
     from grants.portfolio.models import Addressee
-    from grants.taxonomy.services import priority_by_code
 
     chosen = reports if reports is not None else list(_accepted(grant).values())
+    if not any((r.content or {}).get(k) for r in chosen for k in ("outcomes", "recommendations")):
+        return {"outcomes": [], "recommendations": []}  # no taxonomy to read
     names = _tag_names()
     outcomes, recommendations = [], []
     for report in sorted(chosen, key=lambda r: (r.period, r.version)):
@@ -110,13 +111,12 @@ def findings(grant: Grant, reports: list | None = None) -> dict:
             outcomes.append({**item, "period": report.period, "tags": _tag_labels(item, names)})
         for entry in content.get("recommendations") or []:
             code = entry.get("priority") or ""
-            priority = priority_by_code(code) if code else None
             recommendations.append(
                 {
                     "text": entry.get("text", ""),
                     "addressee": Addressee(entry.get("addressee") or "other").label,
                     "priority": code,
-                    "priority_title": priority.title if priority else "",
+                    "priority_title": names["priorities"].get(code, ""),
                     "period": report.period,
                 }
             )
