@@ -5,8 +5,9 @@ AMIF-2023-TF1-AG-THB is a call of its own so that the ISF call's ranking stays f
 to finalise: five proposals are submitted, evaluated (three evaluators each, consensus
 approved), ranked, finalised and published. Its three selected proposals become grants:
 
-- SAFE-HAVEN-23BG: closed, both reports accepted; the final report records outcomes,
-  recommendations and indicator values (by sex and age), which reach the review map;
+- SAFE-HAVEN-23BG: closed, both reports accepted; the final report records outcomes (tagged
+  with priorities, forms of exploitation and target groups), recommendations (addressee and
+  priority) and indicator values (by sex and age), which reach the review map;
 - REBUILD-23IT: running, the first periodic report accepted, the second returned for
   changes; an approved amendment (a deliverable moved) and one waiting for the manager;
 - CHILD-FIRST-23SE: prepared by the manager, waiting for the coordinator to confirm.
@@ -29,7 +30,7 @@ from grants.accounts.services import user_by_email
 from grants.calls import services as calls
 from grants.calls.models import Call, CallStatus
 from grants.extensions import db
-from grants.projects import amendments, indicator_input, services
+from grants.projects import amendments, deliverables, indicator_input, services
 from grants.projects.models import (
     AmendmentKind,
     AmendmentState,
@@ -229,6 +230,9 @@ def _report(grant: Grant, manager: User, period: int, content: dict, costs: str,
     versions = [r for r in grant.reports if r.period == period]
     if not versions:
         with _at(_moment(submitted_on)):
+            done = content.get("done") or []
+            _deliverable_files(grant, done, coordinator)
+            content = {**content, "files": deliverables.files_for(grant, done)}
             services.submit_report(grant, period, content, Decimal(costs), coordinator)
         versions = [r for r in grant.reports if r.period == period]
     report = versions[-1]
@@ -240,6 +244,29 @@ def _report(grant: Grant, manager: User, period: int, content: dict, costs: str,
             services.accept_report(report, manager)
         else:
             services.request_changes(report, comment, manager)
+
+
+def _deliverable_files(grant: Grant, done: list[str], coordinator: User) -> None:
+    """A PDF for each deliverable the report ticks that has none yet, as its coordinator
+    would upload it from the deliverable's page."""
+    from html import escape
+
+    from grants.pdf import html_to_pdf
+
+    have = deliverables.files_of(grant)
+    for key in done:
+        part, _, number = key.partition(":")
+        if part != "deliverables" or int(number) in have:
+            continue
+        item = deliverables.deliverable(grant, int(number))
+        title = escape(item.get("title", "Deliverable"))
+        html = (
+            f"<h1>{title}</h1><p>{escape(grant.acronym)}, grant agreement "
+            f"{escape(grant.agreement_number)}, work package {item.get('work_package')}.</p>"
+            "<p>Illustrative deliverable of the demonstration data.</p>"
+        )
+        name = "".join(ch if ch.isalnum() else "-" for ch in item.get("title", "d"))[:60]
+        deliverables.add_file(grant, int(number), f"{name}.pdf", html_to_pdf(html), coordinator)
 
 
 FIGURES_YEAR_1 = {
@@ -295,12 +322,28 @@ def _closed(call: Call, manager: User) -> None:
         "the training of police, labour inspectors and social workers reached 225 people.",
         "indicators": _indicators(grant, FIGURES_YEAR_2),
         "done": ["deliverables:1"],
+        # each outcome tagged with the taxonomy, as outcome_input reads the typed lines
         "outcomes": [
-            "161 victims from third countries assisted, 101 of them women and 37 children, "
-            "with a safe place within 48 hours of identification.",
-            "A joint referral protocol adopted by the Bulgarian and Romanian national referral "
-            "mechanisms, in use at four border crossings.",
-            "225 frontline professionals trained to identify and refer victims early.",
+            {
+                "text": "161 victims from third countries assisted, 101 of them women and 37 "
+                "children, with a safe place within 48 hours of identification.",
+                "priorities": ["shelters", "non-eu-victims"],
+                "exploitation_forms": ["sexual", "labour"],
+                "target_groups": ["third-country-nationals", "women", "children"],
+            },
+            {
+                "text": "A joint referral protocol adopted by the Bulgarian and Romanian "
+                "national referral mechanisms, in use at four border crossings.",
+                "priorities": ["referral", "2012-A1"],
+                "exploitation_forms": [],
+                "target_groups": ["victims", "border-guards"],
+            },
+            {
+                "text": "225 frontline professionals trained to identify and refer victims early.",
+                "priorities": ["training", "early-identification"],
+                "exploitation_forms": [],
+                "target_groups": ["law-enforcement", "labour-inspectors", "social-workers"],
+            },
         ],
         "recommendations": [
             {

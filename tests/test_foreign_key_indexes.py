@@ -37,6 +37,7 @@ EXCEPTIONS = {
     ("submission", "submitted_by_id"): _WHO,
     ("project_grant", "prepared_by_id"): _WHO,
     ("project_report", "submitted_by_id"): _WHO,
+    ("project_deliverable_file", "uploaded_by_id"): _WHO,
     ("submission_review", "reviewer_id"): _WHO,
     ("indicator_definition_breakdown", "breakdown_id"): _REFERENCE,
     ("priority_link", "target_id"): _REFERENCE,

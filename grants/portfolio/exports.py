@@ -8,7 +8,7 @@ import csv
 import io
 from decimal import Decimal
 
-from grants.portfolio import geo, listing, queries
+from grants.portfolio import findings, geo, listing, queries
 from grants.portfolio.filters import PortfolioFilter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -119,6 +119,35 @@ def breakdown_table(dimension: str, f: PortfolioFilter) -> tuple[list[str], list
               "Projects with a known contribution"]  # fmt: skip
     return header, [
         [r.code, r.label, r.projects, r.amount if r.with_amount else None, r.with_amount]
+        for r in rows
+    ]
+
+
+OUTCOME_TAG_COLUMNS = (
+    ("Priorities", "priority"),
+    ("Forms of exploitation", "exploitation"),
+    ("Target groups", "target_group"),
+)
+
+
+def outcome_table(f: PortfolioFilter) -> tuple[list[str], list[list]]:
+    """One row per outcome with its project and the codes it is tagged with."""
+    header = (["Key"] if not f.public else []) + ["Acronym", "Title", "Outcome"]
+    header += [title for title, _ in OUTCOME_TAG_COLUMNS]
+    rows = []
+    for r in findings.outcome_rows(f):
+        cells = ([r["key"]] if not f.public else []) + [r["acronym"], r["title"], r["text"]]
+        rows.append(cells + ["; ".join(r[key]) for _, key in OUTCOME_TAG_COLUMNS])
+    return header, rows
+
+
+def outcome_tag_table(f: PortfolioFilter) -> tuple[list[str], list[list]]:
+    """The outcomes counted by each code they are tagged with."""
+    found = findings.outcome_breakdown(f)
+    header = ["Dimension", "Code", "Label", "Outcomes", "Projects"]
+    return header, [
+        [heading, r.code, r.label, r.outcomes, r.projects]
+        for _, heading, rows in found.by_kind
         for r in rows
     ]
 

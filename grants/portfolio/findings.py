@@ -1,6 +1,6 @@
 """What the portfolio achieved and what it lacks, over the same filtered set as the
-breakdowns (queries.py): indicator totals, the digest of recommendations, the gaps and EUR
-per registered victim."""
+breakdowns (queries.py): indicator totals, outcomes by their tags, the digest of
+recommendations, the gaps and EUR per registered victim."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from grants.portfolio.filters import PortfolioFilter
 from grants.portfolio.models import (
     Addressee,
     PortfolioIndicatorValue,
+    PortfolioOutcome,
+    PortfolioOutcomeTag,
     PortfolioRecommendation,
+    TagKind,
     VictimFigure,
 )
 from grants.portfolio.queries import P, Row, labels, scope
@@ -88,6 +91,107 @@ def indicator_totals(f: PortfolioFilter) -> list[IndicatorTotal]:
                     item.breakdowns[breakdown.title] = categories
             result.append(item)
     return result
+
+
+# Outcomes by their tags ----------------------------------------------------------------------
+
+# The dimensions an outcome is tagged by: (tag kind, dimension of the labels, heading)
+OUTCOME_TAG_KINDS = (
+    (TagKind.PRIORITY, "priority", "By priority (2021-2025 strategy)"),
+    (TagKind.EXPLOITATION, "exploitation", "By form of exploitation"),
+    (TagKind.TARGET_GROUP, "target_group", "By target group"),
+)
+
+
+@dataclass
+class OutcomeTagCount:
+    code: str
+    label: str
+    outcomes: int  # outcomes tagged with the code
+    projects: int  # projects with at least one of them
+
+
+@dataclass
+class OutcomeBreakdown:
+    outcomes: int  # every outcome in the filtered set
+    tagged: int  # those with at least one tag
+    by_kind: list[tuple[str, str, list[OutcomeTagCount]]]  # (dimension, heading, rows)
+
+
+def _within(ids: Select):
+    """Restrict a statement to the projects of `ids` (nothing to add when it has no filter)."""
+
+    def restrict(stmt: Select, column) -> Select:
+        return stmt.where(column.in_(ids)) if ids.whereclause is not None else stmt
+
+    return restrict
+
+
+def outcome_breakdown(f: PortfolioFilter) -> OutcomeBreakdown:
+    """The outcomes of the filtered set counted by the priorities, forms of exploitation and
+    target groups they are tagged with (most outcomes first)."""
+    T, OC = PortfolioOutcomeTag, PortfolioOutcome
+    within = _within(_outcome_scope(f))
+    counted = within(
+        select(T.kind, T.code, func.count(), func.count(distinct(T.project_id))), T.project_id
+    )
+    total = within(select(func.count()).select_from(OC), OC.project_id)
+    tagged = select(func.count()).select_from(
+        within(select(T.project_id, T.position), T.project_id)
+        .group_by(T.project_id, T.position)
+        .subquery()
+    )
+    rows = db.session.execute(counted.group_by(T.kind, T.code)).all()
+    names = labels()
+    by_kind = []
+    for kind, dimension, heading in OUTCOME_TAG_KINDS:
+        found = [
+            OutcomeTagCount(code, names.of(dimension, code), n, projects)
+            for k, code, n, projects in rows
+            if TagKind(k) == kind
+        ]
+        found.sort(key=lambda r: (-r.outcomes, r.label))
+        by_kind.append((dimension, heading, found))
+    return OutcomeBreakdown(
+        outcomes=db.session.scalar(total) or 0,
+        tagged=db.session.scalar(tagged) or 0,
+        by_kind=by_kind,
+    )
+
+
+def outcome_rows(f: PortfolioFilter) -> list[dict]:
+    """Every outcome of the filtered set with its project and its tags, by project."""
+    T, OC = PortfolioOutcomeTag, PortfolioOutcome
+    within = _within(_outcome_scope(f))
+    stmt = within(
+        select(OC.project_id, OC.position, OC.text, P.key, P.acronym, P.title).join(
+            P, P.id == OC.project_id
+        ),
+        OC.project_id,
+    )
+    tags = within(
+        select(T.project_id, T.position, T.kind, T.code).where(T.via != "parent"), T.project_id
+    )
+    by_outcome: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for project_id, position, kind, code in db.session.execute(
+        tags.order_by(T.project_id, T.position, T.code)
+    ):
+        by_outcome[(project_id, position)][TagKind(kind).value].append(code)
+    found = []
+    for project_id, position, text, key, acronym, title in db.session.execute(
+        stmt.order_by(OC.project_id, OC.position)
+    ):
+        item = by_outcome.get((project_id, position), {})
+        found.append(
+            {
+                "key": key,
+                "acronym": acronym,
+                "title": title,
+                "text": text,
+                **{dimension: item.get(kind.value, []) for kind, dimension, _ in OUTCOME_TAG_KINDS},
+            }
+        )
+    return found
 
 
 # Recommendations -----------------------------------------------------------------------------

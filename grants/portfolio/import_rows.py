@@ -26,6 +26,7 @@ from grants.portfolio.import_format import (
     _header_key,
 )
 from grants.portfolio.models import (
+    ADDRESSEE_NAMES,
     Addressee,
     ImportMapping,
     MappingKind,
@@ -489,22 +490,6 @@ def _taxonomy(record, by_name, resolver: Resolver, note) -> None:
         setattr(record, name, codes)
 
 
-ADDRESSEES = {
-    "eu": Addressee.EU,
-    "european union": Addressee.EU,
-    "commission": Addressee.EU,
-    "european commission": Addressee.EU,
-    "member states": Addressee.MEMBER_STATES,
-    "member state": Addressee.MEMBER_STATES,
-    "ms": Addressee.MEMBER_STATES,
-    "national authorities": Addressee.MEMBER_STATES,
-    "civil society": Addressee.CIVIL_SOCIETY,
-    "ngos": Addressee.CIVIL_SOCIETY,
-    "cso": Addressee.CIVIL_SOCIETY,
-    "other": Addressee.OTHER,
-}
-
-
 def _texts(record, by_name, resolver: Resolver, note) -> None:
     record.outcomes = split_list(_text(by_name.get("outcomes")))
     if record.outcomes:
@@ -512,8 +497,8 @@ def _texts(record, by_name, resolver: Resolver, note) -> None:
     for part in split_list(_text(by_name.get("recommendations"))):
         text, addressee, priority = part, Addressee.OTHER, ""
         head, colon, rest = part.partition(":")
-        if colon and plain(head) in ADDRESSEES:
-            addressee, text = ADDRESSEES[plain(head)], rest.strip()
+        if colon and plain(head) in ADDRESSEE_NAMES:
+            addressee, text = ADDRESSEE_NAMES[plain(head)], rest.strip()
         match = re.fullmatch(r"(.*?)\s*\[([^\]]+)\]\s*", text)
         status = UNDERSTOOD
         if match:

@@ -14,6 +14,7 @@ from grants.portfolio.models import (
     CountryRole,
     PortfolioCountry,
     PortfolioIndicatorValue,
+    PortfolioOutcomeTag,
     PortfolioTag,
     TagKind,
 )
@@ -161,3 +162,20 @@ def project_indicators(project_id: int) -> list[dict]:
         else:
             item["total"] = value
     return list(items.values())
+
+
+def project_outcome_tags(project_id: int) -> dict[int, list[str]]:
+    """Outcome position -> the names of the codes it is tagged with (parents left out)."""
+    from grants.portfolio.findings import OUTCOME_TAG_KINDS
+
+    T = PortfolioOutcomeTag
+    names = labels()
+    dimensions = {kind: dimension for kind, dimension, _ in OUTCOME_TAG_KINDS}
+    found: dict[int, list[str]] = {}
+    for position, kind, code in db.session.execute(
+        select(T.position, T.kind, T.code)
+        .where(T.project_id == project_id, T.via != "parent")
+        .order_by(T.position, T.kind, T.code)
+    ):
+        found.setdefault(position, []).append(names.of(dimensions[TagKind(kind)], code))
+    return found

@@ -3,8 +3,9 @@
 One row per project (`PortfolioProject`) with the columns the map filters and adds up by,
 and narrow child tables the aggregate queries group by: countries per counting mode with the
 EUR amount attributed to each (`PortfolioCountry`), taxonomy tags (`PortfolioTag`), partners,
-indicator values, outcomes and recommendations. Rows are written only through
-`grants.portfolio.sync` (the importer now, funded projects later); nothing else writes here.
+indicator values, outcomes (with their taxonomy tags) and recommendations. Rows are written
+only through `grants.portfolio.sync` (the importer and funded projects); nothing else writes
+here.
 """
 
 from __future__ import annotations
@@ -96,6 +97,23 @@ class Addressee(enum.StrEnum):
             "civil_society": "Civil society",
             "other": "Other",
         }[self.value]
+
+
+# How an addressee is written in an import file or a report (lower case, single spaces).
+ADDRESSEE_NAMES = {
+    "eu": Addressee.EU,
+    "european union": Addressee.EU,
+    "commission": Addressee.EU,
+    "european commission": Addressee.EU,
+    "member states": Addressee.MEMBER_STATES,
+    "member state": Addressee.MEMBER_STATES,
+    "ms": Addressee.MEMBER_STATES,
+    "national authorities": Addressee.MEMBER_STATES,
+    "civil society": Addressee.CIVIL_SOCIETY,
+    "ngos": Addressee.CIVIL_SOCIETY,
+    "cso": Addressee.CIVIL_SOCIETY,
+    "other": Addressee.OTHER,
+}
 
 
 class PortfolioProject(db.Model):
@@ -241,6 +259,24 @@ class PortfolioOutcome(db.Model):
     project_id: Mapped[int] = _project_fk()
     text: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PortfolioOutcomeTag(db.Model):
+    """A taxonomy code one outcome of a project addresses (a priority, a form of exploitation,
+    a target group), so the review map breaks outcomes down by them. The outcome is the
+    project's one at `position`: both are rewritten together by the sync, never apart."""
+
+    __tablename__ = "portfolio_outcome_tag"
+    __table_args__ = (Index("ix_portfolio_outcome_tag_kind_code", "kind", "code"),)
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("portfolio_project.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[TagKind] = mapped_column(str_enum(TagKind, 20), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # as on PortfolioTag: "" given as such, the 2012-2016 code it was mapped from, or "parent"
+    via: Mapped[str] = mapped_column(String(40), default="")
 
 
 class PortfolioRecommendation(db.Model):

@@ -25,6 +25,7 @@ class View:
     breakdowns: dict[str, list[queries.Row]]
     crosstabs: list[tuple[str, str, queries.Crosstab]]
     indicators: list[findings.IndicatorTotal]
+    outcome_tags: findings.OutcomeBreakdown
     recommendations: list[findings.RecommendationGroup]
     gaps: list[findings.Gap]
     per_victim: list[findings.PerVictim]
@@ -46,6 +47,7 @@ def gather(f: PortfolioFilter) -> View:
         breakdowns=breakdowns,
         crosstabs=crosstabs,
         indicators=findings.indicator_totals(f),
+        outcome_tags=findings.outcome_breakdown(f),
         recommendations=findings.recommendation_digest(f),
         gaps=findings.gaps(f, breakdowns, by_country),
         per_victim=findings.eur_per_victim(f, by_country),

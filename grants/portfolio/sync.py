@@ -18,7 +18,8 @@ Contract (used by the importer now and by grants/projects later):
         exploitation_forms=["sexual"], target_groups=["women"], project_types=["victim-assistance"],
         indicators=[IndicatorValue("victims-assisted", Decimal(40),
                                    {"sex-age": {"women": Decimal(30), "girls": Decimal(10)}})],
-        outcomes=["..."], recommendations=[Recommendation("...", Addressee.MEMBER_STATES, "A5")],
+        outcomes=["...", Outcome("...", priorities=["A5"], target_groups=["women"])],
+        recommendations=[Recommendation("...", Addressee.MEMBER_STATES, "A5")],
         is_public=True, outcomes_public=True,
     )
     project, created = upsert_funded(record)   # in the caller's transaction: it commits
@@ -32,6 +33,9 @@ Contract (used by the importer now and by grants/projects later):
   exploitation, target group, project type, indicator, breakdown or category, an unknown
   country or organisation type, a negative amount or an impossible date raises
   `RecordError` with every problem in words, and nothing is written.
+- An outcome is a text, or an `Outcome` with the priorities, forms of exploitation and target
+  groups it addresses (kept per outcome, so the map breaks outcomes down by them; priorities
+  are mapped as the project's are).
 - `None` amounts mean "not known" (the map counts the project, not EUR 0). An indicator's
   total, when not given, is the sum of its first reported breakdown.
 - 2012-2016 priority codes are stored as the 2021-2025 codes they map to (the priority
@@ -59,6 +63,7 @@ from grants.portfolio.models import (
     PortfolioCountry,
     PortfolioIndicatorValue,
     PortfolioOutcome,
+    PortfolioOutcomeTag,
     PortfolioPartner,
     PortfolioProject,
     PortfolioRecommendation,
@@ -136,6 +141,18 @@ class IndicatorValue:
 
 
 @dataclass
+class Outcome:
+    text: str
+    priorities: list[str] = field(default_factory=list)  # as PortfolioRecord.priorities
+    exploitation_forms: list[str] = field(default_factory=list)
+    target_groups: list[str] = field(default_factory=list)
+
+
+def as_outcome(item: str | Outcome) -> Outcome:
+    return item if isinstance(item, Outcome) else Outcome(item)
+
+
+@dataclass
 class Recommendation:
     text: str
     addressee: Addressee = Addressee.OTHER
@@ -169,7 +186,7 @@ class PortfolioRecord:
     target_groups: list[str] = field(default_factory=list)
     project_types: list[str] = field(default_factory=list)
     indicators: list[IndicatorValue] = field(default_factory=list)
-    outcomes: list[str] = field(default_factory=list)
+    outcomes: list[str | Outcome] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
     is_public: bool = True
     outcomes_public: bool = False
@@ -282,6 +299,17 @@ def problems_of(record: PortfolioRecord, vocabulary: Vocabulary) -> list[str]:
     )
     for what, codes, known in checks:
         found.extend(f"unknown {what} {code!r}" for code in codes if code not in known)
+    for outcome in map(as_outcome, record.outcomes):
+        for what, codes, known in (
+            ("priority", outcome.priorities, vocabulary.priorities),
+            ("form of exploitation", outcome.exploitation_forms, vocabulary.exploitation),
+            ("target group", outcome.target_groups, vocabulary.target_groups),
+        ):
+            found.extend(
+                f"an outcome names an unknown {what} {code!r}"
+                for code in codes
+                if code not in known
+            )
     for recommendation in record.recommendations:
         if recommendation.priority and recommendation.priority not in vocabulary.priorities:
             found.append(f"a recommendation names an unknown priority {recommendation.priority!r}")
@@ -329,6 +357,7 @@ CHILDREN = (
     PortfolioTag,
     PortfolioIndicatorValue,
     PortfolioOutcome,
+    PortfolioOutcomeTag,
     PortfolioRecommendation,
 )
 
@@ -497,10 +526,21 @@ def _insert_children(projects, records, vocabulary: Vocabulary) -> None:
                 for code, via in codes.items()
             )
         rows[PortfolioIndicatorValue].extend(_indicator_rows(pid, record.indicators, vocabulary))
-        rows[PortfolioOutcome].extend(
-            {"project_id": pid, "text": text.strip(), "position": position}
-            for position, text in enumerate(t for t in record.outcomes if t.strip())
-        )
+        outcomes = [o for o in map(as_outcome, record.outcomes) if o.text.strip()]
+        for position, outcome in enumerate(outcomes):
+            rows[PortfolioOutcome].append(
+                {"project_id": pid, "text": outcome.text.strip(), "position": position}
+            )
+            outcome_tags = (
+                (TagKind.PRIORITY, vocabulary.priority_tags(outcome.priorities)),
+                (TagKind.EXPLOITATION, dict.fromkeys(outcome.exploitation_forms, "")),
+                (TagKind.TARGET_GROUP, dict.fromkeys(outcome.target_groups, "")),
+            )
+            rows[PortfolioOutcomeTag].extend(
+                {"project_id": pid, "position": position, "kind": kind, "code": code, "via": via}
+                for kind, codes in outcome_tags
+                for code, via in codes.items()
+            )
         for position, item in enumerate(record.recommendations):
             priority = item.priority or None
             if priority and vocabulary.priorities[priority][0] != "THB-2021":

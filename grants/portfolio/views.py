@@ -176,6 +176,7 @@ def project(project_id: int):
         countries=listing.project_countries(item.id),
         tags=listing.project_tags(item.id),
         indicators=listing.project_indicators(item.id),
+        outcome_tags=listing.project_outcome_tags(item.id),
         outcomes_visible=permissions.can_view_outcomes(current_user, item),
         sees_all=permissions.sees_all(current_user),
         names=queries.labels(),
@@ -236,6 +237,20 @@ def export_breakdown(dimension: str, fmt: str):
         else exports.to_xlsx([(queries.DIMENSIONS[dimension].title, header, rows)])
     )
     return _download(data, f"portfolio-{dimension}-{_stamp()}.{fmt}", TABLE_TYPES[fmt])
+
+
+@bp.route("/portfolio/export/outcomes.<any(csv, xlsx):fmt>")
+def export_outcomes(fmt: str):
+    """Every outcome of the view with its tags (CSV); the XLSX adds the counts by tag."""
+    _viewer_or_404()
+    f, _ = current_filter()
+    header, rows = exports.outcome_table(f)
+    if fmt == "csv":
+        data = exports.to_csv(header, rows)
+    else:
+        counts = exports.outcome_tag_table(f)
+        data = exports.to_xlsx([("Outcomes", header, rows), ("Outcomes by tag", *counts)])
+    return _download(data, f"portfolio-outcomes-{_stamp()}.{fmt}", TABLE_TYPES[fmt])
 
 
 @bp.route("/portfolio/export/countries.geojson")

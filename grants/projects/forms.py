@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
@@ -36,9 +37,21 @@ class ReportForm(FlaskForm):
         [InputRequired(), NumberRange(min=0)],
         places=2,
     )
-    outcomes = TextAreaField("Outcomes (final report; one per line)", [Length(max=20000)])
+    outcomes = TextAreaField(
+        "Outcomes (final report; one per line)",
+        [Length(max=40000)],
+        description="End each with the priorities, forms of exploitation and target groups it "
+        "addresses in brackets, separated by “;” (codes or names, see Taxonomy), e.g. "
+        "“161 victims assisted within 48 hours [shelters; form:sexual; women]”; sexual and "
+        "labour are written priority:… or form:… as they name both. Tags may be left out.",
+    )
     recommendations = TextAreaField(
-        "Recommendations (final report; one per line)", [Length(max=20000)]
+        "Recommendations (final report; one per line)",
+        [Length(max=40000)],
+        description="Write each as “Addressee: recommendation [priority]”: the addressee is "
+        "EU, Member States, civil society or other; the priority, a code of the strategies "
+        "(e.g. A5, shelters or 2012-A1, see Taxonomy), may be left out. For example: "
+        "“Member States: Fund shelter places for third-country victims [shelters]”.",
     )
 
 
@@ -95,3 +108,7 @@ class WorkPlanEditForm(FlaskForm):
     reason = TextAreaField(
         "Why the copy of the proposal changes", [DataRequired(), Length(max=2000)]
     )
+
+
+class DeliverableFileForm(FlaskForm):
+    file = FileField("PDF file", description="PDF only; the content is checked, not the name.")

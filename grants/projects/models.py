@@ -1,4 +1,5 @@
-"""A grant (the funded project), its reports as immutable versions and its payments."""
+"""A grant (the funded project), its reports as immutable versions, its payments, its
+amendments and the files that deliver its deliverables."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -193,3 +195,28 @@ class Amendment(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     grant: Mapped[Grant] = relationship(back_populates="amendments")
+
+
+class DeliverableFile(db.Model):
+    """A file delivering one deliverable of a grant (`deliverable`: its position in the work
+    plan), a PDF checked by content and stored outside the web root under a random name. A
+    report names the files of the deliverables it ticks done; a file is never removed, so an
+    accepted report's files stay as they were."""
+
+    __tablename__ = "project_deliverable_file"
+    __table_args__ = (
+        Index("ix_project_deliverable_file_grant", "grant_id", "deliverable"),
+        CheckConstraint("size > 0", name="not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("project_grant.id", ondelete="CASCADE"))
+    deliverable: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    grant: Mapped[Grant] = relationship()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from grants.projects import source
+from grants.projects import outcome_input, source
 from grants.projects.models import Grant, GrantStatus, ReportState
 
 
@@ -15,6 +15,7 @@ def sync_portfolio(grant: Grant) -> None:
     from grants.portfolio.models import ProjectStatus
     from grants.portfolio.sync import (
         IndicatorValue,
+        Outcome,
         PartialDate,
         Participant,
         PortfolioRecord,
@@ -43,7 +44,10 @@ def sync_portfolio(grant: Grant) -> None:
                 target = value.breakdowns.setdefault(breakdown, {})
                 for category, number in categories.items():
                     target[category] = target.get(category, Decimal(0)) + Decimal(number)
-        outcomes.extend(report.content.get("outcomes", []))
+        outcomes.extend(
+            Outcome(o["text"], o["priorities"], o["exploitation_forms"], o["target_groups"])
+            for o in map(outcome_input.as_dict, report.content.get("outcomes", []))
+        )
         recommendations.extend(
             Recommendation(r["text"], r.get("addressee", "other"), r.get("priority", ""))
             for r in report.content.get("recommendations", [])

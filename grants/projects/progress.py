@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from grants import clock
-from grants.projects import services
+from grants.projects import outcome_input, services
 from grants.projects.models import Grant, ReportState
 
 ITEM_PARTS = ("deliverables", "milestones")
@@ -92,3 +92,59 @@ def mark_done(grant: Grant, keys: list[str], period: int) -> list[str]:
             marked.append(entries[int(position)].get("title", ""))
     grant.work_plan = plan
     return marked
+
+
+def findings(grant: Grant, reports: list | None = None) -> dict:
+    """The outcomes and recommendations of the accepted reports (or of `reports`), in report
+    order: each outcome with its tags as (badge, tooltip), each recommendation with its
+    addressee's label and its priority's title."""
+    from grants.portfolio.models import Addressee
+
+    chosen = reports if reports is not None else list(_accepted(grant).values())
+    if not any((r.content or {}).get(k) for r in chosen for k in ("outcomes", "recommendations")):
+        return {"outcomes": [], "recommendations": []}  # no taxonomy to read
+    names = _tag_names()
+    outcomes, recommendations = [], []
+    for report in sorted(chosen, key=lambda r: (r.period, r.version)):
+        content = report.content or {}
+        for item in map(outcome_input.as_dict, content.get("outcomes") or []):
+            outcomes.append({**item, "period": report.period, "tags": _tag_labels(item, names)})
+        for entry in content.get("recommendations") or []:
+            code = entry.get("priority") or ""
+            recommendations.append(
+                {
+                    "text": entry.get("text", ""),
+                    "addressee": Addressee(entry.get("addressee") or "other").label,
+                    "priority": code,
+                    "priority_title": names["priorities"].get(code, ""),
+                    "period": report.period,
+                }
+            )
+    return {"outcomes": outcomes, "recommendations": recommendations}
+
+
+def _tag_names() -> dict[str, dict[str, str]]:
+    """Tag kind (as in a report's outcomes) -> code -> title."""
+    from sqlalchemy import select
+
+    from grants.extensions import db
+    from grants.taxonomy.models import ExploitationForm, Priority, TargetGroup
+
+    models = {
+        "priorities": Priority,
+        "exploitation_forms": ExploitationForm,
+        "target_groups": TargetGroup,
+    }
+    return {
+        kind: dict(db.session.execute(select(model.code, model.title)).all())
+        for kind, model in models.items()
+    }
+
+
+def _tag_labels(item: dict, names: dict) -> list[tuple[str, str]]:
+    """(what the badge says, what its tooltip says): a priority by its code (its title is a
+    sentence), a form of exploitation or a target group by its name."""
+    found = [(code, names["priorities"].get(code, code)) for code in item["priorities"]]
+    for kind in ("exploitation_forms", "target_groups"):
+        found.extend((names[kind].get(code, code), code) for code in item[kind])
+    return found

@@ -10,9 +10,12 @@ from sqlalchemy import select
 from grants.extensions import db
 from grants.projects import (
     amendments,
+    deliverables,
     indicator_input,
+    outcome_input,
     permissions,
     progress,
+    recommendation_input,
     services,
     work_plan_input,
 )
@@ -72,6 +75,7 @@ def view(grant_id: int):
         services=services,
         amendments=amendments,
         progress=progress,
+        files=deliverables.files_of(grant),
     )
 
 
@@ -163,25 +167,28 @@ def report(grant_id: int, period: int):
     known = {p["number"]: p for p in services.periods(grant)}
     if period not in known:
         abort(404)
-    form = ReportForm()
     previous = services.current_report(grant, period)
+    form = ReportForm(data=_answer_to(previous) if request.method == "GET" else None)
     indicator_rows = indicator_input.rows(grant)
     if request.method == "POST":
         indicator_rows, indicator_values = indicator_input.read(grant, request.form)
     indicators_ok = not any(r.errors for r in indicator_rows)
     open_items = progress.open_items(grant)
     done = [k for k in request.form.getlist("done") if k in {i["key"] for i in open_items}]
-    if form.validate_on_submit() and indicators_ok:
+    valid = form.validate_on_submit()
+    outcomes, outcome_problems = outcome_input.read(form.outcomes.data or "")
+    recommendations, problems = recommendation_input.read(form.recommendations.data or "")
+    if request.method == "POST":
+        form.outcomes.errors = list(form.outcomes.errors) + outcome_problems
+        form.recommendations.errors = list(form.recommendations.errors) + problems
+    if valid and indicators_ok and not problems and not outcome_problems:
         content = {
             "indicators": indicator_values,
             "done": done,
+            "files": deliverables.files_for(grant, done),
             "narrative": form.narrative.data.strip(),
-            "outcomes": [x.strip() for x in (form.outcomes.data or "").splitlines() if x.strip()],
-            "recommendations": [
-                {"text": x.strip(), "addressee": "other"}
-                for x in (form.recommendations.data or "").splitlines()
-                if x.strip()
-            ],
+            "outcomes": outcomes,
+            "recommendations": recommendations,
         }
         try:
             services.submit_report(grant, period, content, form.costs.data, current_user)
@@ -200,9 +207,23 @@ def report(grant_id: int, period: int):
         definitions=(definitions := indicator_input.definitions()),
         breakdowns=indicator_input.breakdowns(),
         open_items=open_items,
+        files=deliverables.files_of(grant),
         done=done,
         breakdowns_of={d.code: [b.code for b in d.breakdowns] for d in definitions},
     ), (422 if form.errors or not indicators_ok else 200)
+
+
+def _answer_to(previous: Report | None) -> dict | None:
+    """A report returned for changes starts its new version from what it said."""
+    if previous is None or previous.state != ReportState.CHANGES_REQUESTED:
+        return None
+    content = previous.content or {}
+    return {
+        "narrative": content.get("narrative", ""),
+        "costs": previous.costs,
+        "outcomes": outcome_input.write(content.get("outcomes") or []),
+        "recommendations": recommendation_input.write(content.get("recommendations") or []),
+    }
 
 
 def _report(report_id: int) -> Report:
@@ -239,6 +260,7 @@ def review_report(report_id: int):
     return render_template(
         "projects/report_review.html",
         report=report,
+        findings=progress.findings(report.grant, [report]),
         form=EmptyForm(),
         return_form=return_form,
         waiting=report.state == ReportState.SUBMITTED,
@@ -258,4 +280,8 @@ def accept_report(report_id: int):
     return redirect(url_for("projects.view", grant_id=report.grant_id))
 
 
-from grants.projects import amendment_views, monitoring_views  # noqa: E402, F401  (join bp)
+from grants.projects import (  # noqa: E402, F401  (join bp)
+    amendment_views,
+    deliverable_views,
+    monitoring_views,
+)

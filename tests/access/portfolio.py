@@ -26,6 +26,8 @@ EXPECTED = {
         OK_ALL,
     ),
     "portfolio.export_geojson": ("GET", lambda w: {}, OK_ALL),
+    # the public gets the outcomes of projects that publish them, without the internal key
+    "portfolio.export_outcomes": ("GET", lambda w: {"fmt": "xlsx"}, OK_ALL),
     # everyone is sent to the job's progress page (the public by token, others to /jobs/)
     "portfolio.pdf": ("GET", lambda w: {}, REDIRECT_ALL),
     # the public's job pages: whoever holds the token (a signed id) sees the public file

@@ -1,6 +1,6 @@
 """Access expectations of the funded-project routes. The world's applicant coordinates a
-prepared grant and a running one (with a report waiting for a decision); the coordinator of
-another organisation's project sees neither."""
+prepared grant and a running one (with a report waiting for a decision and a deliverable's
+file); the coordinator of another organisation's project sees neither."""
 
 from tests.access.common import LOGIN
 
@@ -41,6 +41,12 @@ EXPECTED = {
         lambda w: {"grant_id": w["grant_running"], "kind": "budget_transfer"},
         COORDINATOR,
     ),
+    "projects.deliverable": (
+        "GET",
+        lambda w: {"grant_id": w["grant_running"], "number": 0},
+        CONSORTIUM,
+    ),
+    "projects.deliverable_file": ("GET", lambda w: {"file_id": w["grant_file"]}, CONSORTIUM),
     "projects.amendment": ("GET", lambda w: {"amendment_id": w["grant_amendment"]}, CONSORTIUM),
     "projects.decide_amendment": (
         "POST",
@@ -55,9 +61,10 @@ def build(world: dict, fixtures: dict) -> None:
 
     from grants.accounts.models import Organisation
     from grants.extensions import db
-    from grants.projects import amendments, services
+    from grants.projects import amendments, deliverables, services
     from grants.projects.models import AmendmentKind, GrantStatus
     from tests.factories.projects import grant_terms
+    from tests.factories.proposals import MINIMAL_PDF
 
     selected = fixtures["selected_submission"]
     manager = world["users"]["manager"]
@@ -77,6 +84,9 @@ def build(world: dict, fixtures: dict) -> None:
     world["grant_running"] = running.id
     world["grant_report"] = services.submit_report(
         running, 1, {"narrative": "Year one."}, Decimal("1000.00"), applicant
+    ).id
+    world["grant_file"] = deliverables.add_file(
+        running, 0, "referral-guide.pdf", MINIMAL_PDF, applicant
     ).id
     world["grant_amendment"] = amendments.request(
         running, AmendmentKind.END_DATE, {"duration_months": 30}, "Late start.", applicant

@@ -73,6 +73,9 @@ def test_demo_projects_at_every_stage(db, mailbox):
     closed = grants["SAFE-HAVEN-23BG"]
     assert [r.state for r in closed.reports] == [ReportState.ACCEPTED] * 2
     final = closed.reports[-1].content
+    first = closed.reports[0].content
+    assert [f["deliverable"] for f in first["files"]] == [0]  # uploaded, named by the report
+    assert final["files"] and all(f["sha256"] for f in final["files"])
     assert final["outcomes"] and {r["addressee"] for r in final["recommendations"]} == {
         "eu",
         "member_states",
@@ -85,6 +88,23 @@ def test_demo_projects_at_every_stage(db, mailbox):
         select(PortfolioProject).where(PortfolioProject.reference == closed.agreement_number)
     )
     assert mapped is not None and mapped.outcomes_public
+    from grants.portfolio.models import PortfolioOutcomeTag
+
+    outcome_tags = set(
+        db.session.execute(
+            select(PortfolioOutcomeTag.kind, PortfolioOutcomeTag.code).where(
+                PortfolioOutcomeTag.project_id == mapped.id
+            )
+        ).all()
+    )
+    assert {("exploitation", "sexual"), ("target_group", "border-guards")} <= {
+        (k.value, c) for k, c in outcome_tags
+    }
+    assert {r.priority_code for r in mapped.recommendations} == {
+        "shelters",
+        "referral",
+        "reintegration",
+    }
 
     running = grants["REBUILD-23IT"]
     assert [(r.period, r.state) for r in running.reports] == [
