@@ -3,7 +3,7 @@ groups each outcome of a project addresses, so the review map breaks outcomes do
 the PDF files that deliver a grant's deliverables
 
 Revision ID: 3c8e5d1a7f20
-Revises: b0e1179e4937
+Revises: 3c8d5f7a9e21
 Create Date: 2026-12-03 14:10:00
 
 """
@@ -15,7 +15,7 @@ import grants.types
 
 # revision identifiers, used by Alembic.
 revision = "3c8e5d1a7f20"
-down_revision = "b0e1179e4937"
+down_revision = "3c8d5f7a9e21"
 branch_labels = None
 depends_on = None
 
