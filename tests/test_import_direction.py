@@ -8,9 +8,8 @@ template globals that review registers."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PROPOSALS = ROOT / "grants" / "proposals"
