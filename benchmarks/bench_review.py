@@ -116,10 +116,6 @@ WORDS = (
     "SAFE", "ROUTE", "SHIELD", "HAVEN", "EARLY", "BRIDGE", "TRACE", "VOICE", "LINK", "REACH",
     "GUARD", "HOME", "FIELD", "SIGNAL", "ANCHOR", "BEACON", "CIRCLE", "DAWN", "FORWARD", "HOPE",
 )  # fmt: skip
-COUNTRIES = (
-    "AT", "BE", "BG", "CY", "CZ", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-)  # fmt: skip
 ORG_KINDS = (
     ("ngo", "Association against Trafficking"),
     ("ngo", "Victim Support Centre"),
@@ -187,6 +183,13 @@ TOPIC_SHARE = 0.6  # of the proposals go to the first topic
 # Generation (not timed) --------------------------------------------------------------------
 
 
+def eu_countries() -> tuple[str, ...]:
+    """The EU-27 without Denmark (not in AMIF), from `Country.eu_member`."""
+    from grants.taxonomy.services import eu_members
+
+    return tuple(sorted(eu_members() - {"DK"}))
+
+
 def make_phrases() -> list[str]:
     import scoring
 
@@ -252,7 +255,7 @@ def snapshot_content(i, rng, phrases, call, topic, organisation, acronym, contri
     ]
     for k in range(rng.randint(1, 4)):
         kind, name = rng.choice(ORG_KINDS)
-        country = rng.choice(COUNTRIES)
+        country = rng.choice(eu_countries())
         partners.append(
             snap.PartnerEntry(k + 1, None, f"{name} {country}-{i}-{k}", country, kind, "partner")
         )
@@ -438,8 +441,8 @@ def generate(n: int, seed: int, reference: str = "AMIF-2025-THB-BENCH", manager=
         funding_rate=Decimal("90"),
         max_duration_months=36,
         eligible_org_types=[k for k, _ in ORG_KINDS],
-        coordinator_countries=list(COUNTRIES),
-        partner_countries=list(COUNTRIES),
+        coordinator_countries=list(eu_countries()),
+        partner_countries=list(eu_countries()),
         section_limits=dict(DEFAULT_SECTION_LIMITS),
         required_annexes=[dict(a) for a in DEFAULT_REQUIRED_ANNEXES],
         selection_policy="skip",
@@ -506,7 +509,7 @@ def generate(n: int, seed: int, reference: str = "AMIF-2025-THB-BENCH", manager=
     for i in range(n):
         topic = call.topics[0] if rng.random() < TOPIC_SHARE else call.topics[1]
         kind, name = rng.choice(ORG_KINDS)
-        country = rng.choice(COUNTRIES)
+        country = rng.choice(eu_countries())
         pid = proposal_base + i + 1
         sid = submission_base + i + 1
         rid = report_base + i + 1

@@ -21,9 +21,9 @@ from grants.calls.models import (
     CallStatus,
 )
 from grants.extensions import db
+from grants.taxonomy.services import eu_members
 
 MANAGER = "manager@thb-demo.eu"
-EU27_EXCEPT_DK = sorted(services.EU27 - {"DK"})
 ILLUSTRATIVE = (
     "\n\n*Demo data: {what} are illustrative, not taken from the real call this one is "
     "modelled on.*"
@@ -42,6 +42,7 @@ def _criteria() -> list[dict]:
 
 
 def _common(**values) -> dict:
+    eu27_except_dk = sorted(eu_members() - {"DK"})  # AMIF and ISF: Denmark does not take part
     base = {
         "eligible_org_types": [
             "ngo",
@@ -50,8 +51,8 @@ def _common(**values) -> dict:
             "international_organisation",
             "research",
         ],
-        "coordinator_countries": list(EU27_EXCEPT_DK),
-        "partner_countries": list(EU27_EXCEPT_DK),
+        "coordinator_countries": list(eu27_except_dk),
+        "partner_countries": list(eu27_except_dk),
         "section_limits": dict(DEFAULT_SECTION_LIMITS),
         "required_annexes": [dict(a) for a in DEFAULT_REQUIRED_ANNEXES],
         "criteria": _criteria(),

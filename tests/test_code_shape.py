@@ -49,3 +49,44 @@ def test_the_list_of_exceptions_is_not_stale():
     sizes = dict(_modules())
     for name in OVERSIZED_MODULES:
         assert name in sizes and len(sizes[name].splitlines()) > MAX_MODULE, name
+
+
+ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
+
+
+def _is_views_module(tree: ast.Module) -> bool:
+    """It makes a blueprint (its commands too: portfolio/views.py), or a function of it
+    answers a URL of one."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Blueprint":
+            return True
+        if isinstance(node, ast.FunctionDef):
+            for d in node.decorator_list:
+                target = d.func if isinstance(d, ast.Call) else d
+                if isinstance(target, ast.Attribute) and target.attr in ROUTE_DECORATORS:
+                    return True
+    return False
+
+
+def _commits(tree: ast.Module) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "commit"
+    ]
+
+
+def test_views_do_not_commit():
+    """Services commit (and audit); the routes of every blueprint call them. A view may roll
+    back the refused attempt of a service, never commit one of its own."""
+    found, views = {}, 0
+    for name, text in _modules():
+        tree = ast.parse(text)
+        if _is_views_module(tree):
+            views += 1
+            if lines := _commits(tree):
+                found[name] = lines
+    assert views >= 20  # the reading finds the blueprints (accounts, portfolio/work.py, ...)
+    assert found == {}, f"views that commit (module: lines): {found}"

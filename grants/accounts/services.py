@@ -224,6 +224,26 @@ def authenticate(email: str, password: str, ip: str = "") -> LoginResult:
     return LoginResult(user)
 
 
+def second_factor(user: User, code: str, ip: str = "") -> tuple[str | None, str]:
+    """The second step of a login, throttled like the first under its own key
+    ("2fa:<email>"): ("totp" or "recovery", "") when the code is right, else (None, why).
+    A refusal for coming too soon is not recorded; a checked code is, and consumed."""
+    from grants.accounts import twofactor
+    from grants.security import throttle
+
+    ip = (ip or "")[:64]
+    key = f"2fa:{user.email}"[:254]
+    wait = throttle.wait_before(key, ip)
+    if wait is not None:
+        return None, wait.message
+    kind = twofactor.verify(user, code)
+    db.session.add(LoginAttempt(email=key, ip=ip, succeeded=kind is not None))
+    db.session.commit()
+    if kind is None:
+        return None, "The code is not correct, or it was already used. Try the next one."
+    return kind, ""
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

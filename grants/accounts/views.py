@@ -23,7 +23,7 @@ from grants.accounts.forms import (
     SecondFactorForm,
     UserRolesForm,
 )
-from grants.accounts.models import LoginAttempt, Organisation, RoleName, User
+from grants.accounts.models import Organisation, RoleName, User
 from grants.accounts.services import AccountError
 from grants.extensions import db
 from grants.pagination import paginate
@@ -117,25 +117,14 @@ def login_second_factor():
     form = SecondFactorForm()
     error = ""
     if form.validate_on_submit():
-        from grants.security import throttle
-
-        ip = (request.remote_addr or "")[:64]
-        key = f"2fa:{user.email}"[:254]
-        wait = throttle.wait_before(key, ip)
-        if wait is not None:
-            error = wait.message
-        else:
-            kind = twofactor.verify(user, form.code.data)
-            db.session.add(LoginAttempt(email=key, ip=ip, succeeded=kind is not None))
-            db.session.commit()
-            if kind is not None:
-                session.clear()
-                login_user(user, remember=pending.get("remember", False))
-                flash(f"Welcome, {user.full_name}.", "success")
-                if kind == "recovery":
-                    flash("You used a recovery code: it will not work again.", "warning")
-                return redirect(_safe_next(pending.get("next")) or url_for("main.dashboard"))
-            error = "The code is not correct, or it was already used. Try the next one."
+        kind, error = services.second_factor(user, form.code.data, request.remote_addr)
+        if kind is not None:
+            session.clear()
+            login_user(user, remember=pending.get("remember", False))
+            flash(f"Welcome, {user.full_name}.", "success")
+            if kind == "recovery":
+                flash("You used a recovery code: it will not work again.", "warning")
+            return redirect(_safe_next(pending.get("next")) or url_for("main.dashboard"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/second_factor.html", form=form, error=error), status
 

@@ -33,17 +33,21 @@ from grants.calls.models import (
     SelectionPolicy,
 )
 
-EU27 = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-]  # fmt: skip
-COUNTRY_PRESETS = {
-    "eu27": ("All EU-27 Member States", EU27),
-    "eu27-dk": (
-        "EU-27 except Denmark (AMIF, ISF: Denmark does not take part)",
-        [c for c in EU27 if c != "DK"],
-    ),
-}
+
+def country_presets() -> dict[str, tuple[str, list[str]]]:
+    """key -> (label, codes): the EU-27 (`Country.eu_member`) and the EU-27 without Denmark."""
+    from grants.taxonomy.services import eu_members
+
+    eu27 = sorted(eu_members())
+    return {
+        "eu27": ("All EU-27 Member States", eu27),
+        "eu27-dk": (
+            "EU-27 except Denmark (AMIF, ISF: Denmark does not take part)",
+            [c for c in eu27 if c != "DK"],
+        ),
+    }
+
+
 MAX_TEXT = 20_000
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -327,7 +331,7 @@ def _fund_choices():
 
 def _preset_choices():
     return [("", "The countries listed below")] + [
-        (key, label) for key, (label, _) in COUNTRY_PRESETS.items()
+        (key, label) for key, (label, _) in country_presets().items()
     ]
 
 
@@ -522,10 +526,11 @@ class CallForm(FlaskForm):
                     form[name].data = value
             form.opens_at.set_utc(values["opens_at"])
             form.deadline_at.set_utc(values["deadline_at"])
+            presets = country_presets()
             for kind in ("coordinator", "partner"):
                 codes = values[f"{kind}_countries"]
                 preset = next(
-                    (k for k, (_, c) in COUNTRY_PRESETS.items() if sorted(c) == sorted(codes)), ""
+                    (k for k, (_, c) in presets.items() if sorted(c) == sorted(codes)), ""
                 )
                 form[f"{kind}_preset"].data = preset
                 if preset:
@@ -547,10 +552,11 @@ class CallForm(FlaskForm):
             values["description"] = values["description"].replace("\r\n", "\n")
         for name in ("opens_at", "deadline_at"):
             values[name] = None if self[name].errors else self[name].utc
+        presets = country_presets()
         for kind in ("coordinator", "partner"):
             preset = self[f"{kind}_preset"].data
-            if preset in COUNTRY_PRESETS:
-                values[f"{kind}_countries"] = list(COUNTRY_PRESETS[preset][1])
+            if preset in presets:
+                values[f"{kind}_countries"] = list(presets[preset][1])
         values["eligible_org_types"] = list(self.eligible_org_types.data or [])
         return values
 

@@ -502,27 +502,23 @@ def all_calls() -> list[Call]:
     return list(db.session.scalars(select(Call).order_by(Call.opens_at.desc(), Call.reference)))
 
 
-EU27 = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()  # noqa: SIM905
-)
-
-
 def describe_countries(codes: Iterable[str]) -> str:
     """'EU Member States except Denmark' rather than 26 names, where a preset fits."""
-    from grants.taxonomy.services import country_name
+    from grants.taxonomy.services import country_name, eu_members
 
+    eu27 = eu_members()
     codes = set(codes or [])
     if not codes:
         return "none"
     parts = []
     rest = codes
-    if codes >= EU27:
+    if codes >= eu27:
         parts.append("all EU Member States")
-        rest = codes - EU27
-    elif len(EU27 - codes) <= 3 and codes & EU27:
-        missing = sorted(country_name(c) for c in EU27 - codes)
+        rest = codes - eu27
+    elif len(eu27 - codes) <= 3 and codes & eu27:
+        missing = sorted(country_name(c) for c in eu27 - codes)
         parts.append("EU Member States except " + " and ".join(missing))
-        rest = codes - EU27
+        rest = codes - eu27
     parts.extend(sorted(country_name(c) for c in rest))
     return ", ".join(parts)
 

@@ -67,6 +67,21 @@ def enqueue(
     return _new(kind, payload or {}, key, title, user, parent, run_after)
 
 
+def request_job(kind: str, payload: dict, *, key: str, title: str = "", user=None) -> Job:
+    """What a page asks for and then follows on a progress page: the job of this key (a new
+    one, or the one already asked for), a failed one sent round again for `user`, committed;
+    in eager mode (tests, demo) it runs here before the page goes on."""
+    job = enqueue(kind, payload, key=key, title=title, user=user)
+    if job.state == JobState.FAILED:  # asked again after it failed: try once more
+        retry(job, user)
+    db.session.commit()
+    if eager():
+        from grants.jobs.worker import run_jobs
+
+        run_jobs(ids=[job.id])
+    return job
+
+
 def enqueue_each(kind: str, payloads: dict[str, dict], *, parent: Job | None = None) -> list[Job]:
     """enqueue() for many jobs of one kind, keyed, in a query per thousand keys instead of
     one per job (the jobs of a whole call's results); returns them in the keys' order."""

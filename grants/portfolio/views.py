@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from grants import clock
 from grants.extensions import db
-from grants.jobs.models import Job, JobState
+from grants.jobs.models import Job
 from grants.pagination import requested_page
 from grants.portfolio import (
     exports,
@@ -39,11 +39,12 @@ from grants.portfolio import (
     permissions,
     queries,
     report,
+    services,
     work,
 )
 from grants.portfolio.api import bp as api_bp
 from grants.portfolio.forms import MappingForm, UploadForm, VictimsForm
-from grants.portfolio.jobs import EXPORT, IMPORT, MAX_ID, PDF
+from grants.portfolio.jobs import EXPORT, MAX_ID, PDF
 from grants.portfolio.models import (
     ImportMapping,
     ImportState,
@@ -53,7 +54,7 @@ from grants.portfolio.models import (
     ProjectStatus,
     VictimFigure,
 )
-from grants.portfolio.victims import VictimFileError, replace_figures
+from grants.portfolio.victims import VictimFileError
 
 bp = Blueprint("portfolio", __name__, cli_group="portfolio")
 bp.register_blueprint(api_bp)
@@ -305,8 +306,7 @@ def import_upload():
         except importer.ImportFileError as exc:
             form.file.errors.append(str(exc))
         else:
-            stored = importer.store_upload(upload.filename or "upload", content, current_user)
-            db.session.commit()
+            stored = services.keep_upload(upload.filename or "upload", content, current_user)
             return redirect(url_for("portfolio.import_preview", import_id=stored.id))
     recent = db.session.scalars(
         select(PortfolioImport).order_by(PortfolioImport.id.desc()).limit(10)
@@ -363,21 +363,7 @@ def import_apply(import_id: int):
         flash(str(importer.StaleMapping.MESSAGE), "warning")
         return redirect(url_for("portfolio.import_preview", import_id=upload.id))
     back = url_for("portfolio.import_preview", import_id=upload.id)
-    from grants.jobs import services as jobs
-    from grants.jobs.worker import run_jobs
-
-    job = jobs.enqueue(
-        IMPORT,
-        {"import_id": upload.id, "mapping_version": version},
-        key=f"{IMPORT}:{upload.id}:{upload.sha256[:16]}:{version or ''}",
-        title=f"Import of {upload.filename}",
-        user=current_user,
-    )
-    if job.state == JobState.FAILED:
-        jobs.retry(job, current_user)
-    db.session.commit()
-    if jobs.eager():
-        run_jobs(ids=[job.id])
+    job = services.request_import(upload, version, current_user)
     return redirect(url_for("jobs.status", job_id=job.id, back=back))
 
 
@@ -387,10 +373,9 @@ def mappings():
     _managers_only()
     form = MappingForm()
     if form.validate_on_submit():
-        importer.save_mapping(
+        services.save_mapping(
             form.phrase.data, MappingKind(form.kind.data), form.code.data, current_user
         )
-        db.session.commit()
         flash(f"Saved: “{form.phrase.data.strip()}” now means {form.code.data}.", "success")
         target = request.form.get("next", "")
         if target.startswith("/portfolio/import/"):
@@ -413,8 +398,7 @@ def mappings():
 def delete_mapping(mapping_id: int):
     _managers_only()
     row = db.session.get(ImportMapping, mapping_id) or abort(404)
-    importer.delete_mapping(row, current_user)
-    db.session.commit()
+    services.delete_mapping(row, current_user)
     flash(f"Removed “{row.phrase}”.", "success")
     return redirect(url_for("portfolio.mappings"))
 
@@ -426,12 +410,12 @@ def victims():
     form = VictimsForm()
     if form.validate_on_submit():
         try:
-            count = replace_figures(form.file.data.read(), form.source.data, current_user)
+            count = services.replace_victim_figures(
+                form.file.data.read(), form.source.data, current_user
+            )
         except VictimFileError as exc:
-            db.session.rollback()
             form.file.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(f"{count} figures saved.", "success")
             return redirect(url_for("portfolio.victims"))
     rows = db.session.scalars(
@@ -472,8 +456,6 @@ def import_command(path: Path, dry_run: bool):
     if dry_run:
         click.echo(f"Dry run, nothing saved. {summary}.")
         return
-    upload = importer.store_upload(path.name, content)
-    importer.apply(upload)
-    db.session.commit()
+    services.import_file(path.name, content)
     click.echo(f"Imported {path.name}. {summary}.")
     current_app.logger.info("portfolio import %s: %s", path.name, summary)

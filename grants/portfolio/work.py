@@ -45,15 +45,13 @@ def instant_export_limit() -> int:
 
 
 def start(kind: str, args: list[tuple[str, str]], title: str, extra: dict, back: str):
-    """Enqueue `kind` for this reader and view (once per reader, view and day) and send the
+    """Ask for `kind` for this reader and view (once per reader, view and day) and send the
     reader to its progress page."""
-    from grants.jobs.worker import run_jobs
-
     signed_in = current_user.is_authenticated
     extra_args = sorted(extra.items())
     query = urlencode([*args, *extra_args])
     owner = current_user.id if signed_in else "public"
-    job = jobs.enqueue(
+    job = jobs.request_job(
         kind,
         {
             "args": args,
@@ -65,11 +63,6 @@ def start(kind: str, args: list[tuple[str, str]], title: str, extra: dict, back:
         title=title,
         user=current_user if signed_in else None,
     )
-    if job.state == JobState.FAILED:  # asked again after it failed: try once more
-        jobs.retry(job, current_user if signed_in else None)
-    db.session.commit()
-    if jobs.eager():
-        run_jobs(ids=[job.id])
     if signed_in:
         return redirect(url_for("jobs.status", job_id=job.id, back=back))
     token = portfolio_jobs.public_token(job.id)

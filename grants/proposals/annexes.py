@@ -19,6 +19,7 @@ from grants.proposals.models import (
     Proposal,
 )
 from grants.proposals.sections import _guard
+from grants.transactions import commit_or
 
 # Annexes ----------------------------------------------------------------------------------
 
@@ -116,10 +117,6 @@ def remove_annex(proposal: Proposal, annex: Annex, user: User, version) -> None:
         f"Annex '{annex.filename}' removed from {proposal.label}",
         actor=user,
     )
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleProposal() from exc
+    commit_or(StaleProposal(), conflicts=(StaleDataError,))
     if not submitted and os.path.exists(path):
         os.unlink(path)

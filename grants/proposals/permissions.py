@@ -6,6 +6,7 @@ from __future__ import annotations
 from grants.accounts.models import RoleName, User
 from grants.accounts.permissions import is_manager, is_member
 from grants.calls.models import Call
+from grants.proposals import hooks
 from grants.proposals.models import Proposal, Submission
 
 
@@ -24,12 +25,12 @@ def can_edit_proposal(user: User, proposal: Proposal) -> bool:
 
 
 def can_view_submission(user: User, submission: Submission) -> bool:
-    from grants.review.permissions import evaluator_may_view_submission
-
+    """Its organisation's members, the programme, and whom a later stage lets in (review:
+    an evaluator assigned to it), asked through `hooks.may_view_submission`."""
     return (
         is_member(user, submission.proposal.organisation)
         or is_manager(user)
-        or evaluator_may_view_submission(user, submission)
+        or hooks.may_view_submission(user, submission)
     )
 
 

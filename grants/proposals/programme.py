@@ -15,6 +15,7 @@ from grants.accounts.models import User
 from grants.audit import services as audit
 from grants.calls.models import Call
 from grants.extensions import db
+from grants.proposals import hooks
 from grants.proposals.errors import ProposalError
 from grants.proposals.models import (
     ReviewDecision,
@@ -161,10 +162,9 @@ def review_submission(
     eligible: bool | None = None,
 ) -> SubmissionReview:
     """Confirm the automatic result, or override it; the reason is required and logged.
-    Once the call's ranking is final (the review domain's record), the checks stand."""
-    from grants.review.services import ranking_final_locking_call
-
-    if ranking_final_locking_call(submission.call_id):
+    Once the call's ranking is final (the review domain's record, asked through
+    `hooks.checks_locked`), the checks stand."""
+    if hooks.checks_locked(submission.call_id):
         raise ProposalError(
             "The ranking of this call is final: admissibility and eligibility can no longer change."
         )

@@ -31,6 +31,7 @@ from grants.proposals.models import (
     WorkPackageItem,
 )
 from grants.taxonomy.services import exploitation_forms, is_country_code, target_groups
+from grants.transactions import commit_or
 
 MAX_LINE_AMOUNT = Decimal("100000000")  # EUR 100 million per budget line: anything above is a typo
 MAX_MONTHS = F.MAX_MONTHS
@@ -236,11 +237,7 @@ def save_section(proposal: Proposal, section: str, data: dict, user: User, versi
         {"section": section, "fields": sorted(changes)} if changes else {"section": section},
         actor=user,
     )
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleProposal() from exc
+    commit_or(StaleProposal(), conflicts=(StaleDataError,))
 
 
 def _section_state(proposal: Proposal, section: str) -> dict:

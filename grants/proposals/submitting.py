@@ -32,6 +32,7 @@ from grants.proposals.models import (
 )
 from grants.proposals.sections import locked_reason, submit_block_reason
 from grants.proposals.snapshot import Snapshot, content_hash
+from grants.transactions import commit_or
 
 # Submission -------------------------------------------------------------------------------
 
@@ -388,11 +389,7 @@ def withdraw(proposal: Proposal, user: User, version) -> None:
     if current is not None:
         current.withdrawn_at = now
     messages = _set_status(proposal, ProposalStatus.WITHDRAWN, user, now)
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleProposal() from exc
+    commit_or(StaleProposal(), conflicts=(StaleDataError,))
     deliver_pending([m.id for m in messages])
 
 

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from grants import clock
 from grants.accounts.models import RoleName, User
@@ -34,22 +32,13 @@ from grants.review.models import (
 )
 from grants.review.pool import DEFAULT_MAX_LOAD, evaluators, profile_of
 from grants.review.transitions import ReviewError, move
+from grants.transactions import commit_or  # noqa: F401 (review's services end with it)
 
 DEFAULT_DUE_DAYS = 21
 EVALUATION_PHASES = (CallPhase.CLOSED, CallPhase.UNDER_EVALUATION)
 
 
 LOCKED = "The ranking of this call is final: its evaluations can no longer change."
-
-
-def commit_or(refusal: ReviewError) -> None:
-    """Commit; when someone else changed the same rows at the same moment (a version check
-    or a unique constraint failed), roll back and raise `refusal`, a message for the user."""
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise refusal from None
 
 
 def ranking_final(call_id: int) -> bool:

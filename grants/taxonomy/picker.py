@@ -12,7 +12,8 @@ from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.extensions import db
-from grants.taxonomy.models import Country, Region
+from grants.taxonomy.models import Region
+from grants.taxonomy.services import eu_members
 
 EU27 = "EU-27"
 
@@ -28,7 +29,7 @@ class CountryGroup:
 def country_groups(codes: list[str]) -> list[CountryGroup]:
     """`codes` (the field's choices) grouped: each country once, in its first group."""
     wanted = set(codes)
-    eu = [c for c in db.session.scalars(select(Country.code).where(Country.eu_member.is_(True)))]
+    eu = sorted(eu_members())
     regions = db.session.scalars(
         select(Region).options(selectinload(Region.countries)).order_by(Region.position)
     ).all()

@@ -415,6 +415,19 @@ def countries(eu_only: bool = False) -> list[Country]:
     return list(db.session.scalars(stmt))
 
 
+def eu_members() -> frozenset[str]:
+    """The EU-27, from `Country.eu_member` (regions.toml's list, loaded with the reference
+    data): the one source of the EU Member States. Read once per app context."""
+    from flask import g, has_app_context
+
+    if has_app_context() and "eu_members" in g:
+        return g.eu_members
+    found = frozenset(db.session.scalars(select(Country.code).where(Country.eu_member.is_(True))))
+    if has_app_context():
+        g.eu_members = found
+    return found
+
+
 def country_name(code: str) -> str:
     entry = pycountry.countries.get(alpha_2=code.upper()) if code else None
     return getattr(entry, "common_name", None) or getattr(entry, "name", code)

@@ -120,3 +120,25 @@ def test_development_lets_demo_managers_in_without_it(app, client, create_user):
     manager = create_user(roles=("programme_manager",))
     login(client, manager)
     assert client.get("/dashboard").status_code == 200
+
+
+def test_the_second_step_records_each_checked_code(app, db, create_user):
+    """accounts.services.second_factor, which the view calls: every checked code is a
+    committed login attempt under its own key; a right one is consumed."""
+    from grants.accounts import services, twofactor
+    from grants.accounts.models import LoginAttempt
+
+    clock.freeze(NOW)
+    user = create_user()
+    secret = twofactor.new_secret()
+    assert twofactor.enrol(user, secret, _code(secret))
+    clock.travel(timedelta(seconds=30))
+    kind, error = services.second_factor(user, "123456", "10.0.0.1")
+    assert kind is None and "not correct" in error
+    db.session.rollback()  # committed by the service
+    key = f"2fa:{user.email}"
+    attempts = db.session.scalars(select(LoginAttempt).where(LoginAttempt.email == key)).all()
+    assert [(a.ip, a.succeeded) for a in attempts] == [("10.0.0.1", False)]
+    assert services.second_factor(user, _code(secret), "10.0.0.1") == ("totp", "")
+    kind, error = services.second_factor(user, _code(secret), "10.0.0.1")  # used up
+    assert kind is None and "already used" in error

@@ -14,6 +14,7 @@ from grants.audit.models import AuditEntry
 from grants.calls import rules, services
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.calls.services import CallError
+from grants.taxonomy.services import eu_members
 from tests.calls.conftest import call_values
 
 
@@ -416,8 +417,8 @@ def test_public_calls_groups_and_filters(db, create_call):
     assert not closed[CallPhase.OPEN] and not closed[CallPhase.UPCOMING]
 
 
-def test_describe_countries_uses_presets():
-    eu = services.EU27
+def test_describe_countries_uses_presets(db):
+    eu = eu_members()
     assert services.describe_countries(eu) == "all EU Member States"
     assert services.describe_countries(eu - {"DK"}) == "EU Member States except Denmark"
     assert services.describe_countries(eu | {"UA"}) == "all EU Member States, Ukraine"

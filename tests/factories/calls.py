@@ -21,11 +21,7 @@ from grants.calls.models import (
     Topic,
 )
 from grants.taxonomy.models import Fund
-
-EU27_EXCEPT_DK = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-]  # fmt: skip
+from grants.taxonomy.services import eu_members
 
 _numbers = itertools.count(1)
 
@@ -70,8 +66,8 @@ def create_call(db):
                 "international_organisation",
                 "research",
             ],
-            "coordinator_countries": list(EU27_EXCEPT_DK),
-            "partner_countries": list(EU27_EXCEPT_DK),
+            "coordinator_countries": sorted(eu_members() - {"DK"}),
+            "partner_countries": sorted(eu_members() - {"DK"}),
             "min_applicants": 1,
             "min_countries": 1,
             "section_limits": dict(DEFAULT_SECTION_LIMITS),

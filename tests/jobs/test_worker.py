@@ -161,3 +161,23 @@ def test_a_worker_stopping_mid_batch_hands_the_rest_back(app, db, test_kind, mon
     worker.run_batch()
     states = sorted((j.state, j.attempts) for j in db.session.scalars(select(Job)))
     assert states == [(JobState.DONE, 1), (JobState.QUEUED, 0), (JobState.QUEUED, 0)]
+
+
+def test_a_page_asks_for_work_once_and_again_after_it_failed(db, test_kind, manager, lazy):
+    """jobs.request_job, what a view calls instead of committing: keyed once, committed, a
+    failed job sent round again (with the retry in the audit log)."""
+    first = jobs.request_job("test.echo", {"n": 5, "fail": "offline"}, key="echo:5", user=manager)
+    db.session.rollback()  # the service committed it
+    assert db.session.get(Job, first.id) is not None
+    again = jobs.request_job("test.echo", {"n": 5, "fail": "offline"}, key="echo:5", user=manager)
+    assert again.id == first.id and again.state == JobState.QUEUED
+    run_jobs()
+    clock.travel(timedelta(seconds=31))
+    run_jobs()
+    db.session.refresh(first)
+    assert first.state == JobState.FAILED
+    asked = jobs.request_job("test.echo", {"n": 5}, key="echo:5", user=manager)
+    db.session.rollback()
+    db.session.refresh(asked)
+    assert asked.id == first.id and asked.state == JobState.QUEUED and asked.attempts == 0
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "retry"))

@@ -208,3 +208,28 @@ def test_the_command_line_import(app, db, runner, tmp_path):
     bad.write_bytes(b"Colour\nx\n")
     refused = runner.invoke(args=["portfolio", "import", str(bad)])
     assert refused.exit_code != 0 and "No title column" in refused.output
+
+
+def test_the_pages_writes_commit_in_the_services(db, manager):
+    """grants/portfolio/services.py, which the views call: each write is one transaction,
+    and a refused victims file leaves the stored figures as they were."""
+    from grants.portfolio import services
+    from grants.portfolio.models import ImportMapping, PortfolioImport, VictimFigure
+    from grants.portfolio.victims import VictimFileError
+
+    upload = services.keep_upload("old.csv", as_csv(), manager)
+    mapping = services.save_mapping("Space travel", MappingKind.PRIORITY, "online", manager)
+    assert services.replace_victim_figures(b"country,year,victims\nRO,2019,150\n", "E", manager)
+    db.session.rollback()  # nothing left to roll back: each one committed
+    assert db.session.get(PortfolioImport, upload.id) is not None
+    assert db.session.get(ImportMapping, mapping.id) is not None
+    with pytest.raises(VictimFileError):
+        services.replace_victim_figures(b"country,year,victims\nAtlantis,2019,3\n", "E", manager)
+    assert db.session.scalars(select(VictimFigure.country)).all() == ["RO"]
+    services.delete_mapping(mapping, manager)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ImportMapping)) == 0
+    report = services.import_file("old-v2.csv", as_csv())
+    db.session.rollback()
+    assert report.counts["new"] == 4
+    assert db.session.scalar(select(func.count()).select_from(PortfolioProject)) == 4

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, render_template
 from flask_login import current_user
 
 from grants.extensions import db
-from grants.proposals import checks, permissions, sections
+from grants.proposals import checks, hooks, permissions, sections
 from grants.proposals import fields as field_map
 from grants.proposals.models import Proposal, Submission
 
@@ -18,6 +18,11 @@ bp = Blueprint("proposals", __name__)
 @bp.app_context_processor
 def _proposal_helpers():
     return {"proposal_perm": permissions}
+
+
+# The published result of each proposal, from whichever stage publishes it (grants/proposals/
+# hooks.py): a global, so that the templates of proposals do not call one of review's.
+bp.add_app_template_global(hooks.result_letters, "result_letters")
 
 
 # A global, not a context variable: imported macros (text_limit) see globals only.

@@ -12,7 +12,6 @@ from grants.calls.models import Call
 from grants.extensions import db
 from grants.proposals.models import Submission
 from grants.review import permissions, services
-from grants.review import ranking as ranking_service
 from grants.review.charts import ranking_charts
 from grants.review.models import Assignment
 
@@ -30,7 +29,6 @@ def review_globals():
     return {
         "review_perm": permissions,
         "review_summary": review_summary,
-        "result_letters": ranking_service.letters_of_proposals,
     }
 
 
