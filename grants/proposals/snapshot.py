@@ -444,6 +444,14 @@ def read_head(data: dict | None) -> Head:
     return _readers(data)[1](data)
 
 
+def head_columns(content) -> tuple:
+    """The head's acronym and topic code as SQL expressions of the stored JSON column
+    `content`, for a list that selects columns rather than decode every snapshot (a call-wide
+    page reads a thousand). Every format up to FORMAT_VERSION keeps them at these paths; a
+    format that moves them changes this too. NULL where missing, as `read_head` reads ""."""
+    return content["acronym"].as_string(), content[("topic", "code")].as_string()
+
+
 def canonical_json(content: dict) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
