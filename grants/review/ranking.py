@@ -52,6 +52,14 @@ def final_ranking(call: Call) -> FinalRanking | None:
     return db.session.scalar(select(FinalRanking).where(FinalRanking.call_id == call.id))
 
 
+def topic_code(submission: Submission) -> str:
+    """The topic the proposal was submitted under (the snapshot, not today's draft)."""
+    if not submission.call.topics:
+        return ""
+    topic = submission.head.topic
+    return topic.code if topic else ""
+
+
 def budgets_of(call: Call) -> dict[str, Decimal]:
     """Topic code -> budget; a call without topics has one budget under ""."""
     if call.topics:
@@ -137,7 +145,7 @@ def _awaiting_reason(report: call_rows.ReportRow | None, waiting: int) -> str:
 def alignment_totals(call: Call, rows: list[call_rows.SubmissionRow]) -> dict[int, Decimal]:
     """Submission id -> `alignment_total`, read from the stored results' totals in one query
     (their JSON is not decoded); a submission without a stored result yet has it computed
-    and stored (the first ranking of a call), as `alignment_total` does."""
+    and stored (the first ranking of a call). Each is the Decimal `alignment_total` gives."""
     if not rows:
         return {}
     weights = stored_alignment.call_weights_of(call)
@@ -159,8 +167,9 @@ def alignment_totals(call: Call, rows: list[call_rows.SubmissionRow]) -> dict[in
     if missing:
         whole = list(db.session.scalars(select(Submission).where(Submission.id.in_(missing))))
         stored_alignment.preload(whole)  # what is stored under other keys, in one query
-        for s in whole:
-            totals[s.id] = alignment_total(s)
+        for s in whole:  # computed and stored now (not read from a panel cached earlier)
+            result = stored_alignment.stored_alignment(s)
+            totals[s.id] = Decimal(str(round(result.total, 2))) if result else Decimal(0)
     return totals
 
 

@@ -24,7 +24,8 @@ def test_submission_rows_are_the_submissions_as_the_objects_read_them(db, evalua
     )
     first, second, *_ = setup.submissions
     programme.review_submission(first, manager, "overridden", "Late annex.", False, True)
-    programme.review_submission(setup.ineligible[0], manager, "overridden", "Seat is EU.", True, True)
+    outside = setup.ineligible[0]
+    programme.review_submission(outside, manager, "overridden", "Seat is EU.", True, True)
     programme.review_submission(second, manager, "confirmed", "Checked.")
     db.session.expire_all()
     expected = [
