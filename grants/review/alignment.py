@@ -42,9 +42,14 @@ def descriptor_set() -> scoring.DescriptorSet:
 
 def call_weights(submission: Submission) -> dict[str, float]:
     """The weights of the call's priorities that have descriptors (others cannot be evidenced)."""
+    return call_weights_of(submission.call)
+
+
+def call_weights_of(call) -> dict[str, float]:
+    """`call_weights` of every submission of `call`."""
     descriptors = descriptor_set()
     weights = {}
-    for cp in submission.call.priorities:
+    for cp in call.priorities:
         try:
             descriptors[cp.priority_code]
         except KeyError:

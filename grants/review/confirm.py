@@ -23,7 +23,7 @@ from grants.review import permissions
 from grants.review.forms import evaluation_data, evaluation_form
 from grants.review.models import Assignment, Outcome
 from grants.review.ranking import RankingView, final_ranking
-from grants.review.services import current_submissions
+from grants.review.rows import submission_rows
 
 bp = Blueprint("review_confirm", __name__)
 
@@ -92,6 +92,6 @@ def publication_figures(call) -> list[tuple[Outcome, int]]:
     final = final_ranking(call)
     status = {d["submission_id"]: d["status"] for d in final.decisions} if final else {}
     counts = Counter(
-        Outcome(status.get(s.id, Outcome.NOT_ADMISSIBLE.value)) for s in current_submissions(call)
+        Outcome(status.get(s.id, Outcome.NOT_ADMISSIBLE.value)) for s in submission_rows(call)
     )
     return [(outcome, counts[outcome]) for outcome in Outcome if counts[outcome]]

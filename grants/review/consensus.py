@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 import scoring
@@ -152,42 +152,6 @@ def _score(
     return scoring.score_proposal(
         rules, [_scoring_evaluation(call, e) for e in evaluations], consensus
     )
-
-
-def call_scores(
-    call: Call, submissions: list[Submission], with_consensus: bool = False
-) -> tuple[dict[int, scoring.ProposalScore | None], dict[int, ConsensusReport]]:
-    """`proposal_score` for many submissions of a call in three queries, not ten per
-    proposal: submission id -> score, and submission id -> consensus report."""
-    by_submission: dict[int, list[Evaluation]] = {}
-    for e in db.session.scalars(
-        select(Evaluation)
-        .join(Evaluation.assignment)
-        .where(
-            Assignment.call_id == call.id,
-            Assignment.state == AssignmentState.ACTIVE,
-            Evaluation.state == EvaluationState.SUBMITTED,
-        )
-        .options(contains_eager(Evaluation.assignment), selectinload(Evaluation.scores))
-        .order_by(Evaluation.submitted_at, Evaluation.id)
-    ):
-        by_submission.setdefault(e.assignment.submission_id, []).append(e)
-    reports = {
-        r.submission_id: r
-        for r in db.session.scalars(
-            select(ConsensusReport)
-            .where(ConsensusReport.call_id == call.id)
-            .options(selectinload(ConsensusReport.scores))
-        )
-    }
-    rules = rules_of(call)
-    scores = {
-        s.id: _score(
-            rules, call, by_submission.get(s.id, []), reports.get(s.id) if with_consensus else None
-        )
-        for s in submissions
-    }
-    return scores, reports
 
 
 def to_step(value: Decimal, criterion: Criterion) -> Decimal:

@@ -4,39 +4,32 @@ report; overall counts and the evaluators who are late."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload
 
 import scoring
 from grants import clock
 from grants.accounts.models import User
-from grants.calls.models import Call
+from grants.calls.models import Call, CallPhase
 from grants.extensions import db
-from grants.proposals.models import Submission
 from grants.review import consensus as consensus_service
-from grants.review.models import (
-    Assignment,
-    AssignmentState,
-    ConsensusReport,
-    ConsensusState,
-    EvaluationState,
-)
-from grants.review.services import evaluable_submissions
-
-STANDING = (AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)
+from grants.review import rows as call_rows
+from grants.review.models import AssignmentState, ConsensusState
+from grants.review.rows import AssignmentRow, ReportRow, SubmissionRow
+from grants.review.services import EVALUATION_PHASES
 
 
 @dataclass
 class ProposalProgress:
-    submission: Submission
-    assignments: list[Assignment]  # every assignment, ended ones too
+    submission: SubmissionRow
+    assignments: list[AssignmentRow]  # every assignment, ended ones too
     assigned: int  # standing: to declare or active
     declared: int  # declarations made (no conflict or a conflict)
     evaluated: int  # submitted evaluations of active assignments
-    report: ConsensusReport | None
+    report: ReportRow | None
     score: scoring.ProposalScore | None
 
     @property
@@ -46,7 +39,7 @@ class ProposalProgress:
     @property
     def made(self) -> int:
         """Assignments that asked for a declaration: standing, or ended after declaring."""
-        return sum(1 for a in self.assignments if a.state in STANDING or a.declarations)
+        return sum(1 for a in self.assignments if a.standing or a.declared)
 
     @property
     def disagreements(self) -> list[scoring.CriterionResult]:
@@ -54,13 +47,16 @@ class ProposalProgress:
 
     @property
     def active_evaluators(self) -> list[User]:
-        return [a.evaluator for a in self.assignments if a.state == AssignmentState.ACTIVE]
+        """Read on asking (the page does not show them): one query."""
+        ids = [a.evaluator_id for a in self.assignments if a.state == AssignmentState.ACTIVE]
+        users = _users(ids)
+        return [users[i] for i in ids]
 
 
 @dataclass
 class LateEvaluator:
     evaluator: User
-    assignments: list[Assignment]
+    assignments: list[AssignmentRow] = field(default_factory=list)
 
     @property
     def oldest_due(self) -> datetime:
@@ -91,43 +87,36 @@ class Dashboard:
 
 
 def dashboard(call: Call) -> Dashboard:
-    submissions = evaluable_submissions(call, published=True)
-    assignments: dict[int, list[Assignment]] = {}
-    for a in db.session.scalars(
-        select(Assignment)
-        .where(Assignment.call_id == call.id)
-        .options(selectinload(Assignment.evaluation), selectinload(Assignment.declarations))
-        .order_by(Assignment.id)
-    ):
-        assignments.setdefault(a.submission_id, []).append(a)
-    reports = {
-        r.submission_id: r
-        for r in db.session.scalars(
-            select(ConsensusReport)
-            .where(ConsensusReport.call_id == call.id)
-            .options(selectinload(ConsensusReport.rapporteur))  # the table names them
-        )
-    }
-    scores, _ = consensus_service.call_scores(call, submissions)
+    """The call's evaluation in five queries of rows, whatever its size: its evaluable
+    submissions, their assignments, consensus reports (with the rapporteurs' names) and
+    submitted scores, and the late evaluators."""
+    if call.phase not in (*EVALUATION_PHASES, CallPhase.RESULTS_PUBLISHED):
+        return Dashboard(call, [], 0, [])
+    submissions = [s for s in call_rows.submission_rows(call) if s.evaluable]
+    by_id = {s.id: s for s in submissions}
+    assignments: dict[int, list[AssignmentRow]] = {}
+    for a in call_rows.assignment_rows(call, by_id):
+        assignments.setdefault(a.submission.id, []).append(a)
+    reports = call_rows.report_rows(call)
+    scores = call_rows.proposal_scores(
+        consensus_service.rules_of(call), submissions, call_rows.scoring_evaluations(call)
+    )
     now = clock.now()
     rows, late_by_user = [], {}
     for s in submissions:
         rows_a = assignments.get(s.id, [])
-        evaluated = 0
         for a in rows_a:
-            e = a.evaluation
-            done = e is not None and e.state == EvaluationState.SUBMITTED
-            if done and a.state == AssignmentState.ACTIVE:
-                evaluated += 1
-            if a.state in STANDING and not done and a.due_at < now:
+            if a.standing and not a.evaluated and a.due_at < now:
                 late_by_user.setdefault(a.evaluator_id, []).append(a)
         rows.append(
             ProposalProgress(
                 submission=s,
                 assignments=rows_a,
-                assigned=sum(1 for a in rows_a if a.state in STANDING),
-                declared=sum(1 for a in rows_a if a.declarations),
-                evaluated=evaluated,
+                assigned=sum(1 for a in rows_a if a.standing),
+                declared=sum(1 for a in rows_a if a.declared),
+                evaluated=sum(
+                    1 for a in rows_a if a.evaluated and a.state == AssignmentState.ACTIVE
+                ),
                 report=reports.get(s.id),
                 score=scores[s.id],
             )
@@ -142,6 +131,13 @@ def dashboard(call: Call) -> Dashboard:
 
 
 def _users(ids) -> dict[int, User]:
+    """Users by id in one query; their roles and memberships are not read (the page shows
+    names and e-mail addresses)."""
     if not ids:
         return {}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(ids))))}
+    query = (
+        select(User)
+        .where(User.id.in_(list(ids)))
+        .options(lazyload(User.roles), lazyload(User.memberships))
+    )
+    return {u.id: u for u in db.session.scalars(query)}

@@ -29,8 +29,9 @@ from grants.notifications.services import Notice, absolute_url, deliver_pending,
 from grants.proposals.models import Proposal, Submission
 from grants.review import alignment as stored_alignment
 from grants.review import consensus as consensus_service
+from grants.review import rows as call_rows
 from grants.review.evaluation import alignment_panel
-from grants.review.models import FinalRanking, Outcome, ResultLetter
+from grants.review.models import FinalRanking, Outcome, ResultLetter, SubmissionAlignment
 from grants.review.services import (
     EVALUATION_PHASES,
     ReviewError,
@@ -75,7 +76,7 @@ def alignment_total(submission: Submission) -> Decimal:
 class Row:
     """One proposal on the ranking page."""
 
-    submission: Submission
+    submission: call_rows.SubmissionRow
     decision: scoring.Decision
     score: scoring.ProposalScore
     alignment: Decimal
@@ -103,7 +104,7 @@ class RankingView:
     call: Call
     rules: scoring.CallRules
     topics: list[TopicView]
-    awaiting: list[tuple[Submission, str]]  # no approved consensus yet, and why
+    awaiting: list[tuple[call_rows.SubmissionRow, str]]  # no approved consensus yet, and why
     excluded: list[Submission]  # not admissible or not eligible
     selection: scoring.Selection | None
     ranking: scoring.Ranking | None
@@ -131,43 +132,80 @@ class RankingView:
         return found
 
 
-def _awaiting_reason(submission: Submission) -> str:
-    report = consensus_service.report_of(submission)
-    waiting = consensus_service.outstanding(submission)
+def _awaiting_reason(report: call_rows.ReportRow | None, waiting: int) -> str:
     if report is None or report.rapporteur_id is None:
         if waiting:
-            return f"{len(waiting)} evaluation(s) outstanding; no rapporteur yet"
+            return f"{waiting} evaluation(s) outstanding; no rapporteur yet"
         return "no rapporteur appointed"
     if waiting:
-        return f"{len(waiting)} evaluation(s) outstanding"
+        return f"{waiting} evaluation(s) outstanding"
     return f"consensus report: {report.state.label.lower()}"
 
 
+def alignment_totals(call: Call, rows: list[call_rows.SubmissionRow]) -> dict[int, Decimal]:
+    """Submission id -> `alignment_total`, read from the stored results' totals in one query
+    (their JSON is not decoded); a submission without a stored result yet has it computed
+    and stored (the first ranking of a call). Each is the Decimal `alignment_total` gives."""
+    if not rows:
+        return {}
+    weights = stored_alignment.call_weights_of(call)
+    if not weights:
+        return {r.id: Decimal(0) for r in rows}
+    key = stored_alignment.result_key(weights)
+    A = SubmissionAlignment
+    wanted = {r.id for r in rows}
+    query = (
+        select(A.submission_id, A.total)
+        .join(Submission, Submission.id == A.submission_id)
+        .where(Submission.call_id == call.id, A.key == key)
+    )
+    stored = {sid: total for sid, total in db.session.execute(query) if sid in wanted}
+    # The total is stored as the result's float rounded to 2 places: read back, it is that
+    # float again, so the Decimal is the one `alignment_total` makes of it.
+    totals = {sid: Decimal(str(round(float(value), 2))) for sid, value in stored.items()}
+    missing = [r.id for r in rows if r.id not in totals]
+    if missing:
+        whole = list(db.session.scalars(select(Submission).where(Submission.id.in_(missing))))
+        stored_alignment.preload(whole)  # what is stored under other keys, in one query
+        for s in whole:  # computed and stored now (not read from a panel cached earlier)
+            result = stored_alignment.stored_alignment(s)
+            totals[s.id] = Decimal(str(round(result.total, 2))) if result else Decimal(0)
+    return totals
+
+
 def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> RankingView:
-    """Rank the proposals with an approved consensus; list the others and why."""
+    """Rank the proposals with an approved consensus; list the others and why. Reads rows
+    (`grants.review.rows`): a few queries whatever the size of the call."""
     rules = consensus_service.rules_of(call)
-    submissions = current_submissions(call)
-    excluded = [s for s in submissions if not (s.final_admissible and s.final_eligible)]
-    evaluable = [s for s in submissions if s.final_admissible and s.final_eligible]
-    all_scores, reports = consensus_service.call_scores(call, evaluable, with_consensus=True)
-    candidates, scores, alignments, awaiting = [], {}, {}, []
-    by_reference = {}
-    stored_alignment.preload(evaluable)  # one query for the stored results of all of them
-    for s in evaluable:
-        report = reports.get(s.id)
-        if report is None or not report.is_approved:
-            awaiting.append((s, _awaiting_reason(s)))
-            continue
-        score = all_scores[s.id]
-        scores[s.reference] = score
-        alignments[s.reference] = alignment_total(s)
+    submissions = call_rows.submission_rows(call)
+    evaluable = [s for s in submissions if s.evaluable]
+    reports = call_rows.report_rows(call)
+    approved = [s for s in evaluable if s.id in reports and reports[s.id].is_approved]
+    approved_ids = {s.id for s in approved}
+    waiting = call_rows.outstanding_counts(call)
+    awaiting = [
+        (s, _awaiting_reason(reports.get(s.id), waiting.get(s.id, 0)))
+        for s in evaluable
+        if s.id not in approved_ids
+    ]
+    scores_by_id = call_rows.proposal_scores(
+        rules,
+        approved,
+        call_rows.scoring_evaluations(call),
+        call_rows.approved_consensus(call, reports, {s.id: s.reference for s in approved}),
+    )
+    alignment_by_id = alignment_totals(call, approved)
+    candidates, scores, alignments, by_reference = [], {}, {}, {}
+    for s in approved:
+        scores[s.reference] = scores_by_id[s.id]
+        alignments[s.reference] = alignment_by_id[s.id]
         by_reference[s.reference] = s
         candidates.append(
             scoring.Candidate.from_score(
-                score,
+                scores[s.reference],
                 s.eu_contribution,
                 alignment=alignments[s.reference],
-                topic=topic_code(s),
+                topic=s.topic if call.topics else "",
             )
         )
     budgets = budgets_of(call)
@@ -183,7 +221,7 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
         rules=rules,
         topics=topics,
         awaiting=awaiting,
-        excluded=excluded,
+        excluded=_excluded(submissions),
         selection=selection,
         ranking=ranking,
         digest=digest(decisions_of(selection, rows), budgets),
@@ -194,6 +232,16 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
         view.what_if_budgets = what_if_budgets
         view.what_if = scoring.what_if(ranking, selection, what_if_budgets)
     return view
+
+
+def _excluded(rows: list[call_rows.SubmissionRow]) -> list[Submission]:
+    """The submissions that are not evaluated (not admissible or not eligible; few), whole."""
+    ids = [r.id for r in rows if not r.evaluable]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(select(Submission).where(Submission.id.in_(ids)).order_by(Submission.id))
+    )
 
 
 def _topic_views(call: Call, selection, by_reference: dict, scores: dict, alignments: dict):
@@ -344,11 +392,8 @@ def publication_problems(call: Call) -> list[str]:
     if final is None:
         return ["Finalise the ranking first."]
     ranked = {d["submission_id"] for d in final.decisions}
-    missing = [
-        s.label
-        for s in current_submissions(call)
-        if s.final_admissible and s.final_eligible and s.id not in ranked
-    ]
+    rows = call_rows.submission_rows(call)
+    missing = [s.label for s in rows if s.evaluable and s.id not in ranked]
     if missing:
         return [
             f"{', '.join(missing)} became admissible and eligible after the ranking was "

@@ -98,3 +98,84 @@ def test_the_review_queue_issues_the_same_statements_for_2_and_6_assignments(app
         sizes.append(k)
     assert sizes[0] < sizes[1]
     assert counts[0] == counts[1], counts
+
+
+@pytest.fixture
+def manager(create_user):
+    return create_user(roles=("programme_manager",))
+
+
+@pytest.fixture
+def half_way(db, evaluated_call, approve_consensus, create_evaluator, create_assignment, manager):
+    """A call of `n` proposals (n a multiple of 3) and one ineligible: a third with an approved
+    consensus, a third with a rapporteur appointed (a draft), a third without; every proposal
+    has one more evaluator still to declare (an outstanding evaluation)."""
+    from grants.review import consensus
+
+    def make(n: int):
+        setup = evaluated_call(n=n, ineligible=1)
+        for i, submission in enumerate(setup.submissions):
+            rapporteur = setup.evaluators[i % len(setup.evaluators)]
+            if i % 3 == 0:
+                approve_consensus(submission, rapporteur=rapporteur, manager=manager)
+            elif i % 3 == 1:
+                consensus.appoint(submission, rapporteur, manager)
+            late = create_evaluator(name=f"Pending {n}-{i}", organisation=f"Pending {n}-{i}")
+            create_assignment(submission, late, AssignmentState.PENDING_DECLARATION)
+        db.session.commit()
+        return setup
+
+    return make
+
+
+def test_a_call_half_way_through_its_evaluation_issues_the_same_statements_at_two_sizes(
+    app, half_way, manager, login_as, client
+):
+    """Proposals still awaiting their consensus (with and without a rapporteur) and one not
+    evaluated: the ranking says why for each and the dashboard names the rapporteurs, in as
+    many statements for 3 proposals as for 6."""
+    small, large = half_way(3), half_way(6)
+    login_as(manager)
+    counts, pages = {}, {}
+    for name in ("evaluation dashboard", "ranking page"):
+        url = PAGES[name]
+        for setup in (small, large):
+            client.get(url.format(setup.call.id))  # per-process caches (alignment) warm
+        found = [statements(app, client, url.format(s.call.id)) for s in (small, large)]
+        counts[name] = tuple(count for count, _ in found)
+        pages[name] = found[1][1]
+    assert all(a == b for a, b in counts.values()), counts
+    ranking, board = pages["ranking page"], pages["evaluation dashboard"]
+    awaiting = re.search(r'<ul id="awaiting">(.*?)</ul>', ranking, re.S).group(1)
+    assert awaiting.count("1 evaluation(s) outstanding; no rapporteur yet") == 2, awaiting
+    assert awaiting.count("1 evaluation(s) outstanding</li>") == 2, awaiting
+    assert large.ineligible[0].content["acronym"] in ranking.split("Not evaluated")[1]
+    table = board.split('id="proposals-title"')[1]
+    for i, s in enumerate(large.submissions):
+        row = re.search(rf"{re.escape(s.label)}</a>.*?</tr>", table, re.S).group(0)
+        named = large.evaluators[i % len(large.evaluators)].full_name
+        assert (named in row) == (i % 3 != 2), (i, row)
+        # assigned (3 active, one to declare), declared, evaluated
+        assert re.findall(r'<td class="text-end">([^<]*)</td>', row)[:3] == ["4", "3", "3"]
+
+
+def test_a_finalised_ranking_issues_the_same_statements_at_two_sizes(
+    app, call_of, login_as, client
+):
+    """A finalised ranking also shows who finalised it, what publishing would write and why
+    it could not: as many statements for 2 proposals as for 6."""
+    from grants.review import ranking as ranking_service
+
+    make, manager = call_of
+    small, large = make(2), make(6)
+    for setup in (small, large):
+        ranking_service.finalise(setup.call, ranking_service.build(setup.call).digest, manager)
+    login_as(manager)
+    url = PAGES["ranking page"]
+    for setup in (small, large):
+        client.get(url.format(setup.call.id))
+    found = [statements(app, client, url.format(s.call.id)) for s in (small, large)]
+    assert found[0][0] == found[1][0], [count for count, _ in found]
+    for (_, html), n in zip(found, (2, 6), strict=True):
+        assert f"by {manager.full_name}" in html
+        assert f"every applicant's result letter ({n} in all)" in html

@@ -1,0 +1,271 @@
+"""What the call-wide pages of the evaluation (its dashboard, the ranking) read: rows and
+aggregates from projection queries, a few per page whatever the size of the call, never the
+object graph of a thousand submissions, their decoded snapshots, evaluations and users.
+
+Each function here is one query (or two) returning small frozen rows; what a page's template
+shows of a row is a field of it, so a template triggers no load of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+import scoring
+from grants.calls.models import Call
+from grants.extensions import db
+from grants.proposals.models import Submission, SubmissionReview
+from grants.review.models import (
+    Assignment,
+    AssignmentState,
+    ConflictDeclaration,
+    ConsensusReport,
+    ConsensusScore,
+    ConsensusState,
+    Evaluation,
+    EvaluationScore,
+    EvaluationState,
+)
+
+STANDING = (AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRow:
+    """A current submission as the lists show it: acronym and topic as submitted (the columns
+    written at submission, no snapshot decoded), admissibility and eligibility as a
+    programme manager's latest review left them."""
+
+    id: int
+    reference: str
+    proposal_id: int
+    acronym: str
+    topic: str  # the topic's code as submitted, "" without one
+    eu_contribution: Decimal
+    final_admissible: bool
+    final_eligible: bool
+
+    @property
+    def label(self) -> str:
+        """The acronym as submitted, else the submission reference (as `Submission.label`)."""
+        return self.acronym or self.reference
+
+    @property
+    def evaluable(self) -> bool:
+        return self.final_admissible and self.final_eligible
+
+
+def submission_rows(call: Call) -> list[SubmissionRow]:
+    """Every current, not withdrawn submission of the call, in id order (as
+    `services.current_submissions`), in one query."""
+    S, R = Submission, SubmissionReview
+    latest = (
+        select(R.submission_id, func.max(R.id).label("review_id"))
+        .join(S, S.id == R.submission_id)
+        .where(S.call_id == call.id)
+        .group_by(R.submission_id)
+        .subquery()
+    )
+    query = (
+        select(
+            S.id,
+            S.reference,
+            S.proposal_id,
+            S.acronym,
+            S.topic_code,
+            S.eu_contribution,
+            S.admissible,
+            S.eligible,
+            R.admissible,
+            R.eligible,
+            R.id,
+        )
+        .outerjoin(latest, latest.c.submission_id == S.id)
+        .outerjoin(R, R.id == latest.c.review_id)
+        .where(S.call_id == call.id, S.is_current.is_(True), S.withdrawn_at.is_(None))
+        .order_by(S.id)
+    )
+    return [
+        SubmissionRow(
+            id_,
+            reference,
+            proposal_id,
+            acronym or "",
+            topic or "",
+            amount,
+            reviewed_admissible if review_id is not None else admissible,
+            reviewed_eligible if review_id is not None else eligible,
+        )
+        for (
+            id_,
+            reference,
+            proposal_id,
+            acronym,
+            topic,
+            amount,
+            admissible,
+            eligible,
+            reviewed_admissible,
+            reviewed_eligible,
+            review_id,
+        ) in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRow:
+    """An assignment as the dashboard counts it."""
+
+    id: int
+    submission: SubmissionRow
+    evaluator_id: int
+    state: AssignmentState
+    due_at: datetime
+    declared: bool  # a declaration was made (no conflict or a conflict)
+    evaluated: bool  # its evaluation is submitted
+
+    @property
+    def standing(self) -> bool:
+        return self.state in STANDING
+
+
+def assignment_rows(call: Call, submissions: dict[int, SubmissionRow]) -> list[AssignmentRow]:
+    """The call's assignments (ended ones too) of the given submissions, in id order."""
+    A, E, D = Assignment, Evaluation, ConflictDeclaration
+    declared = select(D.id).where(D.assignment_id == A.id).exists()
+    query = (
+        select(A.id, A.submission_id, A.evaluator_id, A.state, A.due_at, declared, E.state)
+        .outerjoin(E, E.assignment_id == A.id)
+        .where(A.call_id == call.id)
+        .order_by(A.id)
+    )
+    out = []
+    for id_, sid, evaluator_id, state, due_at, declared_, evaluation in db.session.execute(query):
+        if sid in submissions:
+            submitted = evaluation == EvaluationState.SUBMITTED
+            out.append(
+                AssignmentRow(
+                    id_, submissions[sid], evaluator_id, state, due_at, bool(declared_), submitted
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """A consensus report as the call-wide pages show it."""
+
+    id: int
+    submission_id: int
+    state: ConsensusState
+    rapporteur_id: int | None
+    rapporteur_name: str | None
+    comment: str
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == ConsensusState.APPROVED
+
+
+def report_rows(call: Call) -> dict[int, ReportRow]:
+    """Submission id -> its consensus report, with the rapporteur's name, in one query."""
+    from grants.accounts.models import User
+
+    C = ConsensusReport
+    query = (
+        select(C.id, C.submission_id, C.state, C.rapporteur_id, User.full_name, C.comment)
+        .outerjoin(User, User.id == C.rapporteur_id)
+        .where(C.call_id == call.id)
+    )
+    return {row[1]: ReportRow(*row) for row in db.session.execute(query)}
+
+
+def scoring_evaluations(call: Call) -> dict[int, list[scoring.Evaluation]]:
+    """Submission id -> the submitted evaluations of its standing assignments as `scoring`
+    reads them, in the order they were submitted (as `consensus.submitted_evaluations`)."""
+    A, E, ES = Assignment, Evaluation, EvaluationScore
+    codes = {c.id: c.code for c in call.criteria}
+    S = Submission
+    query = (
+        select(A.submission_id, S.reference, A.evaluator_id, E.id, ES.criterion_id, ES.points)
+        .join(E, E.assignment_id == A.id)
+        .join(S, S.id == A.submission_id)
+        .outerjoin(ES, ES.evaluation_id == E.id)
+        .where(
+            A.call_id == call.id,
+            A.state == AssignmentState.ACTIVE,
+            E.state == EvaluationState.SUBMITTED,
+        )
+        .order_by(E.submitted_at, E.id, ES.id)
+    )
+    grouped: dict[int, tuple[int, str, int, dict]] = {}
+    for sid, reference, evaluator_id, evaluation_id, criterion_id, points in db.session.execute(
+        query
+    ):
+        entry = grouped.setdefault(evaluation_id, (sid, reference, evaluator_id, {}))
+        if criterion_id is not None and points is not None:
+            entry[3][codes[criterion_id]] = points
+    out: dict[int, list[scoring.Evaluation]] = {}
+    for sid, reference, evaluator_id, points in grouped.values():
+        out.setdefault(sid, []).append(scoring.Evaluation(reference, str(evaluator_id), points))
+    return out
+
+
+def approved_consensus(
+    call: Call, reports: dict[int, ReportRow], references: dict[int, str]
+) -> dict[int, scoring.Consensus]:
+    """Submission id -> its approved consensus as `scoring` reads it, in one query."""
+    C, CS = ConsensusReport, ConsensusScore
+    codes = {c.id: c.code for c in call.criteria}
+    points: dict[int, dict] = {}
+    query = (
+        select(C.submission_id, CS.criterion_id, CS.points)
+        .join(CS, CS.report_id == C.id)
+        .where(C.call_id == call.id, C.state == ConsensusState.APPROVED)
+        .order_by(CS.id)
+    )
+    for sid, criterion_id, value in db.session.execute(query):
+        if value is not None:
+            points.setdefault(sid, {})[codes[criterion_id]] = value
+    return {
+        sid: scoring.Consensus(references[sid], points.get(sid, {}), report.comment)
+        for sid, report in reports.items()
+        if report.is_approved and sid in references
+    }
+
+
+def outstanding_counts(call: Call) -> dict[int, int]:
+    """Submission id -> its open assignments (to declare, to evaluate, draft), in one query
+    (as `consensus.outstanding`)."""
+    A, E = Assignment, Evaluation
+    query = (
+        select(A.submission_id, func.count(A.id))
+        .outerjoin(E, E.assignment_id == A.id)
+        .where(
+            A.call_id == call.id,
+            A.state.in_(STANDING),
+            (E.id.is_(None)) | (E.state != EvaluationState.SUBMITTED),
+        )
+        .group_by(A.submission_id)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def proposal_scores(
+    rules: scoring.CallRules,
+    rows: list[SubmissionRow],
+    evaluations: dict[int, list[scoring.Evaluation]],
+    consensus: dict[int, scoring.Consensus] | None = None,
+) -> dict[int, scoring.ProposalScore | None]:
+    """Submission id -> `scoring.score_proposal` of its evaluations (and approved consensus,
+    if given); None while there is nothing to aggregate (as `consensus.proposal_score`)."""
+    consensus = consensus or {}
+    out = {}
+    for row in rows:
+        found, agreed = evaluations.get(row.id, []), consensus.get(row.id)
+        out[row.id] = (
+            scoring.score_proposal(rules, found, agreed) if found or agreed is not None else None
+        )
+    return out
