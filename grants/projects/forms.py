@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -13,6 +12,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from grants.security.forms import FlaskForm
 
 
 class PrepareForm(FlaskForm):
