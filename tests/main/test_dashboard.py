@@ -82,7 +82,10 @@ def test_the_applicant_sees_drafts_with_countdown_and_missing_items_submissions_
     login_as(applicant)
     small, html = statements(app, client)
     drafts = section_text(html, "applicant-drafts")
-    assert "days left" in drafts and "missing" in drafts and "Give the proposal" in drafts
+    assert "closes in" in drafts and "missing" in drafts and "Give the proposal" in drafts
+    assert 'data-countdown="' in re.search(r'id="applicant-drafts".*?</section>', html, re.S).group(
+        0
+    )
     assert "OPEN-1" in drafts
     assert "submitted" in section_text(html, "applicant-submitted")
     assert "Selected for funding" in section_text(html, "applicant-results")

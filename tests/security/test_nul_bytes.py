@@ -73,9 +73,7 @@ def test_every_form_of_the_app_is_the_checking_flaskform():
                 assert "FlaskForm" not in names, path
 
 
-def test_nul_byte_in_a_proposal_text_is_refused_at_the_field(
-    client, login_as, create_proposal, db
-):
+def test_nul_byte_in_a_proposal_text_is_refused_at_the_field(client, login_as, create_proposal, db):
     proposal = create_proposal(complete=False, acronym="SAFE")
     login_as(proposal.organisation.memberships[0].user)
     url = f"/proposals/{proposal.id}/edit/summary"
