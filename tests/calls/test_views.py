@@ -359,7 +359,7 @@ def test_call_document_pdf_shows_the_calls_data(db, client, create_call):
         "EU Member States except Denmark",
         "NGO / civil society",
         "at least 3 applicants from at least 3 different eligible countries",
-        "summary",
+        "The abstract",  # the section limit's label, not its key
         "2,000",
         "Detailed budget table",
         "Quality of project team and cooperation arrangements",
