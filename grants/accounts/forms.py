@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,6 +17,7 @@ from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Option
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.accounts.models import ORGANISATION_TYPE_LABELS, RoleName
+from grants.security.forms import FlaskForm
 from grants.taxonomy.services import is_country_code
 
 _ZONES = sorted(

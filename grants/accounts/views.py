@@ -222,7 +222,7 @@ def profile():
         return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html", form=form, live_sessions=sessions.live_count(current_user)
-    )
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/account/log-out-everywhere", methods=["POST"])

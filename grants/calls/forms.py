@@ -7,7 +7,6 @@ import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -32,6 +31,7 @@ from grants.calls.models import (
     AlignmentUse,
     SelectionPolicy,
 )
+from grants.security.forms import FlaskForm
 
 
 def country_presets() -> dict[str, tuple[str, list[str]]]:

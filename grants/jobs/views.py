@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from grants.extensions import db
 from grants.jobs import permissions, services
 from grants.jobs.models import Job
 from grants.jobs.registry import label_of, load
+from grants.security.forms import FlaskForm
 
 bp = Blueprint("jobs", __name__)
 

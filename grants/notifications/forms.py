@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField
 from wtforms.validators import InputRequired
 
 from grants.notifications.events import choices_for
 from grants.notifications.models import Channel
+from grants.security.forms import FlaskForm
 
 CHOICES = [(c.value, c.label) for c in Channel]
 

@@ -62,16 +62,14 @@ def preferences():
     form = preferences_form(
         current_user, current, request.form if request.method == "POST" else None
     )
-    if request.method == "POST":
-        if form.validate():
-            choices = {event.code: field.data for event, field in form.events}
-            changed = services.save_preferences(current_user, choices)
-            flash(
-                f"Preferences saved ({changed} changed)." if changed else "Nothing changed.",
-                "success",
-            )
-            return redirect(url_for(".preferences"))
-        flash("Some choices were missing; see the marked questions.", "danger")
+    if request.method == "POST" and form.validate():
+        choices = {event.code: field.data for event, field in form.events}
+        changed = services.save_preferences(current_user, choices)
+        flash(
+            f"Preferences saved ({changed} changed)." if changed else "Nothing changed.",
+            "success",
+        )
+        return redirect(url_for(".preferences"))
     return render_template(
         "notifications/preferences.html", form=form, mandatory=mandatory_for(current_user)
-    )
+    ), (422 if form.errors else 200)

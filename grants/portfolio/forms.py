@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from grants.portfolio.models import MappingKind
+from grants.security.forms import FlaskForm
 
 
 class UploadForm(FlaskForm):

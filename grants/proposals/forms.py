@@ -3,7 +3,6 @@ upload, submit and withdraw, and the programme manager's review of the checks.""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -25,6 +24,7 @@ from grants.accounts.forms import MultiCheckboxField, country_choices
 from grants.accounts.models import ORGANISATION_TYPE_LABELS
 from grants.proposals import fields as F
 from grants.proposals.models import BUDGET_CATEGORY_LABELS, ItemKind
+from grants.security.forms import FlaskForm
 from grants.security.validators import SingleLine
 from grants.taxonomy.picker import CountryPickerField
 
@@ -374,8 +374,20 @@ class ReviewForm(FlaskForm):
     )
     reason = TextAreaField(
         "Reason",
-        validators=[Length(max=5000)],
+        validators=[
+            DataRequired(message="Give the reason for your decision; it is kept in the audit log."),
+            Length(max=5000),
+        ],
         description="Required; kept in the audit log.",
         render_kw={"rows": 3},
     )
     submit = SubmitField("Record the decision")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.decision.data == "overridden":
+            for f, what in ((self.admissible, "admissible"), (self.eligible, "eligible")):
+                if f.data not in ("yes", "no"):
+                    f.errors = [*f.errors, f"To override, say whether the proposal is {what}."]
+                    valid = False
+        return valid

@@ -77,7 +77,7 @@ def _budget_spec(rows: list[BudgetRow]) -> dict:
     return style(chart).to_dict(validate=False)
 
 
-def _scores_spec(bins: list[ScoreBin]) -> dict:
+def _scores_spec(bins: list[ScoreBin], title: str = "Consensus total (points)") -> dict:
     values = []
     for b in bins:
         values.append({"range": b.label, "part": "Passed the thresholds",
@@ -96,7 +96,7 @@ def _scores_spec(bins: list[ScoreBin]) -> dict:
         .encode(
             x=alt.X(
                 "range:N",
-                title="Consensus total (points)",
+                title=title,
                 sort=[b.label for b in bins],
                 axis=alt.Axis(labelAngle=-45),
             ),  # fmt: skip
@@ -137,3 +137,98 @@ def ranking_charts(view) -> RankingCharts | None:
         bins[index].below_threshold += row.label in below
     specs = {"budget": _budget_spec(budget), "scores": _scores_spec(bins)}
     return RankingCharts(budget, bins, specs)
+
+
+# The evaluation dashboard ---------------------------------------------------------------
+
+
+@dataclass
+class AskedRow:
+    """What the proposals passing every threshold so far ask of a topic's budget."""
+
+    topic: str
+    budget: Decimal
+    asked: Decimal
+    proposals: int
+
+    @property
+    def percent(self) -> int:
+        return round(self.asked * 100 / self.budget) if self.budget else 0
+
+
+@dataclass
+class DashboardCharts:
+    asked: list[AskedRow]
+    scores: list[ScoreBin]
+    scored: int  # proposals with at least one submitted evaluation
+    specs: dict[str, dict]
+
+
+def _passes(call, score) -> bool:
+    thresholds = {c.code: c.threshold for c in call.criteria}
+    if score.total < call.overall_threshold:
+        return False
+    return all(r.final >= thresholds.get(r.criterion, 0) for r in score.criteria)
+
+
+def _asked_spec(rows: list[AskedRow]) -> dict:
+    parts = ["Budget", "Asked, above the thresholds"]
+    values = []
+    for r in rows:
+        values.append({"topic": r.topic, "part": parts[0], "eur": float(r.budget)})
+        values.append({"topic": r.topic, "part": parts[1], "eur": float(r.asked)})
+    chart = (
+        alt.Chart(alt.InlineData(values=values))
+        .mark_bar()
+        .encode(
+            y=alt.Y("topic:N", title=None, sort=[r.topic for r in rows]),
+            yOffset=alt.YOffset("part:N", sort=parts),
+            x=alt.X("eur:Q", title="EUR", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "part:N",
+                title=None,
+                scale=alt.Scale(domain=parts, range=[GREY, BLUE]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("topic:N", title="Topic"),
+                alt.Tooltip("part:N", title=" "),
+                alt.Tooltip("eur:Q", title="EUR", format=",.0f"),
+            ],
+        )
+        .properties(width="container", height=max(70, 40 * len(rows)))
+    )
+    return style(chart).to_dict(validate=False)
+
+
+def dashboard_charts(board) -> DashboardCharts | None:
+    """The evaluation dashboard's charts, from its rows (grants.review.progress.Dashboard):
+    the scores so far (the consensus where approved, else the evaluators' aggregate) and the
+    EU contribution the proposals passing every threshold so far ask of each topic's budget.
+    None while no proposal has a score."""
+    scored = [r for r in board.rows if r.score is not None]
+    if not scored:
+        return None
+    call = board.call
+    topics = list(call.topics) or [None]
+    asked = {
+        (t.code if t else None): AskedRow(
+            t.code if t else "Call", t.budget if t else call.total_budget, Decimal(0), 0
+        )
+        for t in topics
+    }
+    top = max(int(r.score.max_total) for r in scored)
+    bins = [ScoreBin(low, min(low + BIN, top), 0, 0) for low in range(0, top, BIN)]
+    for r in scored:
+        index = min(int(r.score.total) // BIN, len(bins) - 1)
+        bins[index].proposals += 1
+        if not _passes(call, r.score):
+            bins[index].below_threshold += 1
+            continue
+        topic = r.submission.snapshot.topic
+        row = asked.get(topic.code if topic else None) or asked.get(next(iter(asked)))
+        row.asked += r.submission.eu_contribution or Decimal(0)
+        row.proposals += 1
+    rows = list(asked.values())
+    specs = {"asked": _asked_spec(rows), "scores": _scores_spec(bins, "Total so far (points)")}
+    return DashboardCharts(rows, bins, len(scored), specs)

@@ -4,7 +4,6 @@ reports, appointing rapporteurs, finalising the ranking and publishing the resul
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from grants.accounts.forms import MultiCheckboxField, country_choices
 from grants.review.models import CONFLICT_LABELS
+from grants.security.forms import FlaskForm
 from grants.taxonomy.picker import CountryPickerField
 
 

@@ -40,7 +40,7 @@ EXPECTED = {
     "proposals.review": (
         "POST",
         lambda w: {"submission_id": w["submission"]},
-        (LOGIN, 404, 404, 404, 302, 302),
+        (LOGIN, 404, 404, 404, 422, 422),  # an empty decision is refused at the field
     ),
 }
 

@@ -359,7 +359,7 @@ def test_call_document_pdf_shows_the_calls_data(db, client, create_call):
         "EU Member States except Denmark",
         "NGO / civil society",
         "at least 3 applicants from at least 3 different eligible countries",
-        "summary",
+        "The abstract",  # the section limit's label, not its key
         "2,000",
         "Detailed budget table",
         "Quality of project team and cooperation arrangements",
@@ -378,3 +378,20 @@ def test_tie_break_rules_read_as_words_on_the_call_page(client, create_call):
     assert "the higher score for Relevance; the higher score for Impact" in page
     assert "the smaller EU contribution" in page
     assert "criterion:" not in page and "eu_contribution_asc" not in page
+
+
+def test_section_limits_and_annexes_are_shown_by_their_labels_not_their_keys(
+    db, client, create_call
+):
+    call = create_call()
+    call.section_limits = {"summary": 2000, "design": 20000, "annex_summary": 3000}
+    db.session.commit()
+    page = " ".join(client.get(f"/calls/{call.id}").get_data(as_text=True).split())
+    assert "The abstract: at most 2,000 characters" in page
+    assert "The methodology: at most 20,000 characters" in page
+    assert "Annex summary: at most 3,000 characters" in page  # a key no text counts
+    assert "<code>summary</code>" not in page and "<code>design</code>" not in page
+    for annex in call.required_annexes:
+        assert f"<li>{annex['title']}</li>" in page and f">{annex['code']}<" not in page
+    text = " ".join(_pdf_text(client.get(f"/calls/{call.id}/call-document.pdf").data).split())
+    assert "The methodology 20,000" in text and "design 20,000" not in text

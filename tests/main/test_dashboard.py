@@ -82,7 +82,10 @@ def test_the_applicant_sees_drafts_with_countdown_and_missing_items_submissions_
     login_as(applicant)
     small, html = statements(app, client)
     drafts = section_text(html, "applicant-drafts")
-    assert "days left" in drafts and "missing" in drafts and "Give the proposal" in drafts
+    assert "closes in" in drafts and "missing" in drafts and "Give the proposal" in drafts
+    assert 'data-countdown="' in re.search(r'id="applicant-drafts".*?</section>', html, re.S).group(
+        0
+    )
     assert "OPEN-1" in drafts
     assert "submitted" in section_text(html, "applicant-submitted")
     assert "Selected for funding" in section_text(html, "applicant-results")
@@ -192,3 +195,28 @@ def test_a_call_not_open_yet_or_finished_is_not_listed(
     close_call(db, upcoming)
     _, html = statements(app, client)
     assert "LATER-1" in section_text(html, "manager-calls")
+
+
+def test_a_draft_of_a_call_closing_within_three_days_is_nudged_to_submit_early(
+    client, db, login_as, create_call, create_proposal, create_organisation, create_user
+):
+    org = create_organisation()
+    applicant = create_user(organisation=org)
+    soon = create_call(
+        reference="SOON-1", deadline_at=clock.now() + timedelta(days=2, hours=3, minutes=30)
+    )
+    later = create_call(
+        reference="LATER-1", deadline_at=clock.now() + timedelta(days=20, minutes=30)
+    )
+    for call in (soon, later):
+        create_proposal(call=call, organisation=org, user=applicant, complete=False)
+    login_as(applicant)
+    html = client.get("/dashboard").get_data(as_text=True)
+    items = section_html(html, "applicant-drafts").split('<li class="list-group-item')[1:]
+    by_call = {("SOON-1" if "SOON-1" in i else "LATER-1"): i for i in items}
+    assert "Submit early" in by_call["SOON-1"] and "closes in 2 days 3 hours" in by_call["SOON-1"]
+    assert "Submit early" not in by_call["LATER-1"] and "closes in 20 days" in by_call["LATER-1"]
+
+
+def section_html(html: str, key: str) -> str:
+    return re.search(rf'<section[^>]*id="{key}".*?</section>', html, re.S).group(0)

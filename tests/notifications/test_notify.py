@@ -119,8 +119,15 @@ def test_preferences_form_saves_and_refuses_bad_values(client, db, create_user, 
         "/notifications/preferences",
         data={"event_review_reminder": "sms", "event_review_assigned": "digest"},
     )
-    assert response.status_code == 200
-    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # the error at the group, every option tied to it, the summary linking to the first one
+    assert 'id="event_review_reminder-error"' in html and "Not a valid choice" in html
+    assert 'href="#event_review_reminder-0"' in html
+    at = html.index('id="event_review_reminder-0"')
+    first = html[html.rindex("<", 0, at) : html.index(">", at)]
+    assert 'aria-invalid="true"' in first and "event_review_reminder-error" in first
+    assert 'id="event_review_assigned-error"' not in html
     assert db.session.scalars(select(NotificationPreference)).all() == []
     data = {
         "event_" + code.replace(".", "_"): "email"

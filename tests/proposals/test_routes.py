@@ -408,3 +408,40 @@ def test_manager_overview_filter_and_override(
     assert sb.reference in page and sg.reference not in page
     # The manager sees submissions, never the draft pages.
     assert client.get(f"/proposals/{good.id}").status_code == 404
+
+
+def test_decision_on_the_checks_refused_at_the_field_with_the_input_kept(
+    client, login_as, create_user, create_proposal, submit_proposal, db
+):
+    bad = create_proposal()
+    bad.partners[1].country = "DK"
+    db.session.commit()
+    sb = submit_proposal(bad)
+    login_as(create_user(roles=("programme_manager",)))
+    url = f"/submissions/{sb.id}/review"
+    # overriding without saying admissible and eligible, and without a reason
+    response = client.post(url, data={"decision": "overridden", "reason": ""})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="eligible-error"' in html and "say whether the proposal is eligible" in html
+    assert 'href="#eligible-0"' in html and 'href="#admissible-0"' in html
+    assert 'id="reason-error"' in html and "Give the reason" in html
+    assert "checked" in _tag(html, 'value="overridden"')  # the choice is kept
+    # an override that changes nothing: the service's refusal at the decision
+    response = client.post(
+        url,
+        data={"decision": "overridden", "admissible": "yes", "eligible": "no", "reason": "Why"},
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="decision-error"' in html and "Overriding must change the result" in html
+    assert "Why</textarea>" in html
+    assert 'aria-invalid="true"' in _tag(html, 'id="decision-0"')
+    db.session.expire_all()
+    assert sb.review is None
+
+
+def _tag(html: str, attribute: str) -> str:
+    """The whole tag holding `attribute`."""
+    at = html.index(attribute)
+    return html[html.rindex("<", 0, at) : html.index(">", at) + 1]

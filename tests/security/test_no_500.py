@@ -79,5 +79,7 @@ def test_a_nul_character_is_a_400_with_a_message(app, client, create_user):
         response = client.get(url)
         assert response.status_code == 400, url
         assert "NUL character" in response.get_data(as_text=True)
+    # in a form, the form says it at the field
     response = client.post("/account", data={"full_name": "A\x00B", "timezone": "Europe/Brussels"})
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert 'id="full_name-error"' in response.get_data(as_text=True)

@@ -30,6 +30,16 @@ bp.add_app_template_global(hooks.result_letters, "result_letters")
 bp.add_app_template_global({x.key: (x.fields,) for x in field_map.limits()}, "limited_texts")
 
 
+@bp.app_template_filter("limit_label")
+def limit_label(key: str) -> str:
+    """The label of a key of a call's section limits ("design" -> "The methodology"); a key
+    a call added that no text of the form counts reads as words ("annex_summary")."""
+    found = next((x for x in field_map.limits() if x.key == key), None)
+    if found:
+        return found.label + (f" ({found.together}, together)" if found.together else "")
+    return str(key).replace("_", " ").replace("-", " ").capitalize()
+
+
 # Loading ----------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from grants.extensions import db
 from grants.proposals import forms, permissions, programme
 from grants.proposals.errors import ProposalError
 from grants.proposals.views.common import _visible_submission_or_404, bp
+from grants.proposals.views.submissions import submission_page
 
 # The programme's view ---------------------------------------------------------------------
 
@@ -57,11 +58,9 @@ def review(submission_id: int):
                 yes.get(form.eligible.data),
             )
         except ProposalError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash("The decision is recorded in the audit log.", "success")
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
-    return redirect(url_for("proposals.submission", submission_id=submission.id))
+            # what the form cannot know (the ranking is final, the override changes nothing)
+            form.decision.errors = [*form.decision.errors, str(exc)]
+            return submission_page(submission, form), 422
+        flash("The decision is recorded in the audit log.", "success")
+        return redirect(url_for("proposals.submission", submission_id=submission.id))
+    return submission_page(submission, form), 422

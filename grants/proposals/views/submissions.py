@@ -86,10 +86,16 @@ def withdraw(proposal_id: int):
 @login_required
 def submission(submission_id: int):
     submission = _visible_submission_or_404(submission_id)
-    g.no_store = True
     review_form = None
     if permissions.can_review_submission(current_user, submission):
         review_form = forms.ReviewForm()
+    return submission_page(submission, review_form)
+
+
+def submission_page(submission, review_form=None):
+    """The submission page; `review_form` (the programme's decision on the checks) as typed,
+    with its errors at the fields."""
+    g.no_store = True
     return render_template(
         "proposals/submission.html",
         submission=submission,

@@ -12,11 +12,12 @@ from grants.calls.models import Call
 from grants.extensions import db
 from grants.proposals.models import Submission
 from grants.review import permissions, services
-from grants.review.charts import ranking_charts
+from grants.review.charts import dashboard_charts, ranking_charts
 from grants.review.models import Assignment
 
 bp = Blueprint("review", __name__)
 bp.add_app_template_global(ranking_charts, "ranking_charts")
+bp.add_app_template_global(dashboard_charts, "dashboard_charts")
 
 
 @bp.app_context_processor

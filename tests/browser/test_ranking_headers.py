@@ -1,0 +1,62 @@
+"""In Chromium: the ranking's column headers never break inside a word (issue 15, point 5),
+at 1280 and 390 px, and at 1280 px the table fits its box (the Decision column is not cut)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.browser.sweep import check_page, log_in
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ranking-headers"
+
+# Each word of each header cell: more than one line box means the word was broken.
+_BROKEN_WORDS = """() => {
+  const broken = [];
+  document.querySelectorAll('table.ranking thead th').forEach((th) => {
+    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /\\S+/g;
+      let m;
+      while ((m = re.exec(node.data))) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  });
+  return broken;
+}"""
+
+_CUT = """() => [...document.querySelectorAll('table.ranking')].filter(
+  (t) => t.parentElement.scrollWidth > t.parentElement.clientWidth + 1).map((t) => t.id)"""
+
+
+def test_ranking_headers_keep_their_words_whole(
+    page, live_server, evaluated, approve_all, create_user
+):
+    shares = [Decimal(x) for x in ("0.9", "0.85", "0.8", "0.75")]
+    call, submissions, _ = evaluated(n=4, shares=shares)
+    manager = create_user(roles=("programme_manager",), name="Mona Manager")
+    approve_all(call, submissions, manager)
+    log_in(page, live_server.url, manager, PASSWORD)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{live_server.url}/manage/calls/{call.id}/ranking")
+    page.get_by_text("Budget line:").wait_for()
+    assert any(len(c.label.split()) > 3 for c in call.criteria)  # long labels are tried
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(100)
+        assert page.evaluate(_BROKEN_WORDS) == [], width
+        if width == 1280:
+            assert page.evaluate(_CUT) == []
+        page.locator("table.ranking").first.screenshot(path=str(SHOTS / f"table-{width}.png"))
+    problems = check_page(page, "ranking-headers")
+    assert [p for p in problems if "axe" in p] == []
