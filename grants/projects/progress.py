@@ -142,9 +142,9 @@ def _tag_names() -> dict[str, dict[str, str]]:
 
 
 def _tag_labels(item: dict, names: dict) -> list[tuple[str, str]]:
-    """(what the badge says, what its tooltip says): a priority by its code (its title is a
-    sentence), a form of exploitation or a target group by its name."""
-    found = [(code, names["priorities"].get(code, code)) for code in item["priorities"]]
-    for kind in ("exploitation_forms", "target_groups"):
+    """(what the badge says, what its tooltip says): each tag by its title, with its code in
+    the tooltip (people read titles, not codes)."""
+    found = []
+    for kind in ("priorities", "exploitation_forms", "target_groups"):
         found.extend((names[kind].get(code, code), code) for code in item[kind])
     return found

@@ -104,7 +104,7 @@ def test_tagged_outcomes_checked_at_the_field_shown_and_counted_on_the_map(app, 
     project_page = coordinator_client.get(f"/projects/{grant.id}").get_data(as_text=True)
     outcomes = project_page.split('id="outcomes-list"', 1)[1].split("</ul>", 1)[0]
     assert "161 victims assisted within 48 hours" in outcomes
-    assert ">Sexual exploitation</span>" in outcomes and ">shelters</span>" in outcomes
+    assert ">Sexual exploitation</span>" in outcomes and ">Specialised shelters</span>" in outcomes
     project = _db.session.scalar(
         select(PortfolioProject).where(PortfolioProject.key == f"funded:{grant.id}")
     )

@@ -96,7 +96,10 @@ def test_final_report_recommendations_checked_at_the_field_shown_and_mapped(app,
         "civil_society",
     ]
     review = manager_client.get(f"/projects/reports/{report.id}").get_data(as_text=True)
-    assert "Publish guidance on cross-border referral" in review and "2012-A1" in review
+    assert (
+        "Publish guidance on cross-border referral" in review
+        and "Establishment of National and Transnational Referral Mechanisms" in review
+    )
     project_page = coordinator_client.get(f"/projects/{grant.id}").get_data(as_text=True)
     assert "Publish guidance on cross-border referral" not in project_page  # not accepted yet
     assert manager_client.post(f"/projects/reports/{report.id}/accept").status_code == 302
