@@ -225,8 +225,7 @@ def dashboard_charts(board) -> DashboardCharts | None:
         if not _passes(call, r.score):
             bins[index].below_threshold += 1
             continue
-        topic = r.submission.snapshot.topic
-        row = asked.get(topic.code if topic else None) or asked.get(next(iter(asked)))
+        row = asked.get(r.submission.topic or None) or asked.get(next(iter(asked)))
         row.asked += r.submission.eu_contribution or Decimal(0)
         row.proposals += 1
     rows = list(asked.values())
