@@ -131,9 +131,7 @@ def test_ranking_orders_by_consensus_total_and_selects_within_the_topic_budget(d
     # below a threshold, with every reason
     below_e, below_f = (r.decision for r in topic.below_threshold)
     assert below_e.rank is None and below_f.rank is None
-    assert "Relevance (relevance) scored 14.00, below its threshold of 15.00" in (
-        below_e.explanation
-    )
+    assert "Relevance scored 14.00, below its threshold of 15.00" in (below_e.explanation)
     assert "total 60.00 is below the call's overall threshold of 70.00" in below_f.explanation
     assert "threshold" not in "".join(r.decision.explanation for r in topic.selected)
     assert set(view.rows) == {s.reference for s in setup.submissions}

@@ -24,12 +24,10 @@ def test_below_threshold_is_listed_with_every_reason():
     topic = ranking.topic("")
     assert ids(topic) == ["OK"]
     below = {b.proposal_id: b for b in topic.below_threshold}
-    assert below["LOW-REL"].reasons == (
-        "Relevance (relevance) scored 14.50, below its threshold of 15.00",
-    )
+    assert below["LOW-REL"].reasons == ("Relevance scored 14.50, below its threshold of 15.00",)
     assert below["LOW-ALL"].reasons == (
-        "Relevance (relevance) scored 10.00, below its threshold of 15.00",
-        "Impact and sustainability (impact) scored 10.00, below its threshold of 12.50",
+        "Relevance scored 10.00, below its threshold of 15.00",
+        "Impact and sustainability scored 10.00, below its threshold of 12.50",
         "total 56.00 is below the call's overall threshold of 70.00",
     )
     # EDGE meets every criterion threshold exactly but its total 57.5 misses the overall one

@@ -57,7 +57,7 @@ def test_below_threshold_is_never_selected_even_when_money_is_left():
     f = selection.decision("F")
     assert f.status == "below threshold" and f.rank is None
     assert f.explanation == (
-        "never selected: Relevance (relevance) scored 5.00, below its threshold of 15.00; "
+        "never selected: Relevance scored 5.00, below its threshold of 15.00; "
         "total 61.00 is below the call's overall threshold of 70.00"
     )
     assert selection.leftover == D(10_000_000) - D(1_500_000)

@@ -115,7 +115,7 @@ def threshold_failures(
         value = scores[criterion.code]
         if value < criterion.threshold:
             reasons.append(
-                f"{criterion.label} ({criterion.code}) scored {fmt(value)}, below its "
+                f"{criterion.label} scored {fmt(value)}, below its "
                 f"threshold of {fmt(criterion.threshold)}"
             )
     if total < rules.overall_threshold:
