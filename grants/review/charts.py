@@ -164,11 +164,12 @@ class DashboardCharts:
     specs: dict[str, dict]
 
 
-def _passes(call, score) -> bool:
-    thresholds = {c.code: c.threshold for c in call.criteria}
+def _passes(call, score, thresholds: dict) -> bool:
+    """The total and every criterion's final score at or above their thresholds (the final
+    scores are read as computed: no criterion statistics are built)."""
     if score.total < call.overall_threshold:
         return False
-    return all(r.final >= thresholds.get(r.criterion, 0) for r in score.criteria)
+    return all(final >= thresholds.get(code, 0) for code, final in score.final_scores().items())
 
 
 def _asked_spec(rows: list[AskedRow]) -> dict:
@@ -219,10 +220,11 @@ def dashboard_charts(board) -> DashboardCharts | None:
     }
     top = max(int(r.score.max_total) for r in scored)
     bins = [ScoreBin(low, min(low + BIN, top), 0, 0) for low in range(0, top, BIN)]
+    thresholds = {c.code: c.threshold for c in call.criteria}
     for r in scored:
         index = min(int(r.score.total) // BIN, len(bins) - 1)
         bins[index].proposals += 1
-        if not _passes(call, r.score):
+        if not _passes(call, r.score, thresholds):
             bins[index].below_threshold += 1
             continue
         row = asked.get(r.submission.topic or None) or asked.get(next(iter(asked)))

@@ -43,7 +43,12 @@ class ProposalProgress:
 
     @property
     def disagreements(self) -> list[scoring.CriterionResult]:
-        return [r for r in self.score.criteria if r.disagreement] if self.score else []
+        """The criteria flagged for discussion. Their statistics are built only for a
+        proposal that has any (`score.disagreements` holds the codes, computed with the
+        score): the call-wide page asks every row."""
+        if not self.score or not self.score.disagreements:
+            return []
+        return [self.score.criterion(code) for code in self.score.disagreements]
 
     @property
     def active_evaluators(self) -> list[User]:

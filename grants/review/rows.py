@@ -32,6 +32,14 @@ from grants.review.models import (
 STANDING = (AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)
 
 
+def _execute(query):
+    """A projection run on the session's connection (in its transaction): the rows as the
+    database driver gives them, without the ORM's row processing, which cost these pages a
+    fifth of their time. Pending changes are flushed first, as `session.execute` would."""
+    db.session.flush()
+    return db.session.connection().execute(query).all()
+
+
 @dataclass(frozen=True, slots=True)
 class SubmissionRow:
     """A current submission as the lists show it: acronym and topic as submitted (the columns
@@ -110,7 +118,7 @@ def submission_rows(call: Call) -> list[SubmissionRow]:
             reviewed_admissible,
             reviewed_eligible,
             review_id,
-        ) in db.session.execute(query)
+        ) in _execute(query)
     ]
 
 
@@ -142,7 +150,7 @@ def assignment_rows(call: Call, submissions: dict[int, SubmissionRow]) -> list[A
         .order_by(A.id)
     )
     out = []
-    for id_, sid, evaluator_id, state, due_at, declared_, evaluation in db.session.execute(query):
+    for id_, sid, evaluator_id, state, due_at, declared_, evaluation in _execute(query):
         if sid in submissions:
             submitted = evaluation == EvaluationState.SUBMITTED
             out.append(
@@ -179,7 +187,7 @@ def report_rows(call: Call) -> dict[int, ReportRow]:
         .outerjoin(User, User.id == C.rapporteur_id)
         .where(C.call_id == call.id)
     )
-    return {row[1]: ReportRow(*row) for row in db.session.execute(query)}
+    return {row[1]: ReportRow(*row) for row in _execute(query)}
 
 
 def scoring_evaluations(call: Call) -> dict[int, list[scoring.Evaluation]]:
@@ -200,16 +208,15 @@ def scoring_evaluations(call: Call) -> dict[int, list[scoring.Evaluation]]:
         )
         .order_by(E.submitted_at, E.id, ES.id)
     )
-    grouped: dict[int, tuple[int, str, int, dict]] = {}
-    for sid, reference, evaluator_id, evaluation_id, criterion_id, points in db.session.execute(
-        query
-    ):
-        entry = grouped.setdefault(evaluation_id, (sid, reference, evaluator_id, {}))
-        if criterion_id is not None and points is not None:
-            entry[3][codes[criterion_id]] = points
     out: dict[int, list[scoring.Evaluation]] = {}
-    for sid, reference, evaluator_id, points in grouped.values():
-        out.setdefault(sid, []).append(scoring.Evaluation(reference, str(evaluator_id), points))
+    current, points = None, {}  # the rows come evaluation by evaluation
+    for sid, reference, evaluator_id, evaluation_id, criterion_id, value in _execute(query):
+        if evaluation_id != current:
+            current, points = evaluation_id, {}
+            evaluation = scoring.Evaluation(reference, str(evaluator_id), points)
+            out.setdefault(sid, []).append(evaluation)
+        if criterion_id is not None and value is not None:
+            points[codes[criterion_id]] = value
     return out
 
 
@@ -226,7 +233,7 @@ def approved_consensus(
         .where(C.call_id == call.id, C.state == ConsensusState.APPROVED)
         .order_by(CS.id)
     )
-    for sid, criterion_id, value in db.session.execute(query):
+    for sid, criterion_id, value in _execute(query):
         if value is not None:
             points.setdefault(sid, {})[codes[criterion_id]] = value
     return {
@@ -250,7 +257,7 @@ def outstanding_counts(call: Call) -> dict[int, int]:
         )
         .group_by(A.submission_id)
     )
-    return dict(db.session.execute(query).all())
+    return dict(_execute(query))
 
 
 def proposal_scores(
@@ -259,13 +266,11 @@ def proposal_scores(
     evaluations: dict[int, list[scoring.Evaluation]],
     consensus: dict[int, scoring.Consensus] | None = None,
 ) -> dict[int, scoring.ProposalScore | None]:
-    """Submission id -> `scoring.score_proposal` of its evaluations (and approved consensus,
-    if given); None while there is nothing to aggregate (as `consensus.proposal_score`)."""
+    """Submission id -> its score (`scoring.score_proposals` of its evaluations and approved
+    consensus, if given, the whole call at once); None while there is nothing to aggregate
+    (as `consensus.proposal_score`)."""
     consensus = consensus or {}
-    out = {}
-    for row in rows:
-        found, agreed = evaluations.get(row.id, []), consensus.get(row.id)
-        out[row.id] = (
-            scoring.score_proposal(rules, found, agreed) if found or agreed is not None else None
-        )
-    return out
+    found = [e for row in rows for e in evaluations.get(row.id, ())]
+    agreed = [consensus[row.id] for row in rows if row.id in consensus]
+    by_reference = scoring.score_proposals(rules, found, agreed)
+    return {row.id: by_reference.get(row.reference) for row in rows}
