@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
-from itertools import chain
+from itertools import chain, compress, repeat
+from operator import add, attrgetter, gt, itemgetter, sub
 from typing import Any
 
 from scoring.criteria import (
@@ -102,6 +103,9 @@ class ProposalScore:
     _points: tuple[Decimal | None, ...] = field(repr=False)
     _consensus: tuple[Decimal | None, ...] | None = field(repr=False)  # in the call's order
     _finals: tuple[Decimal, ...] = field(repr=False)  # in the call's order
+    # the final scores and then the total in whole hundredths, where every final score is an
+    # aggregate (no consensus): what `rank` sorts and checks thresholds with
+    _counts: tuple[int, ...] | None = field(repr=False)
 
     @cached_property
     def criteria(self) -> tuple[CriterionResult, ...]:  # in the call's order
@@ -289,8 +293,7 @@ def _score(
     # one tuple of steps per criterion (an evaluation without the criterion gives None)
     columns = list(zip(*all_steps)) if all_steps else [()] * len(criteria)  # noqa: B905
     by_mean = rules.aggregation == "mean"
-    finals, flagged = [], []
-    total_hundredths = 0  # the total, while every final score is an aggregate
+    finals, flagged, counts = [], [], []  # counts: the aggregates in hundredths
     for criterion, steps, (_, gap_steps), agreed_points in zip(
         criteria, columns, rules._gaps, agreed or rules._no_consensus, strict=True
     ):
@@ -307,7 +310,7 @@ def _score(
                 )
             else:
                 aggregate = _median(steps, criterion)
-            total_hundredths += aggregate
+            counts.append(aggregate)
             final = _HUNDREDTHS.get(aggregate)
             finals.append(hundredths(aggregate) if final is None else final)
         else:
@@ -315,7 +318,11 @@ def _score(
         if count > 1 and max(steps) - min(steps) > gap_steps:  # as _disagree
             flagged.append(criterion.code)
     # a consensus score may have any number of decimals: then the total is a Decimal sum
-    total = sum(finals, Decimal(0)) if agreed else hundredths(total_hundredths)
+    if agreed:
+        total, counts = sum(finals, Decimal(0)), None
+    else:
+        counts.append(sum(counts))
+        total = hundredths(counts[-1])
     return _new_score(
         proposal_id,
         total,
@@ -326,6 +333,7 @@ def _score(
         tuple(chain.from_iterable(rows)),
         None if agreed is None else tuple(agreed),
         tuple(finals),
+        None if counts is None else tuple(counts),
     )
 
 
@@ -361,7 +369,189 @@ def score_proposals(
             raise ValueError(f"two consensus records for {item.proposal_id!r}")
         agreed[item.proposal_id] = item
     ids = sorted(set(grouped) | set(agreed))
-    return {pid: _score(rules, pid, grouped.get(pid, ()), agreed.get(pid)) for pid in ids}
+    made = _score_batch(rules, [pid for pid in ids if pid not in agreed], grouped)
+    # every proposal the batch could not take (consensus, a value not checked yet, anything
+    # unusual) by the proposal-by-proposal path, in id order: the same results and errors
+    return {
+        pid: made[pid] if pid in made else _score(rules, pid, grouped.get(pid, ()), agreed.get(pid))
+        for pid in ids
+    }
+
+
+# --- the batch: a whole call's evaluations column by column -------------------------------------
+#
+# `score_proposals` gives the proposals without a consensus whose evaluations all score every
+# criterion of the call with a Decimal met before (the usual call) to `_score_batch`, which
+# does what `_score` does with one pass of C-level loops (map, zip, slices) per criterion and
+# number of evaluations, instead of one pass of the interpreter per proposal and criterion.
+# It gives the very same ProposalScore objects (the property tests compare both paths).
+
+_SCORES, _EVALUATOR = attrgetter("scores"), attrgetter("evaluator_id")
+_TABLE_LIMIT = 1 << 14  # a look-up table of aggregates per possible sum of steps, up to this
+_WRONG = -1  # in a column of steps (which are >= 0): a value for the proposal-by-proposal way
+
+
+def _score_batch(
+    rules: CallRules, pids: list[str], grouped: dict[str, list[Evaluation]]
+) -> dict[str, ProposalScore]:
+    """The scores of the proposals in `pids` that the batch can take: {proposal id: score}."""
+    by_count: dict[int, list[str]] = {}
+    counts = list(map(len, map(grouped.__getitem__, pids)))
+    if len(set(counts)) == 1:
+        by_count[counts[0]] = pids
+    else:
+        for pid, count in zip(pids, counts, strict=True):
+            by_count.setdefault(count, []).append(pid)
+    made: dict[str, ProposalScore] = {}
+    for count, group in by_count.items():
+        made.update(_score_count(rules, group, grouped, count))
+    return made
+
+
+def _steps_of(rules: CallRules, evaluations: list[Evaluation]):
+    """Every evaluation's points in the call's order (flat) and, per criterion, their whole
+    steps (a column per criterion); _WRONG for a value that is not a valid Decimal, and in
+    the first column for an evaluation with a criterion the call does not have."""
+    n_criteria = len(rules.criteria)
+    maps = list(map(_SCORES, evaluations))
+    try:
+        rows = list(map(rules._in_order, maps))
+    except (KeyError, TypeError):
+        rows = [_row_or_none(rules, m) for m in maps]
+    flat = tuple(chain.from_iterable(rows))
+    columns = []
+    for position, criterion in enumerate(rules.criteria):
+        values = flat[position::n_criteria]
+        try:  # Decimal.__str__ refuses anything but a Decimal (20, "20", None): TypeError
+            column = list(map(criterion._steps.get, map(Decimal.__str__, values)))
+        except TypeError:
+            column = [
+                criterion._steps.get(str(v)) if isinstance(v, Decimal) else _WRONG for v in values
+            ]
+        if None in column:  # a Decimal not met before (or not valid): check it once
+            _check_new(criterion, values, column)
+        columns.append(column)
+    if len(set(map(len, maps))) != 1 or len(maps[0]) != n_criteria:
+        for index, scores in enumerate(maps):
+            if len(scores) != n_criteria:  # a criterion the call does not have
+                columns[0][index] = _WRONG
+    return flat, columns
+
+
+def _row_or_none(rules: CallRules, scores: Mapping[str, Any]) -> tuple[Any, ...]:
+    try:
+        return rules._in_order(scores)
+    except (KeyError, TypeError):
+        return rules._no_consensus  # Nones: the evaluation goes the proposal-by-proposal way
+
+
+def _check_new(criterion: Criterion, values: Sequence[Any], column: list[Any]) -> None:
+    """Fill in the steps of the values not met before, or _WRONG where a value is wrong (its
+    proposal then goes the proposal-by-proposal way, which gives the error)."""
+    index = column.index(None)
+    while True:
+        try:
+            column[index] = criterion.steps(values[index])[1]
+        except (ValueError, TypeError, ArithmeticError):
+            column[index] = _WRONG
+        try:
+            index = column.index(None, index + 1)
+        except ValueError:
+            return
+
+
+def _aggregates(
+    criterion: Criterion, aggregation: str, columns: list[list[int]], count: int
+) -> tuple[list[int], list[Decimal]]:
+    """Each proposal's aggregate of one criterion in hundredths, and as a Decimal; `columns`
+    holds the steps of the first, second ... evaluation of every proposal."""
+    numerator, denominator = criterion._hundredths
+    if aggregation == "mean":
+        sums = columns[0] if count == 1 else list(map(sum, zip(*columns, strict=True)))
+        divisor = denominator * count
+    else:
+        if count == 1:
+            sums = columns[0]
+            divisor = denominator
+        else:
+            middle = count // 2
+            ordered = list(map(sorted, zip(*columns, strict=True)))
+            if count % 2:
+                sums, divisor = list(map(itemgetter(middle), ordered)), denominator
+            else:
+                lower, upper = itemgetter(middle - 1), itemgetter(middle)
+                sums = list(map(add, map(lower, ordered), map(upper, ordered)))
+                divisor = 2 * denominator
+    top = max(sums)
+    if top < _TABLE_LIMIT and top <= 4 * len(sums):  # the few sums that occur, once each
+        table = [round_half_up(numerator * total, divisor) for total in range(top + 1)]
+        found = list(map(table.__getitem__, sums))
+    else:
+        found = [round_half_up(numerator * total, divisor) for total in sums]
+    return found, _decimals(found)
+
+
+def _decimals(counts: list[int]) -> list[Decimal]:
+    """`hundredths` of each count, from the memo where it is there."""
+    for count in set(counts) - _HUNDREDTHS.keys():  # (not `None in`: == on a Decimal is slow)
+        hundredths(count)
+    try:
+        return list(map(_HUNDREDTHS.__getitem__, counts))
+    except KeyError:  # the memo is full
+        return list(map(hundredths, counts))
+
+
+def _score_count(
+    rules: CallRules, pids: list[str], grouped: dict[str, list[Evaluation]], count: int
+) -> dict[str, ProposalScore]:
+    """The batch for proposals with `count` evaluations each."""
+    evaluations = list(chain.from_iterable(map(grouped.__getitem__, pids)))
+    flat, columns = _steps_of(rules, evaluations)
+    evaluators = list(map(_EVALUATOR, evaluations))
+    bad: set[int] = set()  # proposals (their index) for the proposal-by-proposal way
+    for column in columns:
+        if _WRONG in column:
+            bad.update(i // count for i, v in enumerate(column) if v == _WRONG)
+    by_proposal = list(zip(*(evaluators[k::count] for k in range(count)), strict=True))
+    if count > 1 and set(map(len, map(set, by_proposal))) != {count}:  # an evaluator twice
+        bad.update(i for i, mine in enumerate(by_proposal) if len(set(mine)) != count)
+    if bad:
+        keep = [i for i in range(len(pids)) if i not in bad]
+        if not keep:
+            return {}
+        return _score_count(rules, [pids[i] for i in keep], grouped, count)
+    finals, aggregates, flags = [], [], []
+    for position, criterion in enumerate(rules.criteria):
+        column = columns[position]
+        per_evaluation = [column[k::count] for k in range(count)]
+        found, values = _aggregates(criterion, rules.aggregation, per_evaluation, count)
+        aggregates.append(found)
+        finals.append(values)
+        if count > 1:  # as _disagree
+            spread = map(sub, map(max, *per_evaluation), map(min, *per_evaluation))
+            flags.append(list(map(gt, spread, repeat(rules._gaps[position][1]))))
+    total_counts = list(map(sum, zip(*aggregates, strict=True)))
+    totals = _decimals(total_counts)
+    if flags and any(map(any, flags)):
+        codes = rules.codes
+        disagreements = list(map(tuple, map(compress, repeat(codes), zip(*flags, strict=True))))
+    else:
+        disagreements = repeat(())
+    width = count * len(rules.criteria)
+    scores = map(
+        _new_score,
+        pids,
+        totals,
+        repeat(rules.max_total),
+        disagreements,
+        repeat(rules),
+        by_proposal,
+        zip(*(flat[k::width] for k in range(width)), strict=True),
+        repeat(None),
+        zip(*finals, strict=True),
+        zip(*aggregates, total_counts, strict=True),
+    )
+    return dict(zip(pids, scores))  # noqa: B905 (scores is a map over pids)
 
 
 @dataclass(frozen=True)
