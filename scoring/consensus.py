@@ -8,7 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from itertools import chain, compress, repeat
-from operator import add, attrgetter, gt, itemgetter, sub
+from operator import add, attrgetter, gt, itemgetter, or_, sub
 from typing import Any
 
 from scoring.criteria import (
@@ -103,9 +103,6 @@ class ProposalScore:
     _points: tuple[Decimal | None, ...] = field(repr=False)
     _consensus: tuple[Decimal | None, ...] | None = field(repr=False)  # in the call's order
     _finals: tuple[Decimal, ...] = field(repr=False)  # in the call's order
-    # the final scores and then the total in whole hundredths, where every final score is an
-    # aggregate (no consensus): what `rank` sorts and checks thresholds with
-    _counts: tuple[int, ...] | None = field(repr=False)
 
     @cached_property
     def criteria(self) -> tuple[CriterionResult, ...]:  # in the call's order
@@ -293,7 +290,8 @@ def _score(
     # one tuple of steps per criterion (an evaluation without the criterion gives None)
     columns = list(zip(*all_steps)) if all_steps else [()] * len(criteria)  # noqa: B905
     by_mean = rules.aggregation == "mean"
-    finals, flagged, counts = [], [], []  # counts: the aggregates in hundredths
+    finals, flagged = [], []
+    total_hundredths = 0  # the total, while every final score is an aggregate
     for criterion, steps, (_, gap_steps), agreed_points in zip(
         criteria, columns, rules._gaps, agreed or rules._no_consensus, strict=True
     ):
@@ -310,7 +308,7 @@ def _score(
                 )
             else:
                 aggregate = _median(steps, criterion)
-            counts.append(aggregate)
+            total_hundredths += aggregate
             final = _HUNDREDTHS.get(aggregate)
             finals.append(hundredths(aggregate) if final is None else final)
         else:
@@ -318,11 +316,7 @@ def _score(
         if count > 1 and max(steps) - min(steps) > gap_steps:  # as _disagree
             flagged.append(criterion.code)
     # a consensus score may have any number of decimals: then the total is a Decimal sum
-    if agreed:
-        total, counts = sum(finals, Decimal(0)), None
-    else:
-        counts.append(sum(counts))
-        total = hundredths(counts[-1])
+    total = sum(finals, Decimal(0)) if agreed else hundredths(total_hundredths)
     return _new_score(
         proposal_id,
         total,
@@ -333,7 +327,6 @@ def _score(
         tuple(chain.from_iterable(rows)),
         None if agreed is None else tuple(agreed),
         tuple(finals),
-        None if counts is None else tuple(counts),
     )
 
 
@@ -422,14 +415,14 @@ def _steps_of(rules: CallRules, evaluations: list[Evaluation]):
     columns = []
     for position, criterion in enumerate(rules.criteria):
         values = flat[position::n_criteria]
-        try:  # Decimal.__str__ refuses anything but a Decimal (20, "20", None): TypeError
-            column = list(map(criterion._steps.get, map(Decimal.__str__, values)))
-        except TypeError:
-            column = [
-                criterion._steps.get(str(v)) if isinstance(v, Decimal) else _WRONG for v in values
+        texts = list(map(str, values))
+        column = list(map(criterion._steps.get, texts))
+        if None in column:  # a text not met before: check it once (and every value is
+            column = _check_new(criterion, texts, column)  # a Decimal, as below)
+        if not all(map(isinstance, values, repeat(Decimal))):  # 20, "20" or None: not as
+            column = [  # given (the other way converts or refuses them)
+                c if isinstance(v, Decimal) else _WRONG for v, c in zip(values, column, strict=True)
             ]
-        if None in column:  # a Decimal not met before (or not valid): check it once
-            _check_new(criterion, values, column)
         columns.append(column)
     if len(set(map(len, maps))) != 1 or len(maps[0]) != n_criteria:
         for index, scores in enumerate(maps):
@@ -445,19 +438,19 @@ def _row_or_none(rules: CallRules, scores: Mapping[str, Any]) -> tuple[Any, ...]
         return rules._no_consensus  # Nones: the evaluation goes the proposal-by-proposal way
 
 
-def _check_new(criterion: Criterion, values: Sequence[Any], column: list[Any]) -> None:
-    """Fill in the steps of the values not met before, or _WRONG where a value is wrong (its
-    proposal then goes the proposal-by-proposal way, which gives the error)."""
-    index = column.index(None)
-    while True:
+def _check_new(criterion: Criterion, texts: list[str], column: list[int | None]) -> list[int]:
+    """The column with the steps of the texts not met before filled in, each text checked
+    once (as the Decimal it is the text of), or _WRONG where the value is wrong: its proposal
+    then goes the proposal-by-proposal way, which gives the error."""
+    found = {}
+    for text in set(texts) - criterion._steps.keys():
         try:
-            column[index] = criterion.steps(values[index])[1]
-        except (ValueError, TypeError, ArithmeticError):
-            column[index] = _WRONG
-        try:
-            index = column.index(None, index + 1)
-        except ValueError:
-            return
+            value = Decimal(text)
+            # not a Decimal's own text (" 20"): not a Decimal either, refused below
+            found[text] = criterion.steps(value)[1] if str(value) == text else _WRONG
+        except (ValueError, TypeError, ArithmeticError):  # not a number, or not a valid score
+            found[text] = _WRONG
+    return list(map(found.get, texts, column))
 
 
 def _aggregates(
@@ -467,7 +460,9 @@ def _aggregates(
     holds the steps of the first, second ... evaluation of every proposal."""
     numerator, denominator = criterion._hundredths
     if aggregation == "mean":
-        sums = columns[0] if count == 1 else list(map(sum, zip(*columns, strict=True)))
+        sums = columns[0]
+        for more in columns[1:]:
+            sums = list(map(add, sums, more))
         divisor = denominator * count
     else:
         if count == 1:
@@ -489,6 +484,24 @@ def _aggregates(
     else:
         found = [round_half_up(numerator * total, divisor) for total in sums]
     return found, _decimals(found)
+
+
+def _flags(columns: list[list[int]], gap_steps: int, top: int) -> list[bool]:
+    """Per proposal, whether its scores (steps of the first, second ... evaluation) spread
+    over more than gap_steps: max - min > gap, or for up to four evaluations the same as
+    some pair further apart than the gap (a look-up per difference: cheaper than max, min)."""
+    count = len(columns)
+    if count > 4:
+        spread = map(sub, map(max, *columns), map(min, *columns))
+        return list(map(gt, spread, repeat(gap_steps)))
+    # apart[d] for a difference d in -top..top (a negative index counts from the end)
+    apart = [d > gap_steps for d in range(top + 1)] + [-d > gap_steps for d in range(-top, 0)]
+    far = apart.__getitem__
+    pairs = [(a, b) for i, a in enumerate(columns) for b in columns[i + 1 :]]
+    flags = list(map(far, map(sub, *pairs[0])))
+    for a, b in pairs[1:]:
+        flags = list(map(or_, flags, map(far, map(sub, a, b))))
+    return flags
 
 
 def _decimals(counts: list[int]) -> list[Decimal]:
@@ -528,9 +541,10 @@ def _score_count(
         aggregates.append(found)
         finals.append(values)
         if count > 1:  # as _disagree
-            spread = map(sub, map(max, *per_evaluation), map(min, *per_evaluation))
-            flags.append(list(map(gt, spread, repeat(rules._gaps[position][1]))))
-    total_counts = list(map(sum, zip(*aggregates, strict=True)))
+            flags.append(_flags(per_evaluation, rules._gaps[position][1], max(column)))
+    total_counts = aggregates[0]
+    for more in aggregates[1:]:
+        total_counts = list(map(add, total_counts, more))
     totals = _decimals(total_counts)
     if flags and any(map(any, flags)):
         codes = rules.codes
@@ -549,7 +563,6 @@ def _score_count(
         zip(*(flat[k::width] for k in range(width)), strict=True),
         repeat(None),
         zip(*finals, strict=True),
-        zip(*aggregates, total_counts, strict=True),
     )
     return dict(zip(pids, scores))  # noqa: B905 (scores is a map over pids)
 
