@@ -98,9 +98,13 @@ class ProposalScore:
     disagreements: tuple[str, ...]  # criterion codes flagged for discussion
     _rules: CallRules = field(repr=False)
     # the evaluations, checked: who, and their points in the call's order one evaluation
-    # after the other (None where one gives none), flat (two objects to keep, not dozens)
+    # after the other (None where one gives none), flat; this proposal's are the `_count`
+    # from evaluation `_first` on (a whole call scored at once shares the two tuples: no
+    # objects per proposal for the collector to follow)
     _evaluators: tuple[str, ...] = field(repr=False)
     _points: tuple[Decimal | None, ...] = field(repr=False)
+    _first: int = field(repr=False)
+    _count: int = field(repr=False)
     _consensus: tuple[Decimal | None, ...] | None = field(repr=False)  # in the call's order
     _finals: tuple[Decimal, ...] = field(repr=False)  # in the call's order
 
@@ -187,11 +191,14 @@ def _criterion_result(score: ProposalScore, position: int) -> CriterionResult:
     rules = score._rules
     criterion = rules.criteria[position]
     gap, gap_steps = rules._gaps[position]
+    first, stop, width = score._first, score._first + score._count, len(rules.codes)
     individual = tuple(
         sorted(
             (evaluator, points)
             for evaluator, points in zip(
-                score._evaluators, score._points[position :: len(rules.codes)], strict=True
+                score._evaluators[first:stop],
+                score._points[first * width + position : stop * width : width],
+                strict=True,
             )
             if points is not None
         )
@@ -325,6 +332,8 @@ def _score(
         rules,
         tuple(evaluators),
         tuple(chain.from_iterable(rows)),
+        0,
+        len(evaluators),
         None if agreed is None else tuple(agreed),
         tuple(finals),
     )
@@ -412,15 +421,19 @@ def _steps_of(rules: CallRules, evaluations: list[Evaluation]):
     except (KeyError, TypeError):
         rows = [_row_or_none(rules, m) for m in maps]
     flat = tuple(chain.from_iterable(rows))
+    # each value read once, in the order the evaluations hold them (which is the order they
+    # were made in, mostly: one pass through memory rather than one per criterion)
+    all_texts = list(map(str, flat))
+    all_decimal = all(map(isinstance, flat, repeat(Decimal)))
     columns = []
     for position, criterion in enumerate(rules.criteria):
-        values = flat[position::n_criteria]
-        texts = list(map(str, values))
+        texts = all_texts[position::n_criteria]
         column = list(map(criterion._steps.get, texts))
         if None in column:  # a text not met before: check it once (and every value is
             column = _check_new(criterion, texts, column)  # a Decimal, as below)
-        if not all(map(isinstance, values, repeat(Decimal))):  # 20, "20" or None: not as
-            column = [  # given (the other way converts or refuses them)
+        if not all_decimal:  # 20, "20" or None: not as given (the other way converts or
+            values = flat[position::n_criteria]  # refuses them)
+            column = [
                 c if isinstance(v, Decimal) else _WRONG for v, c in zip(values, column, strict=True)
             ]
         columns.append(column)
@@ -551,7 +564,6 @@ def _score_count(
         disagreements = list(map(tuple, map(compress, repeat(codes), zip(*flags, strict=True))))
     else:
         disagreements = repeat(())
-    width = count * len(rules.criteria)
     scores = map(
         _new_score,
         pids,
@@ -559,8 +571,10 @@ def _score_count(
         repeat(rules.max_total),
         disagreements,
         repeat(rules),
-        by_proposal,
-        zip(*(flat[k::width] for k in range(width)), strict=True),
+        repeat(tuple(evaluators)),
+        repeat(flat),
+        range(0, len(evaluators), count),
+        repeat(count),
         repeat(None),
         zip(*finals, strict=True),
     )
