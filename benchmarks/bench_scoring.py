@@ -56,16 +56,24 @@ FILLER_TEXT = (
     "are qualified and the budget is proportionate to the expected outputs and outcomes"
 )
 FILLER = FILLER_TEXT.split()
-RULES = CallRules(
-    criteria=(
-        Criterion("relevance", "Relevance", Decimal(30), Decimal(15)),
-        Criterion("quality", "Quality", Decimal(20), Decimal(10)),
-        Criterion("partnership", "Partnership", Decimal(10), Decimal(5)),
-        Criterion("cost", "Cost-effectiveness", Decimal(15), Decimal("7.5")),
-        Criterion("impact", "Impact", Decimal(25), Decimal("12.5")),
-    ),
-    overall_threshold=Decimal(70),
-)
+
+
+def call_rules() -> CallRules:
+    """The call's rules, made anew as the application makes them for each request (so that
+    nothing scoring/ learnt of the scores in an earlier round helps the next)."""
+    return CallRules(
+        criteria=(
+            Criterion("relevance", "Relevance", Decimal(30), Decimal(15)),
+            Criterion("quality", "Quality", Decimal(20), Decimal(10)),
+            Criterion("partnership", "Partnership", Decimal(10), Decimal(5)),
+            Criterion("cost", "Cost-effectiveness", Decimal(15), Decimal("7.5")),
+            Criterion("impact", "Impact", Decimal(25), Decimal("12.5")),
+        ),
+        overall_threshold=Decimal(70),
+    )
+
+
+RULES = call_rules()
 
 
 def make_evaluations(n: int, rng: random.Random):
@@ -112,17 +120,19 @@ def ranking_inputs(n: int, seed: int):
 
 
 def run_scoring(inputs) -> tuple[dict[str, tuple[float, float]], dict[str, int]]:
-    """scoring/ as the application calls it: Decimal in, frozen results with explanations."""
+    """scoring/ as the application calls it: Decimal in, frozen results with explanations,
+    with the call's rules made anew (as for each request)."""
     evaluations, contributions, topics, budgets = inputs
+    rules = call_rules()
     gc.collect()
     clock = Clock()
-    scores = score_proposals(RULES, evaluations)
+    scores = score_proposals(rules, evaluations)
     clock.mark()
     candidates = [
         Candidate.from_score(s, contributions[pid], topic=topics[pid], alignment=Decimal(50))
         for pid, s in scores.items()
     ]
-    ranking = rank(RULES, candidates)
+    ranking = rank(rules, candidates)
     clock.mark()
     selection = select(ranking, budgets, policy="skip", reserve_size=20)
     clock.mark()

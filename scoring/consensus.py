@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
-from itertools import chain
+from itertools import chain, compress, repeat
+from operator import add, attrgetter, gt, itemgetter, or_, sub
 from typing import Any
 
 from scoring.criteria import (
@@ -97,9 +98,13 @@ class ProposalScore:
     disagreements: tuple[str, ...]  # criterion codes flagged for discussion
     _rules: CallRules = field(repr=False)
     # the evaluations, checked: who, and their points in the call's order one evaluation
-    # after the other (None where one gives none), flat (two objects to keep, not dozens)
+    # after the other (None where one gives none), flat; this proposal's are the `_count`
+    # from evaluation `_first` on (a whole call scored at once shares the two tuples: no
+    # objects per proposal for the collector to follow)
     _evaluators: tuple[str, ...] = field(repr=False)
     _points: tuple[Decimal | None, ...] = field(repr=False)
+    _first: int = field(repr=False)
+    _count: int = field(repr=False)
     _consensus: tuple[Decimal | None, ...] | None = field(repr=False)  # in the call's order
     _finals: tuple[Decimal, ...] = field(repr=False)  # in the call's order
 
@@ -186,11 +191,14 @@ def _criterion_result(score: ProposalScore, position: int) -> CriterionResult:
     rules = score._rules
     criterion = rules.criteria[position]
     gap, gap_steps = rules._gaps[position]
+    first, stop, width = score._first, score._first + score._count, len(rules.codes)
     individual = tuple(
         sorted(
             (evaluator, points)
             for evaluator, points in zip(
-                score._evaluators, score._points[position :: len(rules.codes)], strict=True
+                score._evaluators[first:stop],
+                score._points[first * width + position : stop * width : width],
+                strict=True,
             )
             if points is not None
         )
@@ -324,6 +332,8 @@ def _score(
         rules,
         tuple(evaluators),
         tuple(chain.from_iterable(rows)),
+        0,
+        len(evaluators),
         None if agreed is None else tuple(agreed),
         tuple(finals),
     )
@@ -361,7 +371,214 @@ def score_proposals(
             raise ValueError(f"two consensus records for {item.proposal_id!r}")
         agreed[item.proposal_id] = item
     ids = sorted(set(grouped) | set(agreed))
-    return {pid: _score(rules, pid, grouped.get(pid, ()), agreed.get(pid)) for pid in ids}
+    made = _score_batch(rules, [pid for pid in ids if pid not in agreed], grouped)
+    # every proposal the batch could not take (consensus, a value not checked yet, anything
+    # unusual) by the proposal-by-proposal path, in id order: the same results and errors
+    return {
+        pid: made[pid] if pid in made else _score(rules, pid, grouped.get(pid, ()), agreed.get(pid))
+        for pid in ids
+    }
+
+
+# --- the batch: a whole call's evaluations column by column -------------------------------------
+#
+# `score_proposals` gives the proposals without a consensus whose evaluations all score every
+# criterion of the call with a Decimal met before (the usual call) to `_score_batch`, which
+# does what `_score` does with one pass of C-level loops (map, zip, slices) per criterion and
+# number of evaluations, instead of one pass of the interpreter per proposal and criterion.
+# It gives the very same ProposalScore objects (the property tests compare both paths).
+
+_SCORES, _EVALUATOR = attrgetter("scores"), attrgetter("evaluator_id")
+_TABLE_LIMIT = 1 << 14  # a look-up table of aggregates per possible sum of steps, up to this
+_WRONG = -1  # in a column of steps (which are >= 0): a value for the proposal-by-proposal way
+
+
+def _score_batch(
+    rules: CallRules, pids: list[str], grouped: dict[str, list[Evaluation]]
+) -> dict[str, ProposalScore]:
+    """The scores of the proposals in `pids` that the batch can take: {proposal id: score}."""
+    by_count: dict[int, list[str]] = {}
+    counts = list(map(len, map(grouped.__getitem__, pids)))
+    if len(set(counts)) == 1:
+        by_count[counts[0]] = pids
+    else:
+        for pid, count in zip(pids, counts, strict=True):
+            by_count.setdefault(count, []).append(pid)
+    made: dict[str, ProposalScore] = {}
+    for count, group in by_count.items():
+        made.update(_score_count(rules, group, grouped, count))
+    return made
+
+
+def _steps_of(rules: CallRules, evaluations: list[Evaluation]):
+    """Every evaluation's points in the call's order (flat) and, per criterion, their whole
+    steps (a column per criterion); _WRONG for a value that is not a valid Decimal, and in
+    the first column for an evaluation with a criterion the call does not have."""
+    n_criteria = len(rules.criteria)
+    maps = list(map(_SCORES, evaluations))
+    try:
+        rows = list(map(rules._in_order, maps))
+    except (KeyError, TypeError):
+        rows = [_row_or_none(rules, m) for m in maps]
+    flat = tuple(chain.from_iterable(rows))
+    # each value read once, in the order the evaluations hold them (which is the order they
+    # were made in, mostly: one pass through memory rather than one per criterion)
+    all_texts = list(map(str, flat))
+    all_decimal = all(map(isinstance, flat, repeat(Decimal)))
+    columns = []
+    for position, criterion in enumerate(rules.criteria):
+        texts = all_texts[position::n_criteria]
+        column = list(map(criterion._steps.get, texts))
+        if None in column:  # a text not met before: check it once (and every value is
+            column = _check_new(criterion, texts, column)  # a Decimal, as below)
+        if not all_decimal:  # 20, "20" or None: not as given (the other way converts or
+            values = flat[position::n_criteria]  # refuses them)
+            column = [
+                c if isinstance(v, Decimal) else _WRONG for v, c in zip(values, column, strict=True)
+            ]
+        columns.append(column)
+    if len(set(map(len, maps))) != 1 or len(maps[0]) != n_criteria:
+        for index, scores in enumerate(maps):
+            if len(scores) != n_criteria:  # a criterion the call does not have
+                columns[0][index] = _WRONG
+    return flat, columns
+
+
+def _row_or_none(rules: CallRules, scores: Mapping[str, Any]) -> tuple[Any, ...]:
+    try:
+        return rules._in_order(scores)
+    except (KeyError, TypeError):
+        return rules._no_consensus  # Nones: the evaluation goes the proposal-by-proposal way
+
+
+def _check_new(criterion: Criterion, texts: list[str], column: list[int | None]) -> list[int]:
+    """The column with the steps of the texts not met before filled in, each text checked
+    once (as the Decimal it is the text of), or _WRONG where the value is wrong: its proposal
+    then goes the proposal-by-proposal way, which gives the error."""
+    found = {}
+    for text in set(texts) - criterion._steps.keys():
+        try:
+            value = Decimal(text)
+            # not a Decimal's own text (" 20"): not a Decimal either, refused below
+            found[text] = criterion.steps(value)[1] if str(value) == text else _WRONG
+        except (ValueError, TypeError, ArithmeticError):  # not a number, or not a valid score
+            found[text] = _WRONG
+    return list(map(found.get, texts, column))
+
+
+def _aggregates(
+    criterion: Criterion, aggregation: str, columns: list[list[int]], count: int
+) -> tuple[list[int], list[Decimal]]:
+    """Each proposal's aggregate of one criterion in hundredths, and as a Decimal; `columns`
+    holds the steps of the first, second ... evaluation of every proposal."""
+    numerator, denominator = criterion._hundredths
+    if aggregation == "mean":
+        sums = columns[0]
+        for more in columns[1:]:
+            sums = list(map(add, sums, more))
+        divisor = denominator * count
+    else:
+        if count == 1:
+            sums = columns[0]
+            divisor = denominator
+        else:
+            middle = count // 2
+            ordered = list(map(sorted, zip(*columns, strict=True)))
+            if count % 2:
+                sums, divisor = list(map(itemgetter(middle), ordered)), denominator
+            else:
+                lower, upper = itemgetter(middle - 1), itemgetter(middle)
+                sums = list(map(add, map(lower, ordered), map(upper, ordered)))
+                divisor = 2 * denominator
+    top = max(sums)
+    if top < _TABLE_LIMIT and top <= 4 * len(sums):  # the few sums that occur, once each
+        table = [round_half_up(numerator * total, divisor) for total in range(top + 1)]
+        found = list(map(table.__getitem__, sums))
+    else:
+        found = [round_half_up(numerator * total, divisor) for total in sums]
+    return found, _decimals(found)
+
+
+def _flags(columns: list[list[int]], gap_steps: int, top: int) -> list[bool]:
+    """Per proposal, whether its scores (steps of the first, second ... evaluation) spread
+    over more than gap_steps: max - min > gap, or for up to four evaluations the same as
+    some pair further apart than the gap (a look-up per difference: cheaper than max, min)."""
+    count = len(columns)
+    if count > 4:
+        spread = map(sub, map(max, *columns), map(min, *columns))
+        return list(map(gt, spread, repeat(gap_steps)))
+    # apart[d] for a difference d in -top..top (a negative index counts from the end)
+    apart = [d > gap_steps for d in range(top + 1)] + [-d > gap_steps for d in range(-top, 0)]
+    far = apart.__getitem__
+    pairs = [(a, b) for i, a in enumerate(columns) for b in columns[i + 1 :]]
+    flags = list(map(far, map(sub, *pairs[0])))
+    for a, b in pairs[1:]:
+        flags = list(map(or_, flags, map(far, map(sub, a, b))))
+    return flags
+
+
+def _decimals(counts: list[int]) -> list[Decimal]:
+    """`hundredths` of each count, from the memo where it is there."""
+    for count in set(counts) - _HUNDREDTHS.keys():  # (not `None in`: == on a Decimal is slow)
+        hundredths(count)
+    try:
+        return list(map(_HUNDREDTHS.__getitem__, counts))
+    except KeyError:  # the memo is full
+        return list(map(hundredths, counts))
+
+
+def _score_count(
+    rules: CallRules, pids: list[str], grouped: dict[str, list[Evaluation]], count: int
+) -> dict[str, ProposalScore]:
+    """The batch for proposals with `count` evaluations each."""
+    evaluations = list(chain.from_iterable(map(grouped.__getitem__, pids)))
+    flat, columns = _steps_of(rules, evaluations)
+    evaluators = list(map(_EVALUATOR, evaluations))
+    bad: set[int] = set()  # proposals (their index) for the proposal-by-proposal way
+    for column in columns:
+        if _WRONG in column:
+            bad.update(i // count for i, v in enumerate(column) if v == _WRONG)
+    by_proposal = list(zip(*(evaluators[k::count] for k in range(count)), strict=True))
+    if count > 1 and set(map(len, map(set, by_proposal))) != {count}:  # an evaluator twice
+        bad.update(i for i, mine in enumerate(by_proposal) if len(set(mine)) != count)
+    if bad:
+        keep = [i for i in range(len(pids)) if i not in bad]
+        if not keep:
+            return {}
+        return _score_count(rules, [pids[i] for i in keep], grouped, count)
+    finals, aggregates, flags = [], [], []
+    for position, criterion in enumerate(rules.criteria):
+        column = columns[position]
+        per_evaluation = [column[k::count] for k in range(count)]
+        found, values = _aggregates(criterion, rules.aggregation, per_evaluation, count)
+        aggregates.append(found)
+        finals.append(values)
+        if count > 1:  # as _disagree
+            flags.append(_flags(per_evaluation, rules._gaps[position][1], max(column)))
+    total_counts = aggregates[0]
+    for more in aggregates[1:]:
+        total_counts = list(map(add, total_counts, more))
+    totals = _decimals(total_counts)
+    if flags and any(map(any, flags)):
+        codes = rules.codes
+        disagreements = list(map(tuple, map(compress, repeat(codes), zip(*flags, strict=True))))
+    else:
+        disagreements = repeat(())
+    scores = map(
+        _new_score,
+        pids,
+        totals,
+        repeat(rules.max_total),
+        disagreements,
+        repeat(rules),
+        repeat(tuple(evaluators)),
+        repeat(flat),
+        range(0, len(evaluators), count),
+        repeat(count),
+        repeat(None),
+        zip(*finals, strict=True),
+    )
+    return dict(zip(pids, scores))  # noqa: B905 (scores is a map over pids)
 
 
 @dataclass(frozen=True)

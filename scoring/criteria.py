@@ -13,7 +13,6 @@ from typing import Any, ParamSpec, TypeVar
 
 AGGREGATIONS = ("mean", "median")
 DEFAULT_TIE_BREAKS = ("criterion:relevance", "criterion:impact", "alignment", "eu_contribution_asc")
-SIMPLE_TIE_BREAKS = ("alignment", "eu_contribution_asc", "eu_contribution_desc")
 
 POINTS = Decimal("0.01")  # aggregated scores are kept to the hundredth of a point
 SHARE = Decimal("0.0001")  # shares (0..1) are kept to four decimals

@@ -34,6 +34,7 @@ from tests.scoring.helpers import (
     descriptors,
     evaluations,
     ranking_extras,
+    representations,
     scoring_inputs,
 )
 from tests.scoring.reference import consensus as reference_consensus
@@ -607,3 +608,86 @@ def test_a_budget_description_turned_into_phrases_stops_supporting_its_tag():
     assert honest.unsupported_tags == () and honest.score > 0
     assert stuffed.score < honest.score
     assert [e.kind for e in stuffed.unsupported_tags] == ["unsupported-tag"]
+
+
+# --- the batch of score_proposals: the usual call, and what it leaves to the other way ------
+
+
+@st.composite
+def usual_call(draw, parameters: dict):
+    """A call as the application scores it: up to 40 proposals, each scored on every
+    criterion by 1 to 5 distinct evaluators with Decimals (of any exponent), no consensus."""
+    evaluations = []
+    for p in range(draw(st.integers(1, 40))):
+        for e in draw(st.lists(st.integers(0, 9), min_size=1, max_size=5, unique=True)):
+            scores = {}
+            for criterion in parameters["criteria"]:
+                _, _, maximum, _, step = criterion
+                value = step * draw(st.integers(0, int(maximum / step)))
+                forms = [f for f in representations(value) if isinstance(f, Decimal)]
+                scores[criterion[0]] = draw(st.sampled_from(forms))
+            evaluations.append((f"P{p:02d}", f"E{e}", scores))
+    return evaluations, []
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(call_parameters(), st.data())
+def test_the_batch_takes_the_usual_call_and_gives_the_reference_results(parameters, data):
+    inputs = data.draw(usual_call(parameters))
+    proposals = sorted({e[0] for e in inputs[0]})
+    rules = build_rules(scoring.criteria, parameters)
+    grouped: dict[str, list] = {}
+    for e in inputs[0]:
+        grouped.setdefault(e[0], []).append(scoring.Evaluation(*e))
+    # every proposal by the batch (the rules are new: every score text is met for the first
+    # time, checked once, and then known)
+    assert sorted(scoring.consensus._score_batch(rules, proposals, grouped)) == proposals
+    topics, extras, _ = data.draw(ranking_extras(parameters, proposals))
+    budgets = {t: D(data.draw(st.integers(0, 12))) * 50_000 for t in topics}
+    other = {t: b * 2 for t, b in budgets.items()}
+    policy = data.draw(st.sampled_from(["stop", "skip"]))
+    args = (parameters, inputs, (extras, []), budgets, other, policy, 2)
+    assert _pipeline(FAST_PATH, *args) == _pipeline(REFERENCE, *args)
+
+
+def test_the_batch_leaves_the_unusual_proposals_to_the_other_way_with_the_same_results():
+    criteria = (("a", "A", D(10), D(0), D("0.5")), ("b", "B", D(5), D(1), D(1)))
+    parameters = {
+        "criteria": criteria,
+        "overall_threshold": D(3),
+        "aggregation": "mean",
+        "tie_breaks": ("criterion:a", "alignment", "eu_contribution_asc"),
+    }
+    given = [
+        ("P1", "E1", {"a": D("4.5"), "b": D(3)}),  # usual
+        ("P1", "E2", {"a": D("7.0"), "b": D("5")}),
+        ("P2", "E1", {"a": 4, "b": D(3)}),  # an int: converted by the other way
+        ("P3", "E1", {"a": D("4.5")}),  # no score for b
+        ("P4", "E1", {"a": D("4.5"), "b": D(3), "c": D(1)}),  # a criterion the call lacks
+        ("P5", "E1", {"a": D("4.5"), "b": D(3)}),
+        ("P5", "E1", {"a": D("5.5"), "b": D(2)}),  # the same evaluator twice
+        ("P6", "E1", {"a": D("2.5"), "b": D(4)}),  # usual, with a consensus
+        ("P7", "E3", {"a": D("9.5"), "b": D(0)}),  # usual, one evaluation
+        ("P8", "E1", {"a": D("1.5"), "b": D(2)}),  # usual, three evaluations
+        ("P8", "E2", {"a": D("10"), "b": D(2)}),
+        ("P8", "E3", {"a": D("6.50"), "b": D(1)}),
+    ]
+    rules = build_rules(scoring.criteria, parameters)
+    grouped: dict[str, list] = {}
+    for e in given:
+        grouped.setdefault(e[0], []).append(scoring.Evaluation(*e))
+    batched = scoring.consensus._score_batch(
+        rules, ["P1", "P2", "P3", "P4", "P5", "P7", "P8"], grouped
+    )
+    assert sorted(batched) == ["P1", "P7", "P8"]
+    assert batched["P8"].disagreements == ("a",)  # 8.5 points apart, more than 30 % of 10
+    assert repr(batched["P8"].criterion("a").individual[2]) == "('E3', Decimal('6.50'))"
+    # the whole call: refused as the reference refuses it (P3 has no score for b, P4 one
+    # too many, P5 an evaluator twice), and without those the same results to the end
+    for step in (lambda g: g, lambda g: [e for e in g if e[0] not in ("P3", "P4", "P5")]):
+        inputs = (step(given), [("P6", {"a": D("3.5")})])
+        extras = {pid: (D(1000), D(50), "") for pid in {e[0] for e in inputs[0]}}
+        args = (parameters, inputs, (extras, []), {"": D(5000)}, {"": D(1000)}, "skip", 1)
+        fast = _pipeline(FAST_PATH, *args)
+        assert fast == _pipeline(REFERENCE, *args)
+    assert fast[1] is None and fast[0][-1]  # the second call ran to the what-if selection
