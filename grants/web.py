@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from collections.abc import Callable
+
+from flask import Flask, g, url_for
 from flask_login import current_user
 
 from grants import clock
@@ -121,9 +123,25 @@ def _template_filters(app: Flask) -> None:
     from grants.formatting import eur
 
     app.add_template_filter(eur, "eur")
+    app.add_template_global(row_url, "row_url")
 
     @app.context_processor
     def globals_():
         from grants.accounts import permissions
 
         return {"now": clock.now, "perm": permissions}
+
+
+_ROW_ID = 7_654_321_987  # an id no row has, to find where the id goes in a built URL
+
+
+def row_url(endpoint: str, key: str, **values) -> Callable[[int], str]:
+    """`url_for(endpoint, **{key: id}, **values)` for many ids, the URL built once: a
+    call-wide page links each of its thousand rows, and a `url_for` costs about 14 µs (a
+    tenth of such a page). Where the id cannot be found once in the built URL, each link is
+    built in full."""
+    url = url_for(endpoint, **{key: _ROW_ID}, **values)
+    head, found, tail = url.partition(str(_ROW_ID))
+    if not found or str(_ROW_ID) in tail:
+        return lambda id_: url_for(endpoint, **{key: id_}, **values)
+    return lambda id_: f"{head}{int(id_)}{tail}"

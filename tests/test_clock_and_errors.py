@@ -80,3 +80,24 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_row_url_builds_the_links_url_for_builds(app):
+    from flask import url_for
+
+    from grants.web import row_url
+
+    with app.test_request_context("/"):
+        review = row_url("review.proposal_review", "submission_id")
+        esr = row_url("review.esr_pdf", "submission_id")
+        listing = row_url("proposals.call_submissions", "call_id", status="submitted")
+        for id_ in (1, 42, 7_654_321, 10**12):
+            assert review(id_) == url_for("review.proposal_review", submission_id=id_)
+            assert esr(id_) == url_for("review.esr_pdf", submission_id=id_)
+            assert listing(id_) == url_for(
+                "proposals.call_submissions", call_id=id_, status="submitted"
+            )
+        assert review("17") == url_for("review.proposal_review", submission_id=17)
+        # the id twice in the URL: each link is built in full, and still right
+        twice = row_url("proposals.call_submissions", "call_id", status=7_654_321_987)
+        assert twice(5) == url_for("proposals.call_submissions", call_id=5, status=7_654_321_987)
