@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 import scoring
@@ -67,6 +67,14 @@ def report_of(submission: Submission) -> ConsensusReport | None:
     )
 
 
+def _evaluator_name():
+    """The evaluator of an assignment loaded with it, without their roles and memberships
+    (the pages show the name; each would be two more queries per evaluator)."""
+    return joinedload(Assignment.evaluator).options(
+        lazyload(User.roles), lazyload(User.memberships)
+    )
+
+
 def active_assignments(submission: Submission) -> list[Assignment]:
     return list(
         db.session.scalars(
@@ -75,6 +83,7 @@ def active_assignments(submission: Submission) -> list[Assignment]:
                 Assignment.submission_id == submission.id,
                 Assignment.state == AssignmentState.ACTIVE,
             )
+            .options(_evaluator_name())
             .order_by(Assignment.id)
         )
     )
@@ -91,6 +100,11 @@ def submitted_evaluations(submission: Submission) -> list[Evaluation]:
                 Assignment.submission_id == submission.id,
                 Assignment.state == AssignmentState.ACTIVE,
                 Evaluation.state == EvaluationState.SUBMITTED,
+            )
+            .options(
+                selectinload(Evaluation.scores),
+                # the assignment's submission is the one asked about: in the session already
+                joinedload(Evaluation.assignment).options(_evaluator_name()),
             )
             .order_by(Evaluation.submitted_at, Evaluation.id)
         )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from grants import clock
 from grants.accounts.models import RoleName, User
@@ -158,7 +158,12 @@ def submission_assignments(submission: Submission) -> list[Assignment]:
         db.session.scalars(
             select(Assignment)
             .where(Assignment.submission_id == submission.id)
-            .options(selectinload(Assignment.evaluator), selectinload(Assignment.evaluation))
+            .options(
+                selectinload(Assignment.evaluator).options(
+                    lazyload(User.roles), lazyload(User.memberships)
+                ),
+                selectinload(Assignment.evaluation),
+            )
             .order_by(Assignment.id)
         )
     )
