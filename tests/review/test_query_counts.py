@@ -179,3 +179,21 @@ def test_a_finalised_ranking_issues_the_same_statements_at_two_sizes(
     for (_, html), n in zip(found, (2, 6), strict=True):
         assert f"by {manager.full_name}" in html
         assert f"every applicant's result letter ({n} in all)" in html
+
+
+def test_one_proposals_manager_page_issues_the_same_statements_for_2_and_5_evaluators(
+    app, evaluated_call, create_user, login_as, client
+):
+    """Each evaluator's name, evaluation and scores come with the page's batch reads, not three
+    more statements per evaluator (48 statements for 3 evaluators before, issue 16)."""
+    manager = create_user(roles=("programme_manager",))
+    two, five = evaluated_call(n=1, evaluators=2), evaluated_call(n=1, evaluators=5)
+    login_as(manager)
+    url = PAGES["one proposal's manager page"]
+    counts = []
+    for setup in (two, five):
+        client.get(url.format(setup.submissions[0].id))
+        count, html = statements(app, client, url.format(setup.submissions[0].id))
+        assert all(e.full_name in html for e in setup.evaluators)
+        counts.append(count)
+    assert counts[0] == counts[1], counts
