@@ -16,6 +16,7 @@ from grants.audit import services as audit
 from grants.extensions import db
 from grants.projects.models import DeliverableFile, Grant, GrantStatus
 from grants.projects.services import ProjectError, refusing
+from grants.transactions import commit_or_remove
 
 PREFIX = "deliverables:"  # the key of a deliverable among a report's ticked items
 
@@ -117,10 +118,5 @@ def add_file(grant: Grant, number: int, filename: str, data: bytes, actor) -> De
         {"sha256": upload.sha256},
         actor=actor,
     )
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        os.unlink(path)
-        raise
+    commit_or_remove(path)
     return upload

@@ -19,7 +19,7 @@ from grants.proposals.models import (
     Proposal,
 )
 from grants.proposals.sections import _guard
-from grants.transactions import commit_or
+from grants.transactions import commit_or, commit_or_remove
 
 # Annexes ----------------------------------------------------------------------------------
 
@@ -90,12 +90,7 @@ def add_annex(proposal: Proposal, user: User, kind: str, filename: str, data: by
         {"sha256": annex.sha256},
         actor=user,
     )
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        os.unlink(path)
-        raise
+    commit_or_remove(path)
     return annex
 
 
