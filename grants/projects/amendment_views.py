@@ -91,18 +91,17 @@ def request_amendment(grant_id: int, kind: str):
     refusal = ""
     if amendments.pending(grant) is not None:
         refusal = "An amendment is already waiting for a decision."
-    if (
+    requested = (
         form.validate_on_submit()
         and not refusal
-        and (
-            requested := attempt(
-                lambda: amendments.request(grant, kind, values(), form.reason.data, current_user),
-                lambda made: f"Amendment {made.number} is sent to the programme manager.",
-                lambda made: url_for("projects.amendment", amendment_id=made.id),
-                form,
-            )
+        and attempt(
+            lambda: amendments.request(grant, kind, values(), form.reason.data, current_user),
+            lambda made: f"Amendment {made.number} is sent to the programme manager.",
+            lambda made: url_for("projects.amendment", amendment_id=made.id),
+            form,
         )
-    ):
+    )
+    if requested:
         return requested
     return render_template(
         "projects/amendment_form.html",

@@ -133,20 +133,14 @@ def edit_work_plan(grant_id: int, part: str):
         refusal = "After signature the work plan changes only by an amendment."
     if request.method == "POST" and not refusal:
         rows, value = work_plan_input.read(grant, part, request.form)
-        if (
-            form.validate_on_submit()
-            and value is not None
-            and (
-                edited := attempt(
-                    lambda: services.edit_work_plan(
-                        grant, part, value, form.reason.data, current_user
-                    ),
-                    "The work plan is changed; the reason is kept with it.",
-                    url_for("projects.view", grant_id=grant.id),
-                    form,
-                )
-            )
-        ):
+        valid = form.validate_on_submit() and value is not None
+        edited = valid and attempt(
+            lambda: services.edit_work_plan(grant, part, value, form.reason.data, current_user),
+            "The work plan is changed; the reason is kept with it.",
+            url_for("projects.view", grant_id=grant.id),
+            form,
+        )
+        if edited:
             return edited
     return render_template(
         "projects/work_plan.html",
