@@ -228,30 +228,23 @@ def _deliverable_files(grant: Grant, done: list[str], coordinator: User) -> None
         deliverables.add_file(grant, int(number), f"{name}.pdf", html_to_pdf(html), coordinator)
 
 
-FIGURES_YEAR_1 = {
-    "Victims assisted": {
-        "code": "victims-assisted",
-        "value": "64",
-        "sex-age-women": "41",
-        "sex-age-men": "6",
-        "sex-age-girls": "15",
-        "sex-age-boys": "2",
-    },
-    "Frontline professionals trained": {"code": "professionals-trained", "value": "85"},
-    "Shelter places": {"code": "shelter-places", "value": "12"},
-}
-FIGURES_YEAR_2 = {
-    "Victims assisted": {
-        "code": "victims-assisted",
-        "value": "97",
-        "sex-age-women": "60",
-        "sex-age-men": "11",
-        "sex-age-girls": "22",
-        "sex-age-boys": "4",
-    },
-    "Frontline professionals trained": {"code": "professionals-trained", "value": "140"},
-    "Shelter places": {"code": "shelter-places", "value": "8"},
-}
+def _figures(assisted: tuple[int, int, int, int, int], trained: int, places: int) -> dict:
+    """A year's indicator values as the report form posts them: the victims assisted (all,
+    then women, men, girls, boys), the professionals trained and the shelter places."""
+    sexes = dict(zip(("women", "men", "girls", "boys"), assisted[1:], strict=True))
+    return {
+        "Victims assisted": {
+            "code": "victims-assisted",
+            "value": str(assisted[0]),
+            **{f"sex-age-{sex}": str(n) for sex, n in sexes.items()},
+        },
+        "Frontline professionals trained": {"code": "professionals-trained", "value": str(trained)},
+        "Shelter places": {"code": "shelter-places", "value": str(places)},
+    }
+
+
+FIGURES_YEAR_1 = _figures((64, 41, 6, 15, 2), trained=85, places=12)
+FIGURES_YEAR_2 = _figures((97, 60, 11, 22, 4), trained=140, places=8)
 
 
 def _closed(call: Call, manager: User) -> None:
