@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,3 +21,14 @@ def commit_or(refusal: Exception, conflicts: tuple[type[Exception], ...] = CONFL
     except conflicts:
         db.session.rollback()
         raise refusal from None
+
+
+def commit_or_remove(path: str) -> None:
+    """Commit what records the file just written at `path`; when the commit fails for any
+    reason, roll back, remove the file (nothing refers to it) and raise the error again."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        os.unlink(path)
+        raise

@@ -1,11 +1,14 @@
-"""Demo calls modelled on real AMIF and ISF anti-trafficking calls, created by the demo manager."""
+"""Demo calls modelled on real AMIF and ISF anti-trafficking calls, created by the demo manager
+from their data in seed/demo_calls.toml."""
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -68,189 +71,58 @@ def _common(**values) -> dict:
     return base
 
 
+DATA = Path(__file__).with_name("demo_calls.toml")
+DECIMALS = ("total_budget", "min_contribution", "max_contribution", "funding_rate")
+STEPS = ("statuses", "published", "published_in_days")
+
+
+def _data() -> dict:
+    with DATA.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _moment(entry: dict, name: str, now: datetime) -> datetime:
+    """The call's `name` (opens, deadline): fixed, or a number of days from now at a time."""
+    if name in entry:
+        return clock.brussels_to_utc(entry[name])
+    day = (now + timedelta(days=entry[f"{name}_in_days"])).astimezone(clock.BRUSSELS)
+    return clock.brussels_to_utc(datetime.combine(day.date(), entry[f"{name}_time"]))
+
+
+def call_values(entry: dict, now: datetime) -> dict:
+    """The values of one call of seed/demo_calls.toml, for calls.services.create_call."""
+    values = {k: v for k, v in entry.items() if k not in STEPS and not k.startswith("opens")}
+    for name in ("deadline", "deadline_in_days", "deadline_time", "illustrative"):
+        values.pop(name, None)
+    deadline = _moment(entry, "deadline", now)
+    values.update(
+        {name: Decimal(entry[name]) for name in DECIMALS},
+        reference=entry["reference"].format(year=deadline.astimezone(clock.BRUSSELS).year),
+        description=entry["description"] + ILLUSTRATIVE.format(what=entry["illustrative"]),
+        opens_at=_moment(entry, "opens", now),
+        deadline_at=deadline,
+        topics=[{**t, "budget": Decimal(t["budget"])} for t in entry["topics"]],
+        priorities={code: Decimal(w) for code, w in entry["priorities"].items()},
+    )
+    return _common(**values)
+
+
+def projects_call_values() -> dict:
+    """The values of the call of the demo funded projects (fixed dates)."""
+    return call_values(_data()["projects_call"], clock.now())
+
+
 def demo_calls(now: datetime) -> list[tuple[dict, list[CallStatus], datetime]]:
     """(values, statuses to go through, the moment to publish at) for each demo call."""
-    amif_2024 = _common(
-        reference="AMIF-2024-TF2-AG-THB",
-        title="Assistance, support and integration of third-country national victims of "
-        "trafficking in human beings",
-        fund="AMIF",
-        description=(
-            "Actions supporting the **assistance, support and integration of third-country "
-            "national victims** of trafficking in human beings, in line with the EU Strategy "
-            "on Combatting Trafficking in Human Beings 2021-2025: protecting, supporting and "
-            "empowering the victims, especially women and children, with a gender-specific "
-            "and child-sensitive approach.\n\n"
-            "Proposals must be submitted by at least three applicants from three different "
-            "participating Member States. Denmark does not take part in AMIF."
-            + ILLUSTRATIVE.format(what="the maximum duration and the text section limits")
-        ),
-        opens_at=_brussels(2024, 5, 21, 0, 0),
-        deadline_at=_brussels(2024, 8, 21, 17, 0),
-        total_budget=Decimal("6000000"),
-        min_contribution=Decimal("500000"),
-        max_contribution=Decimal("1000000"),
-        funding_rate=Decimal("90"),
-        max_duration_months=36,
-        min_applicants=3,
-        min_countries=3,
-        topics=[
-            {
-                "code": "THB",
-                "title": "Assistance, support and integration of third-country national "
-                "victims of trafficking in human beings",
-                "budget": Decimal("6000000"),
-            }
-        ],
-        priorities={
-            "non-eu-victims": Decimal(3),
-            "reintegration": Decimal(2),
-            "gender": Decimal(1),
-            "child": Decimal(1),
-            "early-identification": Decimal(1),
-        },
-    )
-    isf_2022 = _common(
-        reference="ISF-2022-TF1-AG-THB",
-        title="Criminal justice response to trafficking in human beings: financial flows, "
-        "investigations and prosecutions",
-        fund="ISF",
-        description=(
-            "Breaking the criminal model to halt victims' exploitation: actions that follow "
-            "the **financial flows** of trafficking, strengthen **investigations and "
-            "prosecutions**, tackle the **digital business model** of traffickers and support "
-            "**asset recovery**, tackling the culture of impunity by building capacity for a "
-            "robust criminal justice response."
-            + ILLUSTRATIVE.format(what="the dates, budgets, contribution range and duration")
-        ),
-        opens_at=_brussels(2022, 3, 15, 0, 0),
-        deadline_at=_brussels(2022, 6, 30, 17, 0),
-        total_budget=Decimal("4000000"),
-        min_contribution=Decimal("300000"),
-        max_contribution=Decimal("800000"),
-        funding_rate=Decimal("90"),
-        max_duration_months=24,
-        eligible_org_types=[
-            "public_authority",
-            "law_enforcement",
-            "judicial_authority",
-            "ngo",
-            "international_organisation",
-            "research",
-        ],
-        min_applicants=2,
-        min_countries=2,
-        topics=[
-            {
-                "code": "FIN",
-                "title": "Financial investigations, financial flows and asset recovery",
-                "budget": Decimal("2000000"),
-            },
-            {
-                "code": "DIGITAL",
-                "title": "The digital business model of traffickers: investigations and "
-                "prosecutions",
-                "budget": Decimal("2000000"),
-            },
-        ],
-        priorities={"A4.1": Decimal(2), "A4.2": Decimal(2), "A4.3": Decimal(2), "online": 1},
-    )
-    opens = (now - timedelta(days=21)).astimezone(clock.BRUSSELS)
-    deadline = (now + timedelta(days=60)).astimezone(clock.BRUSSELS)
-    amif_open = _common(
-        reference=f"AMIF-{deadline.year}-TF2-AG-THB",
-        title="Early identification, assistance and specialised shelters for third-country "
-        "national victims of trafficking",
-        fund="AMIF",
-        description=(
-            "Targeted funding support to **specialised shelters** and to the **early "
-            "identification and referral** of third-country national victims of trafficking, "
-            "giving specific attention to the gender dimension and to children, as the EU "
-            "Strategy on Combatting Trafficking in Human Beings 2021-2025 asks.\n\n"
-            "At least three applicants from three different participating Member States. "
-            "Denmark does not take part in AMIF."
-            + ILLUSTRATIVE.format(what="the dates, budgets and duration")
-        ),
-        opens_at=clock.brussels_to_utc(datetime(opens.year, opens.month, opens.day, 0, 0)),
-        deadline_at=clock.brussels_to_utc(
-            datetime(deadline.year, deadline.month, deadline.day, 17, 0)
-        ),
-        total_budget=Decimal("5000000"),
-        min_contribution=Decimal("500000"),
-        max_contribution=Decimal("1000000"),
-        funding_rate=Decimal("90"),
-        max_duration_months=36,
-        min_applicants=3,
-        min_countries=3,
-        topics=[
-            {
-                "code": "SHELTERS",
-                "title": "Specialised shelters and assistance for victims",
-                "budget": Decimal("3000000"),
-            },
-            {
-                "code": "IDENTIFY",
-                "title": "Early identification and referral of victims",
-                "budget": Decimal("2000000"),
-            },
-        ],
-        priorities={
-            "shelters": Decimal(3),
-            "early-identification": Decimal(2),
-            "referral": Decimal(1),
-            "non-eu-victims": Decimal(2),
-            "gender": Decimal(1),
-            "child": Decimal(1),
-        },
-    )
-    upcoming_opens = (now + timedelta(days=30)).astimezone(clock.BRUSSELS)
-    upcoming_deadline = (now + timedelta(days=120)).astimezone(clock.BRUSSELS)
-    isf_upcoming = _common(
-        reference=f"ISF-{upcoming_deadline.year}-TF1-AG-THB",
-        title="Reducing demand and the digital business model of trafficking",
-        fund="ISF",
-        description=(
-            "Actions on **reducing demand** that fosters trafficking and on the **online and "
-            "digital dimension** of the crime, including cooperation with internet and "
-            "technology companies." + ILLUSTRATIVE.format(what="the dates, budgets and duration")
-        ),
-        opens_at=clock.brussels_to_utc(
-            datetime(upcoming_opens.year, upcoming_opens.month, upcoming_opens.day, 0, 0)
-        ),
-        deadline_at=clock.brussels_to_utc(
-            datetime(upcoming_deadline.year, upcoming_deadline.month, upcoming_deadline.day, 17, 0)
-        ),
-        total_budget=Decimal("3000000"),
-        min_contribution=Decimal("250000"),
-        max_contribution=Decimal("750000"),
-        funding_rate=Decimal("90"),
-        max_duration_months=24,
-        min_applicants=2,
-        min_countries=2,
-        topics=[
-            {
-                "code": "DEMAND",
-                "title": "Reducing demand that fosters trafficking",
-                "budget": Decimal("1500000"),
-            },
-            {
-                "code": "ONLINE",
-                "title": "The online and digital dimension of trafficking",
-                "budget": Decimal("1500000"),
-            },
-        ],
-        priorities={"A3": Decimal(2), "A4.3": Decimal(2), "awareness": 1, "online": 1},
-    )
-    published = [CallStatus.PUBLISHED]
     return [
         (
-            amif_2024,
-            [*published, CallStatus.CLOSED, CallStatus.UNDER_EVALUATION],
-            _brussels(2024, 5, 20, 10),
-        ),
-        (isf_2022, [*published, CallStatus.CLOSED], _brussels(2022, 3, 14, 10)),
-        (amif_open, published, now - timedelta(days=22)),
-        (isf_upcoming, published, now),
+            call_values(entry, now),
+            [CallStatus(status) for status in entry["statuses"]],
+            clock.brussels_to_utc(entry["published"])
+            if "published" in entry
+            else now + timedelta(days=entry["published_in_days"]),
+        )
+        for entry in _data()["call"]
     ]
 
 

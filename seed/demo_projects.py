@@ -40,53 +40,12 @@ from grants.projects.models import (
 )
 from grants.proposals.models import Proposal, Submission
 from grants.review import ranking
-from seed.demo_calls import ILLUSTRATIVE, _at, _brussels, _common
+from seed.demo_calls import _at, _brussels, projects_call_values
 from seed.demo_proposals import _partner_organisations, _play, _reopened
 from seed.demo_review import _evaluators, ready_to_rank
 
 MANAGER = "manager@thb-demo.eu"
 CALL = "AMIF-2023-TF1-AG-THB"
-
-
-def call_values() -> dict:
-    return _common(
-        reference=CALL,
-        title="Protecting, supporting and empowering victims: specialised shelters, "
-        "re-integration and child-sensitive assistance",
-        fund="AMIF",
-        description=(
-            "Actions that **protect, support and empower victims** of trafficking, in line "
-            "with the EU Strategy on Combatting Trafficking in Human Beings 2021-2025: "
-            "specialised shelters, re-integration through housing and work, and assistance "
-            "that is gender-specific and child-sensitive.\n\n"
-            "At least two applicants from two different participating Member States. Denmark "
-            "does not take part in AMIF."
-            + ILLUSTRATIVE.format(what="the dates, budget and duration")
-        ),
-        opens_at=_brussels(2023, 2, 15, 0, 0),
-        deadline_at=_brussels(2023, 5, 31, 17, 0),
-        total_budget=Decimal("1600000"),
-        min_contribution=Decimal("300000"),
-        max_contribution=Decimal("700000"),
-        funding_rate=Decimal("90"),
-        max_duration_months=36,
-        min_applicants=2,
-        min_countries=2,
-        reserve_size=2,
-        topics=[
-            {
-                "code": "VICTIMS",
-                "title": "Protecting, supporting and empowering victims",
-                "budget": Decimal("1600000"),
-            }
-        ],
-        priorities={
-            "shelters": Decimal(3),
-            "reintegration": Decimal(2),
-            "child": Decimal(1),
-            "gender": Decimal(1),
-        },
-    )
 
 
 # (coordinator country, concept of seed/demo_proposals.CONCEPTS, partners, scenario, EU
@@ -125,7 +84,7 @@ def _call(manager: User) -> Call:
     """The call, created and closed at its own dates, with its proposals submitted."""
     call = db.session.scalar(select(Call).where(Call.reference == CALL))
     if call is None:
-        values = call_values()
+        values = projects_call_values()
         with _at(values["opens_at"] - timedelta(days=1)):
             call = calls.create_call(values, manager)
             calls.transition(call, CallStatus.PUBLISHED, manager)
@@ -269,30 +228,23 @@ def _deliverable_files(grant: Grant, done: list[str], coordinator: User) -> None
         deliverables.add_file(grant, int(number), f"{name}.pdf", html_to_pdf(html), coordinator)
 
 
-FIGURES_YEAR_1 = {
-    "Victims assisted": {
-        "code": "victims-assisted",
-        "value": "64",
-        "sex-age-women": "41",
-        "sex-age-men": "6",
-        "sex-age-girls": "15",
-        "sex-age-boys": "2",
-    },
-    "Frontline professionals trained": {"code": "professionals-trained", "value": "85"},
-    "Shelter places": {"code": "shelter-places", "value": "12"},
-}
-FIGURES_YEAR_2 = {
-    "Victims assisted": {
-        "code": "victims-assisted",
-        "value": "97",
-        "sex-age-women": "60",
-        "sex-age-men": "11",
-        "sex-age-girls": "22",
-        "sex-age-boys": "4",
-    },
-    "Frontline professionals trained": {"code": "professionals-trained", "value": "140"},
-    "Shelter places": {"code": "shelter-places", "value": "8"},
-}
+def _figures(assisted: tuple[int, int, int, int, int], trained: int, places: int) -> dict:
+    """A year's indicator values as the report form posts them: the victims assisted (all,
+    then women, men, girls, boys), the professionals trained and the shelter places."""
+    sexes = dict(zip(("women", "men", "girls", "boys"), assisted[1:], strict=True))
+    return {
+        "Victims assisted": {
+            "code": "victims-assisted",
+            "value": str(assisted[0]),
+            **{f"sex-age-{sex}": str(n) for sex, n in sexes.items()},
+        },
+        "Frontline professionals trained": {"code": "professionals-trained", "value": str(trained)},
+        "Shelter places": {"code": "shelter-places", "value": str(places)},
+    }
+
+
+FIGURES_YEAR_1 = _figures((64, 41, 6, 15, 2), trained=85, places=12)
+FIGURES_YEAR_2 = _figures((97, 60, 11, 22, 4), trained=140, places=8)
 
 
 def _closed(call: Call, manager: User) -> None:

@@ -18,6 +18,7 @@ from grants.extensions import db
 from grants.proposals import annexes, programme, sections, submitting
 from grants.proposals.models import Proposal
 from seed.demo import ORGANISATIONS
+from seed.demo_calls import _at
 
 MANAGER = "manager@thb-demo.eu"
 
@@ -207,16 +208,6 @@ def _pdf(title: str) -> bytes:
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer<</Size {len(objects) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
-
-
-@contextmanager
-def _at(moment: datetime):
-    saved = (clock._frozen, clock._offset)
-    clock.freeze(moment)
-    try:
-        yield
-    finally:
-        clock._frozen, clock._offset = saved
 
 
 @contextmanager

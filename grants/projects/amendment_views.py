@@ -3,7 +3,7 @@ an amendment's page with its differences, and the manager's decision."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_login import current_user, login_required
 
 from grants.accounts.models import ORGANISATION_TYPE_LABELS
@@ -18,8 +18,7 @@ from grants.projects.forms import (
 )
 from grants.projects.models import Amendment, AmendmentKind, AmendmentState
 from grants.projects.progress import ITEM_PARTS
-from grants.projects.services import ProjectError
-from grants.projects.views import _grant, attach_problems, bp
+from grants.projects.views import _grant, attempt, bp
 
 
 def _budget_form(grant):
@@ -92,14 +91,18 @@ def request_amendment(grant_id: int, kind: str):
     refusal = ""
     if amendments.pending(grant) is not None:
         refusal = "An amendment is already waiting for a decision."
-    if form.validate_on_submit() and not refusal:
-        try:
-            made = amendments.request(grant, kind, values(), form.reason.data, current_user)
-        except ProjectError as error:
-            attach_problems(form, error)
-        else:
-            flash(f"Amendment {made.number} is sent to the programme manager.", "success")
-            return redirect(url_for("projects.amendment", amendment_id=made.id))
+    requested = (
+        form.validate_on_submit()
+        and not refusal
+        and attempt(
+            lambda: amendments.request(grant, kind, values(), form.reason.data, current_user),
+            lambda made: f"Amendment {made.number} is sent to the programme manager.",
+            lambda made: url_for("projects.amendment", amendment_id=made.id),
+            form,
+        )
+    )
+    if requested:
+        return requested
     return render_template(
         "projects/amendment_form.html",
         grant=grant,
@@ -145,10 +148,9 @@ def decide_amendment(amendment_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         return _amendment_page(found, form)
-    try:
-        amendments.decide(found, form.decision.data, form.comment.data or "", current_user)
-    except (ProjectError, ValueError) as error:
-        attach_problems(form, error)
-        return _amendment_page(_amendment(amendment_id), form)
-    flash(f"Amendment {found.number} is {found.state.value}.", "success")
-    return redirect(url_for("projects.view", grant_id=found.grant_id))
+    return attempt(
+        lambda: amendments.decide(found, form.decision.data, form.comment.data or "", current_user),
+        lambda _: f"Amendment {found.number} is {found.state.value}.",
+        url_for("projects.view", grant_id=found.grant_id),
+        form,
+    ) or _amendment_page(_amendment(amendment_id), form)

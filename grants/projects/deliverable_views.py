@@ -3,14 +3,14 @@ files and the coordinator's upload, and a file's download (the project's viewers
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, g, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from grants.extensions import db
 from grants.projects import deliverables, permissions, services
 from grants.projects.forms import DeliverableFileForm
 from grants.projects.models import DeliverableFile, GrantStatus
-from grants.projects.views import _grant, attach_problems, bp
+from grants.projects.views import _grant, attempt, bp
 
 
 @bp.route("/<int:grant_id>/deliverables/<int:number>", methods=["GET", "POST"])
@@ -31,13 +31,14 @@ def deliverable(grant_id: int, number: int):
         elif upload is None or not getattr(upload, "filename", ""):
             form.file.errors = ["Choose a PDF file to upload."]
         else:
-            try:
-                deliverables.add_file(grant, number, upload.filename, upload.read(), current_user)
-            except services.ProjectError as error:
-                attach_problems(form, error)
-            else:
-                flash(f"{upload.filename} is uploaded for this deliverable.", "success")
-                return redirect(url_for("projects.deliverable", grant_id=grant.id, number=number))
+            data = upload.read()
+            if uploaded := attempt(
+                lambda: deliverables.add_file(grant, number, upload.filename, data, current_user),
+                f"{upload.filename} is uploaded for this deliverable.",
+                url_for("projects.deliverable", grant_id=grant.id, number=number),
+                form,
+            ):
+                return uploaded
     return render_template(
         "projects/deliverable.html",
         grant=grant,

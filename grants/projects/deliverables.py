@@ -5,9 +5,7 @@ never removed. A report names the files of the deliverables it ticks done."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import secrets
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from grants.audit import services as audit
 from grants.extensions import db
 from grants.projects.models import DeliverableFile, Grant, GrantStatus
 from grants.projects.services import ProjectError, refusing
+from grants.transactions import commit_or_remove
 
 PREFIX = "deliverables:"  # the key of a deliverable among a report's ticked items
 
@@ -66,17 +65,12 @@ def _upload_dir() -> str:
     return upload_dir()
 
 
-def _clean_name(filename: str) -> str:
-    name = os.path.basename((filename or "").replace("\\", "/"))
-    return "".join(ch for ch in name if ch.isprintable())[:200] or "deliverable.pdf"
-
-
 @refusing
 def add_file(grant: Grant, number: int, filename: str, data: bytes, actor) -> DeliverableFile:
     """Store `data` as a file of the deliverable at `number`; ProjectError (at the field
     "file") when it cannot be."""
     from grants.projects.permissions import can_report
-    from grants.proposals.annexes import pdf_problem
+    from grants.proposals.annexes import pdf_problem, store_upload
 
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     item = deliverable(grant, number)
@@ -92,20 +86,9 @@ def add_file(grant: Grant, number: int, filename: str, data: bytes, actor) -> De
         problem = pdf_problem(data)
     if problem:
         raise ProjectError(problem, {"file": [problem]})
-    name = _clean_name(filename)
-    stored = secrets.token_hex(20) + ".pdf"
-    path = os.path.join(_upload_dir(), stored)
-    with open(path, "xb") as handle:
-        handle.write(data)
-    upload = DeliverableFile(
-        grant_id=grant.id,
-        deliverable=number,
-        filename=name,
-        stored_name=stored,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by_id=actor.id,
-    )
+    columns, path = store_upload(data, filename, "deliverable.pdf", actor)
+    name = columns["filename"]
+    upload = DeliverableFile(grant_id=grant.id, deliverable=number, **columns)
     db.session.add(upload)
     db.session.flush()
     audit.record(
@@ -117,10 +100,5 @@ def add_file(grant: Grant, number: int, filename: str, data: bytes, actor) -> De
         {"sha256": upload.sha256},
         actor=actor,
     )
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        os.unlink(path)
-        raise
+    commit_or_remove(path)
     return upload

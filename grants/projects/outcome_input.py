@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.projects.line_input import LineProblem, bracketed, checked_text, read_lines
 from grants.taxonomy.models import ExploitationForm, Priority, TargetGroup
 
-MAX_LINES = 50
-MAX_TEXT = 2000
 MAX_TAGS = 20
 # the kinds of tag, as stored in a report's content, and the prefixes that name them
 KINDS = {
@@ -30,7 +29,6 @@ KINDS = {
     "target_groups": ("group", "the target group"),
 }
 PREFIXES = {prefix: kind for kind, (prefix, _) in KINDS.items()}
-_TAGS = re.compile(r"([^\[\]]*?)\s*\[([^\[\]]*)\]\s*")
 
 
 @dataclass
@@ -82,47 +80,31 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
-def _line(number: int, line: str, vocabulary: Vocabulary) -> tuple[dict | None, str]:
-    text, tags = line, {kind: [] for kind in KINDS}
-    if "[" in line or "]" in line:
-        match = _TAGS.fullmatch(line)
-        if match is None:
-            return None, (
-                f"Line {number}: put the tags in one pair of brackets at the end, "
-                "e.g. “… [A5; women]”."
-            )
-        text = match[1].strip()
-        typed = [t.strip() for t in re.split(r"[;,]", match[2]) if t.strip()]
+def _line(line: str, vocabulary: Vocabulary | None) -> dict:
+    text, inside = bracketed(line, "the tags", "A5; women")
+    tags = {kind: [] for kind in KINDS}
+    if inside is not None:
+        typed = [t.strip() for t in re.split(r"[;,]", inside) if t.strip()]
         if len(typed) > MAX_TAGS:
-            return None, f"Line {number}: give at most {MAX_TAGS} tags."
+            raise LineProblem(f"give at most {MAX_TAGS} tags.")
         for tag in typed:
             kind, code, problem = vocabulary.resolve(tag)
             if problem:
-                return None, f"Line {number}: {problem}."
+                raise LineProblem(f"{problem}.")
             if code not in tags[kind]:
                 tags[kind].append(code)
-    if not text:
-        return None, f"Line {number}: the outcome itself is missing before the brackets."
-    if len(text) > MAX_TEXT:
-        return None, f"Line {number}: keep an outcome under {MAX_TEXT} characters."
-    return {"text": text, **tags}, ""
+    text = checked_text(text, "the outcome itself is missing before the brackets.", "an outcome")
+    return {"text": text, **tags}
 
 
 def read(typed: str) -> tuple[list[dict], list[str]]:
     """(the outcomes, the problems): the content rows are good only without problems."""
-    lines = [(n, line.strip()) for n, line in enumerate((typed or "").splitlines(), 1)]
-    lines = [(n, line) for n, line in lines if line]
-    if len(lines) > MAX_LINES:
-        return [], [f"Give at most {MAX_LINES} outcomes (there are {len(lines)})."]
-    vocabulary = Vocabulary.load() if any("[" in line for _, line in lines) else None
-    found, problems = [], []
-    for number, line in lines:
-        entry, problem = _line(number, line, vocabulary)
-        if problem:
-            problems.append(problem)
-        else:
-            found.append(entry)
-    return found, problems
+    return read_lines(
+        typed,
+        "outcomes",
+        _line,
+        lambda lines: Vocabulary.load() if any("[" in line for line in lines) else None,
+    )
 
 
 def as_dict(item: str | dict) -> dict:

@@ -17,12 +17,10 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.portfolio.models import ADDRESSEE_NAMES, Addressee
+from grants.projects.line_input import LineProblem, bracketed, checked_text, read_lines
 from grants.taxonomy.models import Priority
 
-MAX_LINES = 50
-MAX_TEXT = 2000
 ADDRESSEE_HINT = "EU, Member States, civil society or other"
-_PRIORITY = re.compile(r"([^\[\]]*?)\s*\[([^\[\]]*)\]\s*")
 
 
 def _priority_codes() -> dict[str, str]:
@@ -30,56 +28,38 @@ def _priority_codes() -> dict[str, str]:
     return {code.lower(): code for code in db.session.scalars(select(Priority.code))}
 
 
-def _line(number: int, line: str, codes: dict[str, str]) -> tuple[dict | None, str]:
-    """(the recommendation, "") or (None, the problem in words)."""
+def _line(line: str, codes: dict[str, str]) -> dict:
+    """The recommendation of one line, or LineProblem."""
     head, colon, rest = line.partition(":")
     if not colon:
-        return None, (
-            f"Line {number}: write to whom it is addressed before a colon "
-            f"({ADDRESSEE_HINT}), e.g. “Member States: …”."
+        raise LineProblem(
+            f"write to whom it is addressed before a colon ({ADDRESSEE_HINT}), "
+            "e.g. “Member States: …”."
         )
     addressee = ADDRESSEE_NAMES.get(re.sub(r"\s+", " ", head.strip().lower()))
     if addressee is None:
-        return None, (
-            f"Line {number}: “{head.strip()[:60]}” is not an addressee; write {ADDRESSEE_HINT}."
-        )
-    text, priority = rest.strip(), ""
-    if "[" in text or "]" in text:
-        match = _PRIORITY.fullmatch(text)
-        if match is None:
-            return None, (
-                f"Line {number}: put the priority in one pair of brackets at the end, "
-                "e.g. “… [A5]”."
-            )
-        text, typed = match[1].strip(), match[2].strip()
+        raise LineProblem(f"“{head.strip()[:60]}” is not an addressee; write {ADDRESSEE_HINT}.")
+    text, typed = bracketed(rest.strip(), "the priority", "A5")
+    priority = ""
+    if typed is not None:
+        typed = typed.strip()
         priority = codes.get(typed.lower(), "")
         if not priority:
-            return None, (
-                f"Line {number}: “{typed[:40]}” is not a priority code of the strategies "
+            raise LineProblem(
+                f"“{typed[:40]}” is not a priority code of the strategies "
                 "(see Taxonomy: e.g. A5, shelters or 2012-A1)."
             )
-    if not text:
-        return None, f"Line {number}: the recommendation itself is missing after the colon."
-    if len(text) > MAX_TEXT:
-        return None, f"Line {number}: keep a recommendation under {MAX_TEXT} characters."
-    return {"text": text, "addressee": addressee.value, "priority": priority}, ""
+    text = checked_text(
+        text, "the recommendation itself is missing after the colon.", "a recommendation"
+    )
+    return {"text": text, "addressee": addressee.value, "priority": priority}
 
 
 def read(typed: str) -> tuple[list[dict], list[str]]:
     """(the recommendations, the problems): the content rows are good only without problems."""
-    lines = [(n, line.strip()) for n, line in enumerate((typed or "").splitlines(), 1)]
-    lines = [(n, line) for n, line in lines if line]
-    if len(lines) > MAX_LINES:
-        return [], [f"Give at most {MAX_LINES} recommendations (there are {len(lines)})."]
-    codes = _priority_codes() if lines else {}
-    found, problems = [], []
-    for number, line in lines:
-        entry, problem = _line(number, line, codes)
-        if problem:
-            problems.append(problem)
-        else:
-            found.append(entry)
-    return found, problems
+    return read_lines(
+        typed, "recommendations", _line, lambda lines: _priority_codes() if lines else {}
+    )
 
 
 def write(entries: list[dict]) -> str:

@@ -26,11 +26,25 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 
 def attach_problems(form, error: services.ProjectError) -> None:
-    """Show a refused service call: its message on top, each problem at its field."""
+    """Show a refused service call: its message on top, each problem at its field of `form`
+    (None: a button's POST, without fields)."""
     for name, messages in error.problems.items():
-        if name in form:
+        if form is not None and name in form:
             form[name].errors = list(form[name].errors) + messages
     flash(str(error), "danger")
+
+
+def attempt(call, done, then, form=None):
+    """Run a route's service call. Done: flash `done` and give the redirect to `then` (either
+    may be a function of what the call returned). Refused: show why (attach_problems, at the
+    fields of `form`) and give None, for the route to show its page again or go on."""
+    try:
+        outcome = call()
+    except services.ProjectError as error:
+        attach_problems(form, error)
+        return None
+    flash(done(outcome) if callable(done) else done, "success")
+    return redirect(then(outcome) if callable(then) else then)
 
 
 def _grant(grant_id: int) -> Grant:
@@ -93,13 +107,13 @@ def prepare(submission_id: int):
     form = PrepareForm(data=services.default_terms(submission))
     if not refusal and form.validate_on_submit():
         values = {name: form[name].data for name in services.default_terms(submission)}
-        try:
-            grant = services.prepare_grant(submission, values, current_user)
-        except services.ProjectError as error:
-            attach_problems(form, error)
-        else:
-            flash("The grant is prepared; the coordinator is asked to confirm it.", "success")
-            return redirect(url_for("projects.view", grant_id=grant.id))
+        if prepared := attempt(
+            lambda: services.prepare_grant(submission, values, current_user),
+            "The grant is prepared; the coordinator is asked to confirm it.",
+            lambda grant: url_for("projects.view", grant_id=grant.id),
+            form,
+        ):
+            return prepared
     return render_template(
         "projects/prepare.html", form=form, submission=submission, refusal=refusal
     ), (422 if form.errors else 200)
@@ -119,14 +133,15 @@ def edit_work_plan(grant_id: int, part: str):
         refusal = "After signature the work plan changes only by an amendment."
     if request.method == "POST" and not refusal:
         rows, value = work_plan_input.read(grant, part, request.form)
-        if form.validate_on_submit() and value is not None:
-            try:
-                services.edit_work_plan(grant, part, value, form.reason.data, current_user)
-            except services.ProjectError as error:
-                attach_problems(form, error)
-            else:
-                flash("The work plan is changed; the reason is kept with it.", "success")
-                return redirect(url_for("projects.view", grant_id=grant.id))
+        valid = form.validate_on_submit() and value is not None
+        edited = valid and attempt(
+            lambda: services.edit_work_plan(grant, part, value, form.reason.data, current_user),
+            "The work plan is changed; the reason is kept with it.",
+            url_for("projects.view", grant_id=grant.id),
+            form,
+        )
+        if edited:
+            return edited
     return render_template(
         "projects/work_plan.html",
         grant=grant,
@@ -147,15 +162,13 @@ def transition(grant_id: int, status: str):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.transition(
-            grant, GrantStatus(status), current_user, reason=request.form.get("reason", "")[:2000]
-        )
-    except services.ProjectError as error:
-        flash(str(error), "danger")
-        return redirect(url_for("projects.view", grant_id=grant.id))
-    flash(f"The grant is now {grant.status.label.lower()}.", "success")
-    return redirect(url_for("projects.view", grant_id=grant.id))
+    back = url_for("projects.view", grant_id=grant.id)
+    reason = request.form.get("reason", "")[:2000]
+    return attempt(
+        lambda: services.transition(grant, GrantStatus(status), current_user, reason=reason),
+        lambda _: f"The grant is now {grant.status.label.lower()}.",
+        back,
+    ) or redirect(back)
 
 
 @bp.route("/<int:grant_id>/reports/<int:period>", methods=["GET", "POST"])
@@ -190,13 +203,13 @@ def report(grant_id: int, period: int):
             "outcomes": outcomes,
             "recommendations": recommendations,
         }
-        try:
-            services.submit_report(grant, period, content, form.costs.data, current_user)
-        except services.ProjectError as error:
-            attach_problems(form, error)
-        else:
-            flash("The report is submitted to the programme manager.", "success")
-            return redirect(url_for("projects.view", grant_id=grant.id))
+        if submitted := attempt(
+            lambda: services.submit_report(grant, period, content, form.costs.data, current_user),
+            "The report is submitted to the programme manager.",
+            url_for("projects.view", grant_id=grant.id),
+            form,
+        ):
+            return submitted
     return render_template(
         "projects/report_form.html",
         grant=grant,
@@ -236,27 +249,19 @@ def _report(report_id: int) -> Report:
     return report
 
 
-def _decide(decide, done: str) -> bool:
-    """Run a manager's decision on a report; flash what came of it."""
-    try:
-        outcome = decide()
-    except services.ProjectError as error:
-        flash(str(error), "danger")
-        return False
-    flash(done.format(outcome=outcome), "success")
-    return True
-
-
 @bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
 @login_required
 def review_report(report_id: int):
     report = _report(report_id)
     return_form = ReturnForm()
-    if return_form.validate_on_submit() and _decide(
-        lambda: services.request_changes(report, return_form.comment.data, current_user),
-        "The report is returned to the coordinator for changes.",
+    if return_form.validate_on_submit() and (
+        returned := attempt(
+            lambda: services.request_changes(report, return_form.comment.data, current_user),
+            "The report is returned to the coordinator for changes.",
+            url_for("projects.view", grant_id=report.grant_id),
+        )
     ):
-        return redirect(url_for("projects.view", grant_id=report.grant_id))
+        return returned
     return render_template(
         "projects/report_review.html",
         report=report,
@@ -273,11 +278,14 @@ def accept_report(report_id: int):
     report = _report(report_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    _decide(
+    back = url_for("projects.view", grant_id=report.grant_id)
+    return attempt(
         lambda: services.accept_report(report, current_user),
-        "The report is accepted; {outcome.kind} payment EUR {outcome.amount:,.2f}.",
-    )
-    return redirect(url_for("projects.view", grant_id=report.grant_id))
+        lambda payment: (
+            f"The report is accepted; {payment.kind} payment EUR {payment.amount:,.2f}."
+        ),
+        back,
+    ) or redirect(back)
 
 
 from grants.projects import (  # noqa: E402, F401  (join bp)

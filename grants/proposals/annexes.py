@@ -19,7 +19,7 @@ from grants.proposals.models import (
     Proposal,
 )
 from grants.proposals.sections import _guard
-from grants.transactions import commit_or
+from grants.transactions import commit_or, commit_or_remove
 
 # Annexes ----------------------------------------------------------------------------------
 
@@ -32,6 +32,30 @@ def upload_dir() -> str:
 
 def annex_path(annex: Annex) -> str:
     return os.path.join(upload_dir(), annex.stored_name)
+
+
+def clean_filename(filename: str, default: str) -> str:
+    """The name an uploaded file is shown by: its last part, printable, at most 200 long."""
+    name = os.path.basename((filename or default).replace("\\", "/"))
+    return "".join(ch for ch in name if ch.isprintable())[:200] or default
+
+
+def store_upload(data: bytes, filename: str, default: str, uploader: User) -> tuple[dict, str]:
+    """Write a checked PDF to a new file of a random name in the upload folder: (the columns
+    of the row that records it, the file's path); commit that row with
+    transactions.commit_or_remove(path)."""
+    stored = secrets.token_hex(20) + ".pdf"
+    path = os.path.join(upload_dir(), stored)
+    with open(path, "xb") as handle:
+        handle.write(data)
+    columns = {
+        "filename": clean_filename(filename, default),
+        "stored_name": stored,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "uploaded_by_id": uploader.id,
+    }
+    return columns, path
 
 
 def pdf_problem(data: bytes) -> str | None:
@@ -65,20 +89,9 @@ def add_annex(proposal: Proposal, user: User, kind: str, filename: str, data: by
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and len(data) > limit:  # normally refused earlier with a 413
         raise ProposalError(f"The file is larger than {limit // (1024 * 1024)} MB.")
-    name = os.path.basename((filename or "annex.pdf").replace("\\", "/"))
-    name = "".join(ch for ch in name if ch.isprintable())[:200] or "annex.pdf"
-    stored = secrets.token_hex(20) + ".pdf"
-    path = os.path.join(upload_dir(), stored)
-    with open(path, "xb") as handle:
-        handle.write(data)
-    annex = Annex(
-        kind=kind,
-        filename=name,
-        stored_name=stored,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by_id=user.id,
-    )
+    columns, path = store_upload(data, filename, "annex.pdf", user)
+    name = columns["filename"]
+    annex = Annex(kind=kind, **columns)
     proposal.annexes.append(annex)
     proposal.updated_at = clock.now()
     db.session.flush()
@@ -90,12 +103,7 @@ def add_annex(proposal: Proposal, user: User, kind: str, filename: str, data: by
         {"sha256": annex.sha256},
         actor=user,
     )
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        os.unlink(path)
-        raise
+    commit_or_remove(path)
     return annex
 
 
