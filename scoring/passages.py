@@ -321,10 +321,42 @@ class Passage(NamedTuple):
 _PASSAGE = re.compile(r"\S(?:[^\n]*?\S)??(?=(?<=[.!?;])\s|\s*(?:\n|\Z))")
 
 
+# Where a cut can be: a sentence mark or a line break, with the whitespace after it. Found in C
+# at a small share of the cost of _PASSAGE's search from every character; `_spans` keeps those
+# that cut (a line break, or a mark followed by whitespace) and strips the pieces between them.
+_CUT = re.compile(r"[.!?;\n]\s*")
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """The spans `_PASSAGE.finditer` gives (tests/scoring/test_passages.py checks it): the text
+    cut at each whitespace run that holds a line break or follows . ! ? ; and each piece
+    stripped, empty pieces left out."""
+    out = []
+    append = out.append
+    pos = 0
+    for m in _CUT.finditer(text):
+        a, b = m.span()
+        if text[a] != "\n":
+            if b - a == 1:
+                continue  # a mark not followed by whitespace does not cut
+            a += 1  # the mark stays with its passage
+        piece = text[pos:a]
+        rest = piece.lstrip()
+        if rest:
+            start = pos + len(piece) - len(rest)
+            append((start, start + len(rest.rstrip())))
+        pos = b
+    piece = text[pos:]
+    rest = piece.lstrip()
+    if rest:
+        start = pos + len(piece) - len(rest)
+        append((start, start + len(rest.rstrip())))
+    return out
+
+
 def split_passages(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each passage: stripped, non-empty; cut at line breaks and sentence ends."""
-    for m in _PASSAGE.finditer(text):
-        yield m.span()
+    yield from _spans(text)
 
 
 def shingles(words: Iterable[str], size: int = SHINGLE) -> set[int]:
@@ -346,7 +378,10 @@ class Reading(NamedTuple):
 
 # The words of a text and the gaps between them in one C call: split() with one group gives
 # [gap, word, gap, word, ..., gap], so the offsets follow from the lengths (no match objects).
-_WORD_SPLIT = re.compile(f"({_WORD.pattern})", re.UNICODE)
+# The same words as _WORD (a letter, then the longest run of word characters, hyphens and
+# apostrophes that ends in a word character), written with possessive quantifiers so that the
+# engine never backtracks into a word (tests/scoring/test_passages.py checks it against _WORD).
+_WORD_SPLIT = re.compile(r"([^\W\d_]\w*+(?:['’-]++\w++)*+)", re.UNICODE)
 
 
 def read(text: str, quoted: frozenset[int] = frozenset()) -> Reading:
@@ -374,8 +409,7 @@ def read(text: str, quoted: frozenset[int] = frozenset()) -> Reading:
     out = []
     bounds = []
     i = 0
-    for m in _PASSAGE.finditer(text):
-        start, end = m.span()
+    for start, end in _spans(text):
         # no word crosses a passage's bounds (whitespace surrounds them)
         i = bisect_left(starts, start, i)
         j = bisect_left(starts, end, i)
