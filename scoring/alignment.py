@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from typing import Any, NamedTuple
+
+import numpy as np
 
 from scoring.criteria import eur, to_decimal
 from scoring.descriptors import DescriptorSet, Phrase, PriorityDescriptor, TextMatch
@@ -300,6 +302,22 @@ class _Text:
     closest: Any
     covered: list[int]  # words of each passage inside matched phrasing
 
+    # (each column of `similarity` as Python floats, the rows above `semantic_low` in each),
+    # worked out once for all the codes asked about this text
+    columns: Any = field(default=None, repr=False)
+
+    def _columns(self, low: float) -> tuple[list[list[float]], list[list[int]]]:
+        if self.columns is None:
+            by_code = self.similarity.T
+            # the rows above `low`, code by code and in row order: what comparing each column
+            # with `low` and taking its nonzero rows gives
+            cols, rows = (by_code > low).nonzero()
+            bounds = np.searchsorted(cols, np.arange(by_code.shape[0] + 1)).tolist()
+            rows = rows.tolist()
+            above = [rows[bounds[c] : bounds[c + 1]] for c in range(by_code.shape[0])]
+            self.columns = (by_code.tolist(), above)
+        return self.columns
+
     def evidence(self, aligner: Aligner, code: str) -> list[_PassageEvidence]:
         """Each distinct passage's evidence for `code` (> 0 only), best first."""
         settings = aligner.settings
@@ -308,14 +326,15 @@ class _Text:
         candidates = set(rows)
         sims: list[float] = []
         if column is not None and self.similarity is not None:
-            values = self.similarity[:, column]
-            candidates.update((values > settings.semantic_low).nonzero()[0].tolist())
-            sims = values.tolist()  # Python floats: indexing numpy per passage costs more
+            values, above = self._columns(settings.semantic_low)
+            candidates.update(above[column])
+            sims = values[column]  # Python floats: indexing numpy per passage costs more
         low = settings.semantic_low
         span = settings.semantic_high - low
         second = settings.second_phrase
         passages = self.passages
-        out = []
+        found_parts = []
+        near: list[int] = []  # passages whose closest strategy sentence is asked for
         seen: set[tuple[str, ...]] = set()
         for i in sorted(candidates):
             passage = passages[i]
@@ -339,22 +358,31 @@ class _Text:
                 if len(phrases) > 1:
                     phrase_part = min(1.0, phrase_part + second * phrases[1].weight / 2)
             sim = 0.0
-            closest = ""
             semantic_part = 0.0
             if sims:
                 sim = sims[i]
                 semantic_part = min(1.0, max(0.0, sim - low) / span)
                 if semantic_part > 0:
-                    index = aligner._semantic.closest(self.closest, i, code)
-                    closest = aligner._closest_sentence(code, index)
+                    near.append(i)
             combined = 1 - (1 - phrase_part) * (1 - semantic_part)
             value = QUALITY[passage.kind] * combined
             if value > 0:
-                out.append(
-                    _PassageEvidence(
-                        round(value, 6), passage, tuple(p.text for p in phrases), sim, closest
-                    )
-                )
+                found_parts.append((round(value, 6), passage, phrases, sim, semantic_part > 0))
+        # the closest strategy sentence of every passage that needs one, in one look-up
+        closest = iter(
+            [
+                aligner._closest_sentence(code, k)
+                for k in aligner._semantic.closest_many(self.closest, near, code)
+            ]
+            if near
+            else ()
+        )
+        out = [
+            _PassageEvidence(
+                value, passage, tuple(p.text for p in phrases), sim, next(closest) if close else ""
+            )
+            for value, passage, phrases, sim, close in found_parts
+        ]
         out.sort(key=lambda e: (-e.value, e.passage.start))
         return out
 

@@ -292,3 +292,7 @@ class PriorityTexts:
         """Index, among the code's reference texts, of the one closest to passage `row`."""
         part = sims[row, self._slices[code]]
         return int(part.argmax())
+
+    def closest_many(self, sims: np.ndarray, rows: Sequence[int], code: str) -> list[int]:
+        """`closest` of each of `rows`, in their order, in one argmax."""
+        return sims[rows, self._slices[code]].argmax(axis=1).tolist()
