@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
-from itertools import accumulate
+from itertools import accumulate, islice
 from typing import NamedTuple
 
 # A passage ends at a line break or after . ! ? ; followed by a space (so that "x; y" in a
@@ -404,7 +404,9 @@ def read(text: str, quoted: frozenset[int] = frozenset()) -> Reading:
         hints = None
     # the six-word runs of the whole text, hashed once: a passage's runs are those inside it
     runs = (
-        list(map(hash, zip(*(words[k:] for k in range(SHINGLE)), strict=False))) if quoted else []
+        list(map(hash, zip(*(islice(words, k, None) for k in range(SHINGLE)), strict=False)))
+        if quoted
+        else []
     )
     out = []
     bounds = []
