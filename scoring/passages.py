@@ -252,6 +252,24 @@ _DECLARATION = re.compile(
 _DECLARATION_HINT = re.compile(
     r"aligned|in line|accordance|consistent|complian|complies|contribut|committ|relevant"
 )
+_HINT_WORDS = _DECLARATION_HINT.pattern.split("|")
+
+
+def _hint_starts(low: str) -> list[int]:
+    """Every offset where one of `_DECLARATION_HINT`'s words starts, in order: each of its
+    matches, and also occurrences inside another (a passage with one is searched in full, so
+    more starts only search more; none is missed). `str.find` per word is several times faster
+    than the alternation's search from every character."""
+    out = []
+    for word in _HINT_WORDS:
+        at = low.find(word)
+        while at >= 0:
+            out.append(at)
+            at = low.find(word, at + 1)
+    out.sort()
+    return out
+
+
 _LABEL = re.compile(r"^\s*(?:keywords?|key words|tags?|topics?|priorities|themes?)\s*[:\-]", re.I)
 
 ACTION = 1.0
@@ -395,7 +413,7 @@ def read(text: str, quoted: frozenset[int] = frozenset()) -> Reading:
         starts = offsets[1:-1:2]
         ends = offsets[2::2]
         # passages that may declare alignment: only those get the full declaration search
-        hints: list[int] | None = [m.start() for m in _DECLARATION_HINT.finditer(low)]
+        hints: list[int] | None = _hint_starts(low)
     else:  # a character's lower case is longer: lower word by word, offsets from the text
         found = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
         words = [w for w, _, _ in found]

@@ -36,7 +36,16 @@ from scoring import (
     load_descriptors,
 )
 from scoring.alignment import METHOD_VERSION
-from scoring.passages import _PASSAGE, _WORD, _WORD_SPLIT, _spans
+from scoring.passages import (
+    _DECLARATION_HINT,
+    _PASSAGE,
+    _WORD,
+    _WORD_SPLIT,
+    _hint_starts,
+    _kind,
+    _spans,
+    read,
+)
 
 RESULTS_DIGEST = "7eb186fd551f4274bb549c47759e25095c2108d6156a263c3eef22a8abf49cab"
 # what the digest was computed with: method, descriptors' digest, numpy, BLAS kernel
@@ -133,3 +142,21 @@ def test_passage_spans_on_the_benchmark_texts():
     dev = bench.load(bench.DEVSET)["project"]
     for text in [p["text"] for p in dev] + [bench.fifteen_kb(dev)]:
         assert _spans(text) == [m.span() for m in _PASSAGE.finditer(text)]
+
+
+HINT_TEXT = ["aligned", "in line", "accordance", "consistent with", "compliant", "complies"]
+HINT_TEXT += ["contributes to", "committed to", "relevant to the", "EU strategy", "priorities"]
+HINT_TEXT += ["we", "train", "staff", "the", "call", "women"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(HINT_TEXT + [".", ". ", "\n", " ", ", "]), max_size=30))
+def test_declaration_hints_miss_no_declaration(parts):
+    text = " ".join(parts)
+    low = text.lower()
+    starts = _hint_starts(low)
+    assert {m.start() for m in _DECLARATION_HINT.finditer(low)} <= set(starts)
+    assert starts == sorted(starts)
+    # the kinds read with the hints are those of searching every passage for a declaration
+    for p in read(text).passages:
+        assert p.kind == _kind(p.text, list(p.words), frozenset(), None)
