@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 from typing import Any, NamedTuple
-
-import numpy as np
 
 from scoring.criteria import eur, to_decimal
 from scoring.descriptors import DescriptorSet, Phrase, PriorityDescriptor, TextMatch
@@ -302,22 +300,6 @@ class _Text:
     closest: Any
     covered: list[int]  # words of each passage inside matched phrasing
 
-    # (each column of `similarity` as Python floats, the rows above `semantic_low` in each),
-    # worked out once for all the codes asked about this text
-    columns: Any = field(default=None, repr=False)
-
-    def _columns(self, low: float) -> tuple[list[list[float]], list[list[int]]]:
-        if self.columns is None:
-            by_code = self.similarity.T
-            # the rows above `low`, code by code and in row order: what comparing each column
-            # with `low` and taking its nonzero rows gives
-            cols, rows = (by_code > low).nonzero()
-            bounds = np.searchsorted(cols, np.arange(by_code.shape[0] + 1)).tolist()
-            rows = rows.tolist()
-            above = [rows[bounds[c] : bounds[c + 1]] for c in range(by_code.shape[0])]
-            self.columns = (by_code.tolist(), above)
-        return self.columns
-
     def evidence(self, aligner: Aligner, code: str) -> list[_PassageEvidence]:
         """Each distinct passage's evidence for `code` (> 0 only), best first."""
         settings = aligner.settings
@@ -326,9 +308,9 @@ class _Text:
         candidates = set(rows)
         sims: list[float] = []
         if column is not None and self.similarity is not None:
-            values, above = self._columns(settings.semantic_low)
-            candidates.update(above[column])
-            sims = values[column]  # Python floats: indexing numpy per passage costs more
+            values = self.similarity[:, column]
+            candidates.update((values > settings.semantic_low).nonzero()[0].tolist())
+            sims = values.tolist()  # Python floats: indexing numpy per passage costs more
         low = settings.semantic_low
         span = settings.semantic_high - low
         second = settings.second_phrase
