@@ -323,6 +323,9 @@ def _verb_forms(verb: str) -> set[str]:
 VERB_FORMS = frozenset(f for v in _VERBS for f in _verb_forms(v))
 
 
+_new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__
+
+
 class Passage(NamedTuple):
     """One sentence (or line) of a text: offsets into the text, its words and what kind it is."""
 
@@ -440,7 +443,7 @@ def read(text: str, quoted: frozenset[int] = frozenset()) -> Reading:
             h = bisect_left(hints, start)
             declared = h < len(hints) and hints[h] < end
         kind = _kind(piece, own, quoted, declared, runs[i : j - SHINGLE + 1] if quoted else None)
-        out.append(Passage(start, end, piece, tuple(own), kind))
+        out.append(_new_tuple(Passage, (start, end, piece, tuple(own), kind)))
         bounds.append((i, j))
         i = j
     return Reading(out, words, starts, ends, bounds)

@@ -210,10 +210,10 @@ class SemanticModel:
         out = np.zeros((len(lengths), DIMENSIONS), dtype=np.float32)
         if not words:
             return out
-        rows = list(map(self._memo.get, words))
-        if None in rows:
-            rows = [self._row(w) for w in words]
-        index = np.fromiter(rows, dtype=np.intp, count=len(rows))
+        try:
+            index = np.fromiter(map(self._memo.get, words), dtype=np.intp, count=len(words))
+        except TypeError:  # a word not met before (None): work out its row and keep it
+            index = np.fromiter(map(self._row, words), dtype=np.intp, count=len(words))
         group = np.repeat(np.arange(len(lengths)), lengths)
         content = index.nonzero()[0]  # stop words (row 0) add nothing: leave them out
         index = index[content]
