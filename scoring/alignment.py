@@ -360,8 +360,15 @@ class _Text:
             else ()
         )
         out = [
-            _PassageEvidence(
-                value, passage, tuple(p.text for p in phrases), sim, next(closest) if close else ""
+            _new_tuple(
+                _PassageEvidence,
+                (
+                    value,
+                    passage,
+                    tuple([p.text for p in phrases]),
+                    sim,
+                    next(closest) if close else "",
+                ),
             )
             for value, passage, phrases, sim, close in found_parts
         ]
