@@ -315,7 +315,8 @@ class _Text:
         span = settings.semantic_high - low
         second = settings.second_phrase
         passages = self.passages
-        out = []
+        found_parts = []
+        near: list[int] = []  # passages whose closest strategy sentence is asked for
         seen: set[tuple[str, ...]] = set()
         for i in sorted(candidates):
             passage = passages[i]
@@ -339,22 +340,38 @@ class _Text:
                 if len(phrases) > 1:
                     phrase_part = min(1.0, phrase_part + second * phrases[1].weight / 2)
             sim = 0.0
-            closest = ""
             semantic_part = 0.0
             if sims:
                 sim = sims[i]
                 semantic_part = min(1.0, max(0.0, sim - low) / span)
                 if semantic_part > 0:
-                    index = aligner._semantic.closest(self.closest, i, code)
-                    closest = aligner._closest_sentence(code, index)
+                    near.append(i)
             combined = 1 - (1 - phrase_part) * (1 - semantic_part)
             value = QUALITY[passage.kind] * combined
             if value > 0:
-                out.append(
-                    _PassageEvidence(
-                        round(value, 6), passage, tuple(p.text for p in phrases), sim, closest
-                    )
-                )
+                found_parts.append((round(value, 6), passage, phrases, sim, semantic_part > 0))
+        # the closest strategy sentence of every passage that needs one, in one look-up
+        closest = iter(
+            [
+                aligner._closest_sentence(code, k)
+                for k in aligner._semantic.closest_many(self.closest, near, code)
+            ]
+            if near
+            else ()
+        )
+        out = [
+            _new_tuple(
+                _PassageEvidence,
+                (
+                    value,
+                    passage,
+                    tuple([p.text for p in phrases]),
+                    sim,
+                    next(closest) if close else "",
+                ),
+            )
+            for value, passage, phrases, sim, close in found_parts
+        ]
         out.sort(key=lambda e: (-e.value, e.passage.start))
         return out
 

@@ -210,10 +210,10 @@ class SemanticModel:
         out = np.zeros((len(lengths), DIMENSIONS), dtype=np.float32)
         if not words:
             return out
-        rows = list(map(self._memo.get, words))
-        if None in rows:
-            rows = [self._row(w) for w in words]
-        index = np.fromiter(rows, dtype=np.intp, count=len(rows))
+        try:
+            index = np.fromiter(map(self._memo.get, words), dtype=np.intp, count=len(words))
+        except TypeError:  # a word not met before (None): work out its row and keep it
+            index = np.fromiter(map(self._row, words), dtype=np.intp, count=len(words))
         group = np.repeat(np.arange(len(lengths)), lengths)
         content = index.nonzero()[0]  # stop words (row 0) add nothing: leave them out
         index = index[content]
@@ -269,6 +269,9 @@ class PriorityTexts:
         matrix = np.array(rows, dtype=np.float32).reshape(-1, DIMENSIONS)
         self._matrix = _unit(matrix, self.centre) if len(matrix) else matrix
         self._starts = np.array([self._slices[c].start for c in self.codes], dtype=np.intp)
+        # the reference vectors as columns, laid out once: the product with a proposal's
+        # passages then reads them in order (the same products, measured a fifth faster)
+        self._columns = np.ascontiguousarray(self._matrix.T)
 
     def similarities(self, groups: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """(best similarity per passage and code, all similarities): the first is passages x
@@ -283,7 +286,7 @@ class PriorityTexts:
             return np.zeros((len(lengths), len(self.codes))), np.zeros((len(lengths), 0))
         vectors = _unit(self.model.embed_flat(words, lengths), self.centre)
         with _threads.limit(limits=1, user_api="blas"):
-            sims = vectors @ self._matrix.T  # passages x all reference texts
+            sims = vectors @ self._columns  # passages x all reference texts
         best = np.maximum.reduceat(sims, self._starts, axis=1)
         best[~np.any(vectors, axis=1)] = 0.0
         return best, sims
@@ -292,3 +295,7 @@ class PriorityTexts:
         """Index, among the code's reference texts, of the one closest to passage `row`."""
         part = sims[row, self._slices[code]]
         return int(part.argmax())
+
+    def closest_many(self, sims: np.ndarray, rows: Sequence[int], code: str) -> list[int]:
+        """`closest` of each of `rows`, in their order, in one argmax."""
+        return sims[rows, self._slices[code]].argmax(axis=1).tolist()

@@ -1,0 +1,162 @@
+"""The cheaper alignment (issue 14, alignment cost) gives the results the code gave before it.
+
+`RESULTS_DIGEST` is the sha256 of the results (``AlignmentResult.to_dict()``, floats rounded to
+6 places, as JSON with sorted keys) of every benchmark text -- the 65 projects of
+benchmarks/data/alignment_devset.toml, the paraphrased, honest and gamed probes of
+benchmarks/data/alignment_probes.toml, and the benchmark's 15 KB proposal with claims, tagged
+budget lines, activities and indicators -- with both signals and with phrases only, computed
+by main at afed45e, before the passages, words and evidence were found more cheaply. The
+semantic signal's similarities come from a float32 BLAS product, whose last bits may differ on
+another CPU kernel or numpy, so the digest is compared only where those, the method and the
+descriptors are the ones it was computed with; the component tests below hold everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from threadpoolctl import threadpool_info
+
+from benchmarks import bench_alignment as bench
+from scoring import (
+    Activity,
+    Aligner,
+    AlignmentInput,
+    AlignmentSettings,
+    BudgetLine,
+    Indicator,
+    PriorityClaim,
+    load_descriptors,
+)
+from scoring.alignment import METHOD_VERSION
+from scoring.passages import (
+    _DECLARATION_HINT,
+    _PASSAGE,
+    _WORD,
+    _WORD_SPLIT,
+    _hint_starts,
+    _kind,
+    _spans,
+    read,
+)
+
+RESULTS_DIGEST = "7eb186fd551f4274bb549c47759e25095c2108d6156a263c3eef22a8abf49cab"
+# what the digest was computed with: method, descriptors' digest, numpy, BLAS kernel
+COMPUTED_WITH = (
+    "2026-12-02.3",
+    "57f6e61aa02c024a9d008fcf83795f2dddbe18370a36d2115da09ce6ed8e404c",
+    "2.4.6",
+    "SkylakeX",
+)
+
+
+def _environment() -> tuple[str, str, str, str]:
+    blas = [i.get("architecture", "") for i in threadpool_info() if i["user_api"] == "blas"]
+    return (METHOD_VERSION, load_descriptors().digest, np.__version__, ",".join(blas))
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _timed_item(codes: list[str], text: str) -> AlignmentInput:
+    return AlignmentInput(
+        "T",
+        text,
+        claims=tuple(
+            PriorityClaim(c, f"We work on {c} with partners in three countries.") for c in codes[:5]
+        ),
+        budget=tuple(
+            BudgetLine("staff", Decimal(10_000), (c,), f"Staff for {c}") for c in codes[:6]
+        ),
+        activities=tuple(Activity(f"WP{i}", (c,), f"Work on {c}") for i, c in enumerate(codes[:5])),
+        target_groups=("women", "children", "victims"),
+        indicators=(Indicator("Victims identified", ("sex", "age")),),
+    )
+
+
+def results_digest() -> str:
+    """The digest of the results of every benchmark text, both signals and phrases only."""
+    descriptors = load_descriptors()
+    codes = bench.dimensions(descriptors)
+    dev = bench.load(bench.DEVSET)["project"]
+    probes = bench.load(bench.PROBES)
+    honest = {h["id"]: h for h in probes["honest"]}
+    digest = hashlib.sha256()
+
+    def add(result) -> None:
+        plain = json.dumps(_rounded(result.to_dict()), sort_keys=True)
+        digest.update(plain.encode())
+
+    for options in (AlignmentSettings(), AlignmentSettings(semantic=False)):
+        aligner = Aligner(descriptors, {c: 1 for c in codes}, options)
+        for item in dev + probes["paraphrased"]:
+            add(aligner.align(AlignmentInput(item["id"], item["text"])))
+        for item in probes["gamed"] + probes["honest"]:
+            weights = honest[item.get("topic", item["id"])]["weights"]
+            add(Aligner(descriptors, weights, options).align(bench.proposal(item)))
+        text = bench.fifteen_kb(dev)
+        add(aligner.align(AlignmentInput("T", text)))
+        add(aligner.align(_timed_item(codes, text)))
+    return digest.hexdigest()
+
+
+def test_results_are_those_computed_before_the_change():
+    if _environment() != COMPUTED_WITH:
+        pytest.skip(f"digest computed with {COMPUTED_WITH}, here {_environment()}")
+    assert results_digest() == RESULTS_DIGEST
+
+
+CHARS = ["a", "b", "é", "İ", "1", "_", ".", "!", ";", "?", ",", "-", "'", "’"]
+SPACES = [" ", "\t", "\n", "\r", "\u00a0", "\x1c", "\x85", "\u2028", "\u3000"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(CHARS + SPACES), max_size=60))
+def test_passage_spans_are_those_of_the_passage_regex(text):
+    assert _spans(text) == [m.span() for m in _PASSAGE.finditer(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(CHARS + SPACES), max_size=60))
+def test_word_split_finds_the_words_of_the_word_regex(text):
+    plain = re.compile(f"({_WORD.pattern})", re.UNICODE)
+    assert _WORD_SPLIT.split(text) == plain.split(text)
+    assert _WORD_SPLIT.split(text)[1::2] == [m.group() for m in _WORD.finditer(text)]
+
+
+def test_passage_spans_on_the_benchmark_texts():
+    dev = bench.load(bench.DEVSET)["project"]
+    for text in [p["text"] for p in dev] + [bench.fifteen_kb(dev)]:
+        assert _spans(text) == [m.span() for m in _PASSAGE.finditer(text)]
+
+
+HINT_TEXT = ["aligned", "in line", "accordance", "consistent with", "compliant", "complies"]
+HINT_TEXT += ["contributes to", "committed to", "relevant to the", "EU strategy", "priorities"]
+HINT_TEXT += ["we", "train", "staff", "the", "call", "women"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(HINT_TEXT + [".", ". ", "\n", " ", ", "]), max_size=30))
+def test_declaration_hints_miss_no_declaration(parts):
+    text = " ".join(parts)
+    low = text.lower()
+    starts = _hint_starts(low)
+    assert {m.start() for m in _DECLARATION_HINT.finditer(low)} <= set(starts)
+    assert starts == sorted(starts)
+    # the kinds read with the hints are those of searching every passage for a declaration
+    for p in read(text).passages:
+        assert p.kind == _kind(p.text, list(p.words), frozenset(), None)
