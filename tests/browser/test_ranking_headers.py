@@ -1,5 +1,6 @@
 """In Chromium: the ranking's column headers never break inside a word (issue 15, point 5),
-at 1280 and 390 px, and at 1280 px the table fits its box (the Decision column is not cut).
+at 1280 and 390 px, and at 1280 px the tables fit their boxes (the Decision column is not
+cut).
 Each table's caption stays whole in the window at 390 px, where the table scrolls sideways."""
 
 from __future__ import annotations
