@@ -77,8 +77,10 @@ def test_ranking_headers_keep_their_words_whole(
             for c in captions:  # named, and wholly inside the window with the table scrolled
                 assert c["text"], c
                 assert c["left"] >= 0 and c["right"] <= c["width"], c
-            page.evaluate("() => document.querySelectorAll('.table-responsive')"
-                          ".forEach((b) => { b.scrollLeft = 0; })")
+            page.evaluate(
+                "() => document.querySelectorAll('.table-responsive')"
+                ".forEach((b) => { b.scrollLeft = 0; })"
+            )
         page.locator("table.ranking").first.screenshot(path=str(SHOTS / f"table-{width}.png"))
     problems = check_page(page, "ranking-headers")
     assert [p for p in problems if "axe" in p] == []
