@@ -137,6 +137,9 @@ def test_manager_pages(page, live_server, evaluated, approve_all, create_user):
             "/audit/",
             "/admin/users",
             "/manage/jobs",
+            "/dashboard",
+            "/portfolio/",
+            "/projects/",
         ],
     )
     _assert_clean(problems)
