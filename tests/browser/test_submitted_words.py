@@ -1,6 +1,7 @@
 """In Chromium at 390 px: the submitted proposal's tables (consortium, work plan, indicators,
 budget, annexes) scroll inside their boxes and keep their words whole (issue 15, point 5: they
-broke as "Coor/dinat/or", "Netherla/nds", "125 byte/s"); only the SHA-256 may break."""
+broke as "Coor/dinat/or", "Netherla/nds", "125 byte/s"); only the SHA-256 may break. And the
+proposal page's section badges stay badge-sized beside a title on two lines."""
 
 from __future__ import annotations
 
@@ -53,3 +54,20 @@ def test_submitted_proposal_tables_keep_their_words_whole(
     assert widths and min(widths) >= 150, widths  # a few lines of the hash, not one character
     problems = check_page(page, "submitted-words")
     assert problems == []
+
+
+def test_section_badges_keep_their_size_beside_a_two_line_title(page, live_server, create_proposal):
+    proposal = create_proposal(acronym="SAFE-HR")
+    log_in(page, live_server.url, proposal.organisation.memberships[0].user, PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{live_server.url}/proposals/{proposal.id}")
+    rows = page.locator(".list-group-item-action")
+    assert rows.count() >= 9
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('.list-group-item-action')].map((a) => [
+             a.textContent.trim().slice(0, 30),
+             a.querySelector('span').getBoundingClientRect().height,
+             a.querySelector('.badge').getBoundingClientRect().height])"""
+    )
+    assert max(title for _, title, _ in sizes) > 40, sizes  # a title does take two lines
+    assert all(badge < 30 for _, _, badge in sizes), sizes  # the badge did not stretch with it
