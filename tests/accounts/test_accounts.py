@@ -241,7 +241,17 @@ def test_profile_update_changes_time_zone(client, db, create_user, login_as):
     assert response.status_code == 302
     db.session.refresh(user)
     assert (user.full_name, user.timezone) == ("New Name", "Europe/Lisbon")
+    assert "in Brussels)" in client.get("/account").get_data(as_text=True)  # Lisbon: both times
     response = client.post("/account", data={"full_name": "X", "timezone": "Mars/Olympus"})
     assert "Not a valid choice" in response.get_data(as_text=True)
     db.session.refresh(user)
     assert user.timezone == "Europe/Lisbon"
+
+
+def test_profile_in_brussels_time_shows_the_time_once(client, db, create_user, login_as):
+    user = create_user()
+    user.timezone = "Europe/Brussels"
+    db.session.commit()
+    login_as(user)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Time now" in page and "in Brussels)" not in page

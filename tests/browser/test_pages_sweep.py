@@ -137,9 +137,21 @@ def test_manager_pages(page, live_server, evaluated, approve_all, create_user):
             "/audit/",
             "/admin/users",
             "/manage/jobs",
+            "/dashboard",
+            "/portfolio/",
+            "/projects/",
         ],
     )
     _assert_clean(problems)
+    # At 1280 px the ranking's budget-use table fits beside its chart (its Left column was cut
+    # when "EUR 1 984 500.00 (66 %)" could not wrap before the percentage).
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/manage/calls/{call.id}/ranking")
+    box = page.evaluate(
+        "() => { const b = document.querySelector('#budget-table').parentElement;"
+        " return [b.scrollWidth, b.clientWidth]; }"
+    )
+    assert box[0] <= box[1] + 1, box
 
 
 def test_pages_without_javascript(browser, live_server, create_proposal, create_user):

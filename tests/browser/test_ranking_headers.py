@@ -1,5 +1,7 @@
 """In Chromium: the ranking's column headers never break inside a word (issue 15, point 5),
-at 1280 and 390 px, and at 1280 px the table fits its box (the Decision column is not cut)."""
+at 1280 and 390 px, and at 1280 px the tables fit their boxes (the Decision column is not
+cut).
+Each table's caption stays whole in the window at 390 px, where the table scrolls sideways."""
 
 from __future__ import annotations
 
@@ -38,6 +40,18 @@ _BROKEN_WORDS = """() => {
 _CUT = """() => [...document.querySelectorAll('table.ranking')].filter(
   (t) => t.parentElement.scrollWidth > t.parentElement.clientWidth + 1).map((t) => t.id)"""
 
+# Each ranking table's name (what aria-labelledby points at), with its box and the window's
+# width, after the table's scroll box was scrolled to its right end.
+_CAPTIONS = """() => [...document.querySelectorAll('table.ranking')].map((t) => {
+  t.parentElement.scrollLeft = t.parentElement.scrollWidth;
+  const label = document.getElementById(t.getAttribute('aria-labelledby')) || t.caption;
+  const box = label ? label.getBoundingClientRect() : null;
+  return {id: t.id, text: label ? label.textContent.trim() : null,
+          left: box && box.left, right: box && box.right,
+          width: document.documentElement.clientWidth,
+          scrolls: t.parentElement.scrollWidth > t.parentElement.clientWidth};
+})"""
+
 
 def test_ranking_headers_keep_their_words_whole(
     page, live_server, evaluated, approve_all, create_user
@@ -57,6 +71,16 @@ def test_ranking_headers_keep_their_words_whole(
         assert page.evaluate(_BROKEN_WORDS) == [], width
         if width == 1280:
             assert page.evaluate(_CUT) == []
+        else:
+            captions = page.evaluate(_CAPTIONS)
+            assert captions and any(c["scrolls"] for c in captions), captions
+            for c in captions:  # named, and wholly inside the window with the table scrolled
+                assert c["text"], c
+                assert c["left"] >= 0 and c["right"] <= c["width"], c
+            page.evaluate(
+                "() => document.querySelectorAll('.table-responsive')"
+                ".forEach((b) => { b.scrollLeft = 0; })"
+            )
         page.locator("table.ranking").first.screenshot(path=str(SHOTS / f"table-{width}.png"))
     problems = check_page(page, "ranking-headers")
     assert [p for p in problems if "axe" in p] == []

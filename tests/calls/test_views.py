@@ -360,12 +360,13 @@ def test_call_document_pdf_shows_the_calls_data(db, client, create_call):
         "NGO / civil society",
         "at least 3 applicants from at least 3 different eligible countries",
         "The abstract",  # the section limit's label, not its key
-        "2,000",
+        "2\u202f000",  # thousands apart as in the amounts
         "Detailed budget table",
         "Quality of project team and cooperation arrangements",
         "Victims who are not EU citizens",
     ):
         assert expected.replace("\u202f", " ") in text.replace("\u202f", " "), expected
+    assert "2,000" not in text and "non-eu-victims" not in text  # no codes in the document
     # cached by content: the same ETag, a 304 when the client has it
     etag = response.headers["ETag"]
     again = client.get(f"/calls/{call.id}/call-document.pdf", headers={"If-None-Match": etag})
@@ -380,6 +381,18 @@ def test_tie_break_rules_read_as_words_on_the_call_page(client, create_call):
     assert "criterion:" not in page and "eu_contribution_asc" not in page
 
 
+def test_priority_codes_are_shown_only_to_who_manages_the_call(
+    client, login_as, manager, create_call
+):
+    call = create_call()
+    assert "non-eu-victims" in {p.priority_code for p in call.priorities}
+    public = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "Victims who are not EU citizens" in public
+    assert "non-eu-victims" not in public and ">gender<" not in public
+    managed = login_as(manager).get(f"/calls/{call.id}").get_data(as_text=True)
+    assert ">non-eu-victims</code>" in managed  # what to type in the call form's priorities
+
+
 def test_section_limits_and_annexes_are_shown_by_their_labels_not_their_keys(
     db, client, create_call
 ):
@@ -387,11 +400,13 @@ def test_section_limits_and_annexes_are_shown_by_their_labels_not_their_keys(
     call.section_limits = {"summary": 2000, "design": 20000, "annex_summary": 3000}
     db.session.commit()
     page = " ".join(client.get(f"/calls/{call.id}").get_data(as_text=True).split())
-    assert "The abstract: at most 2,000 characters" in page
-    assert "The methodology: at most 20,000 characters" in page
-    assert "Annex summary: at most 3,000 characters" in page  # a key no text counts
+    # Thousands apart by a (narrow no-break) space, as in the amounts and the proposal forms.
+    assert "The abstract: at most 2 000 characters" in page and "2,000" not in page
+    assert "The methodology: at most 20 000 characters" in page
+    assert "Annex summary: at most 3 000 characters" in page  # a key no text counts
     assert "<code>summary</code>" not in page and "<code>design</code>" not in page
     for annex in call.required_annexes:
         assert f"<li>{annex['title']}</li>" in page and f">{annex['code']}<" not in page
     text = " ".join(_pdf_text(client.get(f"/calls/{call.id}/call-document.pdf").data).split())
-    assert "The methodology 20,000" in text and "design 20,000" not in text
+    text = text.replace("\u202f", " ")
+    assert "The methodology 20 000" in text and "design 20" not in text and "20,000" not in text

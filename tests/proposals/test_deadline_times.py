@@ -57,6 +57,10 @@ def test_my_proposals_and_the_proposal_pages_show_both_times_and_the_countdown(
         assert 'data-countdown="2026-08-21T15:00:00+00:00"' in html, url
         assert "closes in 2 days 4 hours" in html, url
         assert "submit-early" in html, url  # a draft, less than three days before the deadline
+    submit = client.get(f"/proposals/{proposal.id}/submit").get_data(as_text=True)
+    # The deadline to the second in UTC, readable: not "2026-08-21T15:00:00+00:00" in the text.
+    assert '<time datetime="2026-08-21T15:00:00+00:00">15:00:00 UTC</time>' in submit
+    assert ">2026-08-21T15:00:00+00:00<" not in submit and "(2026-08-21T" not in submit
     assert "Submit this proposal early" in client.get(f"/proposals/{proposal.id}").get_data(
         as_text=True
     )
