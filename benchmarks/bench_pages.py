@@ -69,12 +69,14 @@ def build(args) -> dict:
         calls.append(data["call_id"])
         db.session.expire_all()
 
-    # Funded projects: the first proposals of every call but the big one (the list is
-    # programme-wide), up to --projects.
+    # Funded projects: the first proposals of every call but the two measured ones (the list
+    # is programme-wide), up to --projects; so the applicants of both measured calls have the
+    # same kind of dashboard (one with a project reads its reports: a statement more, whatever
+    # the size).
     S = Submission
     submissions = db.session.execute(
         select(S.id, S.call_id, S.eu_contribution, S.proposal_id)
-        .where(S.call_id.in_(calls[1:]))
+        .where(S.call_id.in_(calls[2:] or calls[1:]))
         .order_by(S.id)
         .limit(args.projects)
     ).all()
