@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask import Flask, g, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from grants import clock
 from grants.extensions import login_manager
@@ -124,6 +126,7 @@ def _template_filters(app: Flask) -> None:
 
     app.add_template_filter(eur, "eur")
     app.add_template_global(row_url, "row_url")
+    app.add_template_filter(nowrap_amounts, "nowrap_amounts")
 
     @app.context_processor
     def globals_():
@@ -145,3 +148,13 @@ def row_url(endpoint: str, key: str, **values) -> Callable[[int], str]:
     if not found or str(_ROW_ID) in tail:
         return lambda id_: url_for(endpoint, **{key: id_}, **values)
     return lambda id_: f"{head}{int(id_)}{tail}"
+
+
+_AMOUNT = re.compile(r"EUR [0-9\u202f]+(?:\.[0-9]{2})?")
+
+
+def nowrap_amounts(text: str) -> Markup:
+    """The text, escaped, with each "EUR 661 500.00" kept on one line (a narrow cell broke
+    such amounts after "EUR"; the explanations are sentences, so the rest still wraps)."""
+    escaped = str(escape(text or ""))
+    return Markup(_AMOUNT.sub(lambda m: f'<span class="text-nowrap">{m.group()}</span>', escaped))

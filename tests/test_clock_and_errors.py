@@ -101,3 +101,15 @@ def test_row_url_builds_the_links_url_for_builds(app):
         # the id twice in the URL: each link is built in full, and still right
         twice = row_url("proposals.call_submissions", "call_id", status=7_654_321_987)
         assert twice(5) == url_for("proposals.call_submissions", call_id=5, status=7_654_321_987)
+
+
+def test_nowrap_amounts_keeps_each_amount_on_one_line_and_escapes_the_rest():
+    from grants.web import nowrap_amounts
+
+    text = "Selected: EUR 661\u202f500.00 fits; <b>left</b> EUR 12.50 and EUR 3"
+    html = str(nowrap_amounts(text))
+    assert '<span class="text-nowrap">EUR 661\u202f500.00</span> fits' in html
+    assert '<span class="text-nowrap">EUR 12.50</span>' in html
+    assert '<span class="text-nowrap">EUR 3</span>' in html
+    assert "&lt;b&gt;left&lt;/b&gt;" in html and "<b>" not in html
+    assert str(nowrap_amounts(None)) == ""

@@ -18,6 +18,7 @@ from grants import clock
 from grants.accounts.models import OrganisationType
 from grants.audit import services as audit
 from grants.extensions import db
+from grants.formatting import eur
 from grants.projects import services
 from grants.projects.models import (
     Amendment,
@@ -54,7 +55,7 @@ def version(grant: Grant) -> int:
 
 
 def _eur(amount) -> str:
-    return f"EUR {Decimal(amount):,.2f}"
+    return eur(Decimal(amount))
 
 
 # What each kind of request changes: (before, after, changes in words) or problems ----------

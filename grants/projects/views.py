@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.formatting import eur
 from grants.projects import (
     amendments,
     deliverables,
@@ -282,7 +283,7 @@ def accept_report(report_id: int):
     return attempt(
         lambda: services.accept_report(report, current_user),
         lambda payment: (
-            f"The report is accepted; {payment.kind} payment EUR {payment.amount:,.2f}."
+            f"The report is accepted; {payment.kind} payment {eur(payment.amount)}."
         ),
         back,
     ) or redirect(back)

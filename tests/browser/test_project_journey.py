@@ -44,5 +44,5 @@ def test_coordinator_reports_and_manager_accepts(page, live_server, running_gran
         page.goto(f"{base}/dashboard")
         page.get_by_role("link", name=f"Review report 1 of {grant.acronym}").click()
         page.get_by_role("button", name="Accept the report").click()
-        page.get_by_text("The report is accepted; interim payment EUR 250,000.00.").wait_for()
+        page.get_by_text("The report is accepted; interim payment EUR 250\u202f000.00.").wait_for()
         page.screenshot(path=str(ARTIFACTS / "project-page-1280.png"), full_page=True)

@@ -162,7 +162,7 @@ def test_amendment_pages_check_at_the_field_and_decide(app, running_grant):
     assert done.status_code == 302
     amendment = db.session.query(Amendment).one()
     page = theirs.get(f"/projects/amendments/{amendment.id}").get_data(as_text=True)
-    assert "Record the decision" in page and "EUR 600,000.00" in page
+    assert "Record the decision" in page and "EUR 600\u202f000.00" in page
     decision = f"/projects/amendments/{amendment.id}/decision"
     refused = theirs.post(decision, data={"decision": "refused", "comment": ""})
     assert refused.status_code == 422 and "Required to refuse" in refused.get_data(as_text=True)
@@ -172,7 +172,7 @@ def test_amendment_pages_check_at_the_field_and_decide(app, running_grant):
     assert theirs.post(decision, data={"decision": "approved"}).status_code == 302
     db.session.expire_all()
     project = mine.get(f"/projects/{grant.id}").get_data(as_text=True)
-    assert "Version 2 of the grant" in project and "EUR 550,000.00" in project
+    assert "Version 2 of the grant" in project and "EUR 550\u202f000.00" in project
     assert project.count('id="amendments"') == 1  # in the page, not in its <title> too
     assert f"<title>{grant.acronym} · THB Programme</title>" in project
     assert Decimal(db.session.get(type(grant), grant.id).work_plan["budget"]["staff"]) == 550000

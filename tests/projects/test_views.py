@@ -37,7 +37,7 @@ def test_report_submitted_returned_and_accepted_through_the_pages(app, running_g
     assert db.session.get(Report, second.id).state == ReportState.ACCEPTED
     assert db.session.get(Report, report.id).content["narrative"] == "Shelter opened."
     page = manager_client.get(f"/projects/{grant.id}").get_data(as_text=True)
-    assert "EUR 250,000.00" in page and "EUR 450,000.00" in page
+    assert "EUR 250\u202f000.00" in page and "EUR 450\u202f000.00" in page
     assert Decimal("450000") == sum(
         p.amount for p in db.session.get(type(grant), grant.id).payments
     )
