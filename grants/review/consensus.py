@@ -24,10 +24,12 @@ from grants.proposals.models import Submission
 from grants.review.evaluation import (
     EvaluationError,
     StaleEvaluation,
+    evaluator_labels,
     fmt_points,
     incomplete,
     parse_scores,
     rule,
+    submitted_evaluations,
 )
 from grants.review.models import (
     Assignment,
@@ -36,7 +38,6 @@ from grants.review.models import (
     ConsensusScore,
     ConsensusState,
     Evaluation,
-    EvaluationState,
 )
 from grants.review.services import LOCKED, ReviewError, commit_or, ranking_final_locking_call
 from grants.review.transitions import move
@@ -76,23 +77,6 @@ def active_assignments(submission: Submission) -> list[Assignment]:
                 Assignment.state == AssignmentState.ACTIVE,
             )
             .order_by(Assignment.id)
-        )
-    )
-
-
-def submitted_evaluations(submission: Submission) -> list[Evaluation]:
-    """The submitted evaluations of a submission whose assignment still stands (a removal or
-    a conflict found later takes an evaluation out)."""
-    return list(
-        db.session.scalars(
-            select(Evaluation)
-            .join(Assignment, Evaluation.assignment_id == Assignment.id)
-            .where(
-                Assignment.submission_id == submission.id,
-                Assignment.state == AssignmentState.ACTIVE,
-                Evaluation.state == EvaluationState.SUBMITTED,
-            )
-            .order_by(Evaluation.submitted_at, Evaluation.id)
         )
     )
 
@@ -176,16 +160,7 @@ def criterion_views(
     call = submission.call
     evaluations = submitted_evaluations(submission)
     score = _score(rules_of(call), call, evaluations, None)
-    labels = {}
-    letter = 0
-    for e in evaluations:
-        if names:
-            labels[e.id] = e.assignment.evaluator.full_name
-        elif e.assignment.evaluator_id == viewer_id:
-            labels[e.id] = "You"
-        else:
-            labels[e.id] = f"Evaluator {chr(65 + letter)}"
-            letter += 1
+    labels = evaluator_labels(evaluations, viewer_id, names)
     views = []
     for c in call.criteria:
         result = score.criterion(c.code) if score else None

@@ -192,7 +192,7 @@ def report_rows(call: Call) -> dict[int, ReportRow]:
 
 def scoring_evaluations(call: Call) -> dict[int, list[scoring.Evaluation]]:
     """Submission id -> the submitted evaluations of its standing assignments as `scoring`
-    reads them, in the order they were submitted (as `consensus.submitted_evaluations`)."""
+    reads them, in the order they were submitted (as `evaluation.submitted_evaluations`)."""
     A, E, ES = Assignment, Evaluation, EvaluationScore
     codes = {c.id: c.code for c in call.criteria}
     S = Submission
