@@ -32,12 +32,12 @@ from grants.projects.models import Grant, Payment, Report  # noqa: F401
 from grants.proposals.models import (  # noqa: F401
     Annex,
     BudgetLine,
+    ChecksDecision,
     Indicator,
     Partner,
     PriorityClaim,
     Proposal,
     Submission,
-    SubmissionReview,
     WorkPackage,
     WorkPackageItem,
 )

@@ -500,13 +500,13 @@ def _play(call: Call, plan: list, orgs: dict, rng: random.Random, deadline: date
             if deadline < clock.now():
                 with _at(deadline + timedelta(days=3)):
                     if scenario == "overridden":
-                        programme.review_submission(
+                        programme.decide_checks(
                             submission, manager, "overridden",
                             "The work plan ends in month 36; the extra month is a typing error "
                             "confirmed by the coordinator in writing.", True, True,
                         )  # fmt: skip
                     else:
-                        programme.review_submission(
+                        programme.decide_checks(
                             submission,
                             manager,
                             "confirmed",

@@ -353,7 +353,7 @@ class SubmitForm(FlaskForm):
     submit = SubmitField("Submit the proposal")
 
 
-class ReviewForm(FlaskForm):
+class ChecksDecisionForm(FlaskForm):
     decision = RadioField(
         "Decision",
         choices=[

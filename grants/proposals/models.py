@@ -88,7 +88,7 @@ BUDGET_CATEGORY_LABELS = {
 }
 
 
-class ReviewDecision(enum.StrEnum):
+class ChecksVerdict(enum.StrEnum):
     CONFIRMED = "confirmed"
     OVERRIDDEN = "overridden"
 
@@ -404,15 +404,16 @@ class Submission(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="submissions")
     call: Mapped[Call] = relationship()
     submitted_by: Mapped[User | None] = relationship()
-    reviews: Mapped[list[SubmissionReview]] = relationship(
+    checks_decisions: Mapped[list[ChecksDecision]] = relationship(
         back_populates="submission",
         cascade="all, delete-orphan",
-        order_by="SubmissionReview.id",
+        order_by="ChecksDecision.id",
     )
 
     @property
-    def review(self) -> SubmissionReview | None:
-        return self.reviews[-1] if self.reviews else None
+    def checks_decision(self) -> ChecksDecision | None:
+        """The programme's latest decision on the automatic checks, if any."""
+        return self.checks_decisions[-1] if self.checks_decisions else None
 
     @cached_property
     def snapshot(self) -> Snapshot:
@@ -441,11 +442,11 @@ class Submission(db.Model):
 
     @property
     def final_admissible(self) -> bool:
-        return self.review.admissible if self.review else self.admissible
+        return self.checks_decision.admissible if self.checks_decision else self.admissible
 
     @property
     def final_eligible(self) -> bool:
-        return self.review.eligible if self.review else self.eligible
+        return self.checks_decision.eligible if self.checks_decision else self.eligible
 
     @property
     def failures(self) -> list[dict]:
@@ -460,7 +461,7 @@ class Submission(db.Model):
         return "Counts"
 
 
-class SubmissionReview(db.Model):
+class ChecksDecision(db.Model):
     """A programme manager confirms or overrides the automatic checks, with a reason."""
 
     __tablename__ = "submission_review"
@@ -470,12 +471,14 @@ class SubmissionReview(db.Model):
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("submission.id", ondelete="CASCADE"), index=True
     )
-    decision: Mapped[ReviewDecision] = mapped_column(str_enum(ReviewDecision))
+    decision: Mapped[ChecksVerdict] = mapped_column(str_enum(ChecksVerdict))
     admissible: Mapped[bool] = mapped_column(Boolean)
     eligible: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text)
-    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        "reviewer_id", ForeignKey("user.id", ondelete="SET NULL")
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
-    submission: Mapped[Submission] = relationship(back_populates="reviews")
-    reviewer: Mapped[User | None] = relationship()
+    submission: Mapped[Submission] = relationship(back_populates="checks_decisions")
+    decided_by: Mapped[User | None] = relationship()

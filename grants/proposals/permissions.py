@@ -38,5 +38,5 @@ def can_view_submissions(user: User, call: Call | None = None) -> bool:
     return is_manager(user)
 
 
-def can_review_submission(user: User, submission: Submission) -> bool:
+def can_decide_checks(user: User, submission: Submission) -> bool:
     return is_manager(user)

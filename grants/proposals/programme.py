@@ -18,9 +18,9 @@ from grants.extensions import db
 from grants.proposals import hooks
 from grants.proposals.errors import ProposalError
 from grants.proposals.models import (
-    ReviewDecision,
+    ChecksDecision,
+    ChecksVerdict,
     Submission,
-    SubmissionReview,
 )
 from grants.proposals.sections import _text
 
@@ -50,7 +50,7 @@ _STATUS = {
     "admissible": lambda r: r.final_admissible and r.final_eligible,
     "inadmissible": lambda r: not r.final_admissible,
     "ineligible": lambda r: not r.final_eligible,
-    "overridden": lambda r: r.decision == ReviewDecision.OVERRIDDEN,
+    "overridden": lambda r: r.decision == ChecksVerdict.OVERRIDDEN,
     "unreviewed": lambda r: r.decision is None,
 }
 
@@ -58,7 +58,7 @@ _STATUS = {
 @dataclass(frozen=True, slots=True)
 class SubmissionRow:
     """One line of a call's list of submissions: columns written at submission time and the
-    latest review's decision, no ORM object and no decoded snapshot."""
+    latest checks decision, no ORM object and no decoded snapshot."""
 
     id: int
     reference: str
@@ -76,18 +76,18 @@ class SubmissionRow:
     eu_contribution: Decimal
     final_admissible: bool
     final_eligible: bool
-    decision: ReviewDecision | None  # of the latest review, if any
+    decision: ChecksVerdict | None  # of the latest checks decision, if any
 
 
 def listed_submissions(call: Call) -> list[SubmissionRow]:
     """The submission that counts for each proposal of the call (and withdrawn ones), in the
-    order they came in: one query, whatever the number of submissions and reviews."""
-    S, R = Submission, aliased(SubmissionReview)
+    order they came in: one query, whatever the number of submissions and checks decisions."""
+    S, R = Submission, aliased(ChecksDecision)
     latest = (
-        select(SubmissionReview.submission_id, func.max(SubmissionReview.id).label("review_id"))
-        .join(S, S.id == SubmissionReview.submission_id)
+        select(ChecksDecision.submission_id, func.max(ChecksDecision.id).label("decision_id"))
+        .join(S, S.id == ChecksDecision.submission_id)
         .where(S.call_id == call.id, S.is_current.is_(True))
-        .group_by(SubmissionReview.submission_id)
+        .group_by(ChecksDecision.submission_id)
         .subquery()
     )
     shown = [getattr(S, name) for name in _SHOWN]
@@ -97,11 +97,11 @@ def listed_submissions(call: Call) -> list[SubmissionRow]:
             S.admissible,
             S.eligible,
             R.decision,
-            R.admissible.label("reviewed_admissible"),
-            R.eligible.label("reviewed_eligible"),
+            R.admissible.label("decided_admissible"),
+            R.eligible.label("decided_eligible"),
         )
         .outerjoin(latest, latest.c.submission_id == S.id)
-        .outerjoin(R, R.id == latest.c.review_id)
+        .outerjoin(R, R.id == latest.c.decision_id)
         .where(S.call_id == call.id, S.is_current.is_(True))
         .order_by(S.submitted_at, S.id)
     )
@@ -128,12 +128,12 @@ _SHOWN = (
 
 
 def _row(r) -> SubmissionRow:
-    reviewed = r.decision is not None
+    decided = r.decision is not None
     return SubmissionRow(
         *(tuple(v or ()) if isinstance(v, list) else v for v in r[: len(_SHOWN)]),
-        final_admissible=bool(r.reviewed_admissible if reviewed else r.admissible),
-        final_eligible=bool(r.reviewed_eligible if reviewed else r.eligible),
-        decision=ReviewDecision(r.decision) if reviewed else None,
+        final_admissible=bool(r.decided_admissible if decided else r.admissible),
+        final_eligible=bool(r.decided_eligible if decided else r.eligible),
+        decision=ChecksVerdict(r.decision) if decided else None,
     )
 
 
@@ -153,14 +153,14 @@ def overview(rows: list[SubmissionRow]) -> dict:
     }
 
 
-def review_submission(
+def decide_checks(
     submission: Submission,
     manager: User,
     decision: str,
     reason: str,
     admissible: bool | None = None,
     eligible: bool | None = None,
-) -> SubmissionReview:
+) -> ChecksDecision:
     """Confirm the automatic result, or override it; the reason is required and logged.
     Once the call's ranking is final (the review domain's record, asked through
     `hooks.checks_locked`), the checks stand."""
@@ -172,10 +172,10 @@ def review_submission(
     if not reason:
         raise ProposalError("Give the reason for your decision; it is kept in the audit log.")
     try:
-        decision = ReviewDecision(decision)
+        decision = ChecksVerdict(decision)
     except ValueError as exc:
         raise ProposalError("Choose to confirm or to override the result.") from exc
-    if decision == ReviewDecision.CONFIRMED:
+    if decision == ChecksVerdict.CONFIRMED:
         admissible, eligible = submission.admissible, submission.eligible
     elif admissible is None or eligible is None:
         raise ProposalError("Say whether the proposal is admissible and eligible.")
@@ -184,16 +184,16 @@ def review_submission(
             "Overriding must change the result; to agree with the checks, choose confirm."
         )
     before = (submission.final_admissible, submission.final_eligible)
-    review = SubmissionReview(
+    decided = ChecksDecision(
         submission=submission,
         decision=decision,
         admissible=bool(admissible),
         eligible=bool(eligible),
         reason=reason,
-        reviewer_id=manager.id,
+        decided_by_id=manager.id,
         at=clock.now(),
     )
-    db.session.add(review)
+    db.session.add(decided)
     audit.record(
         "submission",
         submission.id,
@@ -207,4 +207,4 @@ def review_submission(
         actor=manager,
     )
     db.session.commit()
-    return review
+    return decided

@@ -23,7 +23,8 @@ class ProposalNeed:
     key: int
     needed: int  # evaluators still to find
     organisations: frozenset[str] = frozenset()  # normalised names and "id:<n>" keys
-    topics: frozenset[str] = frozenset()  # priority codes, exploitation forms, countries
+    expertise_tags: frozenset[str] = frozenset()  # priority codes, exploitation forms,
+    # countries: matched against the evaluators' expertise
     excluded: frozenset[int] = frozenset()  # evaluator keys never to propose (already
     # assigned, declared a conflict or declined)
 
@@ -67,7 +68,7 @@ def eligible(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> bool:
 
 
 def expertise_score(proposal: ProposalNeed, evaluator: EvaluatorSlot) -> int:
-    return min(MAX_SCORE, len(proposal.topics & evaluator.expertise))
+    return min(MAX_SCORE, len(proposal.expertise_tags & evaluator.expertise))
 
 
 class _Graph:

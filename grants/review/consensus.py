@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 import scoring
@@ -24,10 +24,13 @@ from grants.proposals.models import Submission
 from grants.review.evaluation import (
     EvaluationError,
     StaleEvaluation,
+    evaluator_labels,
+    evaluator_name,
     fmt_points,
     incomplete,
     parse_scores,
     rule,
+    submitted_evaluations,
 )
 from grants.review.models import (
     Assignment,
@@ -36,7 +39,6 @@ from grants.review.models import (
     ConsensusScore,
     ConsensusState,
     Evaluation,
-    EvaluationState,
 )
 from grants.review.services import LOCKED, ReviewError, commit_or, ranking_final_locking_call
 from grants.review.transitions import move
@@ -67,14 +69,6 @@ def report_of(submission: Submission) -> ConsensusReport | None:
     )
 
 
-def _evaluator_name():
-    """The evaluator of an assignment loaded with it, without their roles and memberships
-    (the pages show the name; each would be two more queries per evaluator)."""
-    return joinedload(Assignment.evaluator).options(
-        lazyload(User.roles), lazyload(User.memberships)
-    )
-
-
 def active_assignments(submission: Submission) -> list[Assignment]:
     return list(
         db.session.scalars(
@@ -83,30 +77,8 @@ def active_assignments(submission: Submission) -> list[Assignment]:
                 Assignment.submission_id == submission.id,
                 Assignment.state == AssignmentState.ACTIVE,
             )
-            .options(_evaluator_name())
+            .options(evaluator_name())
             .order_by(Assignment.id)
-        )
-    )
-
-
-def submitted_evaluations(submission: Submission) -> list[Evaluation]:
-    """The submitted evaluations of a submission whose assignment still stands (a removal or
-    a conflict found later takes an evaluation out)."""
-    return list(
-        db.session.scalars(
-            select(Evaluation)
-            .join(Assignment, Evaluation.assignment_id == Assignment.id)
-            .where(
-                Assignment.submission_id == submission.id,
-                Assignment.state == AssignmentState.ACTIVE,
-                Evaluation.state == EvaluationState.SUBMITTED,
-            )
-            .options(
-                selectinload(Evaluation.scores),
-                # the assignment's submission is the one asked about: in the session already
-                joinedload(Evaluation.assignment).options(_evaluator_name()),
-            )
-            .order_by(Evaluation.submitted_at, Evaluation.id)
         )
     )
 
@@ -190,16 +162,7 @@ def criterion_views(
     call = submission.call
     evaluations = submitted_evaluations(submission)
     score = _score(rules_of(call), call, evaluations, None)
-    labels = {}
-    letter = 0
-    for e in evaluations:
-        if names:
-            labels[e.id] = e.assignment.evaluator.full_name
-        elif e.assignment.evaluator_id == viewer_id:
-            labels[e.id] = "You"
-        else:
-            labels[e.id] = f"Evaluator {chr(65 + letter)}"
-            letter += 1
+    labels = evaluator_labels(evaluations, viewer_id, names)
     views = []
     for c in call.criteria:
         result = score.criterion(c.code) if score else None

@@ -16,7 +16,7 @@ from grants.accounts.permissions import is_manager
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.extensions import db
 from grants.main.dashboard import Section, days_left, is_overdue, section
-from grants.proposals.models import Proposal, Submission, SubmissionReview
+from grants.proposals.models import ChecksDecision, Proposal, Submission
 from grants.review import permissions
 from grants.review.models import (
     Assignment,
@@ -247,9 +247,9 @@ def _section(rows: list) -> Section:
 def _submission_counts(ids: list[int]) -> tuple[Counter, Counter]:
     """Per call: its current submissions, and those admissible and eligible (the latest
     checks decision where there is one)."""
-    latest_review = (
-        select(func.max(SubmissionReview.id))
-        .where(SubmissionReview.submission_id == Submission.id)
+    latest_decision = (
+        select(func.max(ChecksDecision.id))
+        .where(ChecksDecision.submission_id == Submission.id)
         .correlate(Submission)
         .scalar_subquery()
     )
@@ -258,14 +258,14 @@ def _submission_counts(ids: list[int]) -> tuple[Counter, Counter]:
             Submission.call_id,
             Submission.admissible,
             Submission.eligible,
-            SubmissionReview.admissible,
-            SubmissionReview.eligible,
+            ChecksDecision.admissible,
+            ChecksDecision.eligible,
         )
         .outerjoin(
-            SubmissionReview,
+            ChecksDecision,
             and_(
-                SubmissionReview.submission_id == Submission.id,
-                SubmissionReview.id == latest_review,
+                ChecksDecision.submission_id == Submission.id,
+                ChecksDecision.id == latest_decision,
             ),
         )
         .where(

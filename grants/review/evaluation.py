@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 import scoring
@@ -199,30 +200,74 @@ class OtherEvaluation:
     total: Decimal
 
 
+def evaluator_name():
+    """The evaluator of an assignment loaded with it, without their roles and memberships
+    (the pages show the name; each would be two more queries per evaluator)."""
+    return joinedload(Assignment.evaluator).options(
+        lazyload(User.roles), lazyload(User.memberships)
+    )
+
+
+def submitted_evaluations(submission: Submission) -> list[Evaluation]:
+    """The submitted evaluations of a submission whose assignment still stands (a removal or
+    a conflict found later takes an evaluation out), in the order they were submitted: the
+    evaluations that count, on the evaluation page, the consensus page and in the score."""
+    return list(
+        db.session.scalars(
+            select(Evaluation)
+            .join(Assignment, Evaluation.assignment_id == Assignment.id)
+            .where(
+                Assignment.submission_id == submission.id,
+                Assignment.state == AssignmentState.ACTIVE,
+                Evaluation.state == EvaluationState.SUBMITTED,
+            )
+            .options(
+                selectinload(Evaluation.scores),
+                # the assignment's submission is the one asked about: in the session already
+                joinedload(Evaluation.assignment).options(evaluator_name()),
+            )
+            .order_by(Evaluation.submitted_at, Evaluation.id)
+        )
+    )
+
+
+def evaluator_labels(
+    evaluations: list[Evaluation], viewer_id: int | None, names: bool
+) -> dict[int, str]:
+    """Evaluation id -> how its author is shown: the name for programme managers (`names`),
+    else "You" for the viewer's own and "Evaluator A", "B", ... for the others, lettered in
+    the order of `evaluations` (those of `submitted_evaluations`, so that a letter is the same
+    person on every page)."""
+    labels = {}
+    letter = 0
+    for e in evaluations:
+        if names:
+            labels[e.id] = e.assignment.evaluator.full_name
+        elif e.assignment.evaluator_id == viewer_id:
+            labels[e.id] = "You"
+        else:
+            labels[e.id] = f"Evaluator {chr(65 + letter)}"
+            letter += 1
+    return labels
+
+
 def others(assignment: Assignment, viewer: User) -> list[OtherEvaluation]:
-    """The other submitted evaluations of the proposal: empty until the viewer's own is
-    submitted (programme managers always see them, with names)."""
+    """The other evaluations that count for the proposal (`submitted_evaluations`): empty
+    until the viewer's own is submitted (programme managers always see them, with names)."""
     manager = is_manager(viewer)
     own = evaluation_of(assignment)
     if not manager and (own is None or not own.is_submitted):
         return []
-    rows = db.session.scalars(
-        select(Evaluation)
-        .join(Assignment, Evaluation.assignment_id == Assignment.id)
-        .where(
-            Assignment.submission_id == assignment.submission_id,
-            Assignment.id != assignment.id,
-            Evaluation.state == EvaluationState.SUBMITTED,
-        )
-        .order_by(Evaluation.submitted_at, Evaluation.id)
-    )
+    rows = [
+        e for e in submitted_evaluations(assignment.submission) if e.assignment_id != assignment.id
+    ]
+    labels = evaluator_labels(rows, assignment.evaluator_id, names=manager)
     criteria = list(assignment.call.criteria)
     result = []
-    for index, e in enumerate(rows):
-        label = e.assignment.evaluator.full_name if manager else f"Evaluator {chr(65 + index)}"
+    for e in rows:
         scores = [(c, e.score_for(c.id)) for c in criteria]
         total = sum((s.points for _, s in scores if s and s.points is not None), Decimal(0))
-        result.append(OtherEvaluation(label, e.submitted_at, scores, total))
+        result.append(OtherEvaluation(labels[e.id], e.submitted_at, scores, total))
     return result
 
 

@@ -419,9 +419,9 @@ def _letter_for(submission: Submission, decision: dict | None) -> ResultLetter:
             for c in submission.checks
             if not c.get("ok") and c.get("kind") in ("admissibility", "eligibility")
         ]
-        review = submission.review
-        if review is not None:
-            reasons.append(f"Programme review: {review.reason}")
+        decided = submission.checks_decision
+        if decided is not None:
+            reasons.append(f"Programme review: {decided.reason}")
         letter.explanation = "; ".join(r for r in reasons if r) or (
             "The proposal did not meet the admissibility or eligibility conditions."
         )

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 import scoring
 from grants.calls.models import Call
 from grants.extensions import db
-from grants.proposals.models import Submission, SubmissionReview
+from grants.proposals.models import ChecksDecision, Submission
 from grants.review.models import (
     Assignment,
     AssignmentState,
@@ -68,7 +68,7 @@ class SubmissionRow:
 def submission_rows(call: Call) -> list[SubmissionRow]:
     """Every current, not withdrawn submission of the call, in id order (as
     `services.current_submissions`), in one query."""
-    S, R = Submission, SubmissionReview
+    S, R = Submission, ChecksDecision
     latest = (
         select(R.submission_id, func.max(R.id).label("review_id"))
         .join(S, S.id == R.submission_id)
@@ -192,7 +192,7 @@ def report_rows(call: Call) -> dict[int, ReportRow]:
 
 def scoring_evaluations(call: Call) -> dict[int, list[scoring.Evaluation]]:
     """Submission id -> the submitted evaluations of its standing assignments as `scoring`
-    reads them, in the order they were submitted (as `consensus.submitted_evaluations`)."""
+    reads them, in the order they were submitted (as `evaluation.submitted_evaluations`)."""
     A, E, ES = Assignment, Evaluation, EvaluationScore
     codes = {c.id: c.code for c in call.criteria}
     S = Submission

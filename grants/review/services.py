@@ -137,7 +137,7 @@ def current_submissions(call: Call, *load) -> list[Submission]:
                 Submission.is_current.is_(True),
                 Submission.withdrawn_at.is_(None),
             )
-            .options(selectinload(Submission.reviews), *load)
+            .options(selectinload(Submission.checks_decisions), *load)
             .order_by(Submission.id)
         )
     )
@@ -333,13 +333,13 @@ def build_plan(call: Call) -> PlanView:
     needs = []
     for proposal_id, s in submissions.items():
         c = s.snapshot
-        topics = c.claimed_priorities | set(c.exploitation_forms) | set(c.countries)
+        tags = c.claimed_priorities | set(c.exploitation_forms) | set(c.countries)
         needs.append(
             ProposalNeed(
                 key=proposal_id,
                 needed=max(0, call.evaluators_per_proposal - len(current.get(proposal_id, []))),
                 organisations=frozenset(proposal_keys(s)),
-                topics=frozenset(t for t in topics if t),
+                expertise_tags=frozenset(t for t in tags if t),
                 excluded=frozenset(excluded.get(proposal_id, set())),
             )
         )

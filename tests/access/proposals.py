@@ -37,7 +37,7 @@ EXPECTED = {
         SUBMISSION,
     ),
     "proposals.call_submissions": ("GET", lambda w: {"call_id": w["proposal_call"]}, MANAGERS),
-    "proposals.review": (
+    "proposals.decide_checks": (
         "POST",
         lambda w: {"submission_id": w["submission"]},
         (LOGIN, 404, 404, 404, 422, 422),  # an empty decision is refused at the field

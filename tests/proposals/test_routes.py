@@ -402,7 +402,7 @@ def test_manager_overview_filter_and_override(
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert sb.final_eligible and sb.review.reviewer_id == manager.id
+    assert sb.final_eligible and sb.checks_decision.decided_by_id == manager.id
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "review-overridden"))
     page = client.get(url + "?status=overridden").get_data(as_text=True)
     assert sb.reference in page and sg.reference not in page
@@ -438,7 +438,7 @@ def test_decision_on_the_checks_refused_at_the_field_with_the_input_kept(
     assert "Why</textarea>" in html
     assert 'aria-invalid="true"' in _tag(html, 'id="decision-0"')
     db.session.expire_all()
-    assert sb.review is None
+    assert sb.checks_decision is None
 
 
 def _tag(html: str, attribute: str) -> str:

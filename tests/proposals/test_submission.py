@@ -190,10 +190,10 @@ def test_manager_override_is_logged(create_proposal, submit_proposal, create_use
     assert not submission.eligible
     manager = create_user(roles=("programme_manager",))
     with pytest.raises(ProposalError, match="reason"):
-        programme.review_submission(submission, manager, "overridden", " ", True, True)
+        programme.decide_checks(submission, manager, "overridden", " ", True, True)
     with pytest.raises(ProposalError, match="must change"):
-        programme.review_submission(submission, manager, "overridden", "why", True, False)
-    programme.review_submission(
+        programme.decide_checks(submission, manager, "overridden", "why", True, False)
+    programme.decide_checks(
         submission,
         manager,
         "overridden",

@@ -51,8 +51,8 @@ def call_with(db, create_call, create_proposal, submit_proposal, create_user):
         call = create_call()
         submissions = [submit_proposal(create_proposal(call=call)) for _ in range(n)]
         first = submissions[0]
-        programme.review_submission(first, manager, "confirmed", "Checked.", None, None)
-        programme.review_submission(first, manager, "overridden", "Not eligible.", True, False)
+        programme.decide_checks(first, manager, "confirmed", "Checked.", None, None)
+        programme.decide_checks(first, manager, "overridden", "Not eligible.", True, False)
         last = submissions[-1].proposal
         submitting.withdraw(last, last.organisation.memberships[0].user, last.version)
         return call, submissions

@@ -37,7 +37,7 @@ def instances(draw):
             key=i,
             needed=draw(st.integers(0, 4)),
             organisations=frozenset(draw(st.sets(st.sampled_from(ORGS), max_size=3))),
-            topics=frozenset(draw(st.sets(st.sampled_from(TOPICS), max_size=3))),
+            expertise_tags=frozenset(draw(st.sets(st.sampled_from(TOPICS), max_size=3))),
             excluded=frozenset(draw(st.sets(st.sampled_from(keys), max_size=2)) if keys else ()),
         )
         for i in range(draw(st.integers(0, 6)))
@@ -135,7 +135,9 @@ def test_deterministic_whatever_the_order(instance, rnd):
 
 
 def test_loads_are_balanced_and_expertise_preferred():
-    proposals = [ProposalNeed(key=i, needed=1, topics=frozenset({"child"})) for i in range(4)]
+    proposals = [
+        ProposalNeed(key=i, needed=1, expertise_tags=frozenset({"child"})) for i in range(4)
+    ]
     evaluators = [
         EvaluatorSlot(key=1, capacity=4, expertise=frozenset({"child"})),
         EvaluatorSlot(key=2, capacity=4),

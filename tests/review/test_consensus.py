@@ -244,6 +244,43 @@ def test_prefill_rounds_half_up(db, evaluated_call):
     ]
 
 
+def test_evaluator_letters_are_one_rule_on_the_evaluation_and_consensus_pages(
+    db, evaluated_call, create_user
+):
+    """The evaluations that count are those of standing assignments, lettered in the order
+    they were submitted, the viewer left out: "Evaluator A" is the same person on the
+    evaluation page (`others`) and on the consensus page, and a removed evaluator's
+    evaluation is on neither."""
+    relevance = [{"relevance": str(10 + k)} for k in range(4)]
+    setup = evaluated_call(n=1, evaluators=4, points={0: relevance})
+    (s,) = setup.submissions
+    first, second, third, fourth = setup.evaluators
+    manager = create_user(roles=("programme_manager",))
+    services.remove(setup.assignments[(s.id, first.id)], "Conflict found later", manager)
+    own = setup.assignments[(s.id, third.id)]
+
+    def points(scores):
+        return next(sc.points for c, sc in scores if c.code == "relevance")
+
+    on_evaluation = {o.label: points(o.scores) for o in ev.others(own, third)}
+    (view,) = [
+        v
+        for v in consensus.criterion_views(s, third.id, names=False)
+        if v.criterion.code == "relevance"
+    ]
+    on_consensus = {label: value for label, value, _ in view.individual}
+    assert on_evaluation == {"Evaluator A": Decimal(11), "Evaluator B": Decimal(13)}
+    assert on_consensus == {
+        "Evaluator A": Decimal(11),
+        "You": Decimal(12),
+        "Evaluator B": Decimal(13),
+    }
+    named = [o.label for o in ev.others(own, manager)]
+    assert named == [second.full_name, fourth.full_name]
+    labels = ev.evaluator_labels(ev.submitted_evaluations(s), fourth.id, names=False)
+    assert sorted(labels.values()) == ["Evaluator A", "Evaluator B", "You"]
+
+
 def test_individual_scores_are_anonymous_for_evaluators_and_named_for_managers(db, evaluated_call):
     setup = evaluated_call(n=1, evaluators=3)
     (s,) = setup.submissions

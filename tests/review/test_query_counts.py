@@ -47,7 +47,7 @@ def call_of(
             )
             late_assignment.due_at = clock.now() - timedelta(days=2)
         db.session.commit()
-        programme.review_submission(
+        programme.decide_checks(
             setup.submissions[0], manager, "confirmed", "Checked by hand.", None, None
         )
         return setup

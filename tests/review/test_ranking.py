@@ -456,7 +456,7 @@ def test_every_current_submission_gets_a_letter_after_a_late_admissibility_overr
     # the programme overrides the checks of the Danish proposal after the ranking is final
     # (refusing that override once the ranking is final would be a fix as well)
     with contextlib.suppress(ProposalError, ReviewError):
-        programme.review_submission(
+        programme.decide_checks(
             dk, manager, "overridden", "Registered in Belgium after all", True, True
         )
     letters = ranking.publish_results(call, manager)

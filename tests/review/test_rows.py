@@ -23,10 +23,10 @@ def test_submission_rows_are_the_submissions_as_the_objects_read_them(db, evalua
         n=3, ineligible=2, topics=[("T1", "One", Decimal("1400000")), ("T2", "Two", Decimal(5))]
     )
     first, second, *_ = setup.submissions
-    programme.review_submission(first, manager, "overridden", "Late annex.", False, True)
+    programme.decide_checks(first, manager, "overridden", "Late annex.", False, True)
     outside = setup.ineligible[0]
-    programme.review_submission(outside, manager, "overridden", "Seat is EU.", True, True)
-    programme.review_submission(second, manager, "confirmed", "Checked.")
+    programme.decide_checks(outside, manager, "overridden", "Seat is EU.", True, True)
+    programme.decide_checks(second, manager, "confirmed", "Checked.")
     db.session.expire_all()
     expected = [
         (

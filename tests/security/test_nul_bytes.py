@@ -114,7 +114,7 @@ def test_nul_byte_in_the_reason_of_a_decision_is_refused_at_the_field(
     body = response.get_data(as_text=True)
     assert 'id="reason-error"' in body and "Remove a NUL byte at character 8" in body
     db.session.expire_all()
-    assert submission.review is None
+    assert submission.checks_decision is None
 
 
 def test_a_nul_no_form_checked_never_reaches_the_database(app, db, create_user):

@@ -41,15 +41,15 @@ def call_submissions(call_id: int):
 
 @bp.route("/submissions/<int:submission_id>/review", methods=["POST"])
 @login_required
-def review(submission_id: int):
+def decide_checks(submission_id: int):
     submission = _visible_submission_or_404(submission_id)
-    if not permissions.can_review_submission(current_user, submission):
+    if not permissions.can_decide_checks(current_user, submission):
         abort(404)
-    form = forms.ReviewForm()
+    form = forms.ChecksDecisionForm()
     if form.validate_on_submit():
         yes = {"yes": True, "no": False}
         try:
-            programme.review_submission(
+            programme.decide_checks(
                 submission,
                 current_user,
                 form.decision.data,

@@ -86,14 +86,14 @@ def withdraw(proposal_id: int):
 @login_required
 def submission(submission_id: int):
     submission = _visible_submission_or_404(submission_id)
-    review_form = None
-    if permissions.can_review_submission(current_user, submission):
-        review_form = forms.ReviewForm()
-    return submission_page(submission, review_form)
+    checks_form = None
+    if permissions.can_decide_checks(current_user, submission):
+        checks_form = forms.ChecksDecisionForm()
+    return submission_page(submission, checks_form)
 
 
-def submission_page(submission, review_form=None):
-    """The submission page; `review_form` (the programme's decision on the checks) as typed,
+def submission_page(submission, checks_form=None):
+    """The submission page; `checks_form` (the programme's decision on the checks) as typed,
     with its errors at the fields."""
     g.no_store = True
     return render_template(
@@ -104,7 +104,7 @@ def submission_page(submission, review_form=None):
         utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
         brussels=submitting.brussels_seconds(submission.submitted_at),
         is_member=is_member(current_user, submission.proposal.organisation),
-        review_form=review_form,
+        checks_form=checks_form,
     )
 
 

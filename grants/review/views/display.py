@@ -6,7 +6,7 @@ from flask import Response, abort, g, render_template
 from flask_login import current_user, login_required
 
 from grants.review import evaluation as evaluations
-from grants.review import permissions, reports
+from grants.review import permissions, reports, services
 from grants.review import ranking as ranking_service
 from grants.review.views.common import _submission_or_404, bp
 
@@ -21,7 +21,7 @@ def result(submission_id: int):
     if not permissions.can_read_result(current_user, submission, letter):
         abort(404)
     g.no_store = True
-    final = ranking_service.final_ranking(submission.call) is not None
+    final = services.ranking_final(submission.call_id)
     return render_template(
         "review/result.html",
         submission=submission,
@@ -37,7 +37,7 @@ def result(submission_id: int):
 def esr_pdf(submission_id: int):
     submission = _submission_or_404(submission_id)
     letter = ranking_service.letter_of(submission)
-    final = ranking_service.final_ranking(submission.call) is not None
+    final = services.ranking_final(submission.call_id)
     if not permissions.can_read_esr(current_user, submission, letter, final):
         abort(404)
     esr = reports.esr_of(submission)
