@@ -294,14 +294,64 @@ class AnnexesField(LinesField):
         return f"{item['code']} | {item['title']}"
 
 
+# The tie-break rules other than a criterion, as the call form reads and writes them; the
+# stored codes (and "criterion:<code>") are read too, so older texts keep working.
+TIE_BREAK_WORDS = {
+    "alignment": "Priority alignment",
+    "eu_contribution_asc": "Smaller EU contribution first",
+    "eu_contribution_desc": "Larger EU contribution first",
+}
+_TIE_BREAK_READ = {
+    **{word.lower(): rule for rule, word in TIE_BREAK_WORDS.items()},
+    **{rule: rule for rule in TIE_BREAK_WORDS},
+    "priority alignment first": "alignment",
+    "higher priority alignment first": "alignment",
+    "smaller eu contribution": "eu_contribution_asc",
+    "larger eu contribution": "eu_contribution_desc",
+}
+
+
 class RulesField(LinesField):
+    """Tie-break rules in words, one per line: an award criterion by its name or code
+    ("Relevance"), "Priority alignment", "Smaller EU contribution first" or "Larger EU
+    contribution first". A criterion is kept as written here and named by its code in
+    `CallForm.values`, which knows the criteria of the same form."""
+
     separator = ""
+    names: dict[str, str] = {}  # criterion code -> name, to write the rules back in words
 
     def parse_line(self, parts):
-        return parts[0]
+        word = " ".join(parts[0].split())
+        return _TIE_BREAK_READ.get(word.lower(), word)
 
     def format_item(self, item):
-        return item
+        if item.startswith("criterion:"):
+            code = item.split(":", 1)[1]
+            return self.names.get(code, code)
+        return TIE_BREAK_WORDS.get(item, item)
+
+
+def criterion_rules(rules: list[str] | None, criteria: list[dict] | None) -> list[str] | None:
+    """The tie-break rules with each criterion, written by its name or code, as
+    "criterion:<code>"; a word that names no criterion and no other rule is kept as written
+    (the calls domain's rules then say so)."""
+    if rules is None:
+        return None
+    by_word = {}
+    for c in criteria or ():
+        by_word[c["code"].lower()] = c["code"]
+        by_word[" ".join(str(c["label"]).split()).lower()] = c["code"]
+    out = []
+    for rule in rules:
+        if rule in TIE_BREAK_WORDS or rule.startswith("criterion:"):
+            out.append(rule)
+        elif rule.lower() in by_word:
+            out.append(f"criterion:{by_word[rule.lower()]}")
+        elif criteria is None:  # the criteria could not be read: their field says why
+            out.append(f"criterion:{rule.lower()}")
+        else:
+            out.append(rule)
+    return out
 
 
 class CountriesField(TextAreaField):
@@ -447,8 +497,9 @@ class CallForm(FlaskForm):
     )
     tie_break_rules = RulesField(
         "Tie-break rules, in order",
-        description="One per line: criterion:<code>, alignment, eu_contribution_asc or "
-        "eu_contribution_desc.",
+        description="One per line, the first that separates two proposals decides: the name "
+        "of an award criterion (the higher score first), Priority alignment, Smaller EU "
+        "contribution first or Larger EU contribution first.",
         render_kw={"rows": 4},
     )
     evaluators_per_proposal = WholeNumberField(
@@ -512,6 +563,7 @@ class CallForm(FlaskForm):
             ]
             form.overall_threshold.data = Decimal(70)
             form.tie_break_rules.data = list(DEFAULT_TIE_BREAK_RULES)
+            form.name_criteria()
             form.evaluators_per_proposal.data = 3
             form.reserve_size.data = 3
         return form
@@ -535,7 +587,12 @@ class CallForm(FlaskForm):
                 form[f"{kind}_preset"].data = preset
                 if preset:
                     form[f"{kind}_countries"].data = []
+            form.name_criteria()
         return form
+
+    def name_criteria(self) -> None:
+        """The tie-break rules written back with the names of the form's criteria."""
+        self.tie_break_rules.names = {c["code"]: c["label"] for c in self.criteria.data or ()}
 
     def values(self) -> dict:
         """The parsed values for the service (None where a field could not be read)."""
@@ -558,6 +615,7 @@ class CallForm(FlaskForm):
             if preset in presets:
                 values[f"{kind}_countries"] = list(presets[preset][1])
         values["eligible_org_types"] = list(self.eligible_org_types.data or [])
+        values["tie_break_rules"] = criterion_rules(values["tie_break_rules"], values["criteria"])
         return values
 
     def validate(self, extra_validators=None) -> bool:

@@ -278,10 +278,21 @@ def _tie_break_rules(p: dict, values: dict, criteria_codes: list[str] | None) ->
         if len(set(rules)) != len(rules):
             _add(p, "tie_break_rules", "A tie-break rule appears twice.")
         for rule in rules:
+            if rule.startswith("criterion:"):
+                code = rule.split(":", 1)[1]
+                if criteria_codes is not None and code not in criteria_codes:
+                    _add(p, "tie_break_rules", f"The call has no criterion {code[:60]!r}.")
+                continue
             try:
-                parse_tie_break(rule, criteria_codes if criteria_codes is not None else _ANY)
-            except ValueError as exc:
-                _add(p, "tie_break_rules", str(exc)[:300] + ".")
+                parse_tie_break(rule, _ANY)
+            except ValueError:
+                _add(
+                    p,
+                    "tie_break_rules",
+                    f"{rule[:60]!r} is an unknown tie-break rule: write the name of one of the "
+                    "call's award criteria, Priority alignment, Smaller EU contribution first "
+                    "or Larger EU contribution first.",
+                )
 
 
 def _evaluation_rules(p: dict, values: dict) -> None:

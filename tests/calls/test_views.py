@@ -37,7 +37,34 @@ def test_new_form_has_eu_action_grant_defaults(login_as, manager):
     page = client.get("/manage/calls/new").get_data(as_text=True)
     assert "Quality of project team and cooperation arrangements | 20 | 10" in page
     assert 'selected value="eu27-dk"' in page
-    assert "criterion:relevance" in page
+    # the tie-break rules in words, the criteria by their names (no codes, issue 15 pt 7)
+    assert "criterion:" not in page and "eu_contribution_asc" not in page
+    assert "Relevance\nImpact\nPriority alignment\nSmaller EU contribution first</textarea>" in page
+
+
+def test_tie_break_rules_are_written_in_words_and_stored_as_rules(db, login_as, manager, frozen):
+    client = login_as(manager)
+    words = "relevance\n  Quality of project team and cooperation arrangements \nPriority alignment"
+    words += "\nLarger EU contribution first"
+    response = client.post("/manage/calls/new", data=form_data(tie_break_rules=words))
+    assert response.status_code == 302
+    call = _new_call(db)
+    team = next(c.code for c in call.criteria if c.label.startswith("Quality of project team"))
+    assert call.tie_break_rules == [
+        "criterion:relevance",
+        f"criterion:{team}",
+        "alignment",
+        "eu_contribution_desc",
+    ]
+    edit = client.get(f"/manage/calls/{call.id}/edit").get_data(as_text=True)
+    assert "Relevance\nQuality of project team and cooperation arrangements\nPriority" in edit
+    # a word that names nothing: a message at the field, nothing stored
+    before = db.session.scalar(select(func.count(Call.id)))
+    response = client.post("/manage/calls/new", data=form_data(tie_break_rules="Beauty"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "&#39;Beauty&#39; is an unknown tie-break rule: write the name of one of" in page
+    assert db.session.scalar(select(func.count(Call.id))) == before
 
 
 @pytest.mark.parametrize(
