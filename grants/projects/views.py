@@ -282,9 +282,7 @@ def accept_report(report_id: int):
     back = url_for("projects.view", grant_id=report.grant_id)
     return attempt(
         lambda: services.accept_report(report, current_user),
-        lambda payment: (
-            f"The report is accepted; {payment.kind} payment {eur(payment.amount)}."
-        ),
+        lambda payment: f"The report is accepted; {payment.kind} payment {eur(payment.amount)}.",
         back,
     ) or redirect(back)
 
