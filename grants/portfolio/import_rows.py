@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from grants import clock
 from grants.extensions import db
+from grants.formatting import eur
 from grants.portfolio import geo
 from grants.portfolio.import_format import (
     HEADER_INDEX,
@@ -406,7 +407,7 @@ def _amounts(record, by_name, note) -> None:
     for column in ("eu_contribution", "total_cost"):
         reading = read_amount(by_name.get(column))
         setattr(record, column, reading.value)
-        shown = f"EUR {reading.value:,.2f}" if reading.value is not None else "not known"
+        shown = eur(reading.value) if reading.value is not None else "not known"
         note(column, by_name.get(column), reading, shown)
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from grants.accounts.models import ORGANISATION_TYPE_LABELS, OrganisationType
+from grants.formatting import eur
 from grants.portfolio.models import ProjectStatus
 from grants.portfolio.sync import PartialDate
 
@@ -73,7 +74,7 @@ def read_amount(text) -> Reading:
     if number is None:
         return Reading(None, NOT_UNDERSTOOD, f"not an amount: {raw[:40]!r}")
     value = (number * multiplier).quantize(Decimal("0.01"))
-    note = f"read as EUR {value:,.2f}".replace(",", " ") if guessed or multiplier > 1 else ""
+    note = f"read as {eur(value)}" if guessed or multiplier > 1 else ""
     return _non_negative(value, note, GUESSED if guessed else UNDERSTOOD)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from grants import clock
 from grants.audit import services as audit
 from grants.extensions import db
+from grants.formatting import eur
 from grants.notifications.services import absolute_url, notify
 from grants.projects import payments as rules
 from grants.projects import source
@@ -435,7 +436,7 @@ def accept_report(report: Report, actor) -> Payment | None:
         "grant",
         grant.id,
         "accept-report",
-        f"Report for period {report.period} accepted; {payment.kind} EUR {payment.amount}",
+        f"Report for period {report.period} accepted; {payment.kind} {eur(payment.amount)}",
         actor=actor,
     )
     tell(

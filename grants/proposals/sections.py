@@ -14,6 +14,7 @@ from grants.accounts.models import Organisation, OrganisationType, User
 from grants.audit import services as audit
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.extensions import db
+from grants.formatting import eur
 from grants.proposals import checks
 from grants.proposals import fields as F
 from grants.proposals.budget import CENT
@@ -182,7 +183,7 @@ def _parse_amount(value, what: str) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise ProposalError(f"{what}: the amount cannot be negative.")
     if amount > MAX_LINE_AMOUNT:
-        raise ProposalError(f"{what}: EUR {amount:,.2f} is more than any budget line can be.")
+        raise ProposalError(f"{what}: {eur(amount)} is more than any budget line can be.")
     return amount.quantize(CENT)
 
 

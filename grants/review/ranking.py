@@ -19,7 +19,7 @@ import scoring
 from grants import clock
 from grants.accounts.models import Membership, Organisation, User
 from grants.audit import services as audit
-from grants.calls.forms import parse_amount
+from grants.calls.fields import parse_amount
 from grants.calls.models import Call, CallPhase, CallStatus
 from grants.calls.services import CallError
 from grants.calls.services import transition as call_transition

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from grants.audit.models import AuditEntry
-from grants.calls.forms import parse_amount
+from grants.calls.fields import parse_amount
 from grants.calls.models import CallStatus, SelectionPolicy
 from grants.calls.services import transition
 from grants.notifications.models import OutboxMessage
@@ -206,7 +206,7 @@ def test_what_if_budgets_are_read_from_the_query_string(db, create_call):
 )
 def test_what_if_budgets_read_amounts_as_every_other_amount_field_does(db, create_call, typed):
     """A decimal comma, the app's own way of showing money (narrow no-break spaces, "EUR")
-    and no-break spaces read as in the call form (grants.calls.forms.parse_amount)."""
+    and no-break spaces read as in the call form (grants.calls.fields.parse_amount)."""
     call = create_call(topics=[("T1", "One", Decimal("1400000"))])
     expected = parse_amount(typed).quantize(Decimal("0.01"))
     assert ranking.parse_budgets(call, {"budget-T1": typed}) == ({"T1": expected}, [])
