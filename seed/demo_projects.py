@@ -40,6 +40,7 @@ from grants.projects.models import (
 )
 from grants.proposals.models import Proposal, Submission
 from grants.review import ranking
+from grants.review import services as review_services
 from seed.demo_calls import _at, _brussels, projects_call_values
 from seed.demo_proposals import _partner_organisations, _play, _reopened
 from seed.demo_review import _evaluators, ready_to_rank
@@ -109,7 +110,7 @@ def _results(call: Call, manager: User) -> str:
     evaluated = ready_to_rank(manager, CALL, SCORES)
     if call.status == CallStatus.RESULTS_PUBLISHED:
         return f"{CALL}: results published before"
-    if ranking.final_ranking(call) is None:
+    if not review_services.ranking_final(call.id):
         with _at(call.deadline_at + timedelta(days=40)):
             ranking.finalise(call, ranking.build(call).digest, manager)
     with _at(call.deadline_at + timedelta(days=45)):
