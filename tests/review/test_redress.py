@@ -67,7 +67,8 @@ def test_the_ranking_shows_budget_use_and_scores_as_charts_with_tables(
     assert "vendor/vega-embed-7.3.0/vega-embed.min.js" in html  # no asset from the internet
     budget = html.split('id="budget-table"')[1].split("</table>")[0]
     # four proposals of EUR 661 500 fit the topic's EUR 3 000 000
-    assert '<th scope="row">T1</th>' in budget and "EUR 2 646 000.00 (88 %)" in budget
+    assert '<th scope="row">T1</th>' in budget
+    assert "EUR 2 646 000.00 (88 %)" in re.sub(r"<[^>]+>", "", budget)  # it may wrap before the %
     scores = html.split('id="scores-table"')[1].split("</table>")[0]
     cells = r'<th scope="row" class="text-nowrap">(\d+)–(\d+)</th><td class="text-end">(\d+)</td>'
     counts = re.findall(cells + r'<td class="text-end">(\d+)</td>', scores)
