@@ -21,3 +21,9 @@ def points(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
+
+
+def count_of(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 result letter', '3 result letters' (never 'letter(s)'); `plural` where adding an
+    s is wrong ('country', 'countries')."""
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"

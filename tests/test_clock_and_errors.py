@@ -113,3 +113,12 @@ def test_nowrap_amounts_keeps_each_amount_on_one_line_and_escapes_the_rest():
     assert '<span class="text-nowrap">EUR 3</span>' in html
     assert "&lt;b&gt;left&lt;/b&gt;" in html and "<b>" not in html
     assert str(nowrap_amounts(None)) == ""
+
+
+def test_count_of_says_one_and_many_without_brackets():
+    from grants.formatting import count_of
+
+    assert count_of(1, "result letter") == "1 result letter"
+    assert count_of(0, "result letter") == "0 result letters"
+    assert count_of(3, "country", "countries") == "3 countries"
+    assert count_of(1, "country", "countries") == "1 country"

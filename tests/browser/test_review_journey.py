@@ -212,7 +212,7 @@ def test_publishing_without_javascript_asks_on_a_page(
         page.goto(f"{base}/manage/calls/{call.id}/ranking")
         page.get_by_role("button", name="Publish the results").click()
         page.get_by_role("heading", name=f"Publish the results of {call.reference}?").wait_for()
-        page.get_by_text("Publishing writes 3 result letter(s)").wait_for()
+        page.get_by_text("Publishing writes 3 result letters").wait_for()
         _assert_clean(check_page(page, "confirm-publish", javascript=False))
         page.get_by_role("button", name="Yes, publish the results").click()
         page.get_by_text("The results are published: 3 result letter(s)").wait_for()

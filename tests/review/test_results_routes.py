@@ -223,9 +223,9 @@ def test_ranking_page_budget_line_what_if_finalise_publish(
 
     login(client, manager)
     page = _text(client.get(f"/manage/calls/{call.id}/ranking"))
-    assert "6 result letter(s) go to the applicants" in page  # the browser's question
+    assert "6 result letters go to the applicants" in page  # the browser's question
     asked = _text(client.post(f"/manage/calls/{call.id}/results/publish"))
-    assert "Publishing writes 6 result letter(s)" in asked and "Yes, publish the results" in asked
+    assert "Publishing writes 6 result letters" in asked and "Yes, publish the results" in asked
     figures = asked.split('id="confirm-figures"')[1].split("</table>")[0]
     assert re.search(r"Selected for funding</th><td[^>]*>4</td>", figures)
     db.session.expire_all()
