@@ -5,6 +5,7 @@ running past the window's edge at either width."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -106,3 +107,27 @@ def sweep(page, base: str, paths, javascript: bool = True) -> list[str]:
             continue
         problems += check_page(page, path, javascript)
     return problems
+
+
+def broken_words(selector: str, word: str = r"\S+") -> str:
+    """A script for `page.evaluate`: the words (matches of the JavaScript pattern `word`) of
+    the text in the elements at `selector` that take more than one line box, i.e. that the
+    browser broke inside."""
+    return """() => {
+  const broken = [];
+  document.querySelectorAll(SELECTOR).forEach((cell) => {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = new RegExp(WORD, 'g');
+      let m;
+      while ((m = re.exec(node.data))) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  });
+  return broken;
+}""".replace("SELECTOR", json.dumps(selector)).replace("WORD", json.dumps(word))

@@ -8,31 +8,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.sweep import check_page, log_in
+from tests.browser.sweep import broken_words, check_page, log_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-# Each word of each cell (the SHA-256 cells aside): more than one line box means it was broken.
-_BROKEN_WORDS = """() => {
-  const broken = [];
-  document.querySelectorAll('.submitted-content table.grid td:not(.hash), '
-                            + '.submitted-content table.grid th').forEach((cell) => {
-    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const re = /[^\\s\\u2010-\\u2015-]+/g;  // a hyphen is a place a word may break
-      let m;
-      while ((m = re.exec(node.data))) {
-        const range = document.createRange();
-        range.setStart(node, m.index);
-        range.setEnd(node, m.index + m[0].length);
-        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-        if (tops.size > 1) broken.push(m[0]);
-      }
-    }
-  });
-  return broken;
-}"""
+# Each word of each cell (the SHA-256 cells aside): more than one line box means it was broken
+# (a hyphen is a place a word may break).
+_BROKEN_WORDS = broken_words(
+    ".submitted-content table.grid td:not(.hash), .submitted-content table.grid th",
+    r"[^\s\u2010-\u2015-]+",
+)
 
 _HASHES = """() => [...document.querySelectorAll('.submitted-content table.grid td.hash')]
   .map((td) => td.getBoundingClientRect().width)"""

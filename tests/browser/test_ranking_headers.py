@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.sweep import check_page, log_in
+from tests.browser.sweep import broken_words, check_page, log_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -18,24 +18,7 @@ pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ranking-headers"
 
 # Each word of each header cell: more than one line box means the word was broken.
-_BROKEN_WORDS = """() => {
-  const broken = [];
-  document.querySelectorAll('table.ranking thead th').forEach((th) => {
-    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const re = /\\S+/g;
-      let m;
-      while ((m = re.exec(node.data))) {
-        const range = document.createRange();
-        range.setStart(node, m.index);
-        range.setEnd(node, m.index + m[0].length);
-        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-        if (tops.size > 1) broken.push(m[0]);
-      }
-    }
-  });
-  return broken;
-}"""
+_BROKEN_WORDS = broken_words("table.ranking thead th")
 
 _CUT = """() => [...document.querySelectorAll('table.ranking')].filter(
   (t) => t.parentElement.scrollWidth > t.parentElement.clientWidth + 1).map((t) => t.id)"""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from decimal import Decimal
 
 import numpy as np
 from hypothesis import given, settings
@@ -28,13 +27,9 @@ from threadpoolctl import threadpool_info
 
 from benchmarks import bench_alignment as bench
 from scoring import (
-    Activity,
     Aligner,
     AlignmentInput,
     AlignmentSettings,
-    BudgetLine,
-    Indicator,
-    PriorityClaim,
     load_descriptors,
 )
 from scoring.alignment import METHOD_VERSION
@@ -76,22 +71,6 @@ def _rounded(value, places: int | None = 6):
     return value
 
 
-def _timed_item(codes: list[str], text: str) -> AlignmentInput:
-    return AlignmentInput(
-        "T",
-        text,
-        claims=tuple(
-            PriorityClaim(c, f"We work on {c} with partners in three countries.") for c in codes[:5]
-        ),
-        budget=tuple(
-            BudgetLine("staff", Decimal(10_000), (c,), f"Staff for {c}") for c in codes[:6]
-        ),
-        activities=tuple(Activity(f"WP{i}", (c,), f"Work on {c}") for i, c in enumerate(codes[:5])),
-        target_groups=("women", "children", "victims"),
-        indicators=(Indicator("Victims identified", ("sex", "age")),),
-    )
-
-
 def results_digests() -> tuple[str, str]:
     """The digests of the results of every benchmark text, both signals and phrases only:
     with the floats rounded, and without them."""
@@ -116,7 +95,7 @@ def results_digests() -> tuple[str, str]:
             add(Aligner(descriptors, weights, options).align(bench.proposal(item)))
         text = bench.fifteen_kb(dev)
         add(aligner.align(AlignmentInput("T", text)))
-        add(aligner.align(_timed_item(codes, text)))
+        add(aligner.align(bench.timed_item(codes, text)))
     return digest.hexdigest(), structure.hexdigest()
 
 
