@@ -215,7 +215,9 @@ def floor_app(url: str) -> Flask:
             .outerjoin(E, E.assignment_id == A.id)
             .outerjoin(ConsensusReport, ConsensusReport.submission_id == S.id)
             .where(S.call_id == call_id, S.is_current)
-            .group_by(S.reference, P.acronym, ConsensusReport.state)
+            .group_by(S.id, S.reference, P.acronym, ConsensusReport.state)
+            .order_by(S.id)
+            .limit(50)  # the page's table shows 50 proposals at a time
         )
 
     @app.get("/ranking/<int:call_id>")

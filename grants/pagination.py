@@ -47,6 +47,15 @@ def requested_page() -> int:
 MAX_PAGE = 10**9
 
 
+def page_of(items: list, per_page: int = 50) -> Page:
+    """The ?page= page of a list already read (a call-wide page that counts all its rows and
+    shows a page of them)."""
+    last = max(1, -(-len(items) // per_page))
+    page = min(requested_page(), last)
+    start = (page - 1) * per_page
+    return Page(items[start : start + per_page], page, per_page, len(items))
+
+
 def paginate(stmt, per_page: int = 50) -> Page:
     page = requested_page()
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

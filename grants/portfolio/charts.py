@@ -21,6 +21,11 @@ FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 EUROPE = {"type": "azimuthalEqualArea", "rotate": [-14, -51, 0], "scale": 780}
 WORLD = {"type": "equalEarth"}
 
+# Altair checks every object against the Vega-Lite schema as it is made (its debug mode):
+# about a quarter of a call-wide page's chart time, for specifications this code builds the
+# same way every time. The tests check them (`alt.Chart.from_dict(spec, validate=True)`).
+alt.utils.schemapi.disable_debug_mode()
+
 
 def _config(chart: alt.Chart) -> alt.Chart:
     return (

@@ -88,7 +88,36 @@ class Dashboard:
 
     @property
     def disagreements(self) -> list[ProposalProgress]:
-        return [r for r in self.rows if r.disagreements]
+        return [r for r in self.rows if r.score and r.score.disagreements]
+
+    def shown(self, what: str) -> list[ProposalProgress]:
+        """The rows of one of the table's filters (SHOWN), all of them for another word."""
+        test = _FILTERS.get(what)
+        if test is None:
+            return self.rows
+        per_proposal = self.call.evaluators_per_proposal
+        return [r for r in self.rows if test(r, per_proposal)]
+
+    def filters(self) -> list[tuple[str, str, int]]:
+        """(key, label, rows) of each filter of the proposals table, "all" first."""
+        return [("all", "All", len(self.rows))] + [
+            (key, label, len(self.shown(key))) for key, label in SHOWN.items()
+        ]
+
+
+# The filters of the dashboard's proposals table: key -> label, and which rows each keeps.
+SHOWN = {
+    "evaluators": "Needing evaluators",
+    "evaluations": "Evaluations outstanding",
+    "disagreement": "With a disagreement",
+    "consensus": "Consensus not approved",
+}
+_FILTERS = {
+    "evaluators": lambda r, n: r.assigned < n,
+    "evaluations": lambda r, n: r.evaluated < r.assigned,
+    "disagreement": lambda r, n: bool(r.score and r.score.disagreements),
+    "consensus": lambda r, n: not (r.report and r.report.state == ConsensusState.APPROVED),
+}
 
 
 def dashboard(call: Call) -> Dashboard:

@@ -188,12 +188,13 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
         for s in evaluable
         if s.id not in approved_ids
     ]
-    scores_by_id = call_rows.proposal_scores(
-        rules,
-        approved,
-        call_rows.scoring_evaluations(call),
-        call_rows.approved_consensus(call, reports, {s.id: s.reference for s in approved}),
-    )
+    agreed = call_rows.approved_consensus(call, reports, {s.id: s.reference for s in approved})
+    # An approved consensus scores every criterion (it is submitted so): the ranking reads
+    # its final scores only, and the evaluations are read only for one that does not.
+    codes = set(rules.codes)
+    complete = all(c.scores.keys() >= codes for c in agreed.values())
+    evaluations = {} if complete else call_rows.scoring_evaluations(call)
+    scores_by_id = call_rows.proposal_scores(rules, approved, evaluations, agreed)
     alignment_by_id = alignment_totals(call, approved)
     candidates, scores, alignments, by_reference = [], {}, {}, {}
     for s in approved:

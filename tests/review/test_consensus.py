@@ -523,6 +523,19 @@ def test_dashboard_counts_disagreements_and_late_evaluators(
     assert [c.criterion for c in rows[s1.id].disagreements] == ["relevance"]
     assert rows[s1.id].active_evaluators == [e1, e2]
     assert board.late == [] and board.agreed == 0
+    # the filters of the proposals table
+    shown = {key: [r.submission.id for r in board.shown(key)] for key in progress.SHOWN}
+    assert shown == {
+        "evaluators": [s2.id],  # 2 standing assignments of the 3 the call asks for
+        "evaluations": [s1.id, s2.id],
+        "disagreement": [s1.id],
+        "consensus": [s1.id, s2.id],
+    }
+    assert board.shown("anything else") == board.rows
+    assert (
+        board.filters()[0] == ("all", "All", 2)
+        and ("disagreement", "With a disagreement", 1) in board.filters()
+    )
 
     clock.travel(timedelta(days=12))
     assert [(x.evaluator, len(x.assignments)) for x in progress.dashboard(call).late] == [(e3, 1)]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import altair as alt
+
 from grants.review import progress
 from grants.review.charts import dashboard_charts
 
@@ -40,6 +42,9 @@ def test_scores_and_budget_asked_on_the_evaluation_dashboard(
     row = _table(html, "dashboard-asked-table")[0]
     assert row[2] == "2" and f"({asked.percent} %)" in row[3]
     assert "3 of 3 proposals have a score" in html
+    # Altair does not check the specifications as it builds them on a request: here they are
+    for spec in charts.specs.values():
+        alt.Chart.from_dict(spec, validate=True)  # raises on a spec Vega-Lite would refuse
 
 
 def test_no_charts_before_any_score(client, login_as, create_user, closed_call):

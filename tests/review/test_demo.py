@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from grants.accounts.services import user_by_email
 from grants.audit.models import AuditEntry
 from grants.calls.models import Call, CallStatus
+from grants.extensions import db as _db
+from grants.proposals.models import Submission
 from grants.review import consensus, ranking, services
 from grants.review.models import (
     Assignment,
@@ -165,8 +167,12 @@ def _check_ranking_ready_to_finalise(db, message: str) -> None:
         assert t.budget == Decimal("2000000") and Decimal(0) < t.leftover < t.budget
         assert t.reserve and t.reserve[0].submission.eu_contribution > t.leftover
     # the consensus that settled the disagreement counts, not the mean
+    # (the ranking reads the approved consensus only; the proposal's page shows the mean)
     jit = next(row for row in view.rows.values() if row.label == "JIT-FLOWS-22PT")
-    jit = jit.score.criterion("relevance")
+    assert jit.score.final_scores()["relevance"] == Decimal("21")
+    submission = _db.session.get(Submission, jit.submission.id)
+    full = consensus.proposal_score(submission, with_consensus=True)
+    jit = full.criterion("relevance")
     assert jit.consensus == Decimal("21") and jit.aggregate == Decimal("22")
     # a larger budget selects more: what the user can try on the ranking page
     more = ranking.build(call, {"FIN": Decimal("2600000")})

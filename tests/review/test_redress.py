@@ -7,8 +7,11 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import altair as alt
+
 from grants import clock
 from grants.review import ranking as ranking_service
+from grants.review.charts import ranking_charts
 from tests.conftest import login
 
 
@@ -76,3 +79,6 @@ def test_the_ranking_shows_budget_use_and_scores_as_charts_with_tables(
     assert ("40", "50", "1", "1") in counts  # the proposal at 40 % is below the thresholds
     assert ("90", "100", "1", "0") in counts
     assert all(c[2] != "0" for c in counts)  # empty bands only in the chart
+    charts = ranking_charts(ranking_service.build(call))
+    for spec in charts.specs.values():  # Altair does not check them as it builds them
+        alt.Chart.from_dict(spec, validate=True)  # raises on a spec Vega-Lite would refuse

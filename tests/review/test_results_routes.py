@@ -158,6 +158,59 @@ def test_dashboard_counts_and_late_evaluators(
     assert "Lena Late" in text and "1 overdue" in text
 
 
+def test_dashboard_pages_and_filters_its_proposals(
+    client, evaluated, manager, approve_consensus, monkeypatch
+):
+    from grants.review.views import management
+
+    monkeypatch.setattr(management, "DASHBOARD_ROWS", 2)
+    call, submissions, _ = evaluated(n=5)
+    approve_consensus(submissions[0], manager=manager)
+    login(client, manager)
+    url = f"/manage/calls/{call.id}/evaluation"
+
+    def shown(response):
+        assert response.status_code == 200
+        table = _text(response).split('id="proposals-title"')[1].split("</table>")[0]
+        return [int(x) for x in re.findall(r'href="/manage/submissions/(\d+)/review"', table)]
+
+    ids = [s.id for s in submissions]
+    assert shown(client.get(url)) == ids[:2]
+    text = _text(client.get(url + "?page=3"))
+    assert "Proposals 5–5 of 5." in text and "Page 3 of 3" in text
+    assert shown(client.get(url + "?page=3")) == ids[4:]
+    # past the end, absurd or not a number: the last or the first page, never an error
+    assert shown(client.get(url + "?page=" + "9" * 30)) == ids[4:]
+    assert shown(client.get(url + "?page=x")) == ids[:2]
+    # the filters, with their counts; the pager keeps the filter
+    filters = _text(client.get(url)).split('id="dashboard-filters"')[1].split("</ul>")[0]
+    assert "All (5)" in filters and "Consensus not approved (4)" in filters
+    assert "With a disagreement (0)" in filters and "Needing evaluators (0)" in filters
+    page = client.get(url + "?show=consensus")
+    assert shown(page) == ids[1:3] and "show=consensus&amp;page=2" in _text(page)
+    assert shown(client.get(url + "?show=consensus&page=2")) == ids[3:5]
+    assert "No proposal matches this filter." in _text(client.get(url + "?show=disagreement"))
+    assert shown(client.get(url + "?show=%3Cscript%3E")) == ids[:2]  # unknown: all
+
+
+def test_dashboard_lists_the_first_disagreements_and_links_them_all(
+    client, evaluated_call, manager, monkeypatch
+):
+    from grants.review.views import management
+
+    monkeypatch.setattr(management, "DASHBOARD_DISAGREEMENTS", 1)
+    apart = [{"relevance": Decimal("10")}, {"relevance": Decimal("28")}, {}]
+    setup = evaluated_call(n=3, points={0: apart, 1: apart})
+    login(client, manager)
+    text = _text(client.get(f"/manage/calls/{setup.call.id}/evaluation"))
+    listed = text.split('id="disagree-title"')[1].split("</section>")[0]
+    assert listed.count("<li>") == 1 and "spread 18" in listed
+    assert "All 2 proposals with a disagreement" in listed and "show=disagreement" in listed
+    filtered = _text(client.get(f"/manage/calls/{setup.call.id}/evaluation?show=disagreement"))
+    table = filtered.split('id="proposals-title"')[1].split("</table>")[0]
+    assert table.count("disagreement</span>") == 2 and "With a disagreement (2)" in filtered
+
+
 # Ranking, finalising, publishing ---------------------------------------------------------------
 
 

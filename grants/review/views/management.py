@@ -14,6 +14,7 @@ from grants.accounts.permissions import requires
 from grants.calls.models import Call, CallPhase
 from grants.extensions import db
 from grants.jobs.services import find as find_job
+from grants.pagination import page_of
 from grants.proposals.models import Submission
 from grants.review import confirm, permissions, progress, services
 from grants.review import consensus as consensus_service
@@ -325,14 +326,24 @@ def return_consensus(submission_id: int):
 # The call's evaluation: dashboard, ranking and results -------------------------------------
 
 
+DASHBOARD_ROWS = 50  # proposals per page of the evaluation dashboard's table
+DASHBOARD_DISAGREEMENTS = 10  # listed with their scores; the table's filter shows them all
+
+
 @bp.route("/manage/calls/<int:call_id>/evaluation")
 @requires(permissions.can_manage_evaluation)
 def dashboard(call_id: int):
     call = _call_or_404(call_id)
+    board = progress.dashboard(call)
+    show = request.args.get("show", "all")
+    show = show if show in progress.SHOWN else "all"
     return render_template(
         "review/dashboard.html",
         call=call,
-        board=progress.dashboard(call),
+        board=board,
+        show=show,
+        page=page_of(board.shown(show), per_page=DASHBOARD_ROWS),
+        disagreements_listed=DASHBOARD_DISAGREEMENTS,
         appoint_all_form=AppointAllForm(),
         open_phase=call.phase in (*services.EVALUATION_PHASES, CallPhase.RESULTS_PUBLISHED),
         locked=services.ranking_final(call.id),
