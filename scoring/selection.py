@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,8 @@ SELECTED, RESERVE, NOT_SELECTED, BELOW_THRESHOLD = (
 
 @dataclass(frozen=True)
 class Decision:
-    """What happened to one proposal, and why (`explanation`, written when it is read)."""
+    """What happened to one proposal, and why (`explanation`, written when first read: the
+    ranking page reads it twice, for the table and for the record's digest)."""
 
     proposal_id: str
     topic: str
@@ -35,7 +37,7 @@ class Decision:
     # below threshold, the ranking's entry
     _why: tuple[Any, ...] | BelowThreshold = field(repr=False, compare=False)
 
-    @property
+    @cached_property
     def explanation(self) -> str:
         if self.status == SELECTED:
             remaining, budget = self._why
@@ -58,11 +60,11 @@ class Decision:
         if reason == "stop":
             return (
                 f"does not fit: needs {eur(self.eu_contribution)}, {eur(amount)} left; "
-                "policy 'stop' ends the selection here"
+                "the call's selection stops at the first proposal that does not fit"
             )
         return (
             f"does not fit: needs {eur(self.eu_contribution)}, {eur(amount)} left at its "
-            "turn; skipped under policy 'skip'"
+            "turn; passed over for the next proposal that fits"
         )
 
 

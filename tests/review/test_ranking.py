@@ -169,7 +169,7 @@ def test_the_calls_selection_policy_decides_what_happens_after_a_proposal_that_d
     topic = ranking.build(setup.call).topics[0]
     assert ids(topic.selected) == [p["A"].id, p["C"].id]  # "skip": C still fits
     assert ids(topic.reserve) == [p["B"].id] and ids(topic.not_selected) == [p["D"].id]
-    assert "skipped under policy 'skip'" in topic.reserve[0].decision.explanation
+    assert "passed over for the next proposal that fits" in topic.reserve[0].decision.explanation
     assert topic.committed == 2 * EUR
 
 

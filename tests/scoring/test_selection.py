@@ -32,7 +32,8 @@ def test_stop_policy_ends_at_the_first_that_does_not_fit():
     c = selection.decision("C")
     assert c.status == "reserve"
     assert (
-        "needs EUR 500\u202f000.00, EUR 300\u202f000.00 left; policy 'stop' ends" in c.explanation
+        "needs EUR 500\u202f000.00, EUR 300\u202f000.00 left; the call's selection stops"
+        in c.explanation
     )
     assert "selection stopped at rank 3" in selection.decision("E").explanation
     assert "the reserve list is full" in selection.decision("E").explanation
@@ -44,7 +45,7 @@ def test_skip_policy_takes_the_next_that_fits():
     assert [d.proposal_id for d in topic.selected] == ["A", "B", "D", "E"]
     assert topic.committed == D(1_000_000) and topic.leftover == D(0)
     assert [d.proposal_id for d in topic.reserve] == ["C"]
-    assert "skipped under policy 'skip'" in selection.decision("C").explanation
+    assert "passed over for the next proposal that fits" in selection.decision("C").explanation
     assert selection.decision("D").explanation == (
         "selected at rank 4: EUR 200\u202f000.00 fits; "
         "EUR 100\u202f000.00 of EUR 1\u202f000\u202f000.00 left after it"

@@ -172,12 +172,12 @@ def select(
                 stopped_at = entry.rank
                 why = (
                     f"does not fit: needs {_eur(need)}, {_eur(remaining)} left; "
-                    "policy 'stop' ends the selection here"
+                    "the call's selection stops at the first proposal that does not fit"
                 )
             else:
                 why = (
                     f"does not fit: needs {_eur(need)}, {_eur(remaining)} left at its turn; "
-                    "skipped under policy 'skip'"
+                    "passed over for the next proposal that fits"
                 )
             passed_over.append((entry, why))
         reserve: list[Decision] = []
