@@ -1,16 +1,20 @@
 """The fields of the call form: amounts, whole numbers and Brussels times read with a clear
-message, and the multi-value fields as one-line-per-item text areas (usable without
-JavaScript), each reading its lines and writing them back."""
+message, the multi-value fields as one-line-per-item text areas (usable without JavaScript),
+each reading its lines and writing them back, and the limits of the texts as one box each."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from wtforms import DateTimeLocalField, IntegerField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, Field, IntegerField, StringField, TextAreaField
+from wtforms.utils import unset_value
 
 from grants import clock
+from grants.calls.rules import CODE_RE, MAX_SECTION_LIMIT, MIN_SECTION_LIMIT
 
 MAX_TEXT = 20_000
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -231,31 +235,174 @@ class PrioritiesField(LinesField):
         return f"{item[0]} = {_plain(Decimal(item[1]))}"
 
 
-class SectionLimitsField(PrioritiesField):
-    def parse_line(self, parts):
-        _need(parts, 2, "section = maximum characters, e.g. summary = 2000")
-        if len(parts) > 2 or not re.fullmatch(r"\d{1,9}", parts[1].replace(" ", "")):
-            raise ValueError("write it as section = maximum characters, e.g. summary = 2000.")
-        return (parts[0].lower(), int(parts[1].replace(" ", "")))
+@dataclass(frozen=True)
+class LimitInput:
+    """One box of the section limits: the text's key, the input's id and name, what it shows."""
 
-    def collect(self, items):
-        codes = [code for code, _ in items]
-        repeated = sorted({c for c in codes if codes.count(c) > 1})
-        if repeated:
-            raise ValueError(f"each section may appear once: {', '.join(repeated)[:200]}.")
-        return dict(items)
+    key: str
+    id: str
+    name: str
+    value: str
+    error: str
 
-    def format_item(self, item):
-        return f"{item[0]} = {item[1]}"
+
+def parse_limit(text: str) -> int | None:
+    """A maximum number of characters as typed ('2000', '2 000', '2,000'); None when empty."""
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text or "")
+    if not cleaned:
+        return None
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", cleaned):
+        cleaned = cleaned.replace(",", "")
+    if len(cleaned) > 12 or not re.fullmatch(r"\d+", cleaned):
+        raise ValueError(
+            "Enter a whole number of characters, e.g. 2000, or leave it empty for no limit."
+        )
+    value = int(cleaned)
+    if not MIN_SECTION_LIMIT <= value <= MAX_SECTION_LIMIT:
+        raise ValueError("Enter 100 to 100 000 characters, or leave it empty for no limit.")
+    return value
+
+
+class SectionLimitsField(Field):
+    """The maximum length of each limited text, one box per text: `<name>-<key>` holds the
+    number of characters, an empty box means no limit (the key is left out, as the proposal
+    checks read a missing key). `data` is {key: characters}. Which texts there are is the
+    proposals domain's business: the template lists them (`inputs(limited_texts)`), and the
+    keys a call already has are listed too, so they can be changed or emptied."""
+
+    MAX_KEYS = 50
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.typed: dict[str, str] = {}
+        self.key_errors: dict[str, str] = {}
+        super().process(None, data, extra_filters)
+        self.raw_data = []
+        if formdata is None:
+            return
+        prefix = f"{self.name}-"
+        for name in formdata:
+            key = name[len(prefix) :] if name.startswith(prefix) else ""
+            if CODE_RE.match(key) and len(self.typed) < self.MAX_KEYS:
+                self.typed[key] = (formdata.get(name) or "")[:200]
+        if not self.typed:
+            return
+        self.raw_data = list(self.typed.values())
+        limits = {}
+        for key, text in self.typed.items():
+            try:
+                value = parse_limit(text)
+            except ValueError as exc:
+                self.key_errors[key] = str(exc)
+                continue
+            if value is not None:
+                limits[key] = value
+        self.data = None if self.key_errors else limits
+        if self.key_errors:
+            self.process_errors.append(
+                "Correct the maximum marked below: a whole number of characters from 100 to "
+                "100 000, or an empty box for no limit."
+                if len(self.key_errors) == 1
+                else f"Correct the {len(self.key_errors)} maxima marked below: whole numbers "
+                "of characters from 100 to 100 000, or an empty box for no limit."
+            )
+
+    def inputs(self, known=()) -> list[LimitInput]:
+        """A box for each key in `known`, then for each other key the call has or was sent."""
+        data = self.data or {}
+        shown = {**{k: str(v) for k, v in data.items()}, **self.typed}
+        return [
+            LimitInput(
+                key, f"{self.id}-{key}", f"{self.name}-{key}", shown.get(key, ""),
+                self.key_errors.get(key, ""),
+            )
+            for key in dict.fromkeys([*known, *shown])
+        ]  # fmt: skip
+
+    def _value(self):
+        return ""
+
+
+RESERVED_ANNEX_CODES = {"other"}  # the proposals' own "Other supporting document"
+_OLD_ANNEX_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_-]{0,39})\s*\|\s*(.*)$")
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def annex_slug(title: str) -> str:
+    """The code of an annex, made from its title: 'Declarations of honour' ->
+    'declarations-of-honour' (a-z, 0-9 and -, at most 40 characters)."""
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:40].rstrip("-")
+    return slug or "annex"
+
+
+def annex_codes(entries: list[tuple[str, str]], stored=()) -> list[dict]:
+    """[(title, code or "")] as annexes {code, title}. The code uploads are filed under stays:
+    a line naming a stored annex's title keeps that annex's code, and so does a line whose
+    title changed in place (the same line, its old title gone), so that a corrected title
+    does not leave the uploads behind; other lines get a code made from their title."""
+    stored = [a for a in stored or () if a.get("code")]
+    by_title = {_title_key(a["title"]): a["code"] for a in stored}
+    titles = {_title_key(title) for title, _ in entries}
+    codes = [code or by_title.get(_title_key(title), "") for title, code in entries]
+    used = set(codes) - {""}
+    for i, code in enumerate(codes):
+        if not code and i < len(stored):
+            old = stored[i]
+            if old["code"] not in used and _title_key(old["title"]) not in titles:
+                codes[i] = old["code"]
+                used.add(old["code"])
+    for i, (title, _) in enumerate(entries):
+        if codes[i]:
+            continue
+        base = candidate = annex_slug(title)
+        number = 2
+        while candidate in used or candidate in RESERVED_ANNEX_CODES:
+            suffix = f"-{number}"
+            candidate = base[: 40 - len(suffix)].rstrip("-") + suffix
+            number += 1
+        codes[i] = candidate
+        used.add(candidate)
+    return [{"code": code, "title": title} for code, (title, _) in zip(codes, entries, strict=True)]
 
 
 class AnnexesField(LinesField):
+    """The annexes a proposal must attach, one title per line. Each is filed under a code
+    (`annex_codes`); the form shows titles only. A line written the older way,
+    `code | title`, keeps its code. `keep_codes(stored)` gives the stored annexes' codes to
+    the lines that still name them."""
+
+    separator = ""
+    entries: list[tuple[str, str]] | None = None
+
     def parse_line(self, parts):
-        _need(parts, 2, "code | title, e.g. budget | Detailed budget table")
-        return {"code": parts[0].lower(), "title": " | ".join(parts[1:])}
+        line = parts[0]
+        old = _OLD_ANNEX_LINE.match(line)
+        if old:
+            if not old.group(2):
+                raise ValueError("write the annex's title.")
+            return (" ".join(old.group(2).split()), old.group(1).lower())
+        return (" ".join(line.split()), "")
+
+    def collect(self, items):
+        seen, repeated = set(), []
+        for title, _ in items:
+            if _title_key(title) in seen and title not in repeated:
+                repeated.append(title)
+            seen.add(_title_key(title))
+        if repeated:
+            raise ValueError(f"Each annex may appear once: {'; '.join(repeated)[:200]}.")
+        self.entries = items
+        return annex_codes(items)
+
+    def keep_codes(self, stored) -> None:
+        if self.entries is not None and self.data is not None:
+            self.data = annex_codes(self.entries, stored)
 
     def format_item(self, item):
-        return f"{item['code']} | {item['title']}"
+        return item["title"]
 
 
 # The tie-break rules other than a criterion, as the call form reads and writes them; the

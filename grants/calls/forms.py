@@ -1,5 +1,5 @@
-"""Forms of the calls domain: the call form (multi-value fields as one-line-per-item text areas,
-usable without JavaScript) and the status-change form."""
+"""Forms of the calls domain: the call form (multi-value fields as one-line-per-item text areas
+and one box per limited text, usable without JavaScript) and the status-change form."""
 
 from __future__ import annotations
 
@@ -153,13 +153,12 @@ class CallForm(FlaskForm):
         render_kw={"rows": 4},
     )
     section_limits = SectionLimitsField(
-        "Limits per text section",
-        description="One per line: section = maximum characters.",
-        render_kw={"rows": 5},
+        "Maximum length of each text",
+        description="In characters, spaces included. Leave a box empty for no limit.",
     )
     required_annexes = AnnexesField(
         "Required annexes",
-        description="One per line: code | title.",
+        description="One per line, the title applicants see, e.g. Detailed budget table.",
         render_kw={"rows": 3},
     )
     criteria = CriteriaField(
@@ -256,7 +255,9 @@ class CallForm(FlaskForm):
     def for_call(cls, values: dict) -> CallForm:
         """The form filled from a call's plain values (services.call_values)."""
         form = cls()
-        if not form.is_submitted():
+        if form.is_submitted():
+            form.required_annexes.keep_codes(values["required_annexes"])
+        else:
             for name, value in values.items():
                 if name in form and name not in ("opens_at", "deadline_at"):
                     form[name].data = value

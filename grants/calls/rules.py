@@ -19,6 +19,7 @@ from scoring.criteria import parse_tie_break
 MAX_CALL_AMOUNT = Decimal("10000000000")  # EUR 10 billion: anything above is a typo
 MAX_DESCRIPTION = 50_000
 MAX_ROWS = 30
+MIN_SECTION_LIMIT, MAX_SECTION_LIMIT = 100, 100_000  # characters of one limited text
 REFERENCE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,59}$")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TOPIC_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -184,7 +185,7 @@ def _section_and_annex_rules(p: dict, values: dict) -> None:
         for code, limit in limits.items():
             if not CODE_RE.match(code):
                 _add(p, "section_limits", f"Section code {code[:40]!r}: use a-z, 0-9, - and _.")
-            if not 100 <= limit <= 100_000:
+            if not MIN_SECTION_LIMIT <= limit <= MAX_SECTION_LIMIT:
                 _add(p, "section_limits", f"Section {code[:40]}: 100 to 100 000 characters.")
     annexes = values.get("required_annexes")
     if annexes is not None:

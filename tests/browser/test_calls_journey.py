@@ -42,8 +42,27 @@ def test_manager_creates_and_publishes_a_call(page, live_server, create_user):
     page.get_by_label("Maximum EU contribution per project (EUR)").fill("1000000")
     page.get_by_label("Topics", exact=True).fill("T1 | Victims' assistance | 6000000")
     page.get_by_label("Strategy priorities and their weights").fill("non-eu-victims = 2")
+    # the limits of the texts, one box each, named as the applicants' form names them
+    page.get_by_label("The abstract", exact=True).fill("lots")
+    page.get_by_label("Impact and sustainability").fill("")
+    annexes = page.get_by_label("Required annexes")
+    annexes.fill(annexes.input_value() + "\nCVs of the key staff")
+    page.get_by_role("button", name="Save the call").click()
+    abstract = page.get_by_label("The abstract", exact=True)
+    assert abstract.get_attribute("aria-invalid") == "true"
+    assert (
+        "Enter a whole number of characters"
+        in page.locator("#section_limits-summary-error").text_content()
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#section_limits").screenshot(path=str(ARTIFACTS / "call-form-limits.png"))
+    abstract.fill("2 500")
     page.get_by_role("button", name="Save the call").click()
     page.get_by_text("is saved as a draft").wait_for()
+    details = " ".join(page.locator("main").text_content().split())
+    assert "The abstract: at most 2 500 characters" in details
+    assert "Impact and sustainability: at most" not in details  # an empty box: no limit
+    assert "CVs of the key staff" in details
 
     page.get_by_role("button", name="Publish").click()
     page.get_by_text("is now open").wait_for()

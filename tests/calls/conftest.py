@@ -79,8 +79,11 @@ def form_data(**overrides) -> dict:
         "min_applicants": "3",
         "min_countries": "3",
         "topics": "T1 | Shelters | 4 000 000\nT2 | Early identification | 2000000",
-        "section_limits": "summary = 2000\nrelevance = 15000",
-        "required_annexes": "budget | Detailed budget table",
+        # one box per limited text; the boxes left empty mean no limit
+        "section_limits-summary": "2000",
+        "section_limits-relevance": "15 000",
+        "section_limits-design": "",
+        "required_annexes": "Detailed budget table",
         "criteria": "\n".join(
             f"{c['code']} | {c['label']} | {c['max_points']} | {c['threshold']}"
             for c in DEFAULT_CRITERIA

@@ -139,7 +139,6 @@ def test_create_reads_presets_amounts_and_lines(db, login_as, manager, frozen):
         ({"criteria": "relevance | R | 30"}, "criteria", "Line 1: write it as code | name"),
         ({"priorities": "child: 2"}, "priorities", "Line 1: write it as priority code = weight"),
         ({"priorities": "trafficking = 1"}, "priorities", "not a strategy priority code"),
-        ({"section_limits": "summary = lots"}, "section_limits", "Line 1: write it as section"),
         ({"tie_break_rules": "coin_toss"}, "tie_break_rules", "unknown tie-break rule"),
         ({"eligible_org_types": ["spies"]}, "eligible_org_types", "Not a valid choice"),
         ({"fund": "MONEYTREE"}, "fund", "Not a valid choice"),
@@ -238,6 +237,9 @@ def _form_of(client, call) -> dict:
         data = {}
         for f in form:
             if f.name in ("csrf_token", "submit"):
+                continue
+            if f.name == "section_limits":  # one box per limited text
+                data.update({box.name: box.value for box in f.inputs()})
                 continue
             data[f.name] = f.data if f.type in ("MultiCheckboxField", "SelectField") else f._value()
     return data
