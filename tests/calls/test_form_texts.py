@@ -17,7 +17,7 @@ from tests.calls.test_views import _form_of
 
 LABELS = {
     "summary": "The abstract",
-    "relevance": "Relevance and objectives (relevance and objectives, together)",
+    "relevance": "Relevance and objectives (both texts together)",
     "design": "The methodology",
     "team": "The description of the team and cooperation",
     "impact": "Impact and sustainability",

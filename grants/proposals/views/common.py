@@ -36,7 +36,12 @@ def limit_label(key: str) -> str:
     a call added that no text of the form counts reads as words ("annex_summary")."""
     found = next((x for x in field_map.limits() if x.key == key), None)
     if found:
-        return found.label + (f" ({found.together}, together)" if found.together else "")
+        if not found.together:
+            return found.label
+        if found.label.lower() == found.together:  # "Relevance and objectives" says which
+            n = len(found.fields)
+            return f"{found.label} ({'both' if n == 2 else f'the {n}'} texts together)"
+        return f"{found.label} ({found.together}, together)"
     return str(key).replace("_", " ").replace("-", " ").capitalize()
 
 
