@@ -86,12 +86,12 @@ def finalise_figures(view: RankingView) -> list[TopicFigures]:
     ]
 
 
-def publication_figures(call) -> list[tuple[Outcome, int]]:
+def publication_figures(call, view: RankingView | None = None) -> list[tuple[Outcome, int]]:
     """How many result letters of each outcome publishing writes, in the letters' order:
-    a proposal the final ranking does not hold was never evaluated (not admissible)."""
-    final = final_ranking(call)
+    a proposal the final ranking does not hold was never evaluated (not admissible). `view`,
+    the ranking page's, gives the final ranking and the submissions it has read already."""
+    final = view.final if view else final_ranking(call)
     status = {d["submission_id"]: d["status"] for d in final.decisions} if final else {}
-    counts = Counter(
-        Outcome(status.get(s.id, Outcome.NOT_ADMISSIBLE.value)) for s in submission_rows(call)
-    )
+    rows = view.submissions if view else submission_rows(call)
+    counts = Counter(Outcome(status.get(s.id, Outcome.NOT_ADMISSIBLE.value)) for s in rows)
     return [(outcome, counts[outcome]) for outcome in Outcome if counts[outcome]]

@@ -113,6 +113,7 @@ class RankingView:
     what_if: scoring.WhatIf | None = None
     what_if_budgets: dict[str, Decimal] = field(default_factory=dict)
     rows: dict[str, Row] = field(default_factory=dict)  # by submission reference
+    submissions: list[call_rows.SubmissionRow] = field(default_factory=list)  # all, as read
 
     @property
     def problems(self) -> list[str]:
@@ -223,6 +224,7 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
         topics=topics,
         awaiting=awaiting,
         excluded=_excluded(submissions),
+        submissions=submissions,
         selection=selection,
         ranking=ranking,
         digest=digest(decisions_of(selection, rows), budgets),
@@ -384,8 +386,10 @@ def finalise(call: Call, seen_digest: str, actor: User) -> FinalRanking:
 # Results -------------------------------------------------------------------------------------
 
 
-def publication_problems(call: Call) -> list[str]:
-    final = final_ranking(call)
+def publication_problems(call: Call, view: RankingView | None = None) -> list[str]:
+    """Why the results cannot be published now (empty: they can); `view`, the ranking page's,
+    gives the final ranking and the submissions it has read already."""
+    final = view.final if view else final_ranking(call)
     if call.status == CallStatus.RESULTS_PUBLISHED:
         return ["The results of this call are published."]
     if call.phase != CallPhase.UNDER_EVALUATION:
@@ -393,7 +397,7 @@ def publication_problems(call: Call) -> list[str]:
     if final is None:
         return ["Finalise the ranking first."]
     ranked = {d["submission_id"] for d in final.decisions}
-    rows = call_rows.submission_rows(call)
+    rows = view.submissions if view else call_rows.submission_rows(call)
     missing = [s.label for s in rows if s.evaluable and s.id not in ranked]
     if missing:
         return [

@@ -365,7 +365,7 @@ def ranking(call_id: int):
         view = ranking_service.build(call, what_if or None)
     except ValueError as exc:  # the call's rules cannot rank (e.g. a broken tie-break rule)
         return render_template("review/ranking.html", call=call, view=None, error=str(exc))
-    problems = ranking_service.publication_problems(call)
+    problems = ranking_service.publication_problems(call, view)
     return render_template(
         "review/ranking.html",
         call=call,
@@ -373,7 +373,7 @@ def ranking(call_id: int):
         finalise_form=FinaliseForm(digest=view.digest),
         publish_form=PublishForm(),
         publication_problems=problems,
-        letters=sum(n for _, n in confirm.publication_figures(call))
+        letters=sum(n for _, n in confirm.publication_figures(call, view))
         if view.final and not problems
         else 0,
         budgets=ranking_service.budgets_of(call),
