@@ -14,13 +14,13 @@ from grants.review.charts import dashboard_charts
 
 
 def _table(html: str, table_id: str) -> list[list[str]]:
-    body = re.search(rf'<table[^>]*id="{table_id}".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    body = re.search(rf'<table[^>]*id="{table_id}".*?<tbody[^>]*>(.*?)</tbody>', html, re.S).group(1)
     return [
         [
             re.sub(r"<[^>]+>", "", cell).strip()
             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
         ]
-        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     ]
 
 
