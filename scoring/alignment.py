@@ -16,7 +16,13 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from scoring.criteria import eur, to_decimal
-from scoring.descriptors import DescriptorSet, Phrase, PriorityDescriptor, TextMatch
+from scoring.descriptors import (
+    PROGRAMMES,
+    DescriptorSet,
+    Phrase,
+    PriorityDescriptor,
+    TextMatch,
+)
 from scoring.passages import (
     QUALITY,
     STUFFED_SHARE,
@@ -29,7 +35,7 @@ from scoring.passages import (
 # The version of the method (formula, settings, passage rules, semantic signal). A stored result
 # is keyed by it: change it with any change that changes results, and stored results of the old
 # method are computed afresh when next read.
-METHOD_VERSION = "2026-12-02.3"
+METHOD_VERSION = "2026-12-04.1"
 
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
@@ -376,6 +382,22 @@ class _Text:
         return out
 
 
+def _outside_names(
+    found: dict[str, list[tuple[int, int, Phrase]]], spans: list[tuple[int, int]]
+) -> dict[str, list[tuple[int, int, Phrase]]]:
+    """The phrase matches that do not overlap the name of a funding programme (`spans`):
+    "Funded by the Prevention of and Fight against Crime programme" says nothing about
+    prevention work."""
+    if not spans:
+        return found
+    out = {}
+    for code, hits in found.items():
+        kept = [h for h in hits if not any(h[0] < b and a < h[1] for a, b in spans)]
+        if kept:
+            out[code] = kept
+    return out
+
+
 def _stuffed(
     passage: Passage, covered: int, per_passage: dict[str, dict[int, list[Phrase]]], i: int
 ) -> bool:
@@ -538,7 +560,7 @@ class Aligner:
         for code in self.weights:
             descriptors[code]  # raises KeyError for a priority without descriptors
         self.codes = tuple(self.weights)
-        self._index = descriptors.index(self.codes)
+        self._index = descriptors.index(self.codes, programmes=True)
         self._indicator_hints = descriptors.hint_index("indicators", self.codes)
         self._budget_hints = descriptors.hint_index("budget", self.codes)
         self._quoted = descriptors.quoted_shingles()
@@ -581,6 +603,9 @@ class Aligner:
         lengths: list[int] = []
         for text, stuffing in texts:
             found = self._index.scan(text) if text else {}
+            names = found.pop(PROGRAMMES, None)
+            if names and found:
+                found = _outside_names(found, [(a, b) for a, b, _ in names])
             reading = read(text, self._quoted)
             items = reading.passages
             starts = [p.start for p in items]

@@ -17,6 +17,8 @@ KINDS = ("dimension", "area", "key_action")
 # Where a phrase comes from: "" = the strategy's own words, "directive" = Directive 2011/36/EU
 # Art. 2(3), "plain" = plain words proposals use for the same thing (see seed/descriptors.toml).
 PHRASE_SOURCES = ("", "directive", "plain")
+# The code under which `DescriptorSet.index(..., programmes=True)` reports funding programmes' names
+PROGRAMMES = "_programmes"
 
 # Words that never inflect and are matched exactly.
 _STOP_WORDS = frozenset(
@@ -421,6 +423,9 @@ class DescriptorSet:
     # any edit of a phrase, weight or sentence changes it, so results stored under another
     # digest are known to be stale even if nobody bumped `version`
     digest: str = ""
+    # names of funding programmes ("Prevention of and Fight against Crime"): a phrase matched
+    # inside one names the funder, not what the project does, so it is not evidence
+    programme_names: tuple[str, ...] = ()
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -433,12 +438,17 @@ class DescriptorSet:
         except KeyError:
             raise KeyError(f"no descriptors for priority {code!r}") from None
 
-    def index(self, codes: Iterable[str]) -> PhraseIndex:
-        """The phrase index of several priorities, built once per set of codes and reused."""
-        key = ("index", tuple(sorted(set(codes))))
+    def index(self, codes: Iterable[str], programmes: bool = False) -> PhraseIndex:
+        """The phrase index of several priorities, built once per set of codes and reused.
+        With `programmes`, it also finds the `programme_names`, under the code `PROGRAMMES`
+        (in the same scan, so at almost no cost)."""
+        key = ("index", tuple(sorted(set(codes))), programmes and bool(self.programme_names))
         found = self._cache.get(key)
         if found is None:
-            found = PhraseIndex({c: self[c].phrases for c in key[1]}, self.inflections)
+            groups = {c: self[c].phrases for c in key[1]}
+            if key[2]:
+                groups[PROGRAMMES] = tuple(Phrase(name) for name in self.programme_names)
+            found = PhraseIndex(groups, self.inflections)
             self._cache[key] = found
         return found
 
@@ -641,6 +651,7 @@ def parse_descriptors(data: Mapping[str, Any]) -> DescriptorSet:
         source=str(data.get("source", "")),
         corpus=tuple(corpus),
         digest=hashlib.sha256(plain.encode("utf-8")).hexdigest(),
+        programme_names=_strings(data.get("programme_names", []), "programme_names"),
     )
 
 

@@ -285,7 +285,7 @@ def _verb_forms(verb: str) -> set[str]:
     forms = {verb, verb + "s", verb + "ed", verb + "ing"}
     if verb.endswith("e"):
         forms |= {verb + "d", verb[:-1] + "ing"}
-    if verb.endswith(("s", "sh", "ch", "x")):
+    if verb.endswith(("s", "sh", "ch", "x", "o")):
         forms.add(verb + "es")
     if verb.endswith("y") and verb[-2] not in "aeiou":
         forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
@@ -315,6 +315,22 @@ def _verb_forms(verb: str) -> set[str]:
         "spot": "spotted spotting",
         "plan": "planned planning",
         "map": "mapped mapping",
+        # the other irregular past forms of the verbs above
+        "go": "went gone",
+        "sell": "sold",
+        "hold": "held",
+        "bring": "brought",
+        "take": "took taken",
+        "get": "got gotten",
+        "come": "came",
+        "see": "saw seen",
+        "pay": "paid",
+        "tell": "told",
+        "make": "made",
+        "keep": "kept",
+        "leave": "left",
+        "know": "knew known",
+        "show": "shown",
     }
     forms |= set(irregular.get(verb, "").split())
     return forms

@@ -409,3 +409,34 @@ def test_e_learning_is_training_not_the_online_dimension():
 def test_negative_budget_is_refused():
     with pytest.raises(ValueError, match="negative"):
         align(proposal(budget=(BudgetLine("staff", D(-1)),)), SMALL, WEIGHTS, EXACT)
+
+
+def test_a_phrase_inside_a_funding_programmes_name_is_not_evidence():
+    """'Prevention' in 'the Prevention of and Fight against Crime programme' names the funder;
+    the same word in a sentence about the project's own work still counts."""
+    funded = (
+        "Funded under the Prevention of and Fight against Crime programme, the partners met in "
+        "Vienna for two years."
+    )
+    weights = {"awareness": 1}
+    result = align(AlignmentInput("F", funded), descriptors(), weights)
+    assert not result.priority("awareness").text_matches
+    assert not result.priority("awareness").addressed
+    assert result.density == 0.0
+    own = funded + "\nThe partners will run prevention workshops in twelve schools."
+    result = align(AlignmentInput("F", own), descriptors(), weights)
+    found = result.priority("awareness")
+    assert "prevention" in [own[m.start : m.end] for m in found.text_matches]
+    assert all(m.start > len(funded) for m in found.text_matches) and found.addressed
+
+
+def test_a_projects_consortium_is_not_evidence_of_cooperation():
+    """Every EU grant has partners in several countries: saying so is not the cooperation
+    dimension; authorities working together across borders is."""
+    weights = {"cooperation": 1}
+    consortium = "Nine partners in seven countries, led by a university, ran the project from 2014."
+    found = align(AlignmentInput("C", consortium), descriptors(), weights).priority("cooperation")
+    assert not found.text_matches and not found.addressed
+    joint = "Police in the three countries will work together on joint investigations of the gangs."
+    found = align(AlignmentInput("C", joint), descriptors(), weights).priority("cooperation")
+    assert {m.matched for m in found.text_matches} == {"work together", "joint"} and found.addressed

@@ -64,7 +64,7 @@ def test_seed_file_covers_every_dimension_area_and_key_action():
         | set(AREA_CODES)
         | {c for c, p in strategy.items() if p["kind"] == "key_action"}
     )
-    assert d.version == 4 and "COM(2021) 171" in d.source
+    assert d.version == 5 and "COM(2021) 171" in d.source
     for code in d.codes:
         descriptor = d[code]
         assert descriptor.kind == strategy[code]["kind"], code
@@ -360,3 +360,14 @@ def test_the_digest_changes_with_any_edit_and_only_then():
     assert parse_descriptors(data).digest == same.digest
     assert edited.version == same.version and edited.digest != same.digest
     assert len(descriptors().digest) == 64
+
+
+def test_every_funding_programme_of_the_seed_files_is_a_programme_name():
+    """A phrase inside a programme's name is not evidence: every fund of seed/funds.toml has
+    its name (without period and acronym) in `programme_names`."""
+    funds = tomllib.loads((SEED / "funds.toml").read_text())["fund"]
+    names = descriptors().programme_names
+    assert len(names) == len(set(names)) >= 18
+    for fund in funds:
+        name = re.sub(r"\s*\(.*?\)|\s*\d{4}-\d{4}$", "", fund["name"]).strip()
+        assert any(name.startswith(n) for n in names), fund["name"]
