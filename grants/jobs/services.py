@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from grants import clock
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs.models import Job, JobState
 from grants.jobs.registry import HANDLERS, Handler, load
 
@@ -223,7 +224,9 @@ def reap() -> int:
     ).rowcount
     db.session.commit()
     if failed or queued:
-        log.warning("released %s timed-out job(s), %s of them out of attempts", queued, failed)
+        log.warning(
+            "released %s, %s of them out of attempts", count_of(queued, "timed-out job"), failed
+        )
     for group_id in _settled_groups():  # empty, or a crash came between a job and its group
         follow_group(group_id)
     return failed + queued
