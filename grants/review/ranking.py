@@ -457,7 +457,9 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
     final.published_by_id = actor.id
     letters = []
     title = f"E-mailing the result letters of {call.reference}"
-    sending = jobs.group(title, "e-mails sent", key=f"results:{call.id}", user=actor)
+    sending = jobs.group(
+        title, "e-mails sent", one="e-mail sent", key=f"results:{call.id}", user=actor
+    )
     submissions = current_submissions(
         call,
         selectinload(Submission.submitted_by),
