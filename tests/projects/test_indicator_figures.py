@@ -83,3 +83,33 @@ def test_the_project_pages_and_the_review_map_show_the_figures_without_trailing_
     )
     portfolio = _text(theirs.get(f"/portfolio/projects/{project.id}"))
     assert '<td class="text-end">12.5</td>' in portfolio  # the map's project page: not '12'
+
+
+def test_the_inputs_show_a_target_as_typed_and_keep_it(
+    app, create_proposal, selected_submission, create_user
+):
+    from grants.projects import services
+    from grants.projects.models import Grant
+    from tests.factories.projects import grant_terms
+
+    proposal = create_proposal()
+    client = app.test_client()
+    login(client, proposal.organisation.memberships[0].user)
+    form = _text(client.get(f"/proposals/{proposal.id}/edit/results"))
+    target = re.search(r'<input[^>]*name="indicators-0-target"[^>]*>', form).group(0)
+    assert 'value="400"' in target  # stored as 400.00
+
+    manager = create_user(roles=("programme_manager",))
+    grant = services.prepare_grant(selected_submission(), grant_terms(), manager)
+    client = app.test_client()
+    login(client, manager)
+    url = f"/projects/{grant.id}/work-plan/indicators"
+    assert 'name="indicators-0-target" value="400"' in _text(client.get(url))
+    rows = {"indicators-0-name": "Victims assisted", "indicators-0-unit": "persons"}
+    bad = client.post(url, data={**rows, "indicators-0-target": "12.125", "reason": "x"})
+    assert bad.status_code == 422 and "Two decimals at most." in _text(bad)
+    good = client.post(url, data={**rows, "indicators-0-target": "12.5", "reason": "Smaller."})
+    assert good.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Grant, grant.id).work_plan["indicators"][0]["target"] == "12.50"
+    assert 'name="indicators-0-target" value="12.5"' in _text(client.get(url))
