@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from grants.accounts.models import RoleName
+from grants.formatting import count_of
 
 seed_cli = AppGroup("seed", help="Load reference data and demo data.")
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -76,7 +77,7 @@ def mail_deliver():
     from grants.notifications.services import deliver_now, deliver_pending
 
     deliver_pending()  # a delivery job for every message that lacks one
-    click.echo(f"{deliver_now()} message(s) sent.")
+    click.echo(f"{count_of(deliver_now(), 'message')} sent.")
 
 
 @jobs_cli.command("run")
@@ -98,7 +99,7 @@ def jobs_run(once, no_scheduler):
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()
     if once:
-        click.echo(f"{run_jobs()} job(s) run.")
+        click.echo(f"{count_of(run_jobs(), 'job')} run.")
         return
     from grants.notifications.services import deliver_pending
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from grants.formatting import count_of
+
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 _offset = timedelta(0)
@@ -82,16 +84,12 @@ def remaining(deadline: datetime, moment: datetime | None = None) -> str:
     days, seconds = divmod(seconds, 86400)
     hours, seconds = divmod(seconds, 3600)
     minutes = seconds // 60
-
-    def unit(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
     if days:
-        return unit(days, "day") + (f" {unit(hours, 'hour')}" if hours else "")
+        return count_of(days, "day") + (f" {count_of(hours, 'hour')}" if hours else "")
     if hours:
-        return unit(hours, "hour") + (f" {unit(minutes, 'minute')}" if minutes else "")
+        return count_of(hours, "hour") + (f" {count_of(minutes, 'minute')}" if minutes else "")
     if minutes:
-        return unit(minutes, "minute")
+        return count_of(minutes, "minute")
     return "less than a minute"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from scoring.criteria import eur as _scoring_eur
 
@@ -27,3 +27,21 @@ def count_of(count: int, singular: str, plural: str | None = None) -> str:
     """'1 result letter', '3 result letters' (never 'letter(s)'); `plural` where adding an
     s is wrong ('country', 'countries')."""
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def quantity(value: Decimal | int | str | None, grouped: bool = True) -> str:
+    """An indicator's target or value as people write it: 400.00 -> '400', 12.50 -> '12.5',
+    12345 -> '12 345' (thousands separated by a narrow no-break space, as in `eur`; not with
+    `grouped=False`, for a form's input); '' for None. A stored text that is not a number is
+    shown as it is."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    whole, _, fraction = (f"{number:,f}" if grouped else f"{number:f}").partition(".")
+    fraction = fraction.rstrip("0")
+    return whole.replace(",", "\u202f") + (f".{fraction}" if fraction else "")

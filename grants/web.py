@@ -122,10 +122,11 @@ def _template_filters(app: Flask) -> None:
 
         return render_markdown(text)
 
-    from grants.formatting import count_of, eur
+    from grants.formatting import count_of, eur, quantity
 
     app.add_template_filter(eur, "eur")
     app.add_template_filter(count_of, "count_of")
+    app.add_template_filter(quantity, "quantity")
     app.add_template_global(row_url, "row_url")
     app.add_template_filter(nowrap_amounts, "nowrap_amounts")
 

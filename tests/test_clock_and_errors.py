@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -113,6 +114,21 @@ def test_nowrap_amounts_keeps_each_amount_on_one_line_and_escapes_the_rest():
     assert '<span class="text-nowrap">EUR 3</span>' in html
     assert "&lt;b&gt;left&lt;/b&gt;" in html and "<b>" not in html
     assert str(nowrap_amounts(None)) == ""
+
+
+def test_quantity_drops_the_decimals_of_whole_numbers_and_keeps_real_ones():
+    from grants.formatting import quantity
+
+    assert quantity(Decimal("400.00")) == "400"  # as Numeric(14, 2) gives it back
+    assert quantity("400.00") == "400"  # as a work plan stores it
+    assert quantity(Decimal("12.50")) == "12.5"
+    assert quantity(Decimal("0.05")) == "0.05"
+    assert quantity(Decimal("4E+2")) == "400"  # a normalised Decimal: no exponent
+    assert quantity(12345) == "12\u202f345" and quantity(Decimal("1234567.25")) == (
+        "1\u202f234\u202f567.25"
+    )
+    assert quantity(0) == "0" and quantity(None) == "" and quantity("") == ""
+    assert quantity("about forty") == "about forty"  # stored text is shown as it is
 
 
 def test_count_of_says_one_and_many_without_brackets():

@@ -26,6 +26,7 @@ from grants.accounts.forms import (
 from grants.accounts.models import Organisation, RoleName, User
 from grants.accounts.services import AccountError
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.pagination import paginate
 
 bp = Blueprint("accounts", __name__)
@@ -232,7 +233,7 @@ def log_out_everywhere():
     logout_user()
     session.clear()
     flash(
-        f"You are logged out everywhere: {count} session{'s' if count != 1 else ''} ended, "
+        f"You are logged out everywhere: {count_of(count, 'session')} ended, "
         "on this device and every other. Log in again to continue.",
         "info",
     )

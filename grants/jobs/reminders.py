@@ -17,6 +17,7 @@ from grants import clock
 from grants.accounts.models import Role, RoleName, User, user_roles
 from grants.calls.models import Call, CallStatus
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs.registry import scheduled
 from grants.notifications.services import absolute_url, notify
 
@@ -101,7 +102,10 @@ def call_notices(fire_time: datetime) -> dict:
         if now - LOOKBACK <= call.deadline_at <= now:
             closed += _call_closed(call, managers, link)
     db.session.commit()
-    return {"summary": f"{opened} opening and {closed} closing e-mail(s) queued."}
+    return {
+        "summary": f"{count_of(opened, 'opening e-mail')} and "
+        f"{count_of(closed, 'closing e-mail')} queued."
+    }
 
 
 def _call_closed(call: Call, managers: list[User], link: str) -> int:
@@ -116,7 +120,7 @@ def _call_closed(call: Call, managers: list[User], link: str) -> int:
         "call.closed.manager",
         managers,
         call,
-        subject=f"Call {call.reference} closed with {submitted} submitted proposal(s)",
+        subject=f"Call {call.reference} closed with {count_of(submitted, 'submitted proposal')}",
         template="mail/call_closed_manager.txt",
         link=absolute_url("proposals.call_submissions", call_id=call.id),
         call=call,
@@ -192,8 +196,8 @@ def evaluation_reminders(fire_time: datetime) -> dict:
                 first.call,
                 key=occasion,
                 subject=(
-                    f"Reminder: {len(assignments)} evaluation(s) for {first.call.reference} "
-                    f"due {_days_left(due, now)}"
+                    f"Reminder: {count_of(len(assignments), 'evaluation')} for "
+                    f"{first.call.reference} due {_days_left(due, now)}"
                 ),
                 template="mail/evaluation_reminder.txt",
                 link=absolute_url("review.queue"),
@@ -205,7 +209,10 @@ def evaluation_reminders(fire_time: datetime) -> dict:
             )
         )
     db.session.commit()
-    return {"summary": f"{sent} reminder(s) queued for {len(rows)} unfinished evaluation(s)."}
+    return {
+        "summary": f"{count_of(sent, 'reminder')} queued for "
+        f"{count_of(len(rows), 'unfinished evaluation')}."
+    }
 
 
 @scheduled("review.overdue", DAILY, "Evaluations past their deadline flagged")
@@ -240,14 +247,17 @@ def overdue_evaluations(fire_time: datetime) -> dict:
             managers,
             call,
             key=day,
-            subject=f"{len(late)} evaluation(s) overdue in {call.reference}",
+            subject=f"{count_of(len(late), 'evaluation')} overdue in {call.reference}",
             template="mail/overdue_manager.txt",
             link=absolute_url("review.dashboard", call_id=call.id),
             call=call,
             late=late,
         )
     db.session.commit()
-    return {"summary": f"{len(rows)} overdue evaluation(s) flagged in {len(by_call)} call(s)."}
+    return {
+        "summary": f"{count_of(len(rows), 'overdue evaluation')} flagged in "
+        f"{count_of(len(by_call), 'call')}."
+    }
 
 
 @scheduled("consensus.reminders", DAILY, "Rapporteurs reminded of consensus reports to write")
@@ -288,4 +298,4 @@ def consensus_reminders(fire_time: datetime) -> dict:
             )
         )
     db.session.commit()
-    return {"summary": f"{sent} rapporteur reminder(s) queued."}
+    return {"summary": f"{count_of(sent, 'rapporteur reminder')} queued."}

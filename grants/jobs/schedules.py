@@ -10,6 +10,7 @@ from sqlalchemy import delete
 
 from grants import clock
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs.models import Job, JobState
 from grants.jobs.registry import scheduled
 
@@ -30,4 +31,4 @@ def cleanup(fire_time: datetime) -> dict:
         )
     ).rowcount
     db.session.commit()
-    return {"summary": f"{removed} finished job(s) removed."}
+    return {"summary": f"{count_of(removed, 'finished job')} removed."}

@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from grants import clock
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs.models import Job, JobState
 from grants.jobs.registry import HANDLERS, Handler, load
 
@@ -123,11 +124,13 @@ def _new(kind, payload, key, title, user, parent, run_after) -> Job:
     return job
 
 
-def group(title: str, unit: str, *, key: str | None = None, user=None) -> Job:
+def group(title: str, unit: str, *, one: str = "", key: str | None = None, user=None) -> Job:
     """A job that runs nothing itself: it follows the jobs enqueued with `parent=` it and
     is done when all of them have finished (its progress is theirs). `unit` names what
-    its jobs do, for the progress line: "e-mails sent"."""
-    job = enqueue("group", {"unit": unit}, key=key, title=title, user=user)
+    its jobs do, for the progress line: "e-mails sent"; `one` the same after 1: "e-mail
+    sent"."""
+    payload = {"unit": unit, **({"one": one} if one else {})}
+    job = enqueue("group", payload, key=key, title=title, user=user)
     job.state = JobState.WAITING
     return job
 
@@ -223,7 +226,9 @@ def reap() -> int:
     ).rowcount
     db.session.commit()
     if failed or queued:
-        log.warning("released %s timed-out job(s), %s of them out of attempts", queued, failed)
+        log.warning(
+            "released %s, %s of them out of attempts", count_of(queued, "timed-out job"), failed
+        )
     for group_id in _settled_groups():  # empty, or a crash came between a job and its group
         follow_group(group_id)
     return failed + queued
@@ -481,11 +486,16 @@ def describe(job: Job) -> dict:
     if job.kind == "group" and job.state == JobState.WAITING:
         done, total = _group_progress(job.id)
     if job.kind == "group":
-        unit = job.payload.get("unit", "done")
-        message = f"{done} of {total} {unit}" if total else "Starting"
+
+        def unit(n: int) -> str:  # "1 of 1 e-mail sent", "2 of 3 e-mails sent"
+            many = job.payload.get("unit", "done")
+            return job.payload.get("one", many) if n == 1 else many
+
+        message = f"{done} of {total} {unit(total)}" if total else "Starting"
         summary = ""
         if job.state == JobState.DONE:
-            summary = f"{result.get('done', done)} {unit}"
+            finished = result.get("done", done)
+            summary = f"{finished} {unit(finished)}"
             if result.get("failed"):
                 summary += f"; {result['failed']} failed (a programme manager can retry them)"
     else:

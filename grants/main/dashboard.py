@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from grants import clock, domains
+from grants.formatting import count_of
 
 
 @dataclass
@@ -74,8 +75,7 @@ def days_left(due: datetime | None, now: datetime | None = None) -> str:
     if 0 <= seconds < 86400:
         return "due today"
     days = int(seconds // 86400) if seconds > 0 else max(1, int(-seconds // 86400))
-    plural = "day" if days == 1 else "days"
-    return f"{days} {plural} left" if seconds > 0 else f"{days} {plural} overdue"
+    return f"{count_of(days, 'day')} {'left' if seconds > 0 else 'overdue'}"
 
 
 def is_overdue(due: datetime | None, now: datetime | None = None) -> bool:

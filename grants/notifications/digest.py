@@ -10,6 +10,7 @@ from sqlalchemy import select
 from grants import clock
 from grants.accounts.models import User
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs.registry import scheduled
 from grants.notifications.models import Channel, Notification
 from grants.notifications.services import absolute_url, queue_mail
@@ -43,7 +44,7 @@ def send_digests(fire_time: datetime) -> dict:
             continue
         queue_mail(
             user.email,
-            f"Your daily summary: {len(notices)} notice(s) from the THB Programme",
+            f"Your daily summary: {count_of(len(notices), 'notice')} from the THB Programme",
             "mail/digest.txt",
             user=user,
             dedupe_key=f"digest:{user.id}:{notices[-1].id}",
@@ -57,4 +58,4 @@ def send_digests(fire_time: datetime) -> dict:
         for notice in notices:
             notice.digested_at = now
         sent += 1
-    return {"summary": f"{sent} digest(s) queued"}
+    return {"summary": f"{count_of(sent, 'digest')} queued"}

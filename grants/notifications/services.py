@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 
 from grants import clock
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs import services as jobs
 from grants.jobs.models import Job
 from grants.notifications.delivery import MAIL_KIND
@@ -356,7 +357,8 @@ def _audit_notices(event, notices: list[Notice], told: dict[int, int], actor) ->
                 object_type or "notification",
                 object_id,
                 "notify",
-                f"{event.label}: {single_line(notice.subject)} ({told[id(notice)]} recipient(s))",
+                f"{event.label}: {single_line(notice.subject)} "
+                f"({count_of(told[id(notice)], 'recipient')})",
                 {"event": event.code},
                 actor=actor,
             )

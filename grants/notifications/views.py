@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from grants.formatting import count_of
 from grants.notifications import services
 from grants.notifications.events import mandatory_for
 from grants.notifications.forms import preferences_form
@@ -50,7 +51,10 @@ def open_notice(notification_id: int):
 @login_required
 def read_all():
     count = services.mark_all_read(current_user)
-    flash(f"{count} notice(s) marked as read." if count else "Nothing was unread.", "success")
+    flash(
+        f"{count_of(count, 'notice')} marked as read." if count else "Nothing was unread.",
+        "success",
+    )
     return redirect(url_for(".index"))
 
 

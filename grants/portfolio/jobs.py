@@ -23,6 +23,7 @@ from werkzeug.datastructures import MultiDict
 
 from grants import clock
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs import services as jobs
 from grants.jobs.registry import handler, scheduled
 
@@ -218,8 +219,8 @@ def refresh(_fire_time: datetime) -> dict:
     db.session.commit()
     removed = _remove_orphan_files()
     return {
-        "summary": f"{synced} funded projects synced; the public report of {day} is job "
-        f"{report.id}; {removed} file(s) of removed jobs deleted."
+        "summary": f"{count_of(synced, 'funded project')} synced; the public report of {day} "
+        f"is job {report.id}; {count_of(removed, 'file')} of removed jobs deleted."
     }
 
 

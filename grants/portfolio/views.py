@@ -107,12 +107,6 @@ def eur_short(amount) -> str:
     return eur_whole(amount)
 
 
-@bp.app_template_filter("number")
-def number(value) -> str:
-    """A count or indicator value with thin-space thousands: 12 345."""
-    return f"{value:,.0f}".replace(",", "\u202f") if value is not None else ""
-
-
 # The review map --------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.formatting import quantity
 from grants.taxonomy.models import IndicatorBreakdown, IndicatorDefinition
 
 CEILING = Decimal("1e11")
@@ -117,7 +118,7 @@ def _check(row: Row, definition, value, parts) -> str:
             return f"“{definition.label}” is not broken down by {titles[code].lower()}."
         total = sum(numbers.values(), Decimal(0))
         if total != value:
-            return f"{titles[code]}: the parts add up to {total:f}, not {value:f}."
+            return f"{titles[code]}: the parts add up to {quantity(total)}, not {quantity(value)}."
     return ""
 
 
@@ -153,3 +154,31 @@ def read(grant, form: dict) -> tuple[list[Row], list[dict]]:
             entry["unit"] = row.unit or "units"
         content.append(entry)
     return shown, content
+
+
+def reported(content: dict) -> list[dict]:
+    """The indicator values of a report as its review page shows them: the work plan's name,
+    the programme indicator it counts towards, the value with its unit, and each breakdown's
+    parts by their titles."""
+    known = {d.code: d for d in definitions()}
+    kinds = {b.code: b for b in breakdowns()}
+    shown = []
+    for entry in content.get("indicators") or []:
+        definition = known.get(entry.get("code", ""))
+        parts = []
+        for code, numbers in (entry.get("breakdowns") or {}).items():
+            kind = kinds.get(code)
+            titles = {c.code: c.title for c in kind.categories} if kind else {}
+            for category, number in numbers.items():
+                title = f"{kind.title if kind else code}: {titles.get(category, category)}"
+                parts.append((title, number))
+        shown.append(
+            {
+                "name": entry.get("name", ""),
+                "counts_towards": definition.label if definition else entry.get("code", ""),
+                "value": entry.get("value"),
+                "unit": entry.get("unit") or (definition.unit if definition else ""),
+                "parts": parts,
+            }
+        )
+    return shown

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from grants import clock
 from grants.accounts.models import Organisation, RoleName
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs.registry import scheduled
 from grants.jobs.reminders import DAILY, users_with_roles
 from grants.notifications.services import absolute_url, notify
@@ -83,7 +84,7 @@ def project_reminders(fire_time: datetime) -> dict:
                 )
             )
     db.session.commit()
-    return {"summary": f"{sent} project reminder(s) queued."}
+    return {"summary": f"{count_of(sent, 'project reminder')} queued."}
 
 
 @scheduled(
@@ -117,10 +118,12 @@ def project_overdue(fire_time: datetime) -> dict:
             managers,
             grant,
             key=today.isoformat(),
-            subject=f"{grant.acronym or grant.agreement_number}: {len(late)} item(s) overdue",
+            subject=(
+                f"{grant.acronym or grant.agreement_number}: {count_of(len(late), 'item')} overdue"
+            ),
             template="mail/project_notice.txt",
             link=link,
             grant=grant,
         )
     db.session.commit()
-    return {"summary": f"{flagged} overdue project item(s) flagged."}
+    return {"summary": f"{count_of(flagged, 'overdue project item')} flagged."}

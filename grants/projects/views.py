@@ -266,6 +266,7 @@ def review_report(report_id: int):
     return render_template(
         "projects/report_review.html",
         report=report,
+        indicators=indicator_input.reported(report.content),
         findings=progress.findings(report.grant, [report]),
         form=EmptyForm(),
         return_form=return_form,

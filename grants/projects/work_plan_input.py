@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from grants.formatting import quantity
+
 CEILING = Decimal("1e11")
 
 
@@ -15,7 +17,7 @@ CEILING = Decimal("1e11")
 class Column:
     key: str
     label: str
-    kind: str  # "text", "int", "amount"
+    kind: str  # "text", "int", "amount" (EUR), "quantity" (an indicator's target)
     width: int = 3  # of 12 at full width
 
 
@@ -32,7 +34,7 @@ PARTS = {
         (
             Column("name", "Indicator", "text", 6),
             Column("unit", "Unit", "text", 3),
-            Column("target", "Target", "amount", 3),
+            Column("target", "Target", "quantity", 3),
         ),
     ),
     "budget": (
@@ -55,10 +57,15 @@ def current(grant, part: str) -> list[dict[str, str]]:
     if part == "budget":
         return [{"category": c, "amount": a} for c, a in (plan.get("budget") or {}).items()]
     columns = PARTS[part][1]
-    return [
-        {c.key: "" if r.get(c.key) is None else str(r.get(c.key)) for c in columns}
-        for r in plan.get(part) or []
-    ]
+    return [{c.key: _shown(c, r.get(c.key)) for c in columns} for r in plan.get(part) or []]
+
+
+def _shown(column: Column, value) -> str:
+    """A stored value as the input shows it again: a target without its stored decimals
+    (400.00 -> 400), ungrouped so that it reads back as typed."""
+    if value is None:
+        return ""
+    return quantity(value, grouped=False) if column.kind == "quantity" else str(value)
 
 
 def blank_rows(grant, part: str) -> list[Row]:
@@ -82,7 +89,9 @@ def _value(column: Column, raw: str, grant):
     if not amount.is_finite() or not 0 <= amount < CEILING:
         raise ValueError("A number of 0 or more.")
     if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError("Euros and cents at most.")
+        raise ValueError(
+            "Two decimals at most." if column.kind == "quantity" else "Euros and cents at most."
+        )
     return f"{amount:.2f}"
 
 

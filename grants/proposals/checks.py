@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from grants.accounts.models import OrganisationType
 from grants.calls.models import Call
-from grants.formatting import eur
+from grants.formatting import count_of, eur
 from grants.proposals import fields as F
 from grants.proposals.budget import CENT, BudgetSummary, budget_summary
 from grants.proposals.models import ItemKind, Partner, PartnerRole, Proposal
@@ -253,7 +253,8 @@ def _completeness_check(missing: list[Check]) -> list[Check]:
                 "summary",
                 "admissibility",
                 False,
-                f"The proposal is incomplete: {len(missing)} item(s) are missing "
+                f"The proposal is incomplete: {count_of(len(missing), 'item')} "
+                f"{'is' if len(missing) == 1 else 'are'} missing "
                 f"({'; '.join(m.message for m in missing[:5])}).",
             )
         )
@@ -470,9 +471,10 @@ def _consortium_checks(call: Call, applicants: list[Partner]) -> list[Check]:
             "consortium",
             "eligibility",
             ok,
-            f"The call requires at least {need_applicants} applicant(s) from "
-            f"{need_countries} different country(ies); the consortium has {len(applicants)} "
-            f"applicant(s) from {len(countries)} country(ies)"
+            f"The call requires at least {count_of(need_applicants, 'applicant')} from "
+            f"{count_of(need_countries, 'different country', 'different countries')}; the "
+            f"consortium has {count_of(len(applicants), 'applicant')} from "
+            f"{count_of(len(countries), 'country', 'countries')}"
             + (f" ({', '.join(countries)})" if countries else "")
             + ("." if ok else ". Add partners (associated partners do not count)."),
             "partners",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grants.formatting import count_of
 from grants.proposals import checks
 
 
@@ -27,6 +28,7 @@ class Incomplete(ProposalError):
     def __init__(self, missing: list[checks.Check]):
         self.missing = missing
         super().__init__(
-            f"The proposal cannot be submitted yet: {len(missing)} item(s) are missing. "
+            f"The proposal cannot be submitted yet: {count_of(len(missing), 'item')} "
+            f"{'is' if len(missing) == 1 else 'are'} missing. "
             "See the checklist."
         )

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from grants.accounts.forms import MultiCheckboxField, country_choices
 from grants.accounts.models import ORGANISATION_TYPE_LABELS
+from grants.formatting import quantity
 from grants.proposals import fields as F
 from grants.proposals.models import BUDGET_CATEGORY_LABELS, ItemKind
 from grants.security.forms import FlaskForm
@@ -197,11 +198,20 @@ class PrioritiesForm(SectionForm):
     claims = FieldList(FormField(ClaimRow), max_entries=60)
 
 
+class TargetField(DecimalField):
+    """An indicator's target, shown again without its stored decimals (400.00 -> 400)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return quantity(self.data, grouped=False)
+
+
 class IndicatorRow(Form):
     id = HiddenField()
     name = StringField("Indicator", validators=[Optional(), Length(max=300)])
     unit = StringField("Unit", validators=[Optional(), Length(max=100)])
-    target = DecimalField(
+    target = TargetField(
         "Target",
         places=None,
         validators=[

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from grants.formatting import count_of
+
 EXPERTISE_WEIGHT = 10  # one point of expertise is worth this much cost
 BALANCE_WEIGHT = 25  # each further proposal on one evaluator costs this much more
 MAX_SCORE = 10  # expertise scores are capped, so that costs stay non-negative
@@ -149,9 +151,11 @@ def plan_assignments(proposals: list[ProposalNeed], evaluators: list[EvaluatorSl
             continue
         candidates = [e for e in evaluators if eligible(p, e)]
         if len(candidates) < p.needed:
+            one = len(candidates) == 1
             reason = (
-                f"only {len(candidates)} evaluator(s) in the pool have no conflict with it "
-                f"and are not already assigned"
+                f"only {count_of(len(candidates), 'evaluator')} in the pool "
+                f"{'has' if one else 'have'} no conflict with it and {'is' if one else 'are'} "
+                "not already assigned"
             )
         else:
             reason = "the evaluators without a conflict have reached their maximum load"

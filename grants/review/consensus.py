@@ -19,6 +19,7 @@ from grants.accounts.models import User
 from grants.audit import services as audit
 from grants.calls.models import Call, Criterion
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals.models import Submission
 from grants.review.evaluation import (
@@ -310,7 +311,8 @@ def readiness(submission: Submission) -> list[str]:
     waiting = outstanding(submission)
     if waiting:
         problems.append(
-            f"{len(waiting)} evaluation(s) of this proposal are not submitted yet; the consensus "
+            f"{count_of(len(waiting), 'evaluation')} of this proposal "
+            f"{'is' if len(waiting) == 1 else 'are'} not submitted yet; the consensus "
             "is written once every evaluator has submitted."
         )
     if not submitted_evaluations(submission):

@@ -24,6 +24,7 @@ from grants.calls.models import Call, CallPhase, CallStatus
 from grants.calls.services import CallError
 from grants.calls.services import transition as call_transition
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs import services as jobs
 from grants.notifications.services import Notice, absolute_url, deliver_pending, notify_each
 from grants.proposals.models import Proposal, Submission
@@ -127,7 +128,11 @@ class RankingView:
         if self.call.phase not in EVALUATION_PHASES:
             found.append("The call's evaluation has not started.")
         if self.awaiting:
-            found.append(f"{len(self.awaiting)} proposal(s) have no approved consensus report yet.")
+            n = len(self.awaiting)
+            found.append(
+                f"{count_of(n, 'proposal')} {'has' if n == 1 else 'have'} no approved "
+                "consensus report yet."
+            )
         if not self.rows:
             found.append("No proposal has an approved consensus report.")
         return found
@@ -136,10 +141,10 @@ class RankingView:
 def _awaiting_reason(report: call_rows.ReportRow | None, waiting: int) -> str:
     if report is None or report.rapporteur_id is None:
         if waiting:
-            return f"{waiting} evaluation(s) outstanding; no rapporteur yet"
+            return f"{count_of(waiting, 'evaluation')} outstanding; no rapporteur yet"
         return "no rapporteur appointed"
     if waiting:
-        return f"{waiting} evaluation(s) outstanding"
+        return f"{count_of(waiting, 'evaluation')} outstanding"
     return f"consensus report: {report.state.label.lower()}"
 
 
@@ -457,7 +462,9 @@ def publish_results(call: Call, actor: User) -> list[ResultLetter]:
     final.published_by_id = actor.id
     letters = []
     title = f"E-mailing the result letters of {call.reference}"
-    sending = jobs.group(title, "e-mails sent", key=f"results:{call.id}", user=actor)
+    sending = jobs.group(
+        title, "e-mails sent", one="e-mail sent", key=f"results:{call.id}", user=actor
+    )
     submissions = current_submissions(
         call,
         selectinload(Submission.submitted_by),

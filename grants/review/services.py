@@ -18,6 +18,7 @@ from grants.accounts.models import RoleName, User
 from grants.audit import services as audit
 from grants.calls.models import Call, CallPhase
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.notifications.services import absolute_url, deliver_pending, notify
 from grants.proposals.models import Submission
 from grants.review.assignment import EvaluatorSlot, Plan, ProposalNeed, plan_assignments
@@ -271,7 +272,7 @@ def _notify(assignments: list[Assignment]) -> list:
             "review.assigned",
             [rows[0].evaluator],
             rows[0],  # the first new assignment: one notice per evaluator and batch
-            subject=f"{len(rows)} proposal(s) assigned to you for evaluation",
+            subject=f"{count_of(len(rows), 'proposal')} assigned to you for evaluation",
             template="review/mail/assigned.txt",
             assignments=rows,
             link=absolute_url("review.queue"),

@@ -56,7 +56,7 @@ def test_manager_publishes_results_and_watches_the_progress(
     page.once("dialog", lambda d: d.accept())  # publishing asks once
     page.get_by_role("button", name="Publish the results").click()
     page.get_by_role("heading", name=f"E-mailing the result letters of {call.reference}").wait_for()
-    page.get_by_text("The results are published: 4 result letter(s)").wait_for()
+    page.get_by_text("The results are published: 4 result letters").wait_for()
     total = int(page.locator("#job-progress").get_attribute("max"))
     assert total >= 4 and page.locator("#job-progress").get_attribute("value") == "0"
     page.evaluate("window.stayedOnThePage = true")  # gone if the page reloads

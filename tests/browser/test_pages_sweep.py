@@ -1,16 +1,19 @@
-"""Every page of the applicant, evaluator and manager journeys at 1280 and 390 px: no serious
-or critical axe-core violation, nothing that scrolls sideways on a phone, and the same pages
-without JavaScript (the phone menu opens, nothing scrolls sideways). SQLite only: the pages
-do not depend on the database, and the sweep is the slowest of the browser tests."""
+"""Every page of the applicant, evaluator and manager journeys, of a funded project (its
+reports, deliverables, work plan, monitoring) and of a consensus in draft, at 1280 and
+390 px: no serious or critical axe-core violation, nothing that scrolls sideways on a phone,
+and the same pages without JavaScript (the phone menu opens, nothing scrolls sideways).
+SQLite only: the pages do not depend on the database, and the sweep is the slowest of the
+browser tests."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from grants import clock
-from tests.browser.sweep import log_in, sweep
+from tests.browser.sweep import check_page, log_in, sweep
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
@@ -179,3 +182,91 @@ def test_pages_without_javascript(browser, live_server, create_proposal, create_
         _assert_clean(problems)
     finally:
         context.close()
+
+
+def test_project_pages(page, live_server, running_grant, selected_submission):
+    """A running project as its coordinator (its page, the report form with its indicators,
+    a deliverable with a file, an amendment request) and as a manager (the report waiting
+    for review, the deliverable, monitoring), and a grant in preparation (its work plan)."""
+    from grants.projects import deliverables, services
+    from tests.factories.projects import grant_terms
+    from tests.factories.proposals import MINIMAL_PDF
+
+    grant, coordinator, manager = running_grant()
+    deliverables.add_file(grant, 0, "referral-guide.pdf", MINIMAL_PDF, coordinator)
+    prepared = services.prepare_grant(
+        selected_submission(), grant_terms(agreement_number="GA-PREPARED"), manager
+    )
+    base = live_server.url
+    _log_in(page, base, coordinator)
+    problems = sweep(
+        page,
+        base,
+        [
+            f"/projects/{grant.id}",
+            f"/projects/{grant.id}/reports/1",
+            f"/projects/{grant.id}/deliverables/0",
+            f"/projects/{grant.id}/amendments/new/end_date",
+        ],
+    )
+    report = services.submit_report(
+        grant,
+        1,
+        {
+            "narrative": "Shelter opened in Sofia; 40 women assisted.",
+            "indicators": [
+                {
+                    "code": "victims-assisted",
+                    "value": "40",
+                    "name": "Victims assisted",
+                    "breakdowns": {"sex-age": {"women": "30", "girls": "10"}},
+                }
+            ],
+        },
+        Decimal("300000"),
+        coordinator,
+    )
+    page.context.clear_cookies()
+    _log_in(page, base, manager)
+    problems += sweep(
+        page,
+        base,
+        [
+            f"/projects/reports/{report.id}",
+            f"/projects/{grant.id}",
+            f"/projects/{grant.id}/deliverables/0",
+            "/projects/monitoring",
+            f"/projects/{prepared.id}",
+            f"/projects/{prepared.id}/work-plan/deliverables",
+            f"/projects/{prepared.id}/work-plan/indicators",
+        ],
+    )
+    _assert_clean(problems)
+
+
+def test_consensus_in_draft(page, live_server, evaluated_call, create_user):
+    """The rapporteur's consensus form while the report is a draft (saved once), and the
+    manager's review page of the same proposal at that stage."""
+    from grants.review import consensus
+
+    setup = evaluated_call(n=1, evaluators=2)
+    submission, rapporteur = setup.submissions[0], setup.evaluators[0]
+    manager = create_user(roles=("programme_manager",), name="Mona Manager")
+    consensus.appoint(submission, rapporteur, manager)
+    base = live_server.url
+    _log_in(page, base, rapporteur)
+    problems = sweep(page, base, [f"/review/submissions/{submission.id}/consensus"])
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    problems += check_page(page, "consensus-saved")
+    page.context.clear_cookies()
+    _log_in(page, base, manager)
+    problems += sweep(
+        page,
+        base,
+        [
+            f"/manage/submissions/{submission.id}/review",
+            f"/manage/calls/{submission.call_id}/evaluation",
+        ],
+    )
+    _assert_clean(problems)

@@ -159,7 +159,7 @@ def test_manager_finalises_the_ranking_and_publishes_results(
     page.get_by_text("The ranking is final.").wait_for()
     page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Publish the results").click()
-    page.get_by_text("The results are published: 6 result letter(s)").wait_for()
+    page.get_by_text("The results are published: 6 result letters").wait_for()
     page.screenshot(path=str(ARTIFACTS / "ranking-published.png"), full_page=True)
     page.get_by_role("button", name="Log out").click()
 
@@ -215,6 +215,6 @@ def test_publishing_without_javascript_asks_on_a_page(
         page.get_by_text("Publishing writes 3 result letters").wait_for()
         _assert_clean(check_page(page, "confirm-publish", javascript=False))
         page.get_by_role("button", name="Yes, publish the results").click()
-        page.get_by_text("The results are published: 3 result letter(s)").wait_for()
+        page.get_by_text("The results are published: 3 result letters").wait_for()
     finally:
         context.close()

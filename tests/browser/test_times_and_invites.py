@@ -104,7 +104,7 @@ def test_result_letter_and_invitations(page, live_server, evaluated, approve_all
     page.locator("#invite-users summary").click()
     page.get_by_label("E-mail addresses").fill("someone.new@example.org")
     page.get_by_role("button", name="Send invitations").click()
-    page.get_by_text("1 invitation(s) sent: someone.new@example.org.").wait_for()
+    page.get_by_text("1 invitation sent: someone.new@example.org.").wait_for()
     page.locator("#invite-users summary").click()
     problems += check_page(page, "/admin/users (invite)")
     _clean(problems)

@@ -46,7 +46,7 @@ def test_evaluators_are_reminded_7_days_and_1_day_before_once_each(
         clock.travel(timedelta(days=1))
         _cycle()
     assert _subjects(mailbox, late.email) == [
-        f"Reminder: 2 evaluation(s) for {call.reference} due in 7 days"
+        f"Reminder: 2 evaluations for {call.reference} due in 7 days"
     ]
     body = mailbox.body(mailbox.last_to(late.email))
     assert s1.label in body and s2.label in body and "/review" in body
@@ -56,11 +56,29 @@ def test_evaluators_are_reminded_7_days_and_1_day_before_once_each(
     _cycle()
     _cycle()
     assert _subjects(mailbox, late.email)[1:] == [
-        f"Reminder: 2 evaluation(s) for {call.reference} due today"
+        f"Reminder: 2 evaluations for {call.reference} due today"
     ]
     assert len(mailbox.to(late.email)) == 2
     notices = db.session.scalars(select(Notification).where(Notification.user_id == late.id)).all()
     assert sorted(n.dedupe_key.rsplit(":", 1)[1] for n in notices) == ["1d", "7d"]
+
+
+def test_a_reminder_of_one_evaluation_says_it_in_the_singular(
+    closed_call, create_evaluator, create_assignment, mailbox
+):
+    call, (s1,) = closed_call(n=1)
+    evaluator = create_evaluator()
+    assignment = create_assignment(s1, evaluator, AssignmentState.ACTIVE)
+    clock.freeze(assignment.due_at - timedelta(days=8))
+    _cycle()  # registers the schedules
+    clock.travel(timedelta(days=1))
+    _cycle()
+    assert _subjects(mailbox, evaluator.email) == [
+        f"Reminder: 1 evaluation for {call.reference} due in 7 days"
+    ]
+    body = " ".join(mailbox.body(mailbox.last_to(evaluator.email)).split())
+    assert f"1 evaluation for the call {call.reference} is due in 7 days" in body
+    assert "is not finished yet" in body and "(s)" not in body
 
 
 def test_overdue_evaluations_are_flagged_once_to_the_evaluator_and_to_managers(
@@ -83,7 +101,7 @@ def test_overdue_evaluations_are_flagged_once_to_the_evaluator_and_to_managers(
     notices = db.session.scalars(
         select(Notification).where(Notification.user_id == manager.id)
     ).all()
-    assert [n.subject for n in notices] == [f"1 evaluation(s) overdue in {call.reference}"] * 2
+    assert [n.subject for n in notices] == [f"1 evaluation overdue in {call.reference}"] * 2
     assert {n.channel.value for n in notices} == {"digest"}
 
 
@@ -135,7 +153,7 @@ def test_calls_opening_and_closing_are_announced_once(
     clock.travel(timedelta(days=3))
     _cycle()
     assert _subjects(mailbox, manager.email) == [
-        f"Call {call.reference} closed with 0 submitted proposal(s)"
+        f"Call {call.reference} closed with 0 submitted proposals"
     ]
     closed = db.session.scalar(
         select(Notification).where(

@@ -122,7 +122,7 @@ def test_run_now_is_a_job_of_its_own(db):
     job = run_now("jobs.cleanup")
     run_jobs(ids=[job.id])
     db.session.refresh(job)
-    assert job.result["summary"] == "0 finished job(s) removed."
+    assert job.result["summary"] == "0 finished jobs removed."
 
 
 def test_the_nightly_cleanup_removes_finished_work_after_90_days_and_keeps_failed_work(db):

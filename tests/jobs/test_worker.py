@@ -139,6 +139,20 @@ def test_an_empty_group_finishes(db, manager):
     assert parent.state == JobState.DONE and parent.result == {"done": 0, "failed": 0}
 
 
+def test_a_group_counts_its_work_in_the_singular_and_the_plural(db, manager):
+    parent = jobs.group("Sending", "e-mails sent", one="e-mail sent", user=manager)
+    db.session.commit()
+    run_jobs()
+    db.session.refresh(parent)
+    assert jobs.describe(parent)["summary"] == "0 e-mails sent"
+    parent.result, parent.progress_done, parent.progress_total = {"done": 1}, 1, 1
+    assert jobs.describe(parent)["summary"] == "1 e-mail sent"
+    assert jobs.describe(parent)["message"] == "1 of 1 e-mail sent"
+    parent.result, parent.progress_done, parent.progress_total = {"done": 2}, 2, 3
+    assert jobs.describe(parent)["summary"] == "2 e-mails sent"
+    assert jobs.describe(parent)["message"] == "2 of 3 e-mails sent"
+
+
 def test_a_worker_stopping_mid_batch_hands_the_rest_back(app, db, test_kind, monkeypatch):
     from dataclasses import replace
 

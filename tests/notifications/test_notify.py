@@ -21,7 +21,7 @@ def _tell(db, users, code="review.assigned", key="", **kwargs):
         users,
         None,
         key=key,
-        subject=kwargs.pop("subject", "2 proposal(s) assigned to you"),
+        subject=kwargs.pop("subject", "2 proposals assigned to you"),
         link="http://localhost/review",
         **kwargs,
     )
@@ -41,7 +41,7 @@ def test_one_call_notifies_in_the_app_and_by_mail_once(db, create_user, mailbox)
         (b.id, "/review", Channel.EMAIL),
     ]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "notify"))
-    assert "2 recipient(s)" in entry.summary
+    assert "2 recipients" in entry.summary
 
 
 def test_preferences_are_respected_and_mandatory_events_always_mail(db, create_user, mailbox):
@@ -67,8 +67,8 @@ def test_daily_digest_lists_the_notices_once(db, create_user, mailbox):
     user = create_user(roles=("evaluator",))
     other = create_user(roles=("evaluator",))
     save_preferences(user, {"review.assigned": "digest", "review.reminder": "digest"})
-    _tell(db, [user, other], subject="3 proposal(s) assigned to you")
-    _tell(db, [user], code="review.reminder", subject="Reminder: 3 evaluation(s) due in 7 days")
+    _tell(db, [user, other], subject="3 proposals assigned to you")
+    _tell(db, [user], code="review.reminder", subject="Reminder: 3 evaluations due in 7 days")
     deliver_now()
     mailbox.clear()
     tick()  # registers the schedules: the digest fires next at 07:00 Brussels
@@ -77,8 +77,8 @@ def test_daily_digest_lists_the_notices_once(db, create_user, mailbox):
     run_jobs()
     digest = mailbox.last_to(user.email)
     body = mailbox.body(digest)
-    assert digest["Subject"].startswith("Your daily summary: 2 notice(s)")
-    assert "3 proposal(s) assigned to you" in body and "Reminder: 3 evaluation(s)" in body
+    assert digest["Subject"].startswith("Your daily summary: 2 notices")
+    assert "3 proposals assigned to you" in body and "Reminder: 3 evaluations" in body
     assert "http://localhost/review" in body and "/notifications/preferences" in body
     assert "<li>" in digest.get_body(preferencelist=("html",)).get_content()
     assert mailbox.to(other.email) == []  # the other one got it at once, not in a digest

@@ -61,7 +61,7 @@ def test_the_nightly_refresh_fires_once_and_is_idempotent(app, db, client, runni
     assert report.user_id is None and report.payload["public"] is True
     run = db.session.scalar(select(Job).where(Job.kind == "schedule"))
     assert run.state == JobState.DONE
-    assert "1 funded projects synced" in run.result["summary"]
+    assert "1 funded project synced" in run.result["summary"]
     # Run again (by hand, the same night): the same rows, the same report job.
     from grants.jobs.registry import SCHEDULES
 

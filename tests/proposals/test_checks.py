@@ -86,13 +86,13 @@ def test_consortium_minimum_three_applicants_three_countries(create_proposal, cr
     proposal.partners[2].country = "NL"  # two countries now
     db.session.commit()
     assert (
-        "from 3 different country(ies); the consortium has 3 applicant(s) from 2"
+        "from 3 different countries; the consortium has 3 applicants from 2"
         in (_failures(proposal)["consortium"])
     )
     proposal.partners[2].country = "FR"
     proposal.partners[2].role = PartnerRole.ASSOCIATED  # associated partners do not count
     db.session.commit()
-    assert "has 2 applicant(s)" in _failures(proposal)["consortium"]
+    assert "has 2 applicants" in _failures(proposal)["consortium"]
 
 
 def test_denmark_does_not_take_part(create_proposal, db):

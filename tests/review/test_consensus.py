@@ -167,7 +167,7 @@ def test_the_consensus_waits_for_every_evaluation(
     consensus.appoint(s, rapporteur, manager)
     report = consensus.report_of(s)
     assert consensus.readiness(s) == [
-        "1 evaluation(s) of this proposal are not submitted yet; the consensus is written once "
+        "1 evaluation of this proposal is not submitted yet; the consensus is written once "
         "every evaluator has submitted."
     ]
     version = report.version
@@ -186,7 +186,7 @@ def test_the_consensus_waits_for_every_evaluation(
 
     # a newly assigned evaluator (still to declare) blocks it again
     create_assignment(s, create_evaluator())
-    assert "1 evaluation(s)" in consensus.readiness(s)[0]
+    assert "1 evaluation of this proposal is not" in consensus.readiness(s)[0]
 
 
 def test_nothing_to_write_without_any_submitted_evaluation(db, evaluated_call):

@@ -52,3 +52,17 @@ def test_no_charts_before_any_score(client, login_as, create_user, closed_call):
     login_as(create_user(roles=("programme_manager",)))
     html = client.get(f"/manage/calls/{call.id}/evaluation").get_data(as_text=True)
     assert "Proposals" in html and 'id="dashboard-charts"' not in html
+
+
+def test_the_dashboard_counts_one_proposal_in_the_singular(
+    client, login_as, create_user, evaluated
+):
+    call, _, _ = evaluated(n=1)
+    login_as(create_user(roles=("programme_manager",)))
+    html = re.sub(
+        r"\s+", " ", client.get(f"/manage/calls/{call.id}/evaluation").get_data(as_text=True)
+    )
+    assert "1 of 1 proposal has a score" in html
+    assert f"(1 proposal × {call.evaluators_per_proposal})" in html
+    assert '<div class="small">of 1 proposal</div>' in html  # consensus approved: 0 of 1
+    assert "1 proposals" not in html

@@ -37,7 +37,7 @@ def test_a_list_with_a_bad_address_invites_the_good_and_shows_the_bad_at_the_fie
     assert mailbox.last_to("one@example.org") and mailbox.last_to("two@example.org")
     assert "This is not an e-mail address: expert(at)example.org" in html
     assert "the other addresses are invited" in html
-    assert "2 invitation(s) sent: one@example.org, two@example.org." in html
+    assert "2 invitations sent: one@example.org, two@example.org." in html
     textarea = html.split('name="emails"')[1].split("</textarea>")[0]
     assert textarea.endswith(">expert(at)example.org") or "expert(at)example.org" in textarea
     assert "one@example.org" not in textarea  # invited already: not sent twice
@@ -59,7 +59,7 @@ def test_an_admin_invites_from_the_users_page(db, client, login_as, create_user)
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users")
     assert _invited(db) == ["new.person@example.org"]
-    assert "1 invitation(s) sent: new.person@example.org." in client.get("/admin/users").get_data(
+    assert "1 invitation sent: new.person@example.org." in client.get("/admin/users").get_data(
         as_text=True
     )
 

@@ -147,8 +147,8 @@ def test_a_call_half_way_through_its_evaluation_issues_the_same_statements_at_tw
     assert all(a == b for a, b in counts.values()), counts
     ranking, board = pages["ranking page"], pages["evaluation dashboard"]
     awaiting = re.search(r'<ul id="awaiting">(.*?)</ul>', ranking, re.S).group(1)
-    assert awaiting.count("1 evaluation(s) outstanding; no rapporteur yet") == 2, awaiting
-    assert awaiting.count("1 evaluation(s) outstanding</li>") == 2, awaiting
+    assert awaiting.count("1 evaluation outstanding; no rapporteur yet") == 2, awaiting
+    assert awaiting.count("1 evaluation outstanding</li>") == 2, awaiting
     assert large.ineligible[0].content["acronym"] in ranking.split("Not evaluated")[1]
     table = board.split('id="proposals-title"')[1]
     for i, s in enumerate(large.submissions):

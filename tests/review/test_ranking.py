@@ -230,11 +230,11 @@ def test_proposals_without_an_approved_consensus_wait_and_block_finalising(
     assert [(s.id, why) for s, why in view.awaiting] == [
         (submitted.id, "consensus report: awaiting approval"),
         (unappointed.id, "no rapporteur appointed"),
-        (outstanding.id, "1 evaluation(s) outstanding; no rapporteur yet"),
+        (outstanding.id, "1 evaluation outstanding; no rapporteur yet"),
     ]
     assert set(view.rows) == {approved.reference}
-    assert view.problems == ["3 proposal(s) have no approved consensus report yet."]
-    with pytest.raises(ReviewError, match="3 proposal\\(s\\) have no approved consensus"):
+    assert view.problems == ["3 proposals have no approved consensus report yet."]
+    with pytest.raises(ReviewError, match="3 proposals have no approved consensus"):
         ranking.finalise(setup.call, view.digest, manager)
     assert count(db, FinalRanking) == 0
     assert not services.ranking_final(setup.call.id)

@@ -343,6 +343,25 @@ def test_publishing_needs_a_final_ranking(client, evaluated, manager):
     assert db.session.scalar(select(ResultLetter)) is None
 
 
+@pytest.mark.parametrize(("n", "said"), [(1, "1 result letter,"), (2, "2 result letters,")])
+def test_the_published_message_counts_the_letters_in_words(
+    client, evaluated, approve_all, manager, n, said
+):
+    call, submissions, _ = evaluated(n=n)
+    approve_all(call, submissions, manager)
+    ranking_service.finalise(call, ranking_service.build(call).digest, manager)
+    login(client, manager)
+    page = _text(
+        client.post(
+            f"/manage/calls/{call.id}/results/publish",
+            data={"confirmed": "yes"},
+            follow_redirects=True,
+        )
+    )
+    assert f"The results are published: {said} in the applicants&#39; dashboards" in page
+    assert "(s)" not in page
+
+
 def test_a_final_ranking_frees_the_evaluators_load(evaluated, approve_all, manager):
     call, submissions, evaluators = evaluated(n=2)
     approve_all(call, submissions, manager)

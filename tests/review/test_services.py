@@ -98,7 +98,7 @@ def test_manual_assignment_notifies_and_refuses_conflicts_without_override(
     created, errors = services.assign([s1, s2], [conflicted, free], manager)
     assert len(created) == 3
     assert len(errors) == 1 and "likely conflict" in errors[0]
-    assert mailbox.last_to(free.email)["Subject"] == "2 proposal(s) assigned to you for evaluation"
+    assert mailbox.last_to(free.email)["Subject"] == "2 proposals assigned to you for evaluation"
     body = mailbox.body(mailbox.last_to(free.email))
     assert s1.content["acronym"] in body and s1.content["title"] not in body
     # a second assignment of the same pair is refused

@@ -13,6 +13,7 @@ from grants.accounts.models import User
 from grants.accounts.permissions import requires
 from grants.calls.models import Call, CallPhase
 from grants.extensions import db
+from grants.formatting import count_of
 from grants.jobs.services import find as find_job
 from grants.pagination import page_of
 from grants.proposals.models import Submission
@@ -84,7 +85,7 @@ def invite():
     good, bad = evaluator_pool.sort_addresses(form.emails.data)
     invited = evaluator_pool.invite_evaluators(good, call, current_user) if good else []
     if invited:
-        flash(f"{len(invited)} invitation(s) sent: {', '.join(invited)}.", "success")
+        flash(f"{count_of(len(invited), 'invitation')} sent: {', '.join(invited)}.", "success")
     if bad:
         form.emails.data = "\n".join(bad)
         form.emails.errors = [
@@ -160,7 +161,7 @@ def assign(call_id: int):
         form.override_reason.data or "",
     )
     if created:
-        flash(f"{len(created)} assignment(s) made; the evaluators have been notified.", "success")
+        flash(_assignments_made(created), "success")
     for error in errors:
         flash(error, "danger")
     return redirect(url_for(".call_assignments", call_id=call.id))
@@ -190,8 +191,19 @@ def apply_plan(call_id: int):
     except ReviewError as exc:
         flash(str(exc), "danger")
         return redirect(url_for(".plan", call_id=call.id))
-    flash(f"{len(created)} assignment(s) made; the evaluators have been notified.", "success")
+    flash(_assignments_made(created), "success")
     return redirect(url_for(".call_assignments", call_id=call.id))
+
+
+def _assignments_made(created: list[Assignment]) -> str:
+    """'1 assignment made; the evaluator has been notified.', '4 assignments made; the
+    evaluators have been notified.' (by the evaluators, not the assignments)."""
+    told = (
+        "the evaluator has"
+        if len({a.evaluator_id for a in created}) == 1
+        else "the evaluators have"
+    )
+    return f"{count_of(len(created), 'assignment')} made; {told} been notified."
 
 
 @bp.route("/manage/assignments/<int:assignment_id>/remove", methods=["POST"])
@@ -276,7 +288,10 @@ def appoint_all(call_id: int):
     except ReviewError as exc:
         flash(str(exc), "danger")
     else:
-        flash(f"{count} rapporteur(s) appointed and notified.", "success" if count else "info")
+        flash(
+            f"{count_of(count, 'rapporteur')} appointed and notified.",
+            "success" if count else "info",
+        )
         for problem in problems:
             flash(problem, "warning")
     return redirect(url_for(".dashboard", call_id=call.id))
@@ -433,9 +448,9 @@ def publish_results(call_id: int):
     except ReviewError as exc:
         flash(str(exc), "danger")
     else:
-        flash(
-            f"The results are published: {len(letters)} result letter(s), in the applicants' "
-            "dashboards; the e-mails are on their way.",
+        flash(  # one letter still goes by e-mail to the submitter and the contacts
+            f"The results are published: {count_of(len(letters), 'result letter')}, in the "
+            "applicants' dashboards; the e-mails are on their way.",
             "success",
         )
         back = url_for(".ranking", call_id=call.id)
