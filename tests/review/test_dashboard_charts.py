@@ -14,7 +14,9 @@ from grants.review.charts import dashboard_charts
 
 
 def _table(html: str, table_id: str) -> list[list[str]]:
-    body = re.search(rf'<table[^>]*id="{table_id}".*?<tbody[^>]*>(.*?)</tbody>', html, re.S).group(1)
+    body = re.search(rf'<table[^>]*id="{table_id}".*?<tbody[^>]*>(.*?)</tbody>', html, re.S).group(
+        1
+    )
     return [
         [
             re.sub(r"<[^>]+>", "", cell).strip()
