@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from scoring.criteria import count_of
 from scoring.criteria import eur as _scoring_eur
+
+__all__ = ["count_of", "eur", "points", "quantity"]
 
 
 def eur(amount: Decimal | None) -> str:
@@ -21,12 +24,6 @@ def points(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
-
-
-def count_of(count: int, singular: str, plural: str | None = None) -> str:
-    """'1 result letter', '3 result letters' (never 'letter(s)'); `plural` where adding an
-    s is wrong ('country', 'countries')."""
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
 def quantity(value: Decimal | int | str | None, grouped: bool = True) -> str:

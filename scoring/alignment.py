@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from scoring.criteria import eur, to_decimal
+from scoring.criteria import count_of, eur, to_decimal
 from scoring.descriptors import (
     PROGRAMMES,
     DescriptorSet,
@@ -35,7 +35,7 @@ from scoring.passages import (
 # The version of the method (formula, settings, passage rules, semantic signal). A stored result
 # is keyed by it: change it with any change that changes results, and stored results of the old
 # method are computed afresh when next read.
-METHOD_VERSION = "2026-12-04.1"
+METHOD_VERSION = "2026-12-04.2"
 
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
@@ -251,6 +251,11 @@ def _plain(value: Any) -> Any:
 
 def _ratio(part: float, full: float) -> float:
     return min(1.0, part / full)
+
+
+def _percent(share: float) -> str:
+    """0.4521 -> '45 %', as the application writes shares to people."""
+    return f"{round(share * 100)} %"
 
 
 def _share(part: Decimal, whole: Decimal) -> float:
@@ -845,19 +850,27 @@ class Aligner:
         )
         bad_tags = tuple(facts.unsupported.get(code, ()))
         explanation = (
-            f"{descriptor.label} ({code}): {score:.4f} from claim {components.claim:.2f}, "
-            f"budget/activity share {components.share:.2f} (budget {budget_share:.0%}, "
-            f"activities {activity_share:.0%}), "
-            + ("no fit rules, " if fit_part is None else f"fit {components.fit:.2f}, ")
-            + f"text {components.text:.2f} ({len(shown)} passage(s) count, "
-            f"{len(hits)} phrase match(es))"
+            f"{descriptor.label}: {_percent(score)} from the claim {_percent(components.claim)}"
+            f", the budget and activities {_percent(components.share)} (budget "
+            f"{_percent(budget_share)}, activities {_percent(activity_share)}), "
+            + (
+                "no fit rules, "
+                if fit_part is None
+                else f"the fit with the priority's rules {_percent(components.fit)}, "
+            )
+            + f"the text {_percent(components.text)} ("
+            + count_of(len(shown), "passage counts", "passages count")
+            + f", {count_of(len(hits), 'phrase match', 'phrase matches')})"
         )
         if bad_tags:
-            explanation += f"; {len(bad_tags)} tag(s) not supported by the item's own text"
+            explanation += (
+                f"; {count_of(len(bad_tags), 'tag is', 'tags are')} not supported by the "
+                "item's own text"
+            )
         if unsupported:
             explanation += (
-                f"; claimed but not evidenced (evidence strength {strength:.2f} < "
-                f"{settings.min_evidence:.2f})"
+                f"; claimed but not evidenced (evidence strength {_percent(strength)}, "
+                f"below {_percent(settings.min_evidence)})"
             )
         return PriorityAlignment(
             code,

@@ -16,6 +16,7 @@ from scoring.criteria import (
     SHARE,
     CallRules,
     Criterion,
+    count_of,
     fast_constructor,
     fmt,
     hundredths,
@@ -70,7 +71,7 @@ class CriterionResult:
         if self.individual:
             values = sorted(v for _, v in self.individual)
             parts.append(
-                f"{len(values)} evaluation(s) {', '.join(fmt(v) for v in values)}: "
+                f"{count_of(len(values), 'evaluation')} {', '.join(fmt(v) for v in values)}: "
                 f"{self.aggregation} {fmt(self.aggregate)}, spread {fmt(self.spread)}"
             )
             if self.disagreement:
@@ -674,7 +675,7 @@ def calibration_report(
         else:
             verdict = "in line"
         explanation = (
-            f"{evaluator}: {n} comparison(s); on average {fmt(abs(share) * 100)} % of the "
+            f"{evaluator}: {count_of(n, 'comparison')}; on average {fmt(abs(share) * 100)} % of the "
             f"maximum {'above' if share >= 0 else 'below'} co-evaluators "
             f"({_to_decimal(mean_points, SHARE):+} points): {verdict}"
             f" (tolerance {fmt(tolerance * 100)} %)"

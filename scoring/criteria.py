@@ -122,6 +122,13 @@ def eur(value: Decimal) -> str:
     return f"EUR {value:,.2f}".replace(",", "\u202f")
 
 
+def count_of(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 result letter', '3 result letters' (never 'letter(s)'); `plural` where adding an
+    s is wrong ('country', 'countries'). Explanations and the application say it the same way
+    (grants.formatting.count_of is this function)."""
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
 @dataclass(frozen=True)
 class Criterion:
     """An award criterion: points from 0 to `max_points` in steps of `step`, with a threshold."""

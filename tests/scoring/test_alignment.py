@@ -126,6 +126,11 @@ def test_worked_example_components_and_scores():
     assert data.components == data.components.__class__(0.4, 0.0, None, 0.0)
     assert data.score == 0.1067 and data.claimed_not_evidenced
     assert "claimed but not evidenced" in data.explanation
+    # explanations in words, for evaluators: shares in per cent, no code, no "(s)"
+    assert shelters.explanation.startswith(f"{shelters.label}: 62 % from the claim ")
+    assert "1 tag is not supported" in shelters.explanation
+    assert "(shelters)" not in shelters.explanation and "(s)" not in shelters.explanation
+    assert "evidence strength 0 %, below" in data.explanation
 
     # 100 * (0.6 * 0.8625 + 0.2 * 0.6167 + 0.2 * 0.1067)
     assert result.total == 66.22

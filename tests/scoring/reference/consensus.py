@@ -60,7 +60,8 @@ class CriterionResult:
         if self.individual:
             values = sorted(v for _, v in self.individual)
             parts.append(
-                f"{len(values)} evaluation(s) {', '.join(fmt(v) for v in values)}: "
+                f"{len(values)} evaluation{'' if len(values) == 1 else 's'} "
+                f"{', '.join(fmt(v) for v in values)}: "
                 f"{self.aggregation} {fmt(self.aggregate)}, spread {fmt(self.spread)}"
             )
             if self.disagreement:
@@ -322,7 +323,7 @@ def calibration_report(
         else:
             verdict = "in line"
         explanation = (
-            f"{evaluator}: {n} comparison(s); on average {fmt(abs(share) * 100)} % of the "
+            f"{evaluator}: {n} comparison{'' if n == 1 else 's'}; on average {fmt(abs(share) * 100)} % of the "
             f"maximum {'above' if share >= 0 else 'below'} co-evaluators "
             f"({_to_decimal(mean_points, SHARE):+} points): {verdict}"
             f" (tolerance {fmt(tolerance * 100)} %)"

@@ -112,7 +112,7 @@ def _budgets(ranking: Ranking, budgets: Mapping[str, Any] | Any) -> dict[str, De
         result[topic] = value
     missing = [t for t in topics if t not in result]
     if missing:
-        raise ValueError(f"no budget for topic(s) {missing}")
+        raise ValueError(f"no budget for {'topic' if len(missing) == 1 else 'topics'} {missing}")
     return result
 
 
