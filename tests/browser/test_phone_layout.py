@@ -112,9 +112,11 @@ _LIST_LAYOUT = """() => {
           dates: dates.length, broken: dates.filter(([, lines]) => lines > 1)};
 }"""
 
-# Each body cell of each list table (.table-stack): its data-label against its column's header, and whether that
-# label is shown before the cell (the ::before content) and the row laid out as a table row.
-_CELL_LABELS = """() => [...document.querySelectorAll('main table.table-stack')].flatMap((table) => {
+# Each body cell of each list table (.table-stack): its data-label against its column's
+# header, and whether that label is shown before the cell (the ::before content) and the row
+# laid out as a table row.
+_CELL_LABELS = """() => [...document.querySelectorAll('main table.table-stack')]
+.flatMap((table) => {
   const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim());
   return [...table.querySelectorAll('tbody tr')].filter((tr) => !tr.querySelector('[colspan]'))
     .flatMap((tr) => [...tr.children].map((td, i) => ({
