@@ -676,7 +676,8 @@ def calibration_report(
             verdict = "in line"
         explanation = (
             f"{evaluator}: {count_of(n, 'comparison')}; on average "
-            f"{fmt(abs(share) * 100)} % of the maximum {'above' if share >= 0 else 'below'} co-evaluators "
+            f"{fmt(abs(share) * 100)} % of the maximum "
+            f"{'above' if share >= 0 else 'below'} co-evaluators "
             f"({_to_decimal(mean_points, SHARE):+} points): {verdict}"
             f" (tolerance {fmt(tolerance * 100)} %)"
         )

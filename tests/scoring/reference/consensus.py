@@ -324,7 +324,8 @@ def calibration_report(
             verdict = "in line"
         explanation = (
             f"{evaluator}: {n} comparison{'' if n == 1 else 's'}; on average "
-            f"{fmt(abs(share) * 100)} % of the maximum {'above' if share >= 0 else 'below'} co-evaluators "
+            f"{fmt(abs(share) * 100)} % of the maximum "
+            f"{'above' if share >= 0 else 'below'} co-evaluators "
             f"({_to_decimal(mean_points, SHARE):+} points): {verdict}"
             f" (tolerance {fmt(tolerance * 100)} %)"
         )
