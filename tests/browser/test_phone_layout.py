@@ -117,7 +117,11 @@ _LIST_LAYOUT = """() => {
 # laid out as a table row.
 _CELL_LABELS = """() => [...document.querySelectorAll('main table.table-stack')]
 .flatMap((table) => {
-  const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim());
+  const heads = [...table.querySelectorAll('thead th')].map((th) => {
+    const copy = th.cloneNode(true);  // what a screen reader reads: no sort arrow
+    copy.querySelectorAll('[aria-hidden="true"]').forEach((el) => el.remove());
+    return copy.textContent.trim();
+  });
   return [...table.querySelectorAll('tbody tr')].filter((tr) => !tr.querySelector('[colspan]'))
     .flatMap((tr) => [...tr.children].map((td, i) => ({
       header: heads[i], label: td.dataset.label,
@@ -186,7 +190,7 @@ _BUDGET_LINE = """() => [...document.querySelectorAll('tr.budget-line td')].flat
 
 
 def test_manager_lists_are_cards_and_the_budget_line_shows_on_a_phone(
-    page, live_server, evaluated, approve_all, create_user
+    page, live_server, evaluated, approve_all, create_user, running_grant
 ):
     from grants.review import pool
 
@@ -202,6 +206,8 @@ def test_manager_lists_are_cards_and_the_budget_line_shows_on_a_phone(
     _check_list_page(page, f"{base}/manage/evaluators", "evaluators")
     dashboard = f"{base}/manage/calls/{call.id}/evaluation"
     _check_list_page(page, dashboard, "evaluation-dashboard", dates=False)
+    running_grant(agreement_number="GA-PHONE", manager=manager)
+    _check_list_page(page, f"{base}/projects/monitoring", "monitoring", dates=False)
 
     page.goto(f"{base}/manage/calls/{call.id}/ranking")
     page.get_by_text("Budget line:").first.wait_for()

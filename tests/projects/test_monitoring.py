@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from grants import clock
 from grants.extensions import db
+from grants.taxonomy.services import country_name
 from grants.projects import monitoring, services
 from tests.conftest import login
 from tests.main.test_dashboard import statements
@@ -71,6 +72,10 @@ def test_monitoring_page_exports_and_flat_query_count(app, running_grant):
     large, page = statements(app, client, "/projects/monitoring?sort=-end")
     assert large == small, (small, large)
     assert page.count("/projects/") >= 5
+    # the coordinator's country by its name, in the table and in the filter
+    code = grant.organisation.country
+    assert f'data-label="Country">{country_name(code)}</td>' in page
+    assert f'<option value="{code}">{country_name(code)}</option>' in page
     bad = client.get("/projects/monitoring?status=nonsense&country=ZZ")
     assert bad.status_code == 422 and "No such status" in bad.get_data(as_text=True)
     assert client.get("/projects/monitoring/export.pdf").status_code == 404
