@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from grants import clock
 from grants.extensions import db
-from grants.taxonomy.services import country_name
 from grants.projects import monitoring, services
+from grants.taxonomy.services import country_name
 from tests.conftest import login
 from tests.main.test_dashboard import statements
 
