@@ -55,6 +55,13 @@ def test_managers_filter_the_log(client, db, create_user, login_as):
     assert '<a href="/calls/7">Call 7</a>' in page and "call:7" not in page
     page = client.get("/audit/?entity_type=user").get_data(as_text=True)
     assert f"User {manager.id}" in page and f'href="/admin/users/{manager.id}"' not in page
+    # actions and the filters' choices in words too; the filters still send the codes
+    audit.record("call", 7, "finalise-ranking", "Ranking finalised", actor=manager)
+    db.session.commit()
+    page = client.get("/audit/?action=finalise-ranking").get_data(as_text=True)
+    assert 'data-label="Action">Finalise ranking</td>' in page and "Ranking finalised" in page
+    assert '<option value="finalise-ranking" selected>Finalise ranking</option>' in page
+    assert '<option value="call">Call</option>' in page
 
 
 def test_database_refuses_changes_when_migrated(app, tmp_path):
