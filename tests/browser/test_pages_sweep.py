@@ -8,7 +8,6 @@ browser tests."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
@@ -182,66 +181,6 @@ def test_pages_without_javascript(browser, live_server, create_proposal, create_
         _assert_clean(problems)
     finally:
         context.close()
-
-
-def test_project_pages(page, live_server, running_grant, selected_submission):
-    """A running project as its coordinator (its page, the report form with its indicators,
-    a deliverable with a file, an amendment request) and as a manager (the report waiting
-    for review, the deliverable, monitoring), and a grant in preparation (its work plan)."""
-    from grants.projects import deliverables, services
-    from tests.factories.projects import grant_terms
-    from tests.factories.proposals import MINIMAL_PDF
-
-    grant, coordinator, manager = running_grant()
-    deliverables.add_file(grant, 0, "referral-guide.pdf", MINIMAL_PDF, coordinator)
-    prepared = services.prepare_grant(
-        selected_submission(), grant_terms(agreement_number="GA-PREPARED"), manager
-    )
-    base = live_server.url
-    _log_in(page, base, coordinator)
-    problems = sweep(
-        page,
-        base,
-        [
-            f"/projects/{grant.id}",
-            f"/projects/{grant.id}/reports/1",
-            f"/projects/{grant.id}/deliverables/0",
-            f"/projects/{grant.id}/amendments/new/end_date",
-        ],
-    )
-    report = services.submit_report(
-        grant,
-        1,
-        {
-            "narrative": "Shelter opened in Sofia; 40 women assisted.",
-            "indicators": [
-                {
-                    "code": "victims-assisted",
-                    "value": "40",
-                    "name": "Victims assisted",
-                    "breakdowns": {"sex-age": {"women": "30", "girls": "10"}},
-                }
-            ],
-        },
-        Decimal("300000"),
-        coordinator,
-    )
-    page.context.clear_cookies()
-    _log_in(page, base, manager)
-    problems += sweep(
-        page,
-        base,
-        [
-            f"/projects/reports/{report.id}",
-            f"/projects/{grant.id}",
-            f"/projects/{grant.id}/deliverables/0",
-            "/projects/monitoring",
-            f"/projects/{prepared.id}",
-            f"/projects/{prepared.id}/work-plan/deliverables",
-            f"/projects/{prepared.id}/work-plan/indicators",
-        ],
-    )
-    _assert_clean(problems)
 
 
 def test_consensus_in_draft(page, live_server, evaluated_call, create_user):
