@@ -187,7 +187,7 @@ def test_dashboard_pages_and_filters_its_proposals(
     assert "All (5)" in filters and "Consensus not approved (4)" in filters
     assert "With a disagreement (0)" in filters and "Needing evaluators (0)" in filters
     page = client.get(url + "?show=consensus")
-    assert shown(page) == ids[1:3] and "show=consensus&amp;page=2" in _text(page)
+    assert shown(page) == ids[1:3] and "show=consensus&amp;page=2#proposals-title" in _text(page)
     assert shown(client.get(url + "?show=consensus&page=2")) == ids[3:5]
     assert "No proposal matches this filter." in _text(client.get(url + "?show=disagreement"))
     assert shown(client.get(url + "?show=%3Cscript%3E")) == ids[:2]  # unknown: all
