@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app, session
 from flask_login import user_logged_in, user_logged_out
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from grants import clock
@@ -46,23 +46,30 @@ def start(user: User, remember: bool) -> str:
     return key
 
 
+# One round trip on every request: the session row, its user, the user's memberships (with
+# their organisations) and roles, which every page reads. Built once per process: only the
+# key's hash and the user id change from one request to the next.
+_LIVE_SESSION = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(
+        UserSession.key_hash == bindparam("key_hash"),
+        UserSession.user_id == bindparam("user_id"),
+    )
+    .options(
+        joinedload(User.memberships).joinedload(Membership.organisation),
+        joinedload(User.roles),
+    )
+)
+
+
 def load(user_id: str) -> User | None:
     """The user of a live session named by `<user id>:<key>`, else None."""
     ident, _, key = (user_id or "").partition(":")
     if not ident.isdigit() or not key or len(ident) > 18:
         return None
-    # One round trip on every request: the session row, its user, the user's memberships (with
-    # their organisations) and roles, which every page reads.
     row = (
-        db.session.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.key_hash == _hash(key), UserSession.user_id == int(ident))
-            .options(
-                joinedload(User.memberships).joinedload(Membership.organisation),
-                joinedload(User.roles),
-            )
-        )
+        db.session.execute(_LIVE_SESSION, {"key_hash": _hash(key), "user_id": int(ident)})
         .unique()
         .first()
     )

@@ -179,8 +179,17 @@ class Proposal(db.Model):
         return [a for a in self.annexes if a.removed_at is None]
 
     @property
+    def submitted_versions(self) -> list[Submission]:
+        """The submissions, oldest first. A draft has none, known without a query: a submission
+        is made only by submitting, which moves the proposal out of draft in the same
+        transaction, and nothing moves a proposal back to draft."""
+        if self.status == ProposalStatus.DRAFT and "submissions" not in self.__dict__:
+            return []
+        return self.submissions
+
+    @property
     def current_submission(self) -> Submission | None:
-        return next((s for s in self.submissions if s.is_current), None)
+        return next((s for s in self.submitted_versions if s.is_current), None)
 
 
 class Partner(db.Model):
@@ -454,11 +463,17 @@ class Submission(db.Model):
 
     @property
     def status_label(self) -> str:
-        if self.withdrawn_at:
-            return "Withdrawn"
-        if not self.is_current:
-            return "Superseded"
-        return "Counts"
+        return submission_status(self.withdrawn_at, self.is_current)
+
+
+def submission_status(withdrawn_at: datetime | None, is_current: bool) -> str:
+    """What a submission's status reads as (Submission.status_label, and the list of versions,
+    which reads these columns only)."""
+    if withdrawn_at:
+        return "Withdrawn"
+    if not is_current:
+        return "Superseded"
+    return "Counts"
 
 
 class ChecksDecision(db.Model):

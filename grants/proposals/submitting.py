@@ -4,6 +4,7 @@ transitions with their mail, and the receipt PDF."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from grants.proposals.models import (
     Proposal,
     ProposalStatus,
     Submission,
+    submission_status,
 )
 from grants.proposals.sections import locked_reason, submit_block_reason
 from grants.proposals.snapshot import Snapshot, content_hash
@@ -189,6 +191,39 @@ def submit(proposal: Proposal, user: User, token: str, version) -> Submission:
     return submission
 
 
+@dataclass(frozen=True)
+class Version:
+    """One submitted version of a proposal as the list of versions shows it."""
+
+    id: int
+    version: int
+    submitted_at: datetime
+    status_label: str
+
+
+def versions(submission: Submission) -> list[Version]:
+    """The submitted versions of the submission's proposal, oldest first: the columns the list
+    shows, not the submitted content (a column projection: no version's snapshot is read).
+    A current first version is the only one (a later one would have superseded it): no query."""
+    if submission.is_current and submission.version == 1:
+        return [Version(submission.id, 1, submission.submitted_at, submission.status_label)]
+    rows = db.session.execute(
+        select(
+            Submission.id,
+            Submission.version,
+            Submission.submitted_at,
+            Submission.withdrawn_at,
+            Submission.is_current,
+        )
+        .where(Submission.proposal_id == submission.proposal_id)
+        .order_by(Submission.version)
+    )
+    return [
+        Version(r.id, r.version, r.submitted_at, submission_status(r.withdrawn_at, r.is_current))
+        for r in rows
+    ]
+
+
 def submitted_with(proposal: Proposal, token: str) -> Submission | None:
     """The submission this form's token made already, if any; a token of another
     proposal's form is refused."""
@@ -226,21 +261,7 @@ def _submit(proposal: Proposal, user: User, token: str, version) -> tuple[Submis
         return current, []  # nothing changed since: the same submission still counts
 
     submission = _new_version(proposal, user, token, now, report, taken, content, digest)
-    number = submission.version
     messages = _set_status(proposal, ProposalStatus.SUBMITTED, user, now, submission)
-    audit.record(
-        "proposal",
-        proposal.id,
-        "submit",
-        f"{proposal.label} submitted as version {number} ({submission.reference})",
-        {
-            "submission": submission.reference,
-            "sha256": digest,
-            "admissible": report.admissible,
-            "eligible": report.eligible,
-        },
-        actor=user,
-    )
     # Keyed by the new submission's id: no job can have these keys yet (no look-up).
     enqueue(
         "pdf.receipt",
@@ -268,10 +289,11 @@ def _new_version(
     digest: str,
 ) -> Submission:
     """The next numbered submission, current from now on; the one it supersedes stays.
-    The number follows the proposal's submissions (loaded already for the current one); a
-    concurrent submit that numbered first fails this one at the flush (unique version)."""
+    The number follows the proposal's submissions (loaded already for the current one; a
+    draft has none); a concurrent submit that numbered first fails this one at the flush
+    (unique version)."""
     current = proposal.current_submission
-    number = max((s.version for s in proposal.submissions), default=0) + 1
+    number = max((s.version for s in proposal.submitted_versions), default=0) + 1
     if current is not None:
         current.is_current = False
         current.superseded_at = now
@@ -354,9 +376,27 @@ def _set_status(
             actor=user,
         )
     if status == ProposalStatus.SUBMITTED:
+        _record_submit(proposal, submission, user)  # one INSERT with the status entry above
         db.session.flush()  # the receipt links to the submission by its id
         return _queue_receipts(proposal, submission, user)
     return _queue_withdrawn(proposal, user, now)
+
+
+def _record_submit(proposal: Proposal, submission: Submission, user: User) -> None:
+    """The audit entry of a submission: its reference, hash and checks."""
+    audit.record(
+        "proposal",
+        proposal.id,
+        "submit",
+        f"{proposal.label} submitted as version {submission.version} ({submission.reference})",
+        {
+            "submission": submission.reference,
+            "sha256": submission.sha256,
+            "admissible": submission.admissible,
+            "eligible": submission.eligible,
+        },
+        actor=user,
+    )
 
 
 def _queue_withdrawn(proposal: Proposal, user: User, now: datetime) -> list:

@@ -107,3 +107,78 @@ def test_a_connection_is_pinged_only_after_sitting_idle(tmp_path, monkeypatch):
             assert connection.execute(text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()
+
+
+# The requests of the deadline rush (benchmarks/profile_rush.py) ----------------------------
+
+
+def test_the_submit_request_sends_one_audit_insert_and_reads_no_submission_of_a_draft(
+    client, login_as, create_proposal, db, monkeypatch
+):
+    from benchmarks import rush
+    from grants.audit.models import AuditEntry
+
+    monkeypatch.setattr(submitting, "eager", lambda: False)  # the mail left to the worker
+    proposal = create_proposal()
+    login_as(_member(proposal))
+    page, seen = _statements_of(
+        db, lambda: client.get(f"/proposals/{proposal.id}/submit").get_data(as_text=True)
+    )
+    # The submit page of a draft: nothing submitted yet, known without reading submissions.
+    assert not any("FROM submission" in s for s in seen), seen
+    form = rush.form_fields(page, "token")
+    response, seen = _statements_of(
+        db, lambda: client.post(f"/proposals/{proposal.id}/submit", data=form, csrf=False)
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert "/submissions/" in response.headers["Location"]
+    # The status change and the submission are audited in one flush: one INSERT on PostgreSQL
+    # (SQLAlchemy's insertmanyvalues; SQLite's driver sends one per row); no submission is
+    # read (a draft has none); the whole request stays at its fixed number of statements.
+    postgres = db.engine.dialect.name == "postgresql"
+    audit_inserts = sum(s.startswith("INSERT INTO audit_entry") for s in seen)
+    assert audit_inserts == (1 if postgres else 2), seen
+    selects = [s for s in seen if s.startswith("SELECT")]
+    assert not any("FROM submission" in s for s in selects), selects
+    # The session with its user, the proposal, its 7 kinds of rows, the organisation's contacts.
+    assert len(selects) <= 10, "\n".join(s[:120] for s in selects)
+    if postgres:  # and the writes: audit, proposal, submission, notice, mail, jobs
+        assert len(seen) <= 16, "\n".join(s[:120] for s in seen)
+    actions = db.session.execute(
+        select(AuditEntry.action, AuditEntry.changes)
+        .where(AuditEntry.entity_type == "proposal", AuditEntry.entity_id == str(proposal.id))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [a for a, _ in actions][-2:] == ["status", "submit"]
+    submission = db.session.scalar(select(Submission).where(Submission.proposal_id == proposal.id))
+    assert actions[-1].changes["sha256"] == submission.sha256
+    assert actions[-1].changes["submission"] == submission.reference
+
+
+def test_the_receipt_of_a_first_version_lists_no_versions_and_later_ones_skip_the_content(
+    client, login_as, create_proposal, submit_proposal, db
+):
+    proposal = create_proposal()
+    user = _member(proposal)
+    first = submit_proposal(proposal)
+    url, digest = f"/submissions/{first.id}", first.sha256
+    login_as(user)
+    response, seen = _statements_of(db, lambda: client.get(url))
+    assert response.status_code == 200
+    assert digest in response.get_data(as_text=True)
+    # Only its own row: a current first version is the only version.
+    assert sum("FROM submission " in s for s in seen if s.startswith("SELECT")) == 1, "\n".join(
+        s[:200] for s in seen
+    )
+    proposal.title = "A changed title"
+    db.session.commit()
+    second = submit_proposal(proposal)
+    second_id = second.id
+    db.session.expire_all()
+    response, seen = _statements_of(db, lambda: client.get(url))
+    html = response.get_data(as_text=True)
+    assert "Other versions" in html and f"/submissions/{second_id}" in html
+    assert "Superseded" in html
+    # The list of versions reads their columns, not their submitted content.
+    listing = [s for s in seen if "FROM submission" in s and "submission.version" in s]
+    assert len([s for s in listing if "submission.content" not in s]) == 1, listing

@@ -297,7 +297,9 @@ def edit(proposal_id: int, section: str):
                 _configure(form, section, proposal)
         if autosave:
             return jsonify(ok=False, message=error, version=proposal.version), status
-    priority_titles = {cp.priority_code: cp.priority.title for cp in proposal.call.priorities}
+    priority_titles = {}  # the call's priorities are read only by the section that claims them
+    if section == "priorities":
+        priority_titles = {cp.priority_code: cp.priority.title for cp in proposal.call.priorities}
     return _page(
         proposal,
         f"proposals/section_{section}.html",

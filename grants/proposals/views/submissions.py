@@ -96,6 +96,7 @@ def submission_page(submission, checks_form=None):
     """The submission page; `checks_form` (the programme's decision on the checks) as typed,
     with its errors at the fields."""
     g.no_store = True
+    member = is_member(current_user, submission.proposal.organisation)
     return render_template(
         "proposals/submission.html",
         submission=submission,
@@ -103,7 +104,8 @@ def submission_page(submission, checks_form=None):
         labels=submitting.labels(),
         utc=clock.as_utc(submission.submitted_at).strftime("%d %b %Y %H:%M:%S UTC"),
         brussels=submitting.brussels_seconds(submission.submitted_at),
-        is_member=is_member(current_user, submission.proposal.organisation),
+        is_member=member,
+        versions=submitting.versions(submission) if member else [],
         checks_form=checks_form,
     )
 
