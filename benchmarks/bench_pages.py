@@ -156,10 +156,10 @@ def floor_app(url: str) -> Flask:
     app = Flask("floor")
     P, S, Org, A, E = Proposal, Submission, Organisation, Assignment, Evaluation
 
-    def table(query, title="floor"):
+    def table(query, title="floor", shown=None):
         with engine.connect() as connection:
             rows = connection.execute(query).all()
-        return render_template_string(TABLE, rows=rows, title=title)
+        return render_template_string(TABLE, rows=rows[:shown], title=title)
 
     def own_proposals(user_id):
         return (
@@ -216,8 +216,10 @@ def floor_app(url: str) -> Flask:
             .outerjoin(ConsensusReport, ConsensusReport.submission_id == S.id)
             .where(S.call_id == call_id, S.is_current)
             .group_by(S.id, S.reference, P.acronym, ConsensusReport.state)
-            .order_by(S.id)
-            .limit(50)  # the page's table shows 50 proposals at a time
+            .order_by(S.id),
+            # every proposal's counts are read (the page's filters count them all) and the
+            # first 50 shown, as the page's table shows 50 at a time
+            shown=50,
         )
 
     @app.get("/ranking/<int:call_id>")
