@@ -72,6 +72,13 @@ def items(grant: Grant, today: date | None = None) -> list[dict]:
     return sorted(found, key=lambda i: (i["due"] or date.max, i["key"]))
 
 
+def ticked(grant: Grant, keys: list[str]) -> list[dict]:
+    """The deliverables and milestones a report marks as done ("deliverables:0"), as `items`
+    gives them, in due order; a key the work plan no longer has is left out."""
+    wanted = set(keys)
+    return [i for i in items(grant) if i["key"] in wanted]
+
+
 def open_items(grant: Grant) -> list[dict]:
     """The deliverables and milestones a report may mark done."""
     return [i for i in items(grant) if i["state"] != "done"]

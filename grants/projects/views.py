@@ -267,6 +267,7 @@ def review_report(report_id: int):
         "projects/report_review.html",
         report=report,
         indicators=indicator_input.reported(report.content),
+        ticked=progress.ticked(report.grant, report.content.get("done") or []),
         findings=progress.findings(report.grant, [report]),
         form=EmptyForm(),
         return_form=return_form,

@@ -74,6 +74,10 @@ def test_a_deliverable_file_is_checked_stored_and_named_by_the_report(app, runni
     ]
     review = theirs.get(f"/projects/reports/{report.id}").get_data(as_text=True)
     assert f"/projects/files/{stored.id}" in review
+    # what the report ticks, named for the manager who accepts it
+    title = grant.work_plan["deliverables"][0]["title"]
+    done = review.split('id="report-done"')[1].split("</ul>")[0]
+    assert f"Deliverable: {title}" in done and done.count("<li>") == 1
     download = theirs.get(f"/projects/files/{stored.id}")
     assert download.status_code == 200 and download.data == MINIMAL_PDF
     assert download.headers["Content-Type"] == "application/pdf"
