@@ -88,7 +88,7 @@ class Dashboard:
 
     @property
     def disagreements(self) -> list[ProposalProgress]:
-        return [r for r in self.rows if r.score and r.score.disagreements]
+        return self.shown("disagreement")
 
     def shown(self, what: str) -> list[ProposalProgress]:
         """The rows of one of the table's filters (SHOWN), all of them for another word."""
