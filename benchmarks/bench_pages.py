@@ -49,9 +49,11 @@ TABLE = """<!doctype html><title>{{ title }}</title><table>
 def build(args) -> dict:
     """The calls, their proposals and evaluations, the grants, and the users who log in."""
     from grants.accounts.models import Membership, User
+    from grants.calls.models import Call
     from grants.extensions import db
     from grants.projects.models import Grant, GrantStatus
     from grants.proposals.models import Proposal, Submission
+    from grants.review import standing
     from grants.review.models import Assignment
 
     small = max(10, args.big // 5)
@@ -68,6 +70,11 @@ def build(args) -> dict:
         manager = manager or db.session.get(User, data["manager_id"])
         calls.append(data["call_id"])
         db.session.expire_all()
+    # The generator inserts evaluations in bulk, past the listeners that keep each submission's
+    # standing (grants.review.standing): written here as submitting them would have.
+    for call_id in calls:
+        standing.refresh_call(db.session.get(Call, call_id))
+    db.session.commit()
 
     # Funded projects: the first proposals of every call but the two measured ones (the list
     # is programme-wide), up to --projects; so the applicants of both measured calls have the
@@ -150,6 +157,7 @@ def floor_app(url: str) -> Flask:
         ConsensusScore,
         Evaluation,
         EvaluationScore,
+        EvaluationStanding,
     )
 
     engine = create_engine(url)
@@ -208,14 +216,17 @@ def floor_app(url: str) -> Flask:
     @app.get("/evaluation/<int:call_id>")
     def evaluation(call_id):
         evaluated = func.count(E.submitted_at)
+        standing = (EvaluationStanding.total, EvaluationStanding.disagreements)
         return table(
             select(S.reference, P.acronym, func.count(A.id), evaluated, ConsensusReport.state)
+            .add_columns(*standing)
             .join(P, P.id == S.proposal_id)
             .join(A, A.submission_id == S.id)
             .outerjoin(E, E.assignment_id == A.id)
             .outerjoin(ConsensusReport, ConsensusReport.submission_id == S.id)
+            .outerjoin(EvaluationStanding, EvaluationStanding.submission_id == S.id)
             .where(S.call_id == call_id, S.is_current)
-            .group_by(S.id, S.reference, P.acronym, ConsensusReport.state)
+            .group_by(S.id, S.reference, P.acronym, ConsensusReport.state, *standing)
             .order_by(S.id),
             # every proposal's counts are read (the page's filters count them all) and the
             # first 50 shown, as the page's table shows 50 at a time

@@ -164,14 +164,6 @@ class DashboardCharts:
     specs: dict[str, dict]
 
 
-def _passes(call, score, thresholds: dict) -> bool:
-    """The total and every criterion's final score at or above their thresholds (the final
-    scores are read as computed: no criterion statistics are built)."""
-    if score.total < call.overall_threshold:
-        return False
-    return all(final >= thresholds.get(code, 0) for code, final in score.final_scores().items())
-
-
 def _asked_spec(rows: list[AskedRow]) -> dict:
     parts = ["Budget", "Asked, above the thresholds"]
     values = []
@@ -204,8 +196,8 @@ def _asked_spec(rows: list[AskedRow]) -> dict:
 
 def dashboard_charts(board) -> DashboardCharts | None:
     """The evaluation dashboard's charts, from its rows (grants.review.progress.Dashboard):
-    the scores so far (the consensus where approved, else the evaluators' aggregate) and the
-    EU contribution the proposals passing every threshold so far ask of each topic's budget.
+    the evaluators' aggregate scores so far and the EU contribution the proposals passing
+    every threshold so far ask of each topic's budget (from their stored standings).
     None while no proposal has a score."""
     scored = [r for r in board.rows if r.score is not None]
     if not scored:
@@ -220,11 +212,10 @@ def dashboard_charts(board) -> DashboardCharts | None:
     }
     top = max(int(r.score.max_total) for r in scored)
     bins = [ScoreBin(low, min(low + BIN, top), 0, 0) for low in range(0, top, BIN)]
-    thresholds = {c.code: c.threshold for c in call.criteria}
     for r in scored:
         index = min(int(r.score.total) // BIN, len(bins) - 1)
         bins[index].proposals += 1
-        if not _passes(call, r.score, thresholds):
+        if not r.score.passes:
             bins[index].below_threshold += 1
             continue
         row = asked.get(r.submission.topic or None) or asked.get(next(iter(asked)))

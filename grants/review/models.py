@@ -452,3 +452,23 @@ class SubmissionAlignment(db.Model):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     submission: Mapped[Submission] = relationship()
+
+
+class EvaluationStanding(db.Model):
+    """Where one submission's evaluation stands, as the call-wide pages show it: the aggregate
+    of its submitted evaluations (total, whether it passes every threshold, the criteria the
+    evaluators disagree on). Written by grants.review.standing in the transaction that submits
+    an evaluation or changes an assignment's state, so the evaluation dashboard reads one row
+    per proposal instead of every score of the call. `rules` is the digest of the call's
+    scoring rules it was computed under: a row of other rules is computed afresh on reading."""
+
+    __tablename__ = "evaluation_standing"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
+    rules: Mapped[str] = mapped_column(String(64))
+    total: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))  # None: nothing to aggregate
+    passes: Mapped[bool] = mapped_column(default=False)  # every threshold: overall, each criterion
+    disagreements: Mapped[str] = mapped_column(Text, default="")  # criterion codes, one a line

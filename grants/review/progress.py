@@ -17,43 +17,42 @@ from grants.calls.models import Call, CallPhase
 from grants.extensions import db
 from grants.review import consensus as consensus_service
 from grants.review import rows as call_rows
-from grants.review.models import AssignmentState, ConsensusState
-from grants.review.rows import AssignmentRow, ReportRow, SubmissionRow
+from grants.review import standing
+from grants.review.models import Assignment, AssignmentState, ConsensusState
+from grants.review.rows import AssignmentCounts, AssignmentRow, ReportRow, SubmissionRow
 from grants.review.services import EVALUATION_PHASES
 
 
 @dataclass
 class ProposalProgress:
     submission: SubmissionRow
-    assignments: list[AssignmentRow]  # every assignment, ended ones too
-    assigned: int  # standing: to declare or active
-    declared: int  # declarations made (no conflict or a conflict)
-    evaluated: int  # submitted evaluations of active assignments
+    counts: AssignmentCounts  # of its assignments, ended ones too
     report: ReportRow | None
-    score: scoring.ProposalScore | None
+    score: standing.Standing | None
+    # the full score (each criterion, who gave what), read only for the rows a page details
+    detail: scoring.ProposalScore | None = None
 
     @property
     def label(self) -> str:
         return self.submission.label
 
     @property
-    def made(self) -> int:
-        """Assignments that asked for a declaration: standing, or ended after declaring."""
-        return sum(1 for a in self.assignments if a.standing or a.declared)
-
-    @property
     def disagreements(self) -> list[scoring.CriterionResult]:
-        """The criteria flagged for discussion. Their statistics are built only for a
-        proposal that has any (`score.disagreements` holds the codes, computed with the
-        score): the call-wide page asks every row."""
-        if not self.score or not self.score.disagreements:
+        """The criteria flagged for discussion, with their scores: of a row read in detail
+        (`Dashboard.detailed`), empty for another."""
+        if not self.detail or not self.detail.disagreements:
             return []
-        return [self.score.criterion(code) for code in self.score.disagreements]
+        return [self.detail.criterion(code) for code in self.detail.disagreements]
 
     @property
     def active_evaluators(self) -> list[User]:
-        """Read on asking (the page does not show them): one query."""
-        ids = [a.evaluator_id for a in self.assignments if a.state == AssignmentState.ACTIVE]
+        """Read on asking (the page does not show them): two queries."""
+        A = Assignment
+        ids = db.session.scalars(
+            select(A.evaluator_id)
+            .where(A.submission_id == self.submission.id, A.state == AssignmentState.ACTIVE)
+            .order_by(A.id)
+        ).all()
         users = _users(ids)
         return [users[i] for i in ids]
 
@@ -76,7 +75,8 @@ class Dashboard:
     late: list[LateEvaluator]
 
     def count(self, what: str) -> int:
-        return sum(getattr(r, what) for r in self.rows)
+        """The sum over the rows of one of their AssignmentCounts ("assigned", ...)."""
+        return sum(getattr(r.counts, what) for r in self.rows)
 
     @property
     def agreed(self) -> int:
@@ -89,6 +89,16 @@ class Dashboard:
     @property
     def disagreements(self) -> list[ProposalProgress]:
         return self.shown("disagreement")
+
+    def detailed(self, rows: list[ProposalProgress]) -> list[ProposalProgress]:
+        """The rows with their full scores read (one query), for a page that lists them
+        criterion by criterion."""
+        if rows:
+            rules = consensus_service.rules_of(self.call)
+            scores = standing.full_scores(self.call, rules, [r.submission for r in rows])
+            for row in rows:
+                row.detail = scores[row.submission.id]
+        return rows
 
     def shown(self, what: str) -> list[ProposalProgress]:
         """The rows of one of the table's filters (SHOWN), all of them for another word."""
@@ -113,48 +123,37 @@ SHOWN = {
     "consensus": "Consensus not approved",
 }
 _FILTERS = {
-    "evaluators": lambda r, n: r.assigned < n,
-    "evaluations": lambda r, n: r.evaluated < r.assigned,
+    "evaluators": lambda r, n: r.counts.assigned < n,
+    "evaluations": lambda r, n: r.counts.evaluated < r.counts.assigned,
     "disagreement": lambda r, n: bool(r.score and r.score.disagreements),
     "consensus": lambda r, n: not (r.report and r.report.state == ConsensusState.APPROVED),
 }
 
 
 def dashboard(call: Call) -> Dashboard:
-    """The call's evaluation in five queries of rows, whatever its size: its evaluable
-    submissions, their assignments, consensus reports (with the rapporteurs' names) and
-    submitted scores, and the late evaluators."""
+    """The call's evaluation in six queries of rows, whatever its size: its evaluable
+    submissions, the counts of their assignments, their consensus reports (with the
+    rapporteurs' names) and standings (grants.review.standing: one stored row each), the
+    late assignments and their evaluators."""
     if call.phase not in (*EVALUATION_PHASES, CallPhase.RESULTS_PUBLISHED):
         return Dashboard(call, [], 0, [])
     submissions = [s for s in call_rows.submission_rows(call) if s.evaluable]
     by_id = {s.id: s for s in submissions}
-    assignments: dict[int, list[AssignmentRow]] = {}
-    for a in call_rows.assignment_rows(call, by_id):
-        assignments.setdefault(a.submission.id, []).append(a)
+    counts = call_rows.assignment_counts(call)
     reports = call_rows.report_rows(call)
-    scores = call_rows.proposal_scores(
-        consensus_service.rules_of(call), submissions, call_rows.scoring_evaluations(call)
-    )
-    now = clock.now()
-    rows, late_by_user = [], {}
-    for s in submissions:
-        rows_a = assignments.get(s.id, [])
-        for a in rows_a:
-            if a.standing and not a.evaluated and a.due_at < now:
-                late_by_user.setdefault(a.evaluator_id, []).append(a)
-        rows.append(
-            ProposalProgress(
-                submission=s,
-                assignments=rows_a,
-                assigned=sum(1 for a in rows_a if a.standing),
-                declared=sum(1 for a in rows_a if a.declared),
-                evaluated=sum(
-                    1 for a in rows_a if a.evaluated and a.state == AssignmentState.ACTIVE
-                ),
-                report=reports.get(s.id),
-                score=scores[s.id],
-            )
+    scores = standing.standings(call, consensus_service.rules_of(call), submissions)
+    rows = [
+        ProposalProgress(
+            submission=s,
+            counts=counts.get(s.id, call_rows.NO_ASSIGNMENT),
+            report=reports.get(s.id),
+            score=scores[s.id],
         )
+        for s in submissions
+    ]
+    late_by_user: dict[int, list[AssignmentRow]] = {}
+    for a in call_rows.late_assignments(call, by_id, clock.now()):
+        late_by_user.setdefault(a.evaluator_id, []).append(a)
     # The late evaluators in one query, not one per row.
     users = _users(late_by_user)
     late = sorted(

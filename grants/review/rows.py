@@ -7,11 +7,12 @@ shows of a row is a field of it, so a template triggers no load of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 import scoring
 from grants.calls.models import Call
@@ -139,26 +140,67 @@ class AssignmentRow:
         return self.state in STANDING
 
 
-def assignment_rows(call: Call, submissions: dict[int, SubmissionRow]) -> list[AssignmentRow]:
-    """The call's assignments (ended ones too) of the given submissions, in id order."""
+@dataclass(frozen=True, slots=True)
+class AssignmentCounts:
+    """A submission's assignments as the dashboard counts them."""
+
+    assigned: int  # standing: to declare or active
+    declared: int  # declarations made (no conflict or a conflict)
+    evaluated: int  # submitted evaluations of active assignments
+    made: int  # that asked for a declaration: standing, or ended after declaring
+
+
+NO_ASSIGNMENT = AssignmentCounts(0, 0, 0, 0)
+
+
+def assignment_counts(call: Call) -> dict[int, AssignmentCounts]:
+    """Submission id -> the counts of its assignments (ended ones too), in one query."""
+    A, E, D = Assignment, Evaluation, ConflictDeclaration
+    declared = select(D.id).where(D.assignment_id == A.id).exists()
+    standing = A.state.in_(STANDING)
+    evaluated = (A.state == AssignmentState.ACTIVE) & (E.state == EvaluationState.SUBMITTED)
+
+    def counted(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    query = (
+        select(
+            A.submission_id,
+            counted(standing),
+            counted(declared),
+            counted(evaluated),
+            counted(standing | declared),
+        )
+        .outerjoin(E, E.assignment_id == A.id)
+        .where(A.call_id == call.id)
+        .group_by(A.submission_id)
+    )
+    return {sid: AssignmentCounts(*counts) for sid, *counts in _execute(query)}
+
+
+def late_assignments(
+    call: Call, submissions: dict[int, SubmissionRow], now: datetime
+) -> list[AssignmentRow]:
+    """The standing assignments of the given submissions past their due date without a
+    submitted evaluation, in id order."""
     A, E, D = Assignment, Evaluation, ConflictDeclaration
     declared = select(D.id).where(D.assignment_id == A.id).exists()
     query = (
-        select(A.id, A.submission_id, A.evaluator_id, A.state, A.due_at, declared, E.state)
+        select(A.id, A.submission_id, A.evaluator_id, A.state, A.due_at, declared)
         .outerjoin(E, E.assignment_id == A.id)
-        .where(A.call_id == call.id)
+        .where(
+            A.call_id == call.id,
+            A.state.in_(STANDING),
+            A.due_at < now,
+            E.id.is_(None) | (E.state != EvaluationState.SUBMITTED),
+        )
         .order_by(A.id)
     )
-    out = []
-    for id_, sid, evaluator_id, state, due_at, declared_, evaluation in _execute(query):
-        if sid in submissions:
-            submitted = evaluation == EvaluationState.SUBMITTED
-            out.append(
-                AssignmentRow(
-                    id_, submissions[sid], evaluator_id, state, due_at, bool(declared_), submitted
-                )
-            )
-    return out
+    return [
+        AssignmentRow(id_, submissions[sid], evaluator_id, state, due_at, bool(declared_), False)
+        for id_, sid, evaluator_id, state, due_at, declared_ in _execute(query)
+        if sid in submissions
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,9 +232,12 @@ def report_rows(call: Call) -> dict[int, ReportRow]:
     return {row[1]: ReportRow(*row) for row in _execute(query)}
 
 
-def scoring_evaluations(call: Call) -> dict[int, list[scoring.Evaluation]]:
-    """Submission id -> the submitted evaluations of its standing assignments as `scoring`
-    reads them, in the order they were submitted (as `evaluation.submitted_evaluations`)."""
+def scoring_evaluations(
+    call: Call, only: Collection[int] | None = None
+) -> dict[int, list[scoring.Evaluation]]:
+    """Submission id -> the submitted evaluations of its active assignments as `scoring`
+    reads them, in the order they were submitted (as `evaluation.submitted_evaluations`);
+    of the submissions in `only` if given."""
     A, E, ES = Assignment, Evaluation, EvaluationScore
     codes = {c.id: c.code for c in call.criteria}
     S = Submission
@@ -208,6 +253,8 @@ def scoring_evaluations(call: Call) -> dict[int, list[scoring.Evaluation]]:
         )
         .order_by(E.submitted_at, E.id, ES.id)
     )
+    if only is not None:
+        query = query.where(A.submission_id.in_(list(only)))
     out: dict[int, list[scoring.Evaluation]] = {}
     current, points = None, {}  # the rows come evaluation by evaluation
     for sid, reference, evaluator_id, evaluation_id, criterion_id, value in _execute(query):

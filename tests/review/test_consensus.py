@@ -514,12 +514,17 @@ def test_dashboard_counts_disagreements_and_late_evaluators(
 
     board = progress.dashboard(call)
     rows = {r.submission.id: r for r in board.rows}
-    assert [(r.assigned, r.declared, r.evaluated) for r in (rows[s1.id], rows[s2.id])] == [
+    assert [
+        (r.counts.assigned, r.counts.declared, r.counts.evaluated)
+        for r in (rows[s1.id], rows[s2.id])
+    ] == [
         (3, 2, 2),
         (2, 3, 1),
     ]
     assert (board.count("assigned"), board.count("evaluated"), board.needed) == (5, 3, 6)
     assert [r.submission.id for r in board.disagreements] == [s1.id]
+    assert rows[s1.id].disagreements == []  # its scores are read only for a listed row
+    board.detailed(board.disagreements)
     assert [c.criterion for c in rows[s1.id].disagreements] == ["relevance"]
     assert rows[s1.id].active_evaluators == [e1, e2]
     assert board.late == [] and board.agreed == 0
