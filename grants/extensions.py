@@ -70,3 +70,15 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def compared_on(dialect: str):
+    """Alembic's include_object for a database of this dialect: a schema item made for one
+    database only (`ddl_if`, such as the SQLite covering index of submission) is compared
+    and migrated only there."""
+
+    def include(obj, _name, type_, _reflected, _compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None) if type_ == "index" else None
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include

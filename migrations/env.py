@@ -92,9 +92,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from grants.extensions import compared_on
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=compared_on(connection.dialect.name),
             **conf_args
         )
 

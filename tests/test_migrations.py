@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from grants import create_app
-from grants.extensions import db
+from grants.extensions import compared_on, db
 from tests.conftest import create_postgres_database, drop_postgres_database, postgres_server_url
 
 
@@ -31,9 +31,9 @@ def empty_database(request, tmp_path):
 
 def _differences(app) -> list:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": True}
-        )
+        opts = {"compare_type": True, "render_as_batch": True}
+        opts["include_object"] = compared_on(conn.dialect.name)
+        context = MigrationContext.configure(conn, opts=opts)
         return compare_metadata(context, db.metadata)
 
 

@@ -358,6 +358,28 @@ class Annex(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="annexes")
 
 
+# The columns of submission that the call-wide lists read (grants.proposals.programme and
+# grants.review.rows), in the SQLite covering index `ix_submission_listed`.
+LISTED = (
+    "submitted_at",
+    "reference",
+    "proposal_id",
+    "version",
+    "withdrawn_at",
+    "acronym",
+    "title",
+    "organisation_name",
+    "organisation_country",
+    "topic_code",
+    "countries",
+    "priorities",
+    "failure_messages",
+    "eu_contribution",
+    "admissible",
+    "eligible",
+)
+
+
 class Submission(db.Model):
     """An immutable snapshot of a proposal as submitted, with its hash and its checks.
 
@@ -375,6 +397,13 @@ class Submission(db.Model):
             unique=True,
             sqlite_where=text("is_current = 1"),
             postgresql_where=text("is_current"),
+        ),
+        # SQLite stores a row's columns in order and the 10-20 KB `content` early on: reading
+        # any column after it walks the row's overflow pages, which made reading a call's
+        # 1 000 list columns 6-8 ms. The call-wide lists read them from this index instead
+        # (about 1 ms). PostgreSQL keeps large values out of the row (TOAST): not needed.
+        Index("ix_submission_listed", "call_id", "is_current", "id", *LISTED).ddl_if(
+            dialect="sqlite"
         ),
     )
 
