@@ -125,9 +125,18 @@ def _write(ids: Collection[int]) -> None:
     call; a call whose rules cannot score loses their rows instead (its pages compute)."""
     S = Submission
     by_call: dict[int, list[tuple[int, str]]] = {}
-    for sid, call_id, reference in call_rows._execute(
-        select(S.id, S.call_id, S.reference).where(S.id.in_(list(ids)))
-    ):
+    # The submissions' rows are locked (PostgreSQL; SQLite has one writer at a time) until
+    # this transaction ends, in id order: two evaluations of one proposal committed at once
+    # are aggregated one transaction after the other, the second seeing the first's (each
+    # alone would store an aggregate without the other's). NO KEY UPDATE leaves the rows free
+    # for the foreign keys of other inserts.
+    locked = (
+        select(S.id, S.call_id, S.reference)
+        .where(S.id.in_(list(ids)))
+        .order_by(S.id)
+        .with_for_update(key_share=True)
+    )
+    for sid, call_id, reference in call_rows._execute(locked):
         by_call.setdefault(call_id, []).append((sid, reference))
     connection = db.session.connection()
     for call_id, items in by_call.items():

@@ -6,14 +6,18 @@ per proposal instead of every score of the call)."""
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import delete, func, select, update
 
+from grants.accounts.models import User
+from grants.calls.models import Call
 from grants.review import consensus, progress, services, standing
 from grants.review import evaluation as ev
 from grants.review import rows as call_rows
-from grants.review.models import AssignmentState, EvaluationScore, EvaluationStanding
+from grants.review.models import Assignment, AssignmentState, EvaluationScore, EvaluationStanding
 from tests.factories.review import consensus_data
 
 SPLIT = [{"relevance": Decimal(28)}, {"relevance": Decimal(10)}, {"relevance": Decimal(20)}]
@@ -123,3 +127,53 @@ def test_refresh_call_writes_every_current_submission(db, evaluated_call):
     assert all(score is None for score in _board(setup.call).values())
     count = db.session.scalar(select(func.count()).select_from(EvaluationStanding))
     assert count == 3
+
+
+@pytest.mark.postgres
+def test_two_evaluations_committed_at_once_are_both_counted(app, db, evaluated_call, monkeypatch):
+    """Both evaluations of a proposal are flushed before either transaction aggregates: the
+    second to aggregate waits for the first to commit and counts both (without the lock each
+    stored an aggregate of its own evaluation alone, or the second insert failed)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("two writers at once need PostgreSQL (SQLite has one writer at a time)")
+    setup = evaluated_call(n=1, evaluators=2, submitted=0)
+    (submission,) = setup.submissions
+    call_id = setup.call.id
+    work = [(setup.assignments[(submission.id, e.id)].id, e.id) for e in setup.evaluators]
+    barrier = threading.Barrier(2, timeout=30)
+    refresh = standing.refresh
+
+    def refresh_when_both_flushed():
+        if threading.current_thread().name.startswith("evaluator"):
+            barrier.wait()
+        refresh()
+
+    monkeypatch.setattr(standing, "refresh", refresh_when_both_flushed)
+    errors = []
+
+    def submit(k: int, relevance: int) -> None:
+        try:
+            with app.app_context():
+                assignment = db.session.get(Assignment, work[k][0])
+                call = db.session.get(Call, call_id)
+                scores = {c.code: c.max_points * Decimal("0.8") for c in call.criteria}
+                data = consensus_data(call, scores | {"relevance": Decimal(relevance)})
+                ev.submit_evaluation(assignment, data, 0, db.session.get(User, work[k][1]))
+                db.session.remove()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=submit, args=(k, points), name=f"evaluator-{k}")
+        for k, points in enumerate((28, 2))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    monkeypatch.setattr(standing, "refresh", refresh)
+    assert errors == []
+    db.session.expire_all()
+    stored = _stored(db, setup.call)[submission.id]
+    assert stored[2] == "relevance"  # 28 and 2: both evaluations were aggregated
+    assert _board(setup.call) == _expected(setup.call)
