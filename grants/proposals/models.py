@@ -358,8 +358,9 @@ class Annex(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="annexes")
 
 
-# The columns of submission that the call-wide lists read (grants.proposals.programme and
-# grants.review.rows), in the SQLite covering index `ix_submission_listed`.
+# The columns of submission that the call-wide lists read (the programme's list of a call's
+# submissions, the evaluation dashboard and the ranking), in the SQLite covering index
+# `ix_submission_listed`.
 LISTED = (
     "submitted_at",
     "reference",
