@@ -10,10 +10,10 @@ from datetime import timedelta
 from flask import Flask, current_app, session
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from grants import clock
-from grants.accounts.models import Membership, User, UserSession
+from grants.accounts.models import Membership, Organisation, Role, User, UserSession, user_roles
 from grants.extensions import db
 
 
@@ -48,17 +48,24 @@ def start(user: User, remember: bool) -> str:
 
 # One round trip on every request: the session row, its user, the user's memberships (with
 # their organisations) and roles, which every page reads. Built once per process: only the
-# key's hash and the user id change from one request to the next.
+# key's hash and the user id change from one request to the next. The joins are written out
+# flat (contains_eager) rather than left to joinedload, whose many-to-many form nests
+# `LEFT JOIN (user_role JOIN role)`: SQLite cannot flatten that and scanned every user_role
+# row of the programme on every request (2.2 ms of a 7 ms page at 8 000 role rows).
 _LIVE_SESSION = (
     select(UserSession, User)
     .join(User, User.id == UserSession.user_id)
+    .outerjoin(user_roles, user_roles.c.user_id == User.id)
+    .outerjoin(Role, Role.id == user_roles.c.role_id)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
     .where(
         UserSession.key_hash == bindparam("key_hash"),
         UserSession.user_id == bindparam("user_id"),
     )
     .options(
-        joinedload(User.memberships).joinedload(Membership.organisation),
-        joinedload(User.roles),
+        contains_eager(User.roles),
+        contains_eager(User.memberships).contains_eager(Membership.organisation),
     )
 )
 
