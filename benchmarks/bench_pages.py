@@ -137,6 +137,11 @@ def build(args) -> dict:
         .where(User.id.in_([people[k] for k in people if not k.startswith("submission")]))
         .values(password_hash=probe.password_hash)
     )
+    # The planner's statistics, as the hourly "database.statistics" job keeps them on a live
+    # database (a database loaded in bulk a moment ago has none yet).
+    from grants.jobs.schedules import refresh_statistics
+
+    refresh_statistics()
     db.session.commit()
     return {"calls": calls, "sizes": sizes, "people": people, "grants": len(grants)}
 

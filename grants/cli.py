@@ -42,6 +42,11 @@ def seed_demo():
     click.echo(f"Demo proposals: {load_demo_proposals()}.")
     click.echo(f"Demo evaluation: {load_demo_review()}.")
     click.echo(f"Demo funded projects: {load_demo_projects()}.")
+    from grants.extensions import db
+    from grants.jobs.schedules import refresh_statistics
+
+    refresh_statistics()  # as the hourly job would: the planner sees the demo's tables
+    db.session.commit()
 
 
 @users_cli.command("create")

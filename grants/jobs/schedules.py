@@ -1,12 +1,13 @@
-"""Housekeeping of the job table. (The review map's nightly refresh, "portfolio.refresh", is
-registered by its own domain in grants/portfolio/jobs.py.)"""
+"""Housekeeping: the job table, and the database's query-planner statistics. (The review map's
+nightly refresh, "portfolio.refresh", is registered by its own domain in
+grants/portfolio/jobs.py.)"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from grants import clock
 from grants.extensions import db
@@ -32,3 +33,24 @@ def cleanup(fire_time: datetime) -> dict:
     ).rowcount
     db.session.commit()
     return {"summary": f"{count_of(removed, 'finished job')} removed."}
+
+
+def refresh_statistics() -> str:
+    """ANALYZE: the statistics the query planner chooses indexes by. SQLite keeps none until
+    asked; without them it read every evaluation in the programme by its state index for one
+    proposal's evaluations (2.6 ms where the submission index takes 0.05 ms). PostgreSQL's
+    autovacuum analyzes by itself, but only once enough rows have changed; running it here too
+    costs little. The caller commits."""
+    db.session.execute(text("ANALYZE"))
+    return db.engine.dialect.name
+
+
+@scheduled(
+    "database.statistics",
+    CronTrigger(minute=17, timezone="Europe/Brussels"),
+    "The database's statistics for choosing indexes brought up to date (hourly)",
+)
+def statistics(fire_time: datetime) -> dict:
+    refresh_statistics()
+    db.session.commit()
+    return {"summary": "Statistics brought up to date."}

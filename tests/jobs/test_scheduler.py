@@ -125,6 +125,25 @@ def test_run_now_is_a_job_of_its_own(db):
     assert job.result["summary"] == "0 finished jobs removed."
 
 
+def test_the_hourly_statistics_job_gives_the_query_planner_its_statistics(db, create_user):
+    from sqlalchemy import text
+
+    create_user()
+    job = run_now("database.statistics")
+    run_jobs(ids=[job.id])
+    db.session.refresh(job)
+    assert job.result["summary"] == "Statistics brought up to date."
+    if db.engine.dialect.name == "sqlite":
+        analysed = db.session.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'user'"))
+        assert analysed
+    else:
+        db.session.execute(text("SELECT pg_stat_clear_snapshot()"))
+        last = db.session.scalar(
+            text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'user'")
+        )
+        assert last is not None
+
+
 def test_the_nightly_cleanup_removes_finished_work_after_90_days_and_keeps_failed_work(db):
     from grants.jobs.models import JobState
 
