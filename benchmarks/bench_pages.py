@@ -240,8 +240,10 @@ def floor_app(url: str) -> Flask:
 
     @app.get("/ranking/<int:call_id>")
     def ranking(call_id):
+        from grants.review.views.management import RANKING_ROWS
+
         total = func.sum(ConsensusScore.points).label("total")
-        return table(
+        query = (
             select(Topic.code, S.reference, P.acronym, total, S.eu_contribution)
             .join(P, P.id == S.proposal_id)
             .join(Topic, Topic.id == P.topic_id)
@@ -251,6 +253,17 @@ def floor_app(url: str) -> Flask:
             .group_by(Topic.code, S.reference, P.acronym, S.eu_contribution)
             .order_by(Topic.code, total.desc())
         )
+        with engine.connect() as connection:
+            rows = connection.execute(query).all()
+        # Every proposal is read (the ranking ranks them all); shown per topic, as many as the
+        # page shows: its selection and reserve (up to 25 here) and a page of each of its two
+        # long lists (not selected, below a threshold).
+        shown, per_topic = [], {}
+        for row in rows:
+            per_topic[row.code] = per_topic.get(row.code, 0) + 1
+            if per_topic[row.code] <= 2 * RANKING_ROWS + 25:
+                shown.append(row)
+        return render_template_string(TABLE, rows=shown, title="floor")
 
     @app.get("/proposal/<int:submission_id>")
     def proposal(submission_id):

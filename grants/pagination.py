@@ -16,6 +16,7 @@ class Page:
     page: int
     per_page: int
     total: int
+    param: str = "page"  # the query argument; a page with several paged lists names each
 
     @property
     def pages(self) -> int:
@@ -31,14 +32,15 @@ class Page:
 
     def url(self, page: int) -> str:
         args = request.args.to_dict()
-        args["page"] = page
+        args[self.param] = page
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def requested_page() -> int:
-    """The ?page= number: 1 when absent or not a plain number; absurd numbers (10^24, which
-    the database cannot take as an offset) are clamped below and then to the last page."""
-    raw = (request.args.get("page") or "1").strip()
+def requested_page(param: str = "page") -> int:
+    """The ?page= number (or ?<param>=): 1 when absent or not a plain number; absurd numbers
+    (10^24, which the database cannot take as an offset) are clamped below and then to the
+    last page."""
+    raw = (request.args.get(param) or "1").strip()
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
         return MAX_PAGE if raw.isascii() and raw.isdigit() else 1
     return max(1, min(int(raw), MAX_PAGE))
@@ -47,13 +49,13 @@ def requested_page() -> int:
 MAX_PAGE = 10**9
 
 
-def page_of(items: list, per_page: int = 50) -> Page:
-    """The ?page= page of a list already read (a call-wide page that counts all its rows and
-    shows a page of them)."""
+def page_of(items: list, per_page: int = 50, param: str = "page") -> Page:
+    """The ?page= (or ?<param>=) page of a list already read (a call-wide page that counts all
+    its rows and shows a page of them)."""
     last = max(1, -(-len(items) // per_page))
-    page = min(requested_page(), last)
+    page = min(requested_page(param), last)
     start = (page - 1) * per_page
-    return Page(items[start : start + per_page], page, per_page, len(items))
+    return Page(items[start : start + per_page], page, per_page, len(items), param)
 
 
 def paginate(stmt, per_page: int = 50) -> Page:

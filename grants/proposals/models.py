@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defer, mapped_column, relationship
 
 from grants import clock
 from grants.accounts.models import Organisation, OrganisationType, User
@@ -466,8 +466,9 @@ class Submission(db.Model):
 
     @property
     def label(self) -> str:
-        """The acronym as submitted, else the submission reference."""
-        return self.head.acronym or self.reference
+        """The acronym as submitted (its listed column: no snapshot decoded), else the
+        submission reference."""
+        return self.acronym or self.reference
 
     def submitter_and_contacts(self, submitter: User | None = None) -> dict[str, User]:
         """Who hears about this submission (receipt, result): the person who submitted it
@@ -494,6 +495,13 @@ class Submission(db.Model):
     @property
     def status_label(self) -> str:
         return submission_status(self.withdrawn_at, self.is_current)
+
+
+def listed_only() -> tuple:
+    """Loader options for a page that lists submissions by their listed columns: the snapshot
+    and the checks (the 10-20 KB of JSON each row would decode) are not read, and reading
+    them anyway raises instead of loading them row by row."""
+    return (defer(Submission.content, raiseload=True), defer(Submission.checks, raiseload=True))
 
 
 def submission_status(withdrawn_at: datetime | None, is_current: bool) -> str:

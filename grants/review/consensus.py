@@ -21,7 +21,7 @@ from grants.calls.models import Call, Criterion
 from grants.extensions import db
 from grants.formatting import count_of
 from grants.notifications.services import absolute_url, deliver_pending, notify
-from grants.proposals.models import Submission
+from grants.proposals.models import Submission, listed_only
 from grants.review.evaluation import (
     EvaluationError,
     StaleEvaluation,
@@ -191,7 +191,10 @@ def rapporteur_reports(user: User) -> list[ConsensusReport]:
             )
             .where(ConsensusReport.rapporteur_id == user.id)
             .order_by(ConsensusReport.id)
-            .options(selectinload(ConsensusReport.submission), selectinload(ConsensusReport.call))
+            .options(
+                selectinload(ConsensusReport.submission).options(*listed_only()),
+                selectinload(ConsensusReport.call),
+            )
         )
     )
 

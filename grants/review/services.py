@@ -20,7 +20,7 @@ from grants.calls.models import Call, CallPhase
 from grants.extensions import db
 from grants.formatting import count_of
 from grants.notifications.services import absolute_url, deliver_pending, notify
-from grants.proposals.models import Submission
+from grants.proposals.models import Submission, listed_only
 from grants.review.assignment import EvaluatorSlot, Plan, ProposalNeed, plan_assignments
 from grants.review.models import (
     Assignment,
@@ -510,7 +510,7 @@ def queue(user: User, state: str = "", call_id: int | None = None, order: str = 
             .options(
                 selectinload(Assignment.evaluation),
                 selectinload(Assignment.call),
-                selectinload(Assignment.submission),
+                selectinload(Assignment.submission).options(*listed_only()),
             )
         )
     )
@@ -522,7 +522,7 @@ def queue(user: User, state: str = "", call_id: int | None = None, order: str = 
     ]
     keys = {
         "due": lambda a: (a.due_at, a.id),
-        "acronym": lambda a: (a.submission.head.acronym.casefold(), a.id),
+        "acronym": lambda a: (a.submission.acronym.casefold(), a.id),
         "call": lambda a: (a.call.reference, a.due_at, a.id),
     }
     # open work (to declare, to evaluate, draft) before what is submitted, then the order asked

@@ -561,3 +561,35 @@ def test_the_ranking_page_names_criteria_and_links_the_esr_of_proposals_below_a_
         esr = f"/results/{p[name].id}/evaluation-summary.pdf"
         assert esr in below
         assert client.get(esr).status_code == 200
+
+
+def test_the_rankings_long_lists_are_paged_each_by_its_own_argument(
+    db, client, login_as, ranked, manager, monkeypatch
+):
+    from grants.review.views import management
+
+    setup, p = ranked
+    monkeypatch.setattr(management, "RANKING_ROWS", 1)
+    login_as(manager)
+    url = f"/manage/calls/{setup.call.id}/ranking"
+
+    def below(args=""):
+        response = client.get(url + args)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        listed = page[page.index('id="below-T1"') :]
+        return page, {n for n in "EF" if p[n].label in listed[: listed.index("</ul>")]}
+
+    page, first = below()
+    assert len(first) == 1 and "(2, 1 a page)" in page
+    assert 'aria-label="Pages of the proposals below a threshold in topic T1"' in page
+    assert "below-T1=2" in page and "budget-T1=1500000" not in page
+    # the other list keeps its page; what-if budgets in the query string stay in the links
+    page, second = below("?below-T1=2&budget-T1=1500000")
+    assert len(second) == 1 and second != first
+    assert "budget-T1=1500000" in page and "below-T1=1" in page
+    assert p["D"].label in page  # the one proposal not selected: a single page, no pager
+    assert "Pages of the proposals not selected" not in page
+    for absurd in ("10" * 15, "-1", "x", "２"):  # past the end: the last page; junk: the first
+        assert below(f"?below-T1={absurd}")[1] <= set("EF")
+    assert below("?below-T1=" + "9" * 30)[1] == second

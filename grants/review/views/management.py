@@ -15,7 +15,7 @@ from grants.calls.models import Call, CallPhase
 from grants.extensions import db
 from grants.formatting import count_of
 from grants.jobs.services import find as find_job
-from grants.pagination import page_of
+from grants.pagination import Page, page_of
 from grants.proposals.models import Submission
 from grants.review import confirm, permissions, progress, services
 from grants.review import consensus as consensus_service
@@ -385,6 +385,7 @@ def ranking(call_id: int):
         "review/ranking.html",
         call=call,
         view=view,
+        long_lists=_ranking_pages(view),
         finalise_form=FinaliseForm(digest=view.digest),
         publish_form=PublishForm(),
         publication_problems=problems,
@@ -395,6 +396,27 @@ def ranking(call_id: int):
         what_if_args=request.args,
         fmt_points=evaluations.fmt_points,
     )
+
+
+# The ranking's long lists, each topic's proposals not selected and those below a threshold,
+# are shown a page at a time (the whole ranking is still computed: ranks run across pages);
+# the selected and the reserve, which a manager reads as a whole, are shown in full.
+RANKING_ROWS = 50
+
+
+def _ranking_pages(view) -> dict[str, dict[str, Page]]:
+    """Topic code -> {"not-selected": Page, "below": Page}, each with its own query argument."""
+    out = {}
+    for topic in view.topics:
+        name = topic.code or "call"
+        out[topic.code] = {
+            kind: page_of(rows, per_page=RANKING_ROWS, param=f"{kind}-{name}")
+            for kind, rows in (
+                ("not-selected", topic.not_selected),
+                ("below", topic.below_threshold),
+            )
+        }
+    return out
 
 
 @bp.route("/manage/calls/<int:call_id>/ranking/finalise", methods=["POST"])
