@@ -117,13 +117,16 @@ def _scoring_consensus(call: Call, report: ConsensusReport) -> scoring.Consensus
 
 
 def proposal_score(
-    submission: Submission, with_consensus: bool = False
+    submission: Submission, with_consensus: bool = False, counted: list | None = None
 ) -> scoring.ProposalScore | None:
     """Aggregates, spreads and flags of the submitted evaluations (and, if asked and approved,
-    the consensus); None while there is nothing to aggregate."""
+    the consensus); None while there is nothing to aggregate. `counted`: the proposal's
+    `submitted_evaluations` when the caller has read them already."""
     call = submission.call
     report = report_of(submission) if with_consensus else None
-    return _score(rules_of(call), call, submitted_evaluations(submission), report)
+    if counted is None:
+        counted = submitted_evaluations(submission)
+    return _score(rules_of(call), call, counted, report)
 
 
 def _score(
@@ -156,12 +159,13 @@ class CriterionView:
 
 
 def criterion_views(
-    submission: Submission, viewer_id: int | None, names: bool
+    submission: Submission, viewer_id: int | None, names: bool, counted: list | None = None
 ) -> list[CriterionView]:
     """Per criterion: the statistics from `scoring`, each evaluator's score and comment
-    ("You", "Evaluator A", ... or names for programme managers) and the pre-filled score."""
+    ("You", "Evaluator A", ... or names for programme managers) and the pre-filled score.
+    `counted`: as in `proposal_score`."""
     call = submission.call
-    evaluations = submitted_evaluations(submission)
+    evaluations = submitted_evaluations(submission) if counted is None else counted
     score = _score(rules_of(call), call, evaluations, None)
     labels = evaluator_labels(evaluations, viewer_id, names)
     views = []
@@ -308,8 +312,9 @@ def appoint_all(call: Call, submissions: list[Submission], actor: User) -> tuple
 # Drafting ------------------------------------------------------------------------------------
 
 
-def readiness(submission: Submission) -> list[str]:
-    """Why the consensus cannot be written yet (empty: it can)."""
+def readiness(submission: Submission, counted: list | None = None) -> list[str]:
+    """Why the consensus cannot be written yet (empty: it can). `counted`: as in
+    `proposal_score`."""
     problems = []
     waiting = outstanding(submission)
     if waiting:
@@ -318,7 +323,7 @@ def readiness(submission: Submission) -> list[str]:
             f"{'is' if len(waiting) == 1 else 'are'} not submitted yet; the consensus "
             "is written once every evaluator has submitted."
         )
-    if not submitted_evaluations(submission):
+    if not (submitted_evaluations(submission) if counted is None else counted):
         problems.append("No evaluation of this proposal has been submitted.")
     return problems
 

@@ -236,17 +236,18 @@ def proposal_review(submission_id: int):
     ]
     if report is not None and report.rapporteur_id:
         appoint_form.evaluator_id.data = report.rapporteur_id
+    counted = evaluations.submitted_evaluations(submission)  # read once for the whole page
     return render_template(
         "review/proposal_review.html",
         submission=submission,
         report=report,
-        views=consensus_service.criterion_views(submission, None, names=True),
-        score=consensus_service.proposal_score(submission),
+        views=consensus_service.criterion_views(submission, None, names=True, counted=counted),
+        score=consensus_service.proposal_score(submission, counted=counted),
         assignments=services.submission_assignments(submission),
         appoint_form=appoint_form,
         approve_form=ApproveForm(version=report.version if report else ""),
         return_form=ReturnForm(),
-        problems=consensus_service.readiness(submission),
+        problems=consensus_service.readiness(submission, counted),
         locked=services.ranking_final(submission.call_id),
         fmt_points=evaluations.fmt_points,
     )
