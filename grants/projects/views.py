@@ -60,11 +60,16 @@ def _grant(grant_id: int) -> Grant:
 @bp.get("/")
 @login_required
 def index():
-    query = select(Grant).order_by(Grant.id)
+    # The columns the list shows, as rows: no Grant objects (each would decode its work
+    # plan's JSON), for a list of every project in the programme.
+    G = Grant
+    query = select(
+        G.id, G.acronym, G.title, G.agreement_number, G.status, G.max_contribution
+    ).order_by(G.id)
     if not permissions.can_manage(current_user):
         ids = [m.organisation_id for m in current_user.memberships]
         query = query.where(Grant.organisation_id.in_(ids or [-1]))
-    grants = db.session.scalars(query).all()
+    grants = db.session.execute(query).all()
     waiting = services.awaiting_grant() if permissions.can_manage(current_user) else []
     return render_template(
         "projects/index.html",

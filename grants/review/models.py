@@ -412,7 +412,7 @@ class ResultLetter(db.Model):
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("submission.id", ondelete="CASCADE"), unique=True
     )
-    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome))
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome), index=True)
     rank: Mapped[int | None] = mapped_column(Integer)
     reserve_position: Mapped[int | None] = mapped_column(Integer)
     total: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
