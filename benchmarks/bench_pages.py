@@ -215,7 +215,10 @@ def floor_app(url: str) -> Flask:
             .join(Org, Org.id == P.organisation_id)
             .join(Topic, Topic.id == P.topic_id)
             .where(S.call_id == call_id, S.is_current)
-            .order_by(S.reference)
+            .order_by(S.reference),
+            # every submission is read (the page counts and filters them all) and the first
+            # 50 shown, as the page shows 50 at a time
+            shown=50,
         )
 
     @app.get("/evaluation/<int:call_id>")

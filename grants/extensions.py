@@ -82,3 +82,12 @@ def compared_on(dialect: str):
         return condition is None or condition.dialect in (None, dialect)
 
     return include
+
+
+def projection(query) -> list:
+    """A projection run on the session's connection (in its transaction): the rows as the
+    database driver gives them, without the ORM's row processing, which cost the call-wide
+    pages a fifth of their time. Pending changes are flushed first, as `session.execute`
+    would."""
+    db.session.flush()
+    return db.session.connection().execute(query).all()

@@ -14,7 +14,7 @@ from grants import clock
 from grants.accounts.models import User
 from grants.audit import services as audit
 from grants.calls.models import Call
-from grants.extensions import db
+from grants.extensions import db, projection
 from grants.proposals import hooks
 from grants.proposals.errors import ProposalError
 from grants.proposals.models import (
@@ -105,7 +105,7 @@ def listed_submissions(call: Call) -> list[SubmissionRow]:
         .where(S.call_id == call.id, S.is_current.is_(True))
         .order_by(S.submitted_at, S.id)
     )
-    return [_row(r) for r in db.session.execute(stmt)]
+    return [_row(r) for r in projection(stmt)]
 
 
 # The columns shown as they are stored (the lists as tuples)

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select
 
 import scoring
 from grants.calls.models import Call
-from grants.extensions import db
+from grants.extensions import projection
 from grants.proposals.models import ChecksDecision, Submission
 from grants.review.models import (
     Assignment,
@@ -31,14 +31,6 @@ from grants.review.models import (
 )
 
 STANDING = (AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)
-
-
-def _execute(query):
-    """A projection run on the session's connection (in its transaction): the rows as the
-    database driver gives them, without the ORM's row processing, which cost these pages a
-    fifth of their time. Pending changes are flushed first, as `session.execute` would."""
-    db.session.flush()
-    return db.session.connection().execute(query).all()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +111,7 @@ def submission_rows(call: Call) -> list[SubmissionRow]:
             reviewed_admissible,
             reviewed_eligible,
             review_id,
-        ) in _execute(query)
+        ) in projection(query)
     ]
 
 
@@ -175,7 +167,7 @@ def assignment_counts(call: Call) -> dict[int, AssignmentCounts]:
         .where(A.call_id == call.id)
         .group_by(A.submission_id)
     )
-    return {sid: AssignmentCounts(*counts) for sid, *counts in _execute(query)}
+    return {sid: AssignmentCounts(*counts) for sid, *counts in projection(query)}
 
 
 def late_assignments(
@@ -198,7 +190,7 @@ def late_assignments(
     )
     return [
         AssignmentRow(id_, submissions[sid], evaluator_id, state, due_at, bool(declared_), False)
-        for id_, sid, evaluator_id, state, due_at, declared_ in _execute(query)
+        for id_, sid, evaluator_id, state, due_at, declared_ in projection(query)
         if sid in submissions
     ]
 
@@ -229,7 +221,7 @@ def report_rows(call: Call) -> dict[int, ReportRow]:
         .outerjoin(User, User.id == C.rapporteur_id)
         .where(C.call_id == call.id)
     )
-    return {row[1]: ReportRow(*row) for row in _execute(query)}
+    return {row[1]: ReportRow(*row) for row in projection(query)}
 
 
 def scoring_evaluations(
@@ -257,7 +249,7 @@ def scoring_evaluations(
         query = query.where(A.submission_id.in_(list(only)))
     out: dict[int, list[scoring.Evaluation]] = {}
     current, points = None, {}  # the rows come evaluation by evaluation
-    for sid, reference, evaluator_id, evaluation_id, criterion_id, value in _execute(query):
+    for sid, reference, evaluator_id, evaluation_id, criterion_id, value in projection(query):
         if evaluation_id != current:
             current, points = evaluation_id, {}
             evaluation = scoring.Evaluation(reference, str(evaluator_id), points)
@@ -280,7 +272,7 @@ def approved_consensus(
         .where(C.call_id == call.id, C.state == ConsensusState.APPROVED)
         .order_by(CS.id)
     )
-    for sid, criterion_id, value in _execute(query):
+    for sid, criterion_id, value in projection(query):
         if value is not None:
             points.setdefault(sid, {})[codes[criterion_id]] = value
     return {
@@ -304,7 +296,7 @@ def outstanding_counts(call: Call) -> dict[int, int]:
         )
         .group_by(A.submission_id)
     )
-    return dict(_execute(query))
+    return dict(projection(query))
 
 
 def proposal_scores(

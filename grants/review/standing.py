@@ -25,7 +25,7 @@ from sqlalchemy import delete, event, insert, inspect, select
 
 import scoring
 from grants.calls.models import Call
-from grants.extensions import db
+from grants.extensions import db, projection
 from grants.proposals.models import Submission
 from grants.review import rows as call_rows
 from grants.review.consensus import rules_of
@@ -108,7 +108,7 @@ def refresh() -> None:
     assignments, submissions = pending
     if assignments:
         query = select(Assignment.submission_id).where(Assignment.id.in_(assignments))
-        submissions |= {sid for (sid,) in call_rows._execute(query)}
+        submissions |= {sid for (sid,) in projection(query)}
     if submissions:
         _write(submissions)
 
@@ -136,7 +136,7 @@ def _write(ids: Collection[int]) -> None:
         .order_by(S.id)
         .with_for_update(key_share=True)
     )
-    for sid, call_id, reference in call_rows._execute(locked):
+    for sid, call_id, reference in projection(locked):
         by_call.setdefault(call_id, []).append((sid, reference))
     connection = db.session.connection()
     for call_id, items in by_call.items():
@@ -188,7 +188,7 @@ def standings(
     E = EvaluationStanding
     stored = {
         sid: (rules_key, total, passes, disagreements)
-        for sid, rules_key, total, passes, disagreements in call_rows._execute(
+        for sid, rules_key, total, passes, disagreements in projection(
             select(E.submission_id, E.rules, E.total, E.passes, E.disagreements).where(
                 E.call_id == call.id
             )

@@ -119,6 +119,37 @@ def test_the_latest_review_and_withdrawal_decide_the_filters(db, call_with):
     }
 
 
+def test_the_list_is_shown_a_page_at_a_time_with_its_filters_kept(
+    db, call_with, login_as, client, monkeypatch
+):
+    from grants.proposals.views import management
+
+    monkeypatch.setattr(management, "SUBMISSION_ROWS", 2)
+    make, manager = call_with
+    call, submissions = make(5)
+    login_as(manager)
+    url = f"/calls/{call.id}/submissions"
+
+    def shown(args=""):
+        html = client.get(url + args).get_data(as_text=True)
+        return html, [s.reference for s in submissions if f">{s.reference}</a>" in html]
+
+    html, first = shown()
+    assert first == [s.reference for s in submissions[:2]]
+    assert "5 submissions match; 2 shown on this page (1–2)." in html
+    assert 'aria-label="Pages of the submissions"' in html
+    html, last = shown("?page=3")
+    assert last == [submissions[4].reference] and "(5–5)" in html
+    assert shown("?page=" + "9" * 30)[1] == last  # past the end: the last page
+    # a filter narrows what is paged, and the pager's links keep it
+    html, unreviewed = shown("?status=unreviewed")
+    assert unreviewed == [s.reference for s in submissions[1:3]]
+    assert "status=unreviewed" in html and "page=2" in html
+    html, one = shown("?status=overridden")
+    assert one == [submissions[0].reference] and "1 submission matches." in html
+    assert "Pages of the submissions" not in html
+
+
 # The migration ----------------------------------------------------------------------------
 
 

@@ -8,12 +8,16 @@ from flask_login import current_user, login_required
 
 from grants.calls.models import Call
 from grants.extensions import db
+from grants.pagination import page_of
 from grants.proposals import forms, permissions, programme
 from grants.proposals.errors import ProposalError
 from grants.proposals.views.common import _visible_submission_or_404, bp
 from grants.proposals.views.submissions import submission_page
 
 # The programme's view ---------------------------------------------------------------------
+
+# A call's submissions are counted and filtered whole and shown a page at a time.
+SUBMISSION_ROWS = 50
 
 
 @bp.route("/calls/<int:call_id>/submissions")
@@ -29,10 +33,11 @@ def call_submissions(call_id: int):
         priority=(request.args.get("priority") or "")[:30],
     )
     everything = programme.listed_submissions(call)
+    matching = [row for row in everything if filters.matches(row)]
     return render_template(
         "proposals/call_submissions.html",
         call=call,
-        rows=[row for row in everything if filters.matches(row)],
+        page=page_of(matching, per_page=SUBMISSION_ROWS),
         filters=filters,
         countries=sorted({code for row in everything for code in row.countries}),
         overview=programme.overview(everything),
