@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 import altair as alt
 
@@ -48,16 +49,29 @@ class RankingCharts:
     specs: dict[str, dict]
 
 
+def _with_data(shape: dict, values: list[dict]) -> dict:
+    """A chart's specification: its shape, built once per process by Altair (whose building
+    and to_dict cost 2-3 ms a chart on every request), with this request's data inline."""
+    spec = {key: value for key, value in shape.items() if key != "datasets"}  # Altair's "empty"
+    spec["data"] = {"values": values}
+    return spec
+
+
 def _budget_spec(rows: list[BudgetRow]) -> dict:
     values = []
     for r in rows:
         values.append({"topic": r.topic, "part": "Committed", "eur": float(r.committed)})
         values.append({"topic": r.topic, "part": "Left", "eur": float(r.left)})
+    return _with_data(_budget_shape(tuple(r.topic for r in rows)), values)
+
+
+@lru_cache(maxsize=256)
+def _budget_shape(topics: tuple[str, ...]) -> dict:
     chart = (
-        alt.Chart(alt.InlineData(values=values))
+        alt.Chart()
         .mark_bar()
         .encode(
-            y=alt.Y("topic:N", title=None, sort=[r.topic for r in rows]),
+            y=alt.Y("topic:N", title=None, sort=list(topics)),
             x=alt.X("eur:Q", title="EUR", stack="zero", axis=alt.Axis(format="~s")),
             color=alt.Color(
                 "part:N",
@@ -72,7 +86,7 @@ def _budget_spec(rows: list[BudgetRow]) -> dict:
                 alt.Tooltip("eur:Q", title="EUR", format=",.0f"),
             ],
         )
-        .properties(width="container", height=max(60, 28 * len(rows)))
+        .properties(width="container", height=max(60, 28 * len(topics)))
     )
     return style(chart).to_dict(validate=False)
 
@@ -85,22 +99,23 @@ def _scores_spec(bins: list[ScoreBin], title: str = "Consensus total (points)") 
         values.append({"range": b.label, "part": "Below a threshold", "n": b.below_threshold})
     most = max((b.proposals for b in bins), default=0)
     # whole numbers only: a few proposals would get ticks at 0.5 shown as "1"
-    ticks = (
-        alt.Axis(values=list(range(most + 1)), format="d")
-        if most <= 10
+    ticks = most if most <= 10 else None
+    return _with_data(_scores_shape(tuple(b.label for b in bins), title, ticks), values)
+
+
+@lru_cache(maxsize=256)
+def _scores_shape(labels: tuple[str, ...], title: str, ticks: int | None) -> dict:
+    axis = (
+        alt.Axis(values=list(range(ticks + 1)), format="d")
+        if ticks is not None
         else alt.Axis(tickMinStep=1, format="d")
     )
     chart = (
-        alt.Chart(alt.InlineData(values=values))
+        alt.Chart()
         .mark_bar()
         .encode(
-            x=alt.X(
-                "range:N",
-                title=title,
-                sort=[b.label for b in bins],
-                axis=alt.Axis(labelAngle=-45),
-            ),  # fmt: skip
-            y=alt.Y("n:Q", title="Proposals", stack="zero", axis=ticks),
+            x=alt.X("range:N", title=title, sort=list(labels), axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("n:Q", title="Proposals", stack="zero", axis=axis),
             color=alt.Color(
                 "part:N",
                 title=None,
@@ -164,17 +179,25 @@ class DashboardCharts:
     specs: dict[str, dict]
 
 
+ASKED_PARTS = ("Budget", "Asked, above the thresholds")
+
+
 def _asked_spec(rows: list[AskedRow]) -> dict:
-    parts = ["Budget", "Asked, above the thresholds"]
     values = []
     for r in rows:
-        values.append({"topic": r.topic, "part": parts[0], "eur": float(r.budget)})
-        values.append({"topic": r.topic, "part": parts[1], "eur": float(r.asked)})
+        values.append({"topic": r.topic, "part": ASKED_PARTS[0], "eur": float(r.budget)})
+        values.append({"topic": r.topic, "part": ASKED_PARTS[1], "eur": float(r.asked)})
+    return _with_data(_asked_shape(tuple(r.topic for r in rows)), values)
+
+
+@lru_cache(maxsize=256)
+def _asked_shape(topics: tuple[str, ...]) -> dict:
+    parts = list(ASKED_PARTS)
     chart = (
-        alt.Chart(alt.InlineData(values=values))
+        alt.Chart()
         .mark_bar()
         .encode(
-            y=alt.Y("topic:N", title=None, sort=[r.topic for r in rows]),
+            y=alt.Y("topic:N", title=None, sort=list(topics)),
             yOffset=alt.YOffset("part:N", sort=parts),
             x=alt.X("eur:Q", title="EUR", axis=alt.Axis(format="~s")),
             color=alt.Color(
@@ -189,7 +212,7 @@ def _asked_spec(rows: list[AskedRow]) -> dict:
                 alt.Tooltip("eur:Q", title="EUR", format=",.0f"),
             ],
         )
-        .properties(width="container", height=max(70, 40 * len(rows)))
+        .properties(width="container", height=max(70, 40 * len(topics)))
     )
     return style(chart).to_dict(validate=False)
 
