@@ -144,11 +144,13 @@ def submission_by_token(token: str) -> Submission | None:
     return db.session.scalar(select(Submission).where(Submission.idempotency_key == token[:64]))
 
 
-def has_unsubmitted_changes(proposal: Proposal) -> bool:
+def has_unsubmitted_changes(proposal: Proposal, report: checks.CheckReport | None = None) -> bool:
+    """Whether the proposal differs from its current submission (`report`: its checklist, when
+    the caller has it already)."""
     current = proposal.current_submission
     if current is None:
         return False
-    return take_snapshot(proposal) != current.snapshot
+    return take_snapshot(proposal, report) != current.snapshot
 
 
 def submit(proposal: Proposal, user: User, token: str, version) -> Submission:

@@ -76,10 +76,11 @@ def _kept_after_commit():
         session.expire_on_commit = True
 
 
-def _page(proposal: Proposal, template: str, status: int = 200, **context):
-    """Render a page of the proposal with the checklist beside it."""
+def _page(proposal: Proposal, template: str, status: int = 200, report=None, **context):
+    """Render a page of the proposal with the checklist beside it (`report`: the checklist,
+    when the view made it already)."""
     g.no_store = True
-    report = checks.check(proposal)
+    report = report or checks.check(proposal)
     return render_template(
         template,
         proposal=proposal,

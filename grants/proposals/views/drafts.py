@@ -33,7 +33,7 @@ def mine():
                 "report": report,
                 "locked": sections.locked_reason(proposal),
                 "changed": proposal.status == ProposalStatus.SUBMITTED
-                and submitting.has_unsubmitted_changes(proposal),
+                and submitting.has_unsubmitted_changes(proposal, report),
             }
         )
     return render_template(
@@ -107,10 +107,12 @@ def new():
 @login_required
 def view(proposal_id: int):
     proposal = _proposal_or_404(proposal_id)
+    report = checks.check(proposal)
     return _page(
         proposal,
         "proposals/view.html",
-        changed=submitting.has_unsubmitted_changes(proposal),
+        report=report,
+        changed=submitting.has_unsubmitted_changes(proposal, report),
         withdraw_form=forms.VersionForm(data={"version": proposal.version}),
         submit_blocked=sections.submit_block_reason(proposal),
     )

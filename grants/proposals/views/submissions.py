@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from grants import clock
 from grants.accounts.permissions import is_member
 from grants.extensions import db
-from grants.proposals import forms, permissions, sections, submitting
+from grants.proposals import checks, forms, permissions, sections, submitting
 from grants.proposals.errors import Incomplete, ProposalError, ProposalLocked, StaleProposal
 from grants.proposals.views.common import _page, _proposal_or_404, _visible_submission_or_404, bp
 from grants.security import races
@@ -49,16 +49,18 @@ def submit(proposal_id: int):
     # A fresh token per page view: a double post of this page gives one submission.
     form.token.data = submitting.new_submit_token()
     form.version.data = str(proposal.version)
+    report = checks.check(proposal)
     return _page(
         proposal,
         "proposals/submit.html",
         status,
+        report=report,
         form=form,
         error=error,
         missing=missing,
         blocked=sections.submit_block_reason(proposal),
         current=proposal.current_submission,
-        changed=submitting.has_unsubmitted_changes(proposal),
+        changed=submitting.has_unsubmitted_changes(proposal, report),
         section="submit",
     )
 
