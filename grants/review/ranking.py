@@ -5,6 +5,7 @@ the results writes a result letter per proposal and mails the applicants."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -199,9 +200,78 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
     # its final scores only, and the evaluations are read only for one that does not.
     codes = set(rules.codes)
     complete = all(c.scores.keys() >= codes for c in agreed.values())
-    evaluations = {} if complete else call_rows.scoring_evaluations(call)
-    scores_by_id = call_rows.proposal_scores(rules, approved, evaluations, agreed)
     alignment_by_id = alignment_totals(call, approved)
+    shape = _Shape(
+        tuple((t.code, t.title) for t in call.topics),
+        tuple(budgets_of(call).items()),
+        call.selection_policy.value,
+        call.reserve_size,
+    )
+    if complete:  # a pure function of what was read: the process keeps its last results
+        computed = _computed_from_consensus(
+            rules,
+            shape,
+            tuple(approved),
+            tuple(
+                (sid, c.proposal_id, tuple(c.scores.items()), c.comment)
+                for sid, c in agreed.items()
+            ),
+            tuple(alignment_by_id[s.id] for s in approved),
+        )
+    else:
+        evaluations = call_rows.scoring_evaluations(call)
+        computed = _computed(rules, shape, approved, agreed, evaluations, alignment_by_id)
+    topics, rows, ranking, selection, budgets, digest_ = computed
+    view = RankingView(
+        call=call,
+        rules=rules,
+        topics=topics,
+        awaiting=awaiting,
+        excluded=_excluded(submissions),
+        submissions=submissions,
+        selection=selection,
+        ranking=ranking,
+        digest=digest_,
+        final=final_ranking(call),
+        rows=rows,
+    )
+    if what_if_budgets:
+        view.what_if_budgets = what_if_budgets
+        view.what_if = scoring.what_if(ranking, selection, what_if_budgets)
+    return view
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the computation reads of the call: its topics (code, title), budgets, selection
+    policy and reserve size."""
+
+    topics: tuple[tuple[str, str], ...]
+    budgets: tuple[tuple[str, Decimal], ...]
+    policy: str
+    reserve_size: int
+
+
+@functools.lru_cache(maxsize=4)
+def _computed_from_consensus(rules, shape, approved, agreed, alignments):
+    """`_computed` of a ranking whose approved consensus reports score every criterion (their
+    submission requires it), keyed by its inputs as hashable values. Scoring, ranking and
+    selecting, the decisions and their digest are two thirds of the page's work on a large
+    call; equal inputs (the ranking viewed again, another page of its long lists) give the
+    results made before, and any change (a score, a comment, an alignment, a budget, a label,
+    the rules) a new computation: nothing is invalidated, since nothing stale can match.
+    The results are shared by the requests that find them, and nothing changes them."""
+    consensus = {
+        sid: scoring.Consensus(pid, dict(points), comment) for sid, pid, points, comment in agreed
+    }
+    by_id = {s.id: a for s, a in zip(approved, alignments, strict=True)}
+    return _computed(rules, shape, list(approved), consensus, {}, by_id)
+
+
+def _computed(rules, shape: _Shape, approved, agreed, evaluations, alignment_by_id):
+    """Scores, ranking and selection of the approved proposals; their topic views and rows;
+    the budgets and the digest of the decisions."""
+    scores_by_id = call_rows.proposal_scores(rules, approved, evaluations, agreed)
     candidates, scores, alignments, by_reference = [], {}, {}, {}
     for s in approved:
         scores[s.reference] = scores_by_id[s.id]
@@ -212,34 +282,18 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
                 scores[s.reference],
                 s.eu_contribution,
                 alignment=alignments[s.reference],
-                topic=s.topic if call.topics else "",
+                topic=s.topic if shape.topics else "",
             )
         )
-    budgets = budgets_of(call)
+    budgets = dict(shape.budgets)
     for c in candidates:
         budgets.setdefault(c.topic, Decimal(0))
     ranking = scoring.rank(rules, candidates)
     selection = scoring.select(
-        ranking, budgets, policy=call.selection_policy.value, reserve_size=call.reserve_size
+        ranking, budgets, policy=shape.policy, reserve_size=shape.reserve_size
     )
-    topics, rows = _topic_views(call, selection, by_reference, scores, alignments)
-    view = RankingView(
-        call=call,
-        rules=rules,
-        topics=topics,
-        awaiting=awaiting,
-        excluded=_excluded(submissions),
-        submissions=submissions,
-        selection=selection,
-        ranking=ranking,
-        digest=digest(decisions_of(selection, rows), budgets),
-        final=final_ranking(call),
-        rows=rows,
-    )
-    if what_if_budgets:
-        view.what_if_budgets = what_if_budgets
-        view.what_if = scoring.what_if(ranking, selection, what_if_budgets)
-    return view
+    topics, rows = _topic_views(dict(shape.topics), selection, by_reference, scores, alignments)
+    return topics, rows, ranking, selection, budgets, digest(decisions_of(selection, rows), budgets)
 
 
 def _excluded(rows: list[call_rows.SubmissionRow]) -> list[Submission]:
@@ -252,10 +306,9 @@ def _excluded(rows: list[call_rows.SubmissionRow]) -> list[Submission]:
     )
 
 
-def _topic_views(call: Call, selection, by_reference: dict, scores: dict, alignments: dict):
+def _topic_views(titles: dict, selection, by_reference: dict, scores: dict, alignments: dict):
     """Each topic's selected, reserve, not selected and below-threshold rows; and every row
-    by proposal reference."""
-    titles = {t.code: t.title for t in call.topics}
+    by proposal reference (`titles`: topic code -> title)."""
     rows: dict[str, Row] = {}
     topics = []
     for t in selection.topics:
