@@ -155,6 +155,7 @@ def floor_app(url: str) -> Flask:
     from grants.accounts.models import Membership, Organisation, User
     from grants.calls.models import Call, Topic
     from grants.projects.models import Grant
+    from grants.projects.views import PROJECT_ROWS
     from grants.proposals.models import Proposal, Submission
     from grants.review.models import (
         Assignment,
@@ -279,11 +280,13 @@ def floor_app(url: str) -> Flask:
         )
 
     @app.get("/projects")
-    def projects():
+    def projects():  # counted, and a page of them shown, as the page does
+        with engine.connect() as connection:
+            connection.execute(select(func.count()).select_from(Grant)).scalar()
         return table(
-            select(
-                Grant.agreement_number, Grant.acronym, Grant.status, Grant.max_contribution
-            ).order_by(Grant.id)
+            select(Grant.agreement_number, Grant.acronym, Grant.status, Grant.max_contribution)
+            .order_by(Grant.id)
+            .limit(PROJECT_ROWS)
         )
 
     return app

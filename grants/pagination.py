@@ -58,10 +58,16 @@ def page_of(items: list, per_page: int = 50, param: str = "page") -> Page:
     return Page(items[start : start + per_page], page, per_page, len(items), param)
 
 
-def paginate(stmt, per_page: int = 50) -> Page:
+def paginate(stmt, per_page: int = 50, rows: bool = False) -> Page:
+    """The ?page= page of `stmt`, counted and read in SQL; its items are ORM objects, or the
+    selected columns as rows with `rows`."""
     page = requested_page()
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     last = max(1, -(-(total or 0) // per_page))
     page = min(page, last)  # past the end: the last page, not an empty one
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+    if rows:
+        items = list(db.session.execute(stmt).all())
+    else:
+        items = list(db.session.scalars(stmt).unique())
     return Page(items, page, per_page, total or 0)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.formatting import eur
+from grants.pagination import paginate
 from grants.projects import (
     amendments,
     deliverables,
@@ -57,11 +58,14 @@ def _grant(grant_id: int) -> Grant:
     return grant
 
 
+PROJECT_ROWS = 50  # funded projects a page of the list shows
+
+
 @bp.get("/")
 @login_required
 def index():
     # The columns the list shows, as rows: no Grant objects (each would decode its work
-    # plan's JSON), for a list of every project in the programme.
+    # plan's JSON); a page of PROJECT_ROWS at a time, counted and read in SQL.
     G = Grant
     query = select(
         G.id, G.acronym, G.title, G.agreement_number, G.status, G.max_contribution
@@ -69,11 +73,11 @@ def index():
     if not permissions.can_manage(current_user):
         ids = [m.organisation_id for m in current_user.memberships]
         query = query.where(Grant.organisation_id.in_(ids or [-1]))
-    grants = db.session.execute(query).all()
+    page = paginate(query, per_page=PROJECT_ROWS, rows=True)
     waiting = services.awaiting_grant() if permissions.can_manage(current_user) else []
     return render_template(
         "projects/index.html",
-        grants=grants,
+        page=page,
         waiting=waiting,
         services=services,
         can_monitor=permissions.can_manage(current_user),

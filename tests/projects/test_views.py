@@ -280,3 +280,29 @@ def test_the_work_plan_is_edited_with_a_reason_and_checked_at_the_field(
     services.transition(grant, GrantStatus.RUNNING, manager)
     late = client.get(url).get_data(as_text=True)
     assert "only by an amendment" in late and 'name="budget-0-amount"' not in late
+
+
+def test_the_project_list_is_shown_a_page_at_a_time(app, running_grant, monkeypatch):
+    from grants.projects import views
+
+    monkeypatch.setattr(views, "PROJECT_ROWS", 2)
+    made = [running_grant() for _ in range(3)]
+    manager = made[0][2]
+    client = app.test_client()
+    login(client, manager)
+    first = client.get("/projects/").get_data(as_text=True)
+    assert "3 funded projects; 2 shown on this page (1–2)." in first
+    numbers = [g.agreement_number for g, _, _ in made]
+    assert numbers[0] in first and numbers[1] in first and numbers[2] not in first
+    assert 'href="/projects/?page=2#projects-shown"' in first
+    second = client.get("/projects/?page=2").get_data(as_text=True)
+    assert numbers[2] in second and numbers[0] not in second
+    assert "2 shown" not in second and "1 shown on this page (3–3)" in second
+    for absurd in ("0", "-1", "10000000000000000000000", "x", "２"):
+        response = client.get(f"/projects/?page={absurd}")
+        assert response.status_code == 200
+    coordinator = made[1][1]
+    own = app.test_client()
+    login(own, coordinator)
+    theirs = own.get("/projects/").get_data(as_text=True)
+    assert "1 funded project." in theirs and numbers[1] in theirs and numbers[0] not in theirs
