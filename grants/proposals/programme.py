@@ -34,7 +34,7 @@ class SubmissionFilter:
     country: str = ""
     priority: str = ""
 
-    def matches(self, row: SubmissionRow) -> bool:
+    def matches(self, row: SubmissionRow | FilterRow) -> bool:
         if self.topic and row.topic_code != self.topic:
             return False
         if self.country and self.country not in row.countries:
@@ -79,9 +79,33 @@ class SubmissionRow:
     decision: ChecksVerdict | None  # of the latest checks decision, if any
 
 
-def listed_submissions(call: Call) -> list[SubmissionRow]:
+@dataclass(frozen=True, slots=True)
+class FilterRow:
+    """What the list's filters and counts read of a listed submission (as SubmissionRow)."""
+
+    id: int
+    withdrawn_at: datetime | None
+    topic_code: str | None
+    countries: tuple[str, ...]
+    priorities: tuple[str, ...]
+    final_admissible: bool
+    final_eligible: bool
+    decision: ChecksVerdict | None
+
+
+def listed_submissions(call: Call, only: list[int] | None = None) -> list[SubmissionRow]:
     """The submission that counts for each proposal of the call (and withdrawn ones), in the
-    order they came in: one query, whatever the number of submissions and checks decisions."""
+    order they came in (of the submissions in `only`, if given): one query, whatever the
+    number of submissions and checks decisions."""
+    return [_row(SubmissionRow, _SHOWN, r) for r in _listed(call, _SHOWN, only)]
+
+
+def filter_rows(call: Call) -> list[FilterRow]:
+    """`listed_submissions` with only what the filters and the counts above the list read."""
+    return [_row(FilterRow, _FILTERED, r) for r in _listed(call, _FILTERED)]
+
+
+def _listed(call: Call, names: tuple[str, ...], only: list[int] | None = None):
     S, R = Submission, aliased(ChecksDecision)
     latest = (
         select(ChecksDecision.submission_id, func.max(ChecksDecision.id).label("decision_id"))
@@ -90,10 +114,9 @@ def listed_submissions(call: Call) -> list[SubmissionRow]:
         .group_by(ChecksDecision.submission_id)
         .subquery()
     )
-    shown = [getattr(S, name) for name in _SHOWN]
     stmt = (
         select(
-            *shown,
+            *(getattr(S, name) for name in names),
             S.admissible,
             S.eligible,
             R.decision,
@@ -105,7 +128,9 @@ def listed_submissions(call: Call) -> list[SubmissionRow]:
         .where(S.call_id == call.id, S.is_current.is_(True))
         .order_by(S.submitted_at, S.id)
     )
-    return [_row(r) for r in projection(stmt)]
+    if only is not None:
+        stmt = stmt.where(S.id.in_(only))
+    return projection(stmt)
 
 
 # The columns shown as they are stored (the lists as tuples)
@@ -125,12 +150,13 @@ _SHOWN = (
     "failure_messages",
     "eu_contribution",
 )
+_FILTERED = ("id", "withdrawn_at", "topic_code", "countries", "priorities")
 
 
-def _row(r) -> SubmissionRow:
+def _row(cls, names: tuple[str, ...], r):
     decided = r.decision is not None
-    return SubmissionRow(
-        *(tuple(v or ()) if isinstance(v, list) else v for v in r[: len(_SHOWN)]),
+    return cls(
+        *(tuple(v or ()) if isinstance(v, list) else v for v in r[: len(names)]),
         final_admissible=bool(r.decided_admissible if decided else r.admissible),
         final_eligible=bool(r.decided_eligible if decided else r.eligible),
         decision=ChecksVerdict(r.decision) if decided else None,
@@ -142,7 +168,7 @@ def submissions_of_call(call: Call, filters: SubmissionFilter) -> list[Submissio
     return [row for row in listed_submissions(call) if filters.matches(row)]
 
 
-def overview(rows: list[SubmissionRow]) -> dict:
+def overview(rows: list[SubmissionRow] | list[FilterRow]) -> dict:
     """The counts above the list, of every listed submission."""
     return {
         "total": len(rows),

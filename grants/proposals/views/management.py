@@ -32,12 +32,15 @@ def call_submissions(call_id: int):
         country=(request.args.get("country") or "").upper()[:2],
         priority=(request.args.get("priority") or "")[:30],
     )
-    everything = programme.listed_submissions(call)
-    matching = [row for row in everything if filters.matches(row)]
+    # Every submission filtered and counted on the few columns that takes; the page's rows
+    # read in full.
+    everything = programme.filter_rows(call)
+    page = page_of([row for row in everything if filters.matches(row)], per_page=SUBMISSION_ROWS)
+    page.items = programme.listed_submissions(call, [row.id for row in page.items])
     return render_template(
         "proposals/call_submissions.html",
         call=call,
-        page=page_of(matching, per_page=SUBMISSION_ROWS),
+        page=page,
         filters=filters,
         countries=sorted({code for row in everything for code in row.countries}),
         overview=programme.overview(everything),
