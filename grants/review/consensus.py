@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
 import scoring
@@ -195,9 +195,9 @@ def rapporteur_reports(user: User) -> list[ConsensusReport]:
             )
             .where(ConsensusReport.rapporteur_id == user.id)
             .order_by(ConsensusReport.id)
-            .options(
-                selectinload(ConsensusReport.submission).options(*listed_only()),
-                selectinload(ConsensusReport.call),
+            .options(  # one of each per report: joined, not a statement each
+                joinedload(ConsensusReport.submission).options(*listed_only()),
+                joinedload(ConsensusReport.call),
             )
         )
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from grants import clock
 from grants.accounts.models import RoleName, User
@@ -507,10 +507,10 @@ def queue(user: User, state: str = "", call_id: int | None = None, order: str = 
         db.session.scalars(
             select(Assignment)
             .where(Assignment.evaluator_id == user.id, Assignment.state.in_(OPEN_STATES))
-            .options(
-                selectinload(Assignment.evaluation),
-                selectinload(Assignment.call),
-                selectinload(Assignment.submission).options(*listed_only()),
+            .options(  # each is one row per assignment: joined, not a statement each
+                joinedload(Assignment.evaluation),
+                joinedload(Assignment.call),
+                joinedload(Assignment.submission).options(*listed_only()),
             )
         )
     )
