@@ -84,17 +84,24 @@ def active_assignments(submission: Submission) -> list[Assignment]:
     )
 
 
-def outstanding(submission: Submission) -> list[Assignment]:
-    """Open assignments (to declare, to evaluate, draft) of the submission."""
-    return [
-        a
-        for a in db.session.scalars(
+_OPEN = (AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)
+
+
+def outstanding(
+    submission: Submission, assignments: list[Assignment] | None = None
+) -> list[Assignment]:
+    """Open assignments (to declare, to evaluate, draft) of the submission; of its
+    `assignments` when the caller has read them all already."""
+    if assignments is None:
+        assignments = db.session.scalars(
             select(Assignment).where(
-                Assignment.submission_id == submission.id,
-                Assignment.state.in_([AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE]),
+                Assignment.submission_id == submission.id, Assignment.state.in_(_OPEN)
             )
         )
-        if a.evaluation is None or not a.evaluation.is_submitted
+    return [
+        a
+        for a in assignments
+        if a.state in _OPEN and (a.evaluation is None or not a.evaluation.is_submitted)
     ]
 
 
@@ -312,11 +319,15 @@ def appoint_all(call: Call, submissions: list[Submission], actor: User) -> tuple
 # Drafting ------------------------------------------------------------------------------------
 
 
-def readiness(submission: Submission, counted: list | None = None) -> list[str]:
+def readiness(
+    submission: Submission,
+    counted: list | None = None,
+    assignments: list[Assignment] | None = None,
+) -> list[str]:
     """Why the consensus cannot be written yet (empty: it can). `counted`: as in
-    `proposal_score`."""
+    `proposal_score`; `assignments`: every assignment of the submission, if read already."""
     problems = []
-    waiting = outstanding(submission)
+    waiting = outstanding(submission, assignments)
     if waiting:
         problems.append(
             f"{count_of(len(waiting), 'evaluation')} of this proposal "

@@ -159,11 +159,11 @@ def submission_assignments(submission: Submission) -> list[Assignment]:
         db.session.scalars(
             select(Assignment)
             .where(Assignment.submission_id == submission.id)
-            .options(
-                selectinload(Assignment.evaluator).options(
+            .options(  # one evaluator and at most one evaluation each: joined to the row
+                joinedload(Assignment.evaluator).options(
                     lazyload(User.roles), lazyload(User.memberships)
                 ),
-                selectinload(Assignment.evaluation),
+                joinedload(Assignment.evaluation),
             )
             .order_by(Assignment.id)
         )

@@ -34,7 +34,7 @@ from grants.review.forms import (
     RemoveForm,
     ReturnForm,
 )
-from grants.review.models import Assignment
+from grants.review.models import Assignment, AssignmentState
 from grants.review.services import ReviewError
 from grants.review.views.common import _call_or_404, _end_of_working_day, _submission_or_404, bp
 
@@ -229,25 +229,28 @@ def remove(assignment_id: int):
 def proposal_review(submission_id: int):
     submission = _submission_or_404(submission_id)
     report = consensus_service.report_of(submission)
+    # Every assignment (ended ones too) and the counted evaluations, read once for the page.
+    assignments = services.submission_assignments(submission)
+    counted = evaluations.submitted_evaluations(submission)
     appoint_form = AppointForm()
     appoint_form.evaluator_id.choices = [
         (a.evaluator_id, a.evaluator.full_name)
-        for a in consensus_service.active_assignments(submission)
+        for a in assignments
+        if a.state == AssignmentState.ACTIVE
     ]
     if report is not None and report.rapporteur_id:
         appoint_form.evaluator_id.data = report.rapporteur_id
-    counted = evaluations.submitted_evaluations(submission)  # read once for the whole page
     return render_template(
         "review/proposal_review.html",
         submission=submission,
         report=report,
         views=consensus_service.criterion_views(submission, None, names=True, counted=counted),
         score=consensus_service.proposal_score(submission, counted=counted),
-        assignments=services.submission_assignments(submission),
+        assignments=assignments,
         appoint_form=appoint_form,
         approve_form=ApproveForm(version=report.version if report else ""),
         return_form=ReturnForm(),
-        problems=consensus_service.readiness(submission, counted),
+        problems=consensus_service.readiness(submission, counted, assignments),
         locked=services.ranking_final(submission.call_id),
         fmt_points=evaluations.fmt_points,
     )
