@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -112,6 +114,9 @@ class User(UserMixin, db.Model):
 
     # The key of the server-side session this object was loaded for (grants.accounts.sessions).
     session_key: str = ""
+    # What was read with that session, name -> value (grants.accounts.sessions.read_along):
+    # as of the start of the request.
+    read_along: Mapping[str, object] = MappingProxyType({})
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_key}"

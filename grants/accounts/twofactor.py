@@ -29,6 +29,14 @@ def of(user: User) -> SecondFactor | None:
     return db.session.get(SecondFactor, user.id)
 
 
+def enrolled_at_start(user: User) -> bool:
+    """Whether `user` had a second factor when this request began: read with the session
+    (grants.accounts.sessions), so the check before every page asks nothing more; asked
+    where the user was not loaded so. Not for a request that may have changed it since."""
+    known = user.read_along.get("second_factor")
+    return of(user) is not None if known is None else bool(known)
+
+
 def is_required(user: User) -> bool:
     return bool(current_app.config.get("GRANTS_REQUIRE_2FA")) and user.has_role(*REQUIRED_FOR)
 

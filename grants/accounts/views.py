@@ -137,7 +137,7 @@ def require_second_factor():
         current_user.is_authenticated
         and request.endpoint not in SETUP_ENDPOINTS
         and twofactor.is_required(current_user)
-        and twofactor.of(current_user) is None
+        and not twofactor.enrolled_at_start(current_user)
     ):
         flash("Your role needs two-factor login: set it up to continue.", "warning")
         return redirect(url_for("accounts.two_factor_setup"))

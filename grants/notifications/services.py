@@ -326,6 +326,7 @@ def notify_each(
                 channel=channel,
             )
         )
+        _written()
         told[id(notice)] = told.get(id(notice), 0) + 1
         if channel == Channel.EMAIL:
             context = {"name": user.full_name, "link": notice.link, **notice.context}
@@ -386,10 +387,31 @@ def job_finished(job: Job) -> None:
 # The notification centre ----------------------------------------------------------------------
 
 
-def unread_count(user) -> int:
-    return db.session.scalar(
-        select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+UNREAD = "unread_notifications"  # its name among what the session check reads along
+_WRITTEN = "notifications_written"  # in the unit of work's info: a notice added or read
+
+
+def unread_of(user_id):
+    """The number of `user_id`'s unread notices, as a scalar subquery."""
+    return (
+        select(func.count())
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
     )
+
+
+def unread_count(user) -> int:
+    """The bell's figure: as read with the session at the start of the request (every page
+    shows it; grants.accounts.sessions.read_along), unless this request has added or read a
+    notice since, or the user was not loaded by the session check."""
+    counted = user.read_along.get(UNREAD)
+    if counted is not None and not db.session.info.get(_WRITTEN):
+        return counted
+    return db.session.scalar(select(unread_of(user.id)))
+
+
+def _written() -> None:
+    db.session.info[_WRITTEN] = True
 
 
 def notifications_of(user):
@@ -410,6 +432,7 @@ def notification_of(user, notification_id: int) -> Notification | None:
 def mark_read(notification: Notification) -> None:
     if notification.read_at is None:
         notification.read_at = clock.now()
+        _written()
         db.session.commit()
 
 
@@ -420,6 +443,7 @@ def mark_all_read(user) -> int:
         .values(read_at=clock.now())
         .execution_options(synchronize_session=False)
     ).rowcount
+    _written()
     db.session.commit()
     return count
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from grants.accounts import sessions
 from grants.formatting import count_of
 from grants.notifications import services
 from grants.notifications.events import mandatory_for
@@ -12,6 +13,7 @@ from grants.notifications.forms import preferences_form
 from grants.pagination import paginate
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+sessions.read_along(services.UNREAD, services.unread_of)  # the bell costs no statement
 
 
 @bp.app_context_processor

@@ -134,8 +134,8 @@ def test_an_older_reset_link_dies_once_a_newer_one_is_used(app, client, create_u
     assert login(client, user, new).status_code == 302
 
 
-def _session_statements(app, client) -> tuple[int, int]:
-    """(all statements, those reading memberships or roles) of one /account request."""
+def _statements_of(client, url: str = "/account") -> list[str]:
+    """The statements one GET of `url` issues."""
     from sqlalchemy import event
 
     from grants.extensions import db
@@ -147,9 +147,15 @@ def _session_statements(app, client) -> tuple[int, int]:
 
     event.listen(db.engine, "before_cursor_execute", note)
     try:
-        assert client.get("/account").status_code == 200
+        assert client.get(url).status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def _session_statements(app, client) -> tuple[int, int]:
+    """(all statements, those reading memberships or roles) of one /account request."""
+    seen = _statements_of(client)
     extra = [s for s in seen if "user_session" not in s and ("membership" in s or "user_role" in s)]
     return len(seen), len(extra)
 
@@ -173,3 +179,32 @@ def test_the_session_check_is_one_statement_whatever_the_memberships(
     (small, small_extra), (large, large_extra) = counts
     assert small_extra == large_extra == 0
     assert small == large
+
+
+def test_what_every_page_shows_of_the_person_comes_with_the_session_check(
+    app, client, create_user, db
+):
+    """Issue 16: the bell's unread count and, where a second factor is required, whether the
+    person has one are read in the session check's statement, not in one each per page."""
+    from grants.accounts.models import SecondFactor
+    from grants.notifications.services import notify
+
+    manager = create_user(roles=("programme_manager",))
+    assert login(client, manager).status_code == 302
+    db.session.add(SecondFactor(user_id=manager.id, secret="A" * 32, recovery_hashes=[]))
+    notify("job.finished", [manager], subject="Export 1 is ready")
+    db.session.commit()
+    app.config["GRANTS_REQUIRE_2FA"] = True
+    try:
+        seen = _statements_of(client, "/dashboard")
+        assert client.get("/dashboard").status_code == 200  # not sent to set one up
+        db.session.delete(db.session.get(SecondFactor, manager.id))  # an admin resets it
+        db.session.commit()
+        response = client.get("/dashboard")
+        assert response.status_code == 302 and "/account/two-factor" in response.location
+    finally:
+        app.config["GRANTS_REQUIRE_2FA"] = False
+    elsewhere = [s for s in seen if "user_session" not in s]
+    assert not [s for s in elsewhere if "notification" in s or "second_factor" in s], elsewhere
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Notifications: 1 unread" in page

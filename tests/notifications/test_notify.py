@@ -13,6 +13,7 @@ from grants.jobs.scheduler import run_now, tick
 from grants.jobs.worker import run_jobs
 from grants.notifications.models import Channel, Notification, NotificationPreference
 from grants.notifications.services import deliver_now, notify, save_preferences
+from tests.conftest import login
 
 
 def _tell(db, users, code="review.assigned", key="", **kwargs):
@@ -107,6 +108,28 @@ def test_the_centre_lists_opens_and_marks_read(client, db, create_user, login_as
     login_as(stranger)
     assert client.post(f"/notifications/{first.id}/open").status_code == 404
     assert client.post("/notifications/99999999999999999999/open").status_code == 404
+
+
+def test_the_bell_counts_what_the_request_itself_adds_or_reads(app, client, db, create_user):
+    """The count read with the session at the start of a request (issue 16) is asked again
+    once the request has added or read a notice: a page rendered after it shows the new one."""
+    from grants.accounts import sessions
+    from grants.notifications.services import mark_all_read, unread_count
+
+    user = create_user()
+    _tell(db, [user], code="job.finished", key="1", subject="Export 1 is ready")
+    assert login(client, user).status_code == 302
+    with client.session_transaction() as cookie:
+        ident = cookie["_user_id"]
+    with app.app_context():
+        loaded = sessions.load(ident)
+        assert loaded.read_along["unread_notifications"] == 1
+        _tell(db, [loaded], code="job.finished", key="2", subject="Export 2 is ready")
+        assert unread_count(loaded) == 2
+        mark_all_read(loaded)
+        assert unread_count(loaded) == 0
+    with app.app_context():
+        assert unread_count(sessions.load(ident)) == 0
 
 
 def test_preferences_form_saves_and_refuses_bad_values(client, db, create_user, login_as):
