@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask import Flask, g, url_for
+from flask import Flask, g, has_request_context, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -128,6 +128,7 @@ def _template_filters(app: Flask) -> None:
     app.add_template_filter(count_of, "count_of")
     app.add_template_filter(quantity, "quantity")
     app.add_template_global(row_url, "row_url")
+    app.add_template_global(_layout_url(app), "layout_url")
     app.add_template_filter(nowrap_amounts, "nowrap_amounts")
 
     @app.context_processor
@@ -135,6 +136,25 @@ def _template_filters(app: Flask) -> None:
         from grants.accounts import permissions
 
         return {"now": clock.now, "perm": permissions}
+
+
+def _layout_url(app: Flask) -> Callable[..., str]:
+    built: dict[tuple, str] = {}
+
+    def layout_url(endpoint: str, **values) -> str:
+        """`url_for` of a link the layout shows on every page (the menu, the stylesheets and
+        scripts): the same for every request under one script root, so built once per
+        process rather than 17 times a page (about 14 µs each, 40 % of the layout's
+        rendering). Built each time in debug mode, where a static file's hash may change."""
+        if not has_request_context():
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        url = built.get(key)
+        if url is None or app.debug:
+            url = built[key] = url_for(endpoint, **values)
+        return url
+
+    return layout_url
 
 
 _ROW_ID = 7_654_321_987  # an id no row has, to find where the id goes in a built URL
