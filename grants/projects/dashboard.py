@@ -4,8 +4,10 @@ manager's reports to review, amendments to decide, grants to sign and late proje
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from grants import clock
@@ -15,18 +17,27 @@ from grants.projects import amendments, permissions, services
 from grants.projects.models import Grant, GrantStatus, Report, ReportState
 
 
+@cache
+def _coordinator_query():
+    """Built once per process: the statement, not its organisations, is the same each time."""
+    return (
+        select(Grant)
+        .where(
+            Grant.organisation_id.in_(bindparam("ids", expanding=True)),
+            Grant.status != GrantStatus.WITHDRAWN,
+        )
+        .options(selectinload(Grant.reports))
+        .order_by(Grant.id)
+    )
+
+
 def coordinator_rows(user) -> list[dict]:
     ids = [m.organisation_id for m in user.memberships]
     if not ids:
         return []
     today = clock.to_brussels(clock.now()).date()
     rows = []
-    for grant in db.session.scalars(
-        select(Grant)
-        .where(Grant.organisation_id.in_(ids), Grant.status != GrantStatus.WITHDRAWN)
-        .options(selectinload(Grant.reports))
-        .order_by(Grant.id)
-    ):
+    for grant in db.session.scalars(_coordinator_query(), {"ids": ids}):
         due = services.next_due(grant) if grant.status == GrantStatus.RUNNING else None
         rows.append(
             {

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from grants import clock
@@ -49,19 +50,17 @@ def _label(acronym: str, title: str) -> str:
     return acronym or title or "Untitled proposal"
 
 
-@section(10)
-def drafts(user) -> Section | None:
-    ids = _organisation_ids(user)
-    if not ids:
-        return None
-    now = clock.now()
-    proposals = db.session.scalars(
+# The sections' statements are built once per process (building the drafts' one cost 0.2 ms,
+# a twentieth of the page); what changes per request is bound: the organisations and now.
+@cache
+def _drafts_query():
+    return (
         select(Proposal)
         .join(Call, Call.id == Proposal.call_id)
         .where(
-            Proposal.organisation_id.in_(ids),
+            Proposal.organisation_id.in_(bindparam("ids", expanding=True)),
             Proposal.status == ProposalStatus.DRAFT,
-            Call.deadline_at > now,
+            Call.deadline_at > bindparam("now"),
         )
         .options(  # everything missing_items reads, one query per relation
             selectinload(Proposal.partners),
@@ -73,7 +72,16 @@ def drafts(user) -> Section | None:
             selectinload(Proposal.call).selectinload(Call.topics),
         )
         .order_by(Call.deadline_at, Proposal.id)
-    ).unique()
+    )
+
+
+@section(10)
+def drafts(user) -> Section | None:
+    ids = _organisation_ids(user)
+    if not ids:
+        return None
+    now = clock.now()
+    proposals = db.session.scalars(_drafts_query(), {"ids": ids, "now": now}).unique()
     rows = []
     for p in proposals:
         missing = [c.message for c in checks.missing_items(p)]
@@ -99,13 +107,9 @@ def drafts(user) -> Section | None:
     )
 
 
-@section(20)
-def submitted(user) -> Section | None:
-    ids = _organisation_ids(user)
-    if not ids:
-        return None
-    now = clock.now()
-    found = db.session.execute(
+@cache
+def _submitted_query():
+    return (
         select(
             Submission.id,
             Submission.reference,
@@ -117,12 +121,21 @@ def submitted(user) -> Section | None:
         .join(Proposal, Proposal.id == Submission.proposal_id)
         .join(Call, Call.id == Submission.call_id)
         .where(
-            Proposal.organisation_id.in_(ids),
+            Proposal.organisation_id.in_(bindparam("ids", expanding=True)),
             Proposal.status == ProposalStatus.SUBMITTED,
             Submission.is_current.is_(True),
         )
         .order_by(Submission.submitted_at.desc(), Submission.id.desc())
-    ).all()
+    )
+
+
+@section(20)
+def submitted(user) -> Section | None:
+    ids = _organisation_ids(user)
+    if not ids:
+        return None
+    now = clock.now()
+    found = db.session.execute(_submitted_query(), {"ids": ids}).all()
     rows = [
         SubmittedRow(
             submission_id=sid,
