@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
@@ -191,21 +192,25 @@ def rapporteur_reports(user: User) -> list[ConsensusReport]:
     """The consensus reports an evaluator may write as rapporteur: theirs, while their own
     assignment to the proposal stands (the rule of permissions.can_write_consensus, in one
     query for the queue)."""
-    return list(
-        db.session.scalars(
-            select(ConsensusReport)
-            .join(
-                Assignment,
-                (Assignment.submission_id == ConsensusReport.submission_id)
-                & (Assignment.evaluator_id == user.id)
-                & (Assignment.state == AssignmentState.ACTIVE),
-            )
-            .where(ConsensusReport.rapporteur_id == user.id)
-            .order_by(ConsensusReport.id)
-            .options(  # one of each per report: joined, not a statement each
-                joinedload(ConsensusReport.submission).options(*listed_only()),
-                joinedload(ConsensusReport.call),
-            )
+    return list(db.session.scalars(_rapporteur_reports(), {"user_id": user.id}))
+
+
+@cache
+def _rapporteur_reports():
+    """Built once per process, the evaluator bound."""
+    return (
+        select(ConsensusReport)
+        .join(
+            Assignment,
+            (Assignment.submission_id == ConsensusReport.submission_id)
+            & (Assignment.evaluator_id == bindparam("user_id"))
+            & (Assignment.state == AssignmentState.ACTIVE),
+        )
+        .where(ConsensusReport.rapporteur_id == bindparam("user_id"))
+        .order_by(ConsensusReport.id)
+        .options(  # one of each per report: joined, not a statement each
+            joinedload(ConsensusReport.submission).options(*listed_only()),
+            joinedload(ConsensusReport.call),
         )
     )
 

@@ -8,7 +8,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 
 from grants import clock
 from grants.accounts.models import RoleName, User
@@ -48,6 +48,15 @@ def evaluators() -> list[User]:
 
 def profile_of(user: User) -> EvaluatorProfile | None:
     return db.session.scalar(select(EvaluatorProfile).where(EvaluatorProfile.user_id == user.id))
+
+
+def has_profile(user: User) -> bool:
+    """Whether `user` has filled in an evaluator profile (the queue asks; its JSON lists are
+    not read for that)."""
+    return bool(db.session.scalar(_HAS_PROFILE, {"user_id": user.id}))
+
+
+_HAS_PROFILE = select(exists().where(EvaluatorProfile.user_id == bindparam("user_id")))
 
 
 PROFILE_FIELDS = (

@@ -9,8 +9,9 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from grants import clock
@@ -500,20 +501,27 @@ class Queue:
     states: dict[int, str]
 
 
+@cache
+def _open_assignments():
+    """Built once per process (its building cost a tenth of a millisecond a request)."""
+    return (
+        select(Assignment)
+        .where(
+            Assignment.evaluator_id == bindparam("evaluator_id"),
+            Assignment.state.in_(OPEN_STATES),
+        )
+        .options(  # each is one row per assignment: joined, not a statement each
+            joinedload(Assignment.evaluation),
+            joinedload(Assignment.call),
+            joinedload(Assignment.submission).options(*listed_only()),
+        )
+    )
+
+
 def queue(user: User, state: str = "", call_id: int | None = None, order: str = "due") -> Queue:
     """The evaluator's open assignments, filtered and ordered, with the overall progress:
     done are the submitted evaluations."""
-    open_rows = list(
-        db.session.scalars(
-            select(Assignment)
-            .where(Assignment.evaluator_id == user.id, Assignment.state.in_(OPEN_STATES))
-            .options(  # each is one row per assignment: joined, not a statement each
-                joinedload(Assignment.evaluation),
-                joinedload(Assignment.call),
-                joinedload(Assignment.submission).options(*listed_only()),
-            )
-        )
-    )
+    open_rows = list(db.session.scalars(_open_assignments(), {"evaluator_id": user.id}))
     states = {a.id: queue_state(a) for a in open_rows}
     rows = [
         a

@@ -92,6 +92,7 @@ def test_queue_filters_in_the_url(
 def test_profile_is_saved(client, create_user, login_as):
     evaluator = create_user(roles=("evaluator",))
     login_as(evaluator)
+    assert "complete your evaluator profile" in client.get("/review").get_data(as_text=True)
     page = client.get("/review/profile")
     assert page.status_code == 200
     response = client.post(
@@ -113,6 +114,8 @@ def test_profile_is_saved(client, create_user, login_as):
     profile = profile_of(evaluator)
     assert profile.recent_ties == ["Safe Passage Foundation", "Casa Aurora"]
     assert profile.languages == ["en", "de"] and profile.max_load == 5
+    queue = client.get("/review").get_data(as_text=True)
+    assert "complete your evaluator profile" not in queue and "Your evaluator profile" in queue
     bad = client.post("/review/profile", data={"organisation_name": "", "max_load": "-1"})
     assert bad.status_code == 200 and 'aria-invalid="true"' in bad.get_data(as_text=True)
 

@@ -45,7 +45,7 @@ def queue():
         queue=services.queue(current_user, state, call_id, order),
         filters={"state": state, "order": order, "call": call_id},
         queue_states=services.QUEUE_STATES,
-        has_profile=evaluator_pool.profile_of(current_user) is not None,
+        has_profile=evaluator_pool.has_profile(current_user),
         reports=consensus_service.rapporteur_reports(current_user),
     )
 
