@@ -16,6 +16,8 @@ from grants.main.dashboard import Section, section
 from grants.projects import amendments, permissions, services
 from grants.projects.models import Grant, GrantStatus, Report, ReportState
 
+LATE_SHOWN = 10  # late projects listed on a manager's dashboard; the monitoring list has all
+
 
 @cache
 def _coordinator_query():
@@ -62,13 +64,26 @@ def manager_rows() -> dict[str, list[dict]]:
         .where(Report.state == ReportState.SUBMITTED)
         .order_by(Report.submitted_at)
     ).all()
-    late = []
-    for grant in db.session.scalars(
-        select(Grant)
-        .where(Grant.status == GrantStatus.RUNNING)
-        .options(selectinload(Grant.reports))
+    # Running projects with a report late, oldest first: read as rows (the grants' dates and
+    # their reports' states in two statements, however many projects run) and listed up to
+    # LATE_SHOWN; the monitoring list, filtered to them, has them all.
+    G = Grant
+    running = G.status == GrantStatus.RUNNING
+    grants = db.session.execute(
+        select(
+            G.id, G.acronym, G.agreement_number, G.start_date, G.duration_months, G.period_months
+        ).where(running)
+    ).all()
+    reports_of: dict[int, list] = {}
+    for r in db.session.execute(
+        select(Report.grant_id, Report.period, Report.version, Report.state)
+        .join(G, G.id == Report.grant_id)
+        .where(running)
     ):
-        due = services.next_due(grant)
+        reports_of.setdefault(r.grant_id, []).append(r)
+    late = []
+    for grant in grants:
+        due = services.next_due_from(grant, reports_of.get(grant.id, []))
         if due and due["due"] < today:
             late.append(
                 {
@@ -78,6 +93,7 @@ def manager_rows() -> dict[str, list[dict]]:
                     "period": due["number"],
                 }
             )
+    late.sort(key=lambda row: (row["due"], row["grant_id"]))
     to_sign = db.session.execute(
         select(Grant.id, Grant.acronym, Grant.agreement_number).where(
             Grant.status == GrantStatus.CONFIRMED
@@ -93,7 +109,8 @@ def manager_rows() -> dict[str, list[dict]]:
             }
             for r in reports
         ],
-        "late": late,
+        "late": late[:LATE_SHOWN],
+        "late_total": len(late),
         "amendments": amendments.requested(),
         "to_sign": [{"grant_id": g.id, "label": g.acronym or g.agreement_number} for g in to_sign],
     }
@@ -119,7 +136,7 @@ def manager(user) -> Section | None:
     if not permissions.can_manage(user):
         return None
     work = manager_rows()
-    count = sum(len(work[k]) for k in ("reports", "amendments", "to_sign", "late"))
+    count = sum(len(work[k]) for k in ("reports", "amendments", "to_sign")) + work["late_total"]
     return Section(
         key="project-work",
         title="Funded projects: needs you now",

@@ -20,7 +20,7 @@ from grants.accounts.models import Organisation
 from grants.calls.models import Call
 from grants.extensions import db
 from grants.projects import services, source
-from grants.projects.models import Grant, GrantStatus, Report, ReportState
+from grants.projects.models import Grant, GrantStatus, Report
 from grants.proposals.models import Submission
 from grants.taxonomy.models import Fund
 
@@ -115,7 +115,7 @@ def _flags(grant, reports: list, today: date, elapsed: Decimal, spent: Decimal) 
     if grant.status in (GrantStatus.CLOSED, GrantStatus.WITHDRAWN):
         return [grant.status.value]
     flags = []
-    due = _next_due(grant, reports)
+    due = services.next_due_from(grant, reports)
     if due and due["due"] < today:
         flags.append("report_late")
     if any(
@@ -128,19 +128,6 @@ def _flags(grant, reports: list, today: date, elapsed: Decimal, spent: Decimal) 
     if elapsed >= UNDERSPENDING_FROM and spent < UNDERSPENDING_SHARE * elapsed:
         flags.append("underspending")
     return flags or ["on_track"]
-
-
-def _next_due(grant, reports: list) -> dict | None:
-    """services.next_due over rows already read (no lazy load of grant.reports)."""
-    latest = {}
-    for r in reports:
-        if r.period not in latest or r.version > latest[r.period].version:
-            latest[r.period] = r
-    for period in services.periods(grant):
-        report = latest.get(period["number"])
-        if report is None or report.state == ReportState.CHANGES_REQUESTED:
-            return period
-    return None
 
 
 def _latest_costs(reports: list) -> Decimal:
@@ -188,7 +175,7 @@ def rows() -> list[Row]:
         elapsed = min(max(Decimal((today - grant.start_date).days) / days, Decimal(0)), Decimal(1))
         costs = _latest_costs(reports.get(grant.id, []))
         spent = costs / budget if budget else Decimal(0)
-        due = _next_due(grant, reports.get(grant.id, []))
+        due = services.next_due_from(grant, reports.get(grant.id, []))
         found.append(
             Row(
                 grant_id=grant.id,

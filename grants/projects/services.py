@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -333,21 +334,23 @@ def terms_of(grant: Grant) -> rules.Terms:
 
 def periods(grant: Grant) -> list[dict]:
     """The reporting periods: number, start, end, report due date, and the kind of report."""
-    found, start, number = [], grant.start_date, 1
+    return list(_periods(grant))
+
+
+def _periods(grant) -> Iterator[dict]:
+    """`periods`, one at a time (who looks for the first of them need not make the rest)."""
+    start, number = grant.start_date, 1
     end_of_grant = add_months(grant.start_date, grant.duration_months)
     while start < end_of_grant:
         end = min(add_months(start, grant.period_months), end_of_grant)
-        found.append(
-            {
-                "number": number,
-                "start": start,
-                "end": end - timedelta(days=1),
-                "due": end - timedelta(days=1) + timedelta(days=REPORT_DUE_DAYS),
-                "kind": ReportKind.FINAL if end == end_of_grant else ReportKind.PERIODIC,
-            }
-        )
+        yield {
+            "number": number,
+            "start": start,
+            "end": end - timedelta(days=1),
+            "due": end - timedelta(days=1) + timedelta(days=REPORT_DUE_DAYS),
+            "kind": ReportKind.FINAL if end == end_of_grant else ReportKind.PERIODIC,
+        }
         start, number = end, number + 1
-    return found
 
 
 def current_report(grant: Grant, period: int) -> Report | None:
@@ -357,8 +360,22 @@ def current_report(grant: Grant, period: int) -> Report | None:
 
 def next_due(grant: Grant) -> dict | None:
     """The first period whose report is not accepted and not waiting for a decision."""
-    for period in periods(grant):
+    for period in _periods(grant):
         report = current_report(grant, period["number"])
+        if report is None or report.state == ReportState.CHANGES_REQUESTED:
+            return {**period, "returned": report is not None}
+    return None
+
+
+def next_due_from(grant, reports: list) -> dict | None:
+    """`next_due` over rows already read: `grant` with its start date, duration and period
+    (a Grant or a row), `reports` its reports' rows (period, version, state)."""
+    latest = {}
+    for r in reports:
+        if r.period not in latest or r.version > latest[r.period].version:
+            latest[r.period] = r
+    for period in _periods(grant):
+        report = latest.get(period["number"])
         if report is None or report.state == ReportState.CHANGES_REQUESTED:
             return {**period, "returned": report is not None}
     return None

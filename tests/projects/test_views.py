@@ -306,3 +306,35 @@ def test_the_project_list_is_shown_a_page_at_a_time(app, running_grant, monkeypa
     login(own, coordinator)
     theirs = own.get("/projects/").get_data(as_text=True)
     assert "1 funded project." in theirs and numbers[1] in theirs and numbers[0] not in theirs
+
+
+def test_a_managers_dashboard_lists_the_longest_late_projects_and_links_the_rest(
+    app, running_grant, monkeypatch
+):
+    from datetime import UTC, date, datetime
+
+    from grants import clock
+    from grants.projects import dashboard
+    from tests.main.test_dashboard import section_text, statements
+
+    monkeypatch.setattr(dashboard, "LATE_SHOWN", 2)
+    clock.freeze(datetime(2028, 6, 1, 9, tzinfo=UTC))  # every first report is late by then
+    first, _, manager = running_grant(start_date=date(2027, 3, 1), agreement_number="GA-L1")
+    client = app.test_client()
+    login(client, manager)
+    one, page = statements(app, client)
+
+    def link(grant):
+        return f'href="/projects/{grant.id}"'
+
+    assert link(first) in page and "report 1 late since" in section_text(page, "project-work")
+    assert "projects with a late report" not in page
+    second, *_ = running_grant(manager=manager, start_date=date(2027, 1, 1))
+    third, *_ = running_grant(manager=manager, start_date=date(2027, 2, 1))
+    db.session.commit()
+    three, page = statements(app, client)
+    assert link(second) in page and link(third) in page and link(first) not in page
+    assert page.index(link(second)) < page.index(link(third))  # late longest first
+    assert "All 3 projects with a late report" in section_text(page, "project-work")
+    assert "/projects/monitoring?status=report_late" in page
+    assert three == one
