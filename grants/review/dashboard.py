@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cache
 
 from flask import url_for
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from grants import clock
 from grants.accounts.permissions import is_manager
@@ -246,10 +246,6 @@ WATCHED_STATUSES = (CallStatus.PUBLISHED, CallStatus.CLOSED, CallStatus.UNDER_EV
 WATCHED_PHASES = (CallPhase.OPEN, *EVALUATION_PHASES)
 
 
-def _count_by_call(stmt) -> Counter:
-    return Counter(dict(db.session.execute(stmt).all()))
-
-
 def _section(rows: list) -> Section:
     return Section(
         "manager-calls",
@@ -264,21 +260,20 @@ def _section(rows: list) -> Section:
 
 def _submission_counts(ids: list[int]) -> tuple[Counter, Counter]:
     """Per call: its current submissions, and those admissible and eligible (the latest
-    checks decision where there is one)."""
+    checks decision where there is one), counted in SQL."""
     latest_decision = (
         select(func.max(ChecksDecision.id))
         .where(ChecksDecision.submission_id == Submission.id)
         .correlate(Submission)
         .scalar_subquery()
     )
-    submitted = db.session.execute(
-        select(
-            Submission.call_id,
-            Submission.admissible,
-            Submission.eligible,
-            ChecksDecision.admissible,
-            ChecksDecision.eligible,
-        )
+    decided = ChecksDecision.id.is_not(None)
+    admissible = case((decided, ChecksDecision.admissible), else_=Submission.admissible)
+    eligible = case((decided, ChecksDecision.eligible), else_=Submission.eligible)
+    evaluable = case((and_(admissible.is_(True), eligible.is_(True)), 1), else_=0)
+    submissions, evaluables = Counter(), Counter()
+    for call_id, n, m in db.session.execute(
+        select(Submission.call_id, func.count(), func.sum(evaluable))
         .outerjoin(
             ChecksDecision,
             and_(
@@ -291,40 +286,40 @@ def _submission_counts(ids: list[int]) -> tuple[Counter, Counter]:
             Submission.is_current.is_(True),
             Submission.withdrawn_at.is_(None),
         )
-    ).all()
-    submissions, evaluable = Counter(), Counter()
-    for call_id, admissible, eligible, reviewed_admissible, reviewed_eligible in submitted:
-        submissions[call_id] += 1
-        if reviewed_admissible is not None:
-            admissible, eligible = reviewed_admissible, reviewed_eligible
-        if admissible and eligible:
-            evaluable[call_id] += 1
-    return submissions, evaluable
+        .group_by(Submission.call_id)
+    ):
+        submissions[call_id], evaluables[call_id] = n, int(m or 0)
+    return submissions, evaluables
 
 
 def _assignment_counts(ids: list[int], now) -> tuple[Counter, Counter, Counter]:
-    """Per call: declarations pending, evaluations outstanding, and those overdue."""
-    by_call = (Assignment.call_id, func.count())
-    pending = _count_by_call(
-        select(*by_call)
-        .where(
-            Assignment.call_id.in_(ids),
-            Assignment.state == AssignmentState.PENDING_DECLARATION,
-        )
-        .group_by(Assignment.call_id)
+    """Per call: declarations pending, evaluations outstanding, and those overdue, in one
+    grouped query."""
+    A = Assignment
+    standing = A.state.in_((AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE))
+    not_done = and_(
+        standing, (Evaluation.id.is_(None)) | (Evaluation.state != EvaluationState.SUBMITTED)
     )
-    not_done = (
-        select(*by_call)
-        .outerjoin(Evaluation, Evaluation.assignment_id == Assignment.id)
-        .where(
-            Assignment.call_id.in_(ids),
-            Assignment.state.in_((AssignmentState.PENDING_DECLARATION, AssignmentState.ACTIVE)),
-            (Evaluation.id.is_(None)) | (Evaluation.state != EvaluationState.SUBMITTED),
+
+    def counted(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    pending, outstanding, overdue = Counter(), Counter(), Counter()
+    for call_id, p, o, d in db.session.execute(
+        select(
+            A.call_id,
+            counted(A.state == AssignmentState.PENDING_DECLARATION),
+            counted(not_done),
+            counted(and_(not_done, A.due_at < now)),
         )
-        .group_by(Assignment.call_id)
-    )
-    outstanding = _count_by_call(not_done)
-    overdue = _count_by_call(not_done.where(Assignment.due_at < now))
+        .outerjoin(Evaluation, Evaluation.assignment_id == A.id)
+        .where(A.call_id.in_(ids), standing)
+        .group_by(A.call_id)
+    ):
+        # a call with nothing to count is absent, as from a grouped count of matching rows
+        for counter, n in ((pending, p), (outstanding, o), (overdue, d)):
+            if n:
+                counter[call_id] = int(n)
     return pending, outstanding, overdue
 
 

@@ -181,6 +181,38 @@ def test_the_manager_sees_each_open_or_evaluating_call_and_failed_work(
     assert large == small + 1  # the failed-work section: its count and its list
 
 
+def test_the_managers_call_counts_follow_overrides_and_due_dates(
+    app,
+    client,
+    db,
+    login_as,
+    create_user,
+    evaluated,
+    approve_consensus,
+    create_evaluator,
+    create_assignment,
+):
+    from grants.proposals import programme
+
+    manager = create_user(roles=("programme_manager",))
+    call, subs, _ = evaluated(n=3)
+    for submission in subs[:2]:
+        approve_consensus(submission, manager=manager)
+    late = create_assignment(subs[2], create_evaluator(), AssignmentState.PENDING_DECLARATION)
+    late.due_at = clock.now() - timedelta(days=1)
+    db.session.commit()
+    login_as(manager)
+    _, html = statements(app, client)
+    calls = section_text(html, "manager-calls")
+    assert "Declarations pending 1" in calls and "(1 overdue)" in calls
+    assert "Ranking ready to finalise" not in calls  # the third proposal has no consensus
+    # the third found inadmissible by the programme: two evaluable, both approved
+    programme.decide_checks(subs[2], manager, "overridden", "No mandate letter.", False, True)
+    _, html = statements(app, client)
+    calls = section_text(html, "manager-calls")
+    assert "Ranking ready to finalise" in calls and "Submissions so far 3" in calls
+
+
 def test_a_call_not_open_yet_or_finished_is_not_listed(
     app, client, db, login_as, create_user, create_call
 ):
