@@ -208,6 +208,7 @@ def test_manager_lists_are_cards_and_the_budget_line_shows_on_a_phone(
     _check_list_page(page, dashboard, "evaluation-dashboard", dates=False)
     running_grant(agreement_number="GA-PHONE", manager=manager)
     _check_list_page(page, f"{base}/projects/monitoring", "monitoring", dates=False)
+    _check_list_page(page, f"{base}/projects/", "projects", dates=False)
 
     page.goto(f"{base}/manage/calls/{call.id}/ranking")
     page.get_by_text("Budget line:").first.wait_for()
