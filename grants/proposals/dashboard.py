@@ -15,8 +15,8 @@ from grants import clock
 from grants.calls.models import Call
 from grants.extensions import db
 from grants.main.dashboard import Section, days_left, section
-from grants.proposals import checks
-from grants.proposals.models import Proposal, ProposalStatus, Submission, WorkPackage
+from grants.proposals import checks, sections
+from grants.proposals.models import Proposal, ProposalStatus, Submission
 
 MISSING_SHOWN = 3  # the first missing items listed; the rest counted
 
@@ -63,12 +63,7 @@ def _drafts_query():
             Call.deadline_at > bindparam("now"),
         )
         .options(  # everything missing_items reads, one query per relation
-            selectinload(Proposal.partners),
-            selectinload(Proposal.claims),
-            selectinload(Proposal.work_packages).selectinload(WorkPackage.items),
-            selectinload(Proposal.indicators),
-            selectinload(Proposal.budget_lines),
-            selectinload(Proposal.annexes),
+            *sections.CHECKLIST_ROWS,
             selectinload(Proposal.call).selectinload(Call.topics),
         )
         .order_by(Call.deadline_at, Proposal.id)

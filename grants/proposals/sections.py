@@ -43,16 +43,18 @@ MAX_MONTHS = F.MAX_MONTHS
 # Reading ----------------------------------------------------------------------------------
 
 
-# What a proposal's checklist and its "changed since submitted" mark read, beyond the proposal.
-_CHECKLIST_ROWS = (
+# The rows a proposal's checklist reads beyond the proposal, one statement per kind for a
+# batch of proposals (my proposals, the applicant's dashboard).
+CHECKLIST_ROWS = (
     selectinload(Proposal.partners),
     selectinload(Proposal.claims),
     selectinload(Proposal.work_packages).selectinload(WorkPackage.items),
     selectinload(Proposal.indicators),
     selectinload(Proposal.budget_lines),
     selectinload(Proposal.annexes),
-    selectinload(Proposal.submissions).selectinload(Submission.checks_decisions),
 )
+# ...and what the "changed since submitted" mark of a submitted one reads.
+_SUBMITTED_ROWS = selectinload(Proposal.submissions).selectinload(Submission.checks_decisions)
 
 
 def proposals_of(user: User) -> list[Proposal]:
@@ -72,7 +74,7 @@ def proposals_of(user: User) -> list[Proposal]:
     proposals = list(db.session.scalars(stmt))
     if len(proposals) > 1:
         batch = select(Proposal).where(Proposal.id.in_([p.id for p in proposals]))
-        db.session.scalars(batch.options(*_CHECKLIST_ROWS)).all()
+        db.session.scalars(batch.options(*CHECKLIST_ROWS, _SUBMITTED_ROWS)).all()
     return proposals
 
 

@@ -221,7 +221,7 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
     else:
         evaluations = call_rows.scoring_evaluations(call)
         computed = _computed(rules, shape, approved, agreed, evaluations, alignment_by_id)
-    topics, rows, ranking, selection, budgets, digest_ = computed
+    topics, rows, ranking, selection, digest_ = computed
     view = RankingView(
         call=call,
         rules=rules,
@@ -270,7 +270,7 @@ def _computed_from_consensus(rules, shape, approved, agreed, alignments):
 
 def _computed(rules, shape: _Shape, approved, agreed, evaluations, alignment_by_id):
     """Scores, ranking and selection of the approved proposals; their topic views and rows;
-    the budgets and the digest of the decisions."""
+    the digest of the decisions."""
     scores_by_id = call_rows.proposal_scores(rules, approved, evaluations, agreed)
     candidates, scores, alignments, by_reference = [], {}, {}, {}
     for s in approved:
@@ -293,7 +293,7 @@ def _computed(rules, shape: _Shape, approved, agreed, evaluations, alignment_by_
         ranking, budgets, policy=shape.policy, reserve_size=shape.reserve_size
     )
     topics, rows = _topic_views(dict(shape.topics), selection, by_reference, scores, alignments)
-    return topics, rows, ranking, selection, budgets, digest(decisions_of(selection, rows), budgets)
+    return topics, rows, ranking, selection, digest(decisions_of(selection, rows), budgets)
 
 
 def _excluded(rows: list[call_rows.SubmissionRow]) -> list[Submission]:
