@@ -167,14 +167,20 @@ class CriterionView:
 
 
 def criterion_views(
-    submission: Submission, viewer_id: int | None, names: bool, counted: list | None = None
+    submission: Submission,
+    viewer_id: int | None,
+    names: bool,
+    counted: list | None = None,
+    score: scoring.ProposalScore | None = None,
 ) -> list[CriterionView]:
     """Per criterion: the statistics from `scoring`, each evaluator's score and comment
     ("You", "Evaluator A", ... or names for programme managers) and the pre-filled score.
-    `counted`: as in `proposal_score`."""
+    `counted`: as in `proposal_score`; `score`: `proposal_score(submission, counted=counted)`
+    when the caller has it (computed from `counted`, without the consensus)."""
     call = submission.call
     evaluations = submitted_evaluations(submission) if counted is None else counted
-    score = _score(rules_of(call), call, evaluations, None)
+    if score is None:
+        score = _score(rules_of(call), call, evaluations, None)
     labels = evaluator_labels(evaluations, viewer_id, names)
     views = []
     for c in call.criteria:

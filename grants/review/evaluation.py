@@ -231,6 +231,19 @@ def submitted_evaluations(submission: Submission) -> list[Evaluation]:
     )
 
 
+def counted_among(assignments: list[Assignment]) -> list[Evaluation]:
+    """`submitted_evaluations` of a submission, found among its assignments read already (with
+    their evaluations): the same evaluations, in the same order."""
+    counted = [
+        a.evaluation
+        for a in assignments
+        if a.state == AssignmentState.ACTIVE
+        and a.evaluation is not None
+        and a.evaluation.state == EvaluationState.SUBMITTED
+    ]
+    return sorted(counted, key=lambda e: (e.submitted_at, e.id))
+
+
 def evaluator_labels(
     evaluations: list[Evaluation], viewer_id: int | None, names: bool
 ) -> dict[int, str]:

@@ -29,6 +29,7 @@ from grants.review.models import (
     ConflictDeclaration,
     ConflictKind,
     ConflictOverride,
+    Evaluation,
     EvaluatorProfile,
     FinalRanking,
 )
@@ -155,7 +156,9 @@ def call_assignments(call: Call) -> list[Assignment]:
 
 def submission_assignments(submission: Submission) -> list[Assignment]:
     """One submission's assignments (ended ones too) with the evaluator and evaluation each
-    shows, found by the submission's index rather than by filtering the whole call's."""
+    shows, and the evaluations' scores, found by the submission's index rather than by
+    filtering the whole call's. `evaluation.counted_among` finds the counted evaluations in
+    them without reading them again."""
     return list(
         db.session.scalars(
             select(Assignment)
@@ -164,7 +167,7 @@ def submission_assignments(submission: Submission) -> list[Assignment]:
                 joinedload(Assignment.evaluator).options(
                     lazyload(User.roles), lazyload(User.memberships)
                 ),
-                joinedload(Assignment.evaluation),
+                joinedload(Assignment.evaluation).selectinload(Evaluation.scores),
             )
             .order_by(Assignment.id)
         )

@@ -177,3 +177,28 @@ def test_two_evaluations_committed_at_once_are_both_counted(app, db, evaluated_c
     stored = _stored(db, setup.call)[submission.id]
     assert stored[2] == "relevance"  # 28 and 2: both evaluations were aggregated
     assert _board(setup.call) == _expected(setup.call)
+
+
+def test_the_counted_evaluations_found_among_the_assignments_are_submitted_evaluations(
+    db, evaluated_call, create_user
+):
+    """The manager's page of a proposal finds the counted evaluations among the assignments it
+    reads (`counted_among`) instead of reading them again: the same evaluations in the same
+    order, whatever was removed, left unsubmitted or submitted in which order."""
+    manager = create_user(roles=("programme_manager",))
+    setup = evaluated_call(n=2, evaluators=4, submitted=3)
+    s1, s2 = setup.submissions
+    e1, e2, e3, e4 = setup.evaluators
+    services.remove(setup.assignments[(s1.id, e2.id)], "Not available after all.", manager)
+    # submitted in an order other than the assignments' (ids)
+    first = setup.assignments[(s2.id, e3.id)].evaluation
+    first.submitted_at = setup.assignments[(s2.id, e1.id)].evaluation.submitted_at.replace(
+        year=2000
+    )
+    db.session.commit()
+    for submission, want in ((s1, [e1, e3]), (s2, [e3, e1, e2])):
+        db.session.expire_all()
+        read = ev.submitted_evaluations(submission)
+        among = ev.counted_among(services.submission_assignments(submission))
+        assert [e.id for e in among] == [e.id for e in read]
+        assert [e.assignment.evaluator_id for e in among] == [p.id for p in want]

@@ -231,7 +231,7 @@ def proposal_review(submission_id: int):
     report = consensus_service.report_of(submission)
     # Every assignment (ended ones too) and the counted evaluations, read once for the page.
     assignments = services.submission_assignments(submission)
-    counted = evaluations.submitted_evaluations(submission)
+    counted = evaluations.counted_among(assignments)
     appoint_form = AppointForm()
     appoint_form.evaluator_id.choices = [
         (a.evaluator_id, a.evaluator.full_name)
@@ -240,12 +240,15 @@ def proposal_review(submission_id: int):
     ]
     if report is not None and report.rapporteur_id:
         appoint_form.evaluator_id.data = report.rapporteur_id
+    score = consensus_service.proposal_score(submission, counted=counted)
     return render_template(
         "review/proposal_review.html",
         submission=submission,
         report=report,
-        views=consensus_service.criterion_views(submission, None, names=True, counted=counted),
-        score=consensus_service.proposal_score(submission, counted=counted),
+        views=consensus_service.criterion_views(
+            submission, None, names=True, counted=counted, score=score
+        ),
+        score=score,
         assignments=assignments,
         appoint_form=appoint_form,
         approve_form=ApproveForm(version=report.version if report else ""),
