@@ -35,7 +35,7 @@ from scoring.passages import (
 # The version of the method (formula, settings, passage rules, semantic signal). A stored result
 # is keyed by it: change it with any change that changes results, and stored results of the old
 # method are computed afresh when next read.
-METHOD_VERSION = "2026-12-04.2"
+METHOD_VERSION = "2026-12-04.3"
 
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
@@ -403,6 +403,31 @@ def _outside_names(
     return out
 
 
+def _in_names(
+    found: dict[str, list[tuple[int, int, Phrase]]], text: str
+) -> dict[str, list[tuple[int, int, Phrase]]]:
+    """The phrase matches that are not words of a name: a phrase the lexicon writes in lower
+    case, matched with a capital inside a sentence ("the Center for the Study of Democracy",
+    "the Safe Return Network"), names an organisation or a product, not the work."""
+    out = {}
+    for code, hits in found.items():
+        kept = [h for h in hits if not _capitalised_inside(text, h[0], h[2])]
+        if kept:
+            out[code] = kept
+    return out
+
+
+def _capitalised_inside(text: str, start: int, phrase: Phrase) -> bool:
+    if not text[start].isupper() or not phrase.lower_case:
+        return False
+    before = text[:start]
+    gap = len(before) - len(before.rstrip())
+    if "\n" in before[len(before) - gap :]:
+        return False  # the first word of a line
+    before = before[: len(before) - gap]
+    return bool(before) and (before[-1].isalnum() or before[-1] == ",")
+
+
 def _stuffed(
     passage: Passage, covered: int, per_passage: dict[str, dict[int, list[Phrase]]], i: int
 ) -> bool:
@@ -611,6 +636,8 @@ class Aligner:
             names = found.pop(PROGRAMMES, None)
             if names and found:
                 found = _outside_names(found, [(a, b) for a, b, _ in names])
+            if found:
+                found = _in_names(found, text)
             reading = read(text, self._quoted)
             items = reading.passages
             starts = [p.start for p in items]

@@ -88,6 +88,11 @@ class Phrase:
     def forms(self) -> tuple[str, ...]:
         return (self.text, *self.variants)
 
+    @property
+    def lower_case(self) -> bool:
+        """Every form written in lower case (no name, acronym or proper adjective)."""
+        return all(f == f.lower() for f in self.forms)
+
 
 class TextMatch(NamedTuple):
     """One passage of a text that matched a descriptor phrase, with its character offsets.

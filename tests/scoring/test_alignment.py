@@ -445,3 +445,33 @@ def test_a_projects_consortium_is_not_evidence_of_cooperation():
     joint = "Police in the three countries will work together on joint investigations of the gangs."
     found = align(AlignmentInput("C", joint), descriptors(), weights).priority("cooperation")
     assert {m.matched for m in found.text_matches} == {"work together", "joint"} and found.addressed
+
+
+def test_a_phrase_written_as_part_of_a_name_is_not_evidence():
+    """'Children' in 'Save the Children' names a partner, 'Study' in 'the Center for the Study
+    of Democracy' an institute: a lower-case phrase of the lexicon matched with a capital inside
+    a sentence is a word of a name. At the start of a sentence or a line it still counts."""
+    weights = {"child": 1, "data": 1}
+    named = "The project was run with Save the Children and the Center for the Study of Democracy."
+    result = align(AlignmentInput("N", named), descriptors(), weights)
+    assert not result.priority("child").text_matches
+    assert not result.priority("data").text_matches
+    own = named + " Children who were moved abroad were interviewed.\nStudy visits took place."
+    result = align(AlignmentInput("N", own), descriptors(), weights)
+    child = [own[m.start : m.end] for m in result.priority("child").text_matches]
+    assert child == ["Children"] and result.priority("child").text_matches[0].start > len(named)
+    data = [own[m.start : m.end] for m in result.priority("data").text_matches]
+    assert data == ["interviewed", "Study"]
+
+
+def test_finding_victims_is_not_research_findings():
+    """'findings' is research; 'finding victims' is identification, not the data dimension."""
+    weights = {"data": 1}
+    text = "Police became better at finding victims. The findings were published in a report."
+    matched = [
+        m.matched
+        for m in align(AlignmentInput("F", text), descriptors(), weights)
+        .priority("data")
+        .text_matches
+    ]
+    assert "finding" not in matched and "findings" in matched
