@@ -22,6 +22,7 @@ from scoring.descriptors import (
     Phrase,
     PriorityDescriptor,
     TextMatch,
+    fold_case,
 )
 from scoring.passages import (
     QUALITY,
@@ -35,7 +36,7 @@ from scoring.passages import (
 # The version of the method (formula, settings, passage rules, semantic signal). A stored result
 # is keyed by it: change it with any change that changes results, and stored results of the old
 # method are computed afresh when next read.
-METHOD_VERSION = "2026-12-04.3"
+METHOD_VERSION = "2026-12-04.4"
 
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
@@ -428,6 +429,22 @@ def _capitalised_inside(text: str, start: int, phrase: Phrase) -> bool:
     return bool(before) and (before[-1].isalnum() or before[-1] == ",")
 
 
+def _with_patterns(
+    found: dict[str, list[tuple[int, int, Phrase]]], extra: dict[str, list]
+) -> dict[str, list[tuple[int, int, Phrase]]]:
+    """The phrase matches and the pattern matches of each code, left to right; a pattern match
+    that overlaps one of the code's phrases is left out (the phrase is the evidence)."""
+    if not extra:
+        return found
+    out = dict(found)
+    for code, hits in extra.items():
+        phrases = found.get(code, [])
+        kept = [h for h in hits if not any(h[0] < b and a < h[1] for a, b, _ in phrases)]
+        if kept:
+            out[code] = sorted(phrases + kept, key=lambda h: h[0])
+    return out
+
+
 def _stuffed(
     passage: Passage, covered: int, per_passage: dict[str, dict[int, list[Phrase]]], i: int
 ) -> bool:
@@ -591,6 +608,7 @@ class Aligner:
             descriptors[code]  # raises KeyError for a priority without descriptors
         self.codes = tuple(self.weights)
         self._index = descriptors.index(self.codes, programmes=True)
+        self._patterns = descriptors.pattern_index(self.codes)
         self._indicator_hints = descriptors.hint_index("indicators", self.codes)
         self._budget_hints = descriptors.hint_index("budget", self.codes)
         self._quoted = descriptors.quoted_shingles()
@@ -632,13 +650,19 @@ class Aligner:
         words: list[str] = []
         lengths: list[int] = []
         for text, stuffing in texts:
-            found = self._index.scan(text) if text else {}
+            lowered = fold_case(text)
+            found = self._index.scan(text, lowered) if text else {}
             names = found.pop(PROGRAMMES, None)
             if names and found:
                 found = _outside_names(found, [(a, b) for a, b, _ in names])
             if found:
                 found = _in_names(found, text)
+            # what counts as matched phrasing (density, stuffing): the phrases, not patterns
+            spans = [(s, e) for hits in found.values() for s, e, _ in hits]
             reading = read(text, self._quoted)
+            if self._patterns and text:
+                extra = self._patterns.scan(lowered, reading.words, reading.starts)
+                found = _with_patterns(found, extra)
             items = reading.passages
             starts = [p.start for p in items]
             per_passage: dict[str, dict[int, list[Phrase]]] = {}
@@ -649,7 +673,6 @@ class Aligner:
                     if j >= 0 and end <= items[j].end:
                         rows.setdefault(j, []).append(phrase)
                 per_passage[code] = rows
-            spans = ((s, e) for hits in found.values() for s, e, _ in hits)
             covered = covered_in(reading, spans)
             if stuffing and items:
                 items = [

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from scoring.patterns import Compiled, Pattern, PatternIndex, compile_pattern
+
 DEFAULT_DESCRIPTORS_PATH = Path(__file__).resolve().parent.parent / "seed" / "descriptors.toml"
 
 KINDS = ("dimension", "area", "key_action")
@@ -71,6 +73,7 @@ _ALLOWED_PRIORITY_KEYS = frozenset(
         "disaggregations",
         "budget_hints",
         "strategy_text",
+        "patterns",
     }
 )
 
@@ -413,6 +416,7 @@ class PriorityDescriptor:
     budget_hints: tuple[str, ...] = ()
     parent: str | None = None
     strategy_text: tuple[str, ...] = ()  # the strategy's own sentences about the priority
+    patterns: tuple[Pattern, ...] = ()  # word-class patterns (scoring/patterns.py)
 
 
 @dataclass(frozen=True)
@@ -431,6 +435,7 @@ class DescriptorSet:
     # names of funding programmes ("Prevention of and Fight against Crime"): a phrase matched
     # inside one names the funder, not what the project does, so it is not evidence
     programme_names: tuple[str, ...] = ()
+    word_classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -456,6 +461,29 @@ class DescriptorSet:
             found = PhraseIndex(groups, self.inflections)
             self._cache[key] = found
         return found
+
+    def pattern_index(self, codes: Iterable[str]) -> PatternIndex:
+        """The patterns of the codes, each match counting as a phrase of the pattern's label
+        and weight (its source "pattern"). Built once per set of codes."""
+        key = ("patterns", tuple(sorted(set(codes))))
+        found = self._cache.get(key)
+        if found is None:
+            found = PatternIndex(
+                {
+                    code: [
+                        (self.compile(p.notation), Phrase(p.label, (), p.weight, "pattern"))
+                        for p in self[code].patterns
+                    ]
+                    for code in key[1]
+                    if self[code].patterns
+                }
+            )
+            self._cache[key] = found
+        return found
+
+    def compile(self, notation: str) -> Compiled:
+        """A pattern compiled with this set's word classes and inflections."""
+        return compile_pattern(notation, self.word_classes, lambda w: _forms(w, self.inflections))
 
     def hint_index(self, what: str, codes: Iterable[str]) -> PhraseIndex:
         """Index of several priorities' indicator hints (`what="indicators"`) or budget hints."""
@@ -598,6 +626,28 @@ def _phrase(value: Any, where: str) -> Phrase:
     return phrase
 
 
+def _patterns(value: Any, where: str, check: Any) -> tuple[Pattern, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: 'patterns' must be a list of tables")
+    out = []
+    for i, item in enumerate(value):
+        here = f"{where} pattern {i}"
+        if not isinstance(item, Mapping) or set(item) - {"pattern", "label", "weight"}:
+            raise ValueError(f"{here}: a table of pattern, label and weight")
+        notation, label = item.get("pattern"), item.get("label")
+        if not all(isinstance(v, str) and v.strip() for v in (notation, label)):
+            raise ValueError(f"{here}: 'pattern' and 'label' must be non-empty strings")
+        weight = item.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+            raise ValueError(f"{here}: 'weight' must be a positive number")
+        try:
+            check(notation)
+        except ValueError as exc:
+            raise ValueError(f"{here}: {exc}") from None
+        out.append(Pattern(label.strip(), notation.strip(), float(weight)))
+    return tuple(out)
+
+
 def parse_descriptors(data: Mapping[str, Any]) -> DescriptorSet:
     """Build a DescriptorSet from the parsed TOML document (see seed/descriptors.toml)."""
     corpus = data.get("_corpus", ())
@@ -606,6 +656,14 @@ def parse_descriptors(data: Mapping[str, Any]) -> DescriptorSet:
         inflections[word.lower()] = tuple(
             f.lower() for f in _strings(forms, f"_inflections.{word}")
         )
+    classes = {
+        name: tuple(w.lower() for w in _strings(words, f"_word_classes.{name}"))
+        for name, words in dict(data.get("_word_classes", {})).items()
+    }
+
+    def check(notation: str) -> None:
+        compile_pattern(notation, classes, lambda w: _forms(w, inflections))
+
     priorities: dict[str, PriorityDescriptor] = {}
     for code, table in data.items():
         if code.startswith("_") or not isinstance(table, Mapping):
@@ -642,6 +700,7 @@ def parse_descriptors(data: Mapping[str, Any]) -> DescriptorSet:
             budget_hints=hints["budget_hints"],
             parent=parent,
             strategy_text=_strings(table.get("strategy_text", []), f"{where}.strategy_text"),
+            patterns=_patterns(table.get("patterns", []), where, check),
         )
     for descriptor in priorities.values():
         if descriptor.parent is not None and descriptor.parent not in priorities:
@@ -657,6 +716,7 @@ def parse_descriptors(data: Mapping[str, Any]) -> DescriptorSet:
         corpus=tuple(corpus),
         digest=hashlib.sha256(plain.encode("utf-8")).hexdigest(),
         programme_names=_strings(data.get("programme_names", []), "programme_names"),
+        word_classes=classes,
     )
 
 

@@ -21,7 +21,11 @@ those of 2026-12-04.1, checked before the new ones were written here. Method 202
 capital inside a sentence is a word of a name ("Save the Children"), and "findings" no longer
 takes the singular "finding" ("finding victims"); on the tune part and the probes, compared text
 by text before the digests were written here, the only results that changed are four
-projects' matches of those two kinds (one of them, FLOW, no longer found for data).
+projects' matches of those two kinds (one of them, FLOW, no longer found for data). Method
+2026-12-04.4 (descriptors version 7) adds referral's word-class patterns (scoring/patterns.py):
+on the tune part and the probes the only result that changed is the honest probe H3-guardians
+(referral 0.14 -> 0.29, through the activities' and claims' texts); every tune text's referral
+phrases already covered what the patterns match there.
 """
 
 from __future__ import annotations
@@ -54,12 +58,12 @@ from scoring.passages import (
     read,
 )
 
-STRUCTURE_DIGEST = "a9c02148a3b6a96a1eda197fe9374e1d1afa24f3cffad7efad0ecdd3ed171ac1"
-RESULTS_DIGEST = "5d64baaa7a3aea833097c4361ea396abfd0357aac8585c5a131800331a2dcce8"
+STRUCTURE_DIGEST = "25925a91a4f95fffa5fcd58fc7c160e8cfa6fe49f862777dec71d8c89da726eb"
+RESULTS_DIGEST = "381e1cf49ea77fc6840647ce790fc00e20168b287153414635fa33a984a7c74b"
 # what the digest was computed with: method, descriptors' digest, numpy, BLAS kernel
 COMPUTED_WITH = (
-    "2026-12-04.3",
-    "7197ccc171a2e25ac517cb4383062d3c05036b48f8b02f6e28a7099827a2995e",
+    "2026-12-04.4",
+    "5a4a3d12787fa9b90408b90b25392267a75b97327db6a89fbf6b7c69af74e46a",
     "2.4.6",
     "SkylakeX",
 )
