@@ -36,7 +36,7 @@ from scoring.passages import (
 # The version of the method (formula, settings, passage rules, semantic signal). A stored result
 # is keyed by it: change it with any change that changes results, and stored results of the old
 # method are computed afresh when next read.
-METHOD_VERSION = "2026-12-04.4"
+METHOD_VERSION = "2026-12-04.5"
 
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
@@ -432,15 +432,22 @@ def _capitalised_inside(text: str, start: int, phrase: Phrase) -> bool:
 def _with_patterns(
     found: dict[str, list[tuple[int, int, Phrase]]], extra: dict[str, list]
 ) -> dict[str, list[tuple[int, int, Phrase]]]:
-    """The phrase matches and the pattern matches of each code, left to right; a pattern match
-    that overlaps one of the code's phrases is left out (the phrase is the evidence)."""
+    """The phrase matches and the pattern matches of each code, left to right. Where a pattern
+    match overlaps phrases of the code, the heavier evidence stands: the pattern if it weighs
+    more than each of them ("recruit young women through a dating app" rather than "dating
+    app"), else the phrases. The same words never count twice."""
     if not extra:
         return found
     out = dict(found)
     for code, hits in extra.items():
-        phrases = found.get(code, [])
-        kept = [h for h in hits if not any(h[0] < b and a < h[1] for a, b, _ in phrases)]
-        if kept:
+        phrases = list(found.get(code, []))
+        kept = []
+        for hit in hits:
+            under = [h for h in phrases if hit[0] < h[1] and h[0] < hit[1]]
+            if all(h[2].weight < hit[2].weight for h in under):
+                phrases = [h for h in phrases if h not in under]
+                kept.append(hit)
+        if phrases or kept:
             out[code] = sorted(phrases + kept, key=lambda h: h[0])
     return out
 

@@ -25,7 +25,11 @@ projects' matches of those two kinds (one of them, FLOW, no longer found for dat
 2026-12-04.4 (descriptors version 7) adds referral's word-class patterns (scoring/patterns.py):
 on the tune part and the probes the only result that changed is the honest probe H3-guardians
 (referral 0.14 -> 0.29, through the activities' and claims' texts); every tune text's referral
-phrases already covered what the patterns match there.
+phrases already covered what the patterns match there. Method 2026-12-04.5 (descriptors
+version 8) adds the online dimension's patterns, keeps a pattern's words inside one clause (no
+comma between them) and lets a pattern heavier than the phrases it overlaps stand for them: on
+the tune part and the probes the only result that changed is HEROES's online score (0.17 ->
+0.21, "app that warns children of grooming").
 """
 
 from __future__ import annotations
@@ -58,12 +62,12 @@ from scoring.passages import (
     read,
 )
 
-STRUCTURE_DIGEST = "25925a91a4f95fffa5fcd58fc7c160e8cfa6fe49f862777dec71d8c89da726eb"
-RESULTS_DIGEST = "381e1cf49ea77fc6840647ce790fc00e20168b287153414635fa33a984a7c74b"
+STRUCTURE_DIGEST = "bc1ba2f197fd9f773241f117e0213e74d62f294c7ef692a559b7bfaf111213f4"
+RESULTS_DIGEST = "f70a740c2c255f730e8005a6b5fa57976b4748539f210e4fce95c7c41e53a394"
 # what the digest was computed with: method, descriptors' digest, numpy, BLAS kernel
 COMPUTED_WITH = (
-    "2026-12-04.4",
-    "5a4a3d12787fa9b90408b90b25392267a75b97327db6a89fbf6b7c69af74e46a",
+    "2026-12-04.5",
+    "a2acacda1297386f84d4003335a4845e5aa0ed87773a66f8498c74cb84297da4",
     "2.4.6",
     "SkylakeX",
 )

@@ -64,7 +64,7 @@ def test_seed_file_covers_every_dimension_area_and_key_action():
         | set(AREA_CODES)
         | {c for c, p in strategy.items() if p["kind"] == "key_action"}
     )
-    assert d.version == 7 and "COM(2021) 171" in d.source
+    assert d.version == 8 and "COM(2021) 171" in d.source
     for code in d.codes:
         descriptor = d[code]
         assert descriptor.kind == strategy[code]["kind"], code

@@ -46,7 +46,7 @@ def test_a_bad_notation_is_refused_with_a_reason(notation):
         compile_pattern(notation, CLASSES, forms)
 
 
-def test_classes_take_inflections_gaps_are_bounded_and_a_match_stays_in_its_sentence():
+def test_classes_take_inflections_gaps_are_bounded_and_a_match_stays_in_its_clause():
     notation = "<move> ~2 <person> ~2 to|into ~2 <help>"
     assert matches(notation, "They Sent the two victims on to a Shelter.") == [
         "Sent the two victims on to a Shelter"
@@ -54,8 +54,9 @@ def test_classes_take_inflections_gaps_are_bounded_and_a_match_stays_in_its_sent
     assert matches(notation, "We passed them to shelters.") == ["passed them to shelters"]
     # three words between verb and person is more than ~2
     assert matches(notation, "We send all of the victims to shelters.") == []
-    # no match across a sentence's end
+    # no match across a sentence's end or a comma
     assert matches(notation, "We send them. To shelters they go.") == []
+    assert matches(notation, "We send them, to shelters.") == []
     # the class's words as words, not inside others
     assert matches(notation, "Resent them to shelters.") == []
 
@@ -108,3 +109,15 @@ def test_a_pattern_match_is_not_matched_phrasing():
     result = align(AlignmentInput("D", text), descriptors, {"referral": 1})
     assert result.priority("referral").text_matches
     assert result.density == 0.0
+
+
+def test_online_means_count_where_the_offence_is_named_not_a_projects_own_website():
+    descriptors = load_descriptors()
+    weights = {"online": 1}
+    own = "The partners will publish the handbook on the project website for all staff."
+    result = align(AlignmentInput("O", own), descriptors, weights).priority("online")
+    assert [m.matched for m in result.text_matches] == ["website"] and not result.addressed
+    used = "Traffickers now recruit young women through a dating app and sell them abroad."
+    result = align(AlignmentInput("O", used), descriptors, weights).priority("online")
+    assert "exploitation through online means" in [m.phrase for m in result.text_matches]
+    assert result.addressed
