@@ -36,7 +36,7 @@ from scoring.passages import (
 # The version of the method (formula, settings, passage rules, semantic signal). A stored result
 # is keyed by it: change it with any change that changes results, and stored results of the old
 # method are computed afresh when next read.
-METHOD_VERSION = "2026-12-04.5"
+METHOD_VERSION = "2026-12-04.6"
 
 BUDGET_CATEGORIES = ("staff", "travel", "equipment", "subcontracting", "other", "indirect")
 
@@ -616,6 +616,9 @@ class Aligner:
         self.codes = tuple(self.weights)
         self._index = descriptors.index(self.codes, programmes=True)
         self._patterns = descriptors.pattern_index(self.codes)
+        self._pattern_labels = frozenset(
+            p.label for code in self.codes for p in descriptors[code].patterns
+        )
         self._indicator_hints = descriptors.hint_index("indicators", self.codes)
         self._budget_hints = descriptors.hint_index("budget", self.codes)
         self._quoted = descriptors.quoted_shingles()
@@ -853,7 +856,11 @@ class Aligner:
         for e in shown[: settings.max_text_evidence]:
             reasons = []
             if e.phrases:
-                reasons.append("phrasing " + ", ".join(f"'{p}'" for p in e.phrases[:3]))
+                said = [p for p in e.phrases[:3] if p not in self._pattern_labels]
+                if said:
+                    reasons.append("phrasing " + ", ".join(f"'{p}'" for p in said))
+                for label in (p for p in e.phrases[:3] if p in self._pattern_labels):
+                    reasons.append(f"a clause that says {label}")
             if e.closest:
                 reasons.append(f"close in meaning ({e.similarity:.2f}) to '{e.closest[:90]}'")
             kind = {"action": "an action sentence", "statement": "a statement, not an action"}

@@ -29,7 +29,9 @@ phrases already covered what the patterns match there. Method 2026-12-04.5 (desc
 version 8) adds the online dimension's patterns, keeps a pattern's words inside one clause (no
 comma between them) and lets a pattern heavier than the phrases it overlaps stand for them: on
 the tune part and the probes the only result that changed is HEROES's online score (0.17 ->
-0.21, "app that warns children of grooming").
+0.21, "app that warns children of grooming"). Method 2026-12-04.6 words the patterns' evidence
+as what the clause says ("a clause that says a person is sent on to help"), not as quoted
+phrasing; every score is that of 2026-12-04.5.
 """
 
 from __future__ import annotations
@@ -62,12 +64,12 @@ from scoring.passages import (
     read,
 )
 
-STRUCTURE_DIGEST = "bc1ba2f197fd9f773241f117e0213e74d62f294c7ef692a559b7bfaf111213f4"
-RESULTS_DIGEST = "f70a740c2c255f730e8005a6b5fa57976b4748539f210e4fce95c7c41e53a394"
+STRUCTURE_DIGEST = "5709cbe952a0a31e18328f7ef09937b6ea76b38bb5097a61e8306cc31ff0e85a"
+RESULTS_DIGEST = "26382ca999f1554457305c3db162fed8d91592dc0ffe5e5a2a7e78197de59ba7"
 # what the digest was computed with: method, descriptors' digest, numpy, BLAS kernel
 COMPUTED_WITH = (
-    "2026-12-04.5",
-    "a2acacda1297386f84d4003335a4845e5aa0ed87773a66f8498c74cb84297da4",
+    "2026-12-04.6",
+    "bb9e037adc5083868b4d0d93b001644b09b8644a189092d15ae6e36785ace522",
     "2.4.6",
     "SkylakeX",
 )

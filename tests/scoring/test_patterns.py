@@ -91,7 +91,7 @@ def test_referral_in_plain_words_is_found_by_the_patterns_and_shown_with_its_off
     ):
         result = align(AlignmentInput("R", text), descriptors, weights).priority("referral")
         assert result.addressed, text
-        assert [m.phrase for m in result.text_matches] == ["a person sent on to help"]
+        assert [m.phrase for m in result.text_matches] == ["a person is sent on to help"]
         match = result.text_matches[0]
         assert re.search(r"take|accompanied", text[match.start : match.end])
     # "direct" before a noun is an adjective: direct help is not a person sent on
@@ -119,5 +119,5 @@ def test_online_means_count_where_the_offence_is_named_not_a_projects_own_websit
     assert [m.matched for m in result.text_matches] == ["website"] and not result.addressed
     used = "Traffickers now recruit young women through a dating app and sell them abroad."
     result = align(AlignmentInput("O", used), descriptors, weights).priority("online")
-    assert "exploitation through online means" in [m.phrase for m in result.text_matches]
+    assert "the exploitation uses online means" in [m.phrase for m in result.text_matches]
     assert result.addressed
