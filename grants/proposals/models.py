@@ -516,6 +516,12 @@ def listed_only() -> tuple:
     return (defer(Submission.content, raiseload=True), defer(Submission.checks, raiseload=True))
 
 
+def labelled_only() -> tuple:
+    """The columns of a submission that a page showing it by its label (and sorting by its
+    acronym) reads, for `load_only`: none of the JSON ones is decoded."""
+    return (Submission.acronym, Submission.reference)
+
+
 def submission_status(withdrawn_at: datetime | None, is_current: bool) -> str:
     """What a submission's status reads as (Submission.status_label, and the list of versions,
     which reads these columns only)."""
