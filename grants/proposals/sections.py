@@ -94,13 +94,17 @@ def load_checklist_rows(needed: list[Proposal], of: list[Proposal]) -> None:
 
 def open_calls() -> list[Call]:
     """Published calls whose deadline has not passed: proposals can be started under them."""
-    now = clock.now()
-    stmt = (
+    return list(db.session.scalars(_open_calls_query(), {"now": clock.now()}))
+
+
+@cache
+def _open_calls_query():
+    """Built once per process, the moment bound."""
+    return (
         select(Call)
-        .where(Call.status == CallStatus.PUBLISHED, Call.deadline_at > now)
+        .where(Call.status == CallStatus.PUBLISHED, Call.deadline_at > bindparam("now"))
         .order_by(Call.deadline_at)
     )
-    return list(db.session.scalars(stmt))
 
 
 def locked_reason(proposal: Proposal, now: datetime | None = None) -> str | None:
