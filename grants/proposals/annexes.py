@@ -93,7 +93,7 @@ def add_annex(proposal: Proposal, user: User, kind: str, filename: str, data: by
     name = columns["filename"]
     annex = Annex(kind=kind, **columns)
     proposal.annexes.append(annex)
-    proposal.updated_at = clock.now()
+    proposal.touch()
     db.session.flush()
     audit.record(
         "proposal",
@@ -117,7 +117,7 @@ def remove_annex(proposal: Proposal, annex: Annex, user: User, version) -> None:
         annex.removed_at = clock.now()  # a submitted version still needs the file
     else:
         proposal.annexes.remove(annex)
-    proposal.updated_at = clock.now()
+    proposal.touch()
     audit.record(
         "proposal",
         proposal.id,

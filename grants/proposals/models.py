@@ -22,6 +22,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, defer, mapped_column, relationship
+from sqlalchemy.orm.attributes import flag_modified
 
 from grants import clock
 from grants.accounts.models import Organisation, OrganisationType, User
@@ -165,6 +166,13 @@ class Proposal(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    def touch(self) -> None:
+        """Record a change of the proposal or of one of its rows: `updated_at` is now, and the
+        row is written even at the same instant, so the version moves (the version a form was
+        built from and the one recorded with a submission are compared with it)."""
+        self.updated_at = clock.now()
+        flag_modified(self, "updated_at")
 
     @property
     def label(self) -> str:
@@ -439,6 +447,10 @@ class Submission(db.Model):
     countries: Mapped[list] = mapped_column(JSON, default=list, server_default=EMPTY_LIST)
     priorities: Mapped[list] = mapped_column(JSON, default=list, server_default=EMPTY_LIST)
     failure_messages: Mapped[list] = mapped_column(JSON, default=list, server_default=EMPTY_LIST)
+    # The proposal's `version` once this submission was written (in the same flush, after the
+    # status change that moves it): while the proposal still has it, none of its own rows has
+    # changed since (submitting.has_unsubmitted_changes). None on rows written before.
+    proposal_version: Mapped[int | None] = mapped_column(Integer)
 
     proposal: Mapped[Proposal] = relationship(back_populates="submissions")
     call: Mapped[Call] = relationship()
@@ -502,6 +514,12 @@ def listed_only() -> tuple:
     and the checks (the 10-20 KB of JSON each row would decode) are not read, and reading
     them anyway raises instead of loading them row by row."""
     return (defer(Submission.content, raiseload=True), defer(Submission.checks, raiseload=True))
+
+
+def labelled_only() -> tuple:
+    """The columns of a submission that a page showing it by its label (and sorting by its
+    acronym) reads, for `load_only`: none of the JSON ones is decoded."""
+    return (Submission.acronym, Submission.reference)
 
 
 def submission_status(withdrawn_at: datetime | None, is_current: bool) -> str:

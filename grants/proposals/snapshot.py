@@ -408,6 +408,7 @@ class Head:
     organisation: OrganisationRef
     acronym: str
     title: str
+    funding_rate: Decimal = Decimal(0)  # the call's, in the budget
 
 
 def _read_head_v1(d: dict) -> Head:
@@ -417,6 +418,7 @@ def _read_head_v1(d: dict) -> Head:
         OrganisationRef.read(d.get("organisation")),
         _str(d.get("acronym")),
         _str(d.get("title")),
+        _money((d.get("budget") or {}).get("funding_rate")),
     )
 
 

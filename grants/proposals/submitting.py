@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import literal, select, union_all
@@ -48,12 +49,11 @@ def take_snapshot(proposal: Proposal, report: checks.CheckReport | None = None) 
     def lead(partner_id) -> str:
         return partners[partner_id].name if partner_id in partners else ""
 
+    call, topic, organisation, _ = _outside(p)
     return Snapshot(
-        call=snap.CallRef(p.call.reference, p.call.title),
-        topic=snap.TopicRef(p.topic.code, p.topic.title) if p.topic else None,
-        organisation=snap.OrganisationRef(
-            p.organisation_id, p.organisation.name, p.organisation.country
-        ),
+        call=call,
+        topic=topic,
+        organisation=organisation,
         acronym=p.acronym or "",
         title=p.title or "",
         duration_months=p.duration_months,
@@ -85,6 +85,18 @@ def take_snapshot(proposal: Proposal, report: checks.CheckReport | None = None) 
         ),
         texts={name: getattr(p, name) or "" for name in snap.TEXTS},
         **{name: tuple(getattr(p, name) or ()) for name in snap.CODE_LISTS},
+    )
+
+
+def _outside(p: Proposal) -> tuple:
+    """What a snapshot takes from rows that are not the proposal's own (its call, topic and
+    organisation, the call's funding rate in the budget): these change without moving the
+    proposal's version."""
+    return (
+        snap.CallRef(p.call.reference, p.call.title),
+        snap.TopicRef(p.topic.code, p.topic.title) if p.topic else None,
+        snap.OrganisationRef(p.organisation_id, p.organisation.name, p.organisation.country),
+        Decimal(p.call.funding_rate),
     )
 
 
@@ -144,11 +156,24 @@ def submission_by_token(token: str) -> Submission | None:
     return db.session.scalar(select(Submission).where(Submission.idempotency_key == token[:64]))
 
 
+def unchanged_since_submitted(proposal: Proposal) -> bool:
+    """Whether the proposal is known to be as its current submission without building its
+    snapshot: it still has the version recorded with the submission (every change of it or
+    of one of its rows moves the version), and what the snapshot takes from other rows (the
+    call, topic and organisation) reads as submitted. False when that does not settle it."""
+    current = proposal.current_submission
+    if current is None or current.proposal_version != proposal.version:
+        return False  # also a submission written before the version was recorded (None)
+    head = current.head
+    return (head.call, head.topic, head.organisation, head.funding_rate) == _outside(proposal)
+
+
 def has_unsubmitted_changes(proposal: Proposal, report: checks.CheckReport | None = None) -> bool:
     """Whether the proposal differs from its current submission (`report`: its checklist, when
-    the caller has it already)."""
+    the caller has it already). The versions settle it in the common case; otherwise the
+    proposal's snapshot is compared with the submitted one."""
     current = proposal.current_submission
-    if current is None:
+    if current is None or unchanged_since_submitted(proposal):
         return False
     return take_snapshot(proposal, report) != current.snapshot
 
@@ -317,6 +342,11 @@ def _new_version(
         eligible=report.eligible,
         eu_contribution=report.budget.eu_contribution,
         is_current=True,
+        # Read in the INSERT, which the flush sends after the proposal's UPDATE (the status
+        # change moves its version): the version the proposal has once submitted.
+        proposal_version=select(Proposal.version)
+        .where(Proposal.id == proposal.id)
+        .scalar_subquery(),
     )
     db.session.add(submission)
     return submission

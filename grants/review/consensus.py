@@ -11,7 +11,7 @@ from functools import cache
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.orm.attributes import flag_modified
 
 import scoring
@@ -22,7 +22,7 @@ from grants.calls.models import Call, Criterion
 from grants.extensions import db
 from grants.formatting import count_of
 from grants.notifications.services import absolute_url, deliver_pending, notify
-from grants.proposals.models import Submission, listed_only
+from grants.proposals.models import Submission, labelled_only
 from grants.review.evaluation import (
     EvaluationError,
     StaleEvaluation,
@@ -214,9 +214,16 @@ def _rapporteur_reports():
         )
         .where(ConsensusReport.rapporteur_id == bindparam("user_id"))
         .order_by(ConsensusReport.id)
-        .options(  # one of each per report: joined, not a statement each
-            joinedload(ConsensusReport.submission).options(*listed_only()),
-            joinedload(ConsensusReport.call),
+        .options(  # one of each per report: joined, not a statement each; of each only
+            # what the queue shows (no JSON column of the call or the submission decoded)
+            load_only(
+                ConsensusReport.submission_id,
+                ConsensusReport.call_id,
+                ConsensusReport.state,
+                ConsensusReport.returned_reason,
+            ),
+            joinedload(ConsensusReport.submission).load_only(*labelled_only()),
+            joinedload(ConsensusReport.call).load_only(Call.reference),
         )
     )
 

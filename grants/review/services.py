@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from grants import clock
 from grants.accounts.models import RoleName, User
@@ -21,7 +21,7 @@ from grants.calls.models import Call, CallPhase
 from grants.extensions import db
 from grants.formatting import count_of
 from grants.notifications.services import absolute_url, deliver_pending, notify
-from grants.proposals.models import Submission, listed_only
+from grants.proposals.models import Submission, labelled_only
 from grants.review.assignment import EvaluatorSlot, Plan, ProposalNeed, plan_assignments
 from grants.review.models import (
     Assignment,
@@ -513,10 +513,21 @@ def _open_assignments():
             Assignment.evaluator_id == bindparam("evaluator_id"),
             Assignment.state.in_(OPEN_STATES),
         )
-        .options(  # each is one row per assignment: joined, not a statement each
-            joinedload(Assignment.evaluation),
-            joinedload(Assignment.call),
-            joinedload(Assignment.submission).options(*listed_only()),
+        .options(  # each is one row per assignment: joined, not a statement each; and of
+            # each only what the queue shows, sorts and counts by (not the call's JSON
+            # columns, the times nobody reads, nor the submission's snapshot or list columns)
+            load_only(
+                Assignment.call_id,
+                Assignment.submission_id,
+                Assignment.evaluator_id,
+                Assignment.state,
+                Assignment.due_at,
+            ),
+            joinedload(Assignment.evaluation).load_only(
+                Evaluation.assignment_id, Evaluation.state, Evaluation.version
+            ),
+            joinedload(Assignment.call).load_only(Call.reference),
+            joinedload(Assignment.submission).load_only(*labelled_only()),
         )
     )
 

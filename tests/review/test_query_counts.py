@@ -100,6 +100,40 @@ def test_the_review_queue_issues_the_same_statements_for_2_and_6_assignments(app
     assert counts[0] == counts[1], counts
 
 
+def test_the_review_queue_reads_no_json_column_of_what_it_joins(app, db, call_of):
+    """The queue shows a call by its reference and a submission by its label: the call's
+    rules, the submission's snapshot, checks and list columns (JSON each, decoded row by row)
+    are not read, for the assignments nor for the consensus reports."""
+    from sqlalchemy import JSON, event
+
+    from grants.calls.models import Call
+    from grants.proposals.models import Submission
+    from tests.conftest import login
+
+    make, _manager = call_of
+    setup = make(2)
+    client = app.test_client()
+    assert login(client, setup.evaluators[0]).status_code == 302
+    client.get("/review")
+    seen = []
+
+    def before(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        html = client.get("/review").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    assert setup.submissions[0].label in html and "Consensus reports you write" in html
+    for model in (Call, Submission):
+        table = model.__table__
+        for column in table.columns:
+            if isinstance(column.type, JSON):  # as the table or a joined alias of it
+                read = re.compile(rf"\b{table.name}(_\d+)?\.{column.name}\b")
+                assert not any(read.search(s) for s in seen), column
+
+
 @pytest.fixture
 def manager(create_user):
     return create_user(roles=("programme_manager",))

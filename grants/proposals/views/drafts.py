@@ -24,18 +24,22 @@ from grants.taxonomy.services import exploitation_forms, target_groups
 @login_required
 def mine():
     proposals = sections.proposals_of(current_user)
-    rows = []
-    for proposal in proposals:
-        report = checks.check(proposal)
-        rows.append(
-            {
-                "proposal": proposal,
-                "report": report,
-                "locked": sections.locked_reason(proposal),
-                "changed": proposal.status == ProposalStatus.SUBMITTED
-                and submitting.has_unsubmitted_changes(proposal, report),
-            }
-        )
+    rows = [{"proposal": p, "locked": sections.locked_reason(p)} for p in proposals]
+    # What the page shows of a proposal that can still change: a draft's checklist, and
+    # whether a submitted one changed since (known from the versions, else by its checklist
+    # and snapshot). A locked one shows neither.
+    shown = [r["proposal"] for r in rows if not r["locked"]]
+    drafts = [p for p in shown if p.status == ProposalStatus.DRAFT]
+    unsettled = [
+        p
+        for p in shown
+        if p.status == ProposalStatus.SUBMITTED and not submitting.unchanged_since_submitted(p)
+    ]
+    sections.load_checklist_rows(drafts + unsettled, of=proposals)
+    for row in rows:
+        proposal = row["proposal"]
+        row["report"] = checks.check(proposal) if proposal in drafts else None
+        row["changed"] = proposal in unsettled and submitting.has_unsubmitted_changes(proposal)
     return render_template(
         "proposals/mine.html",
         rows=rows,
