@@ -31,16 +31,14 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from flask import Flask, render_template_string
-from sqlalchemy import create_engine, func, insert, select, text, update
+from flask import Flask
+from sqlalchemy import create_engine, insert, select, text, update
 
 from benchmarks.bench_review import PASSWORD, RESULTS, Statements, generate, say
+from benchmarks.floors import floor_app
 
 TARGET_P95 = {"sqlite": 0.100, "postgresql": 0.150}
 TARGET_RATIO = 2.0
-TABLE = """<!doctype html><title>{{ title }}</title><table>
-{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
-</table>"""
 
 
 # The programme -------------------------------------------------------------------------------
@@ -147,149 +145,6 @@ def build(args) -> dict:
 
 
 # The floors ------------------------------------------------------------------------------------
-
-
-def floor_app(url: str) -> Flask:
-    """A bare Flask app: each endpoint reads its page's rows with one or two Core queries and
-    renders them into a small Jinja table. No login, sessions, ORM objects or layout."""
-    from grants.accounts.models import Membership, Organisation, User
-    from grants.calls.models import Call, Topic
-    from grants.projects.models import Grant
-    from grants.projects.views import PROJECT_ROWS
-    from grants.proposals.models import Proposal, Submission
-    from grants.review.models import (
-        Assignment,
-        ConsensusReport,
-        ConsensusScore,
-        Evaluation,
-        EvaluationScore,
-        EvaluationStanding,
-    )
-
-    engine = create_engine(url)
-    app = Flask("floor")
-    P, S, Org, A, E = Proposal, Submission, Organisation, Assignment, Evaluation
-
-    def table(query, title="floor", shown=None):
-        with engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return render_template_string(TABLE, rows=rows[:shown], title=title)
-
-    def own_proposals(user_id):
-        return (
-            select(P.id, P.acronym, P.title, P.status, Call.reference, Call.deadline_at)
-            .join(Call, Call.id == P.call_id)
-            .join(Membership, Membership.organisation_id == P.organisation_id)
-            .where(Membership.user_id == user_id)
-        )
-
-    @app.get("/applicant/<int:user_id>")
-    def applicant(user_id):
-        return table(own_proposals(user_id))
-
-    @app.get("/queue/<int:user_id>")
-    def queue(user_id):
-        return table(
-            select(A.id, A.state, A.due_at, P.acronym, Call.reference, E.state)
-            .join(P, P.id == A.proposal_id)
-            .join(Call, Call.id == A.call_id)
-            .outerjoin(E, E.assignment_id == A.id)
-            .where(A.evaluator_id == user_id)
-            .order_by(A.due_at)
-        )
-
-    @app.get("/submissions/<int:call_id>")
-    def submissions(call_id):
-        return table(
-            select(
-                S.reference,
-                P.acronym,
-                Org.name,
-                Org.country,
-                Topic.code,
-                S.eu_contribution,
-                S.admissible,
-                S.eligible,
-                S.submitted_at,
-            )
-            .join(P, P.id == S.proposal_id)
-            .join(Org, Org.id == P.organisation_id)
-            .join(Topic, Topic.id == P.topic_id)
-            .where(S.call_id == call_id, S.is_current)
-            .order_by(S.reference),
-            # every submission is read (the page counts and filters them all) and the first
-            # 50 shown, as the page shows 50 at a time
-            shown=50,
-        )
-
-    @app.get("/evaluation/<int:call_id>")
-    def evaluation(call_id):
-        evaluated = func.count(E.submitted_at)
-        standing = (EvaluationStanding.total, EvaluationStanding.disagreements)
-        return table(
-            select(S.reference, P.acronym, func.count(A.id), evaluated, ConsensusReport.state)
-            .add_columns(*standing)
-            .join(P, P.id == S.proposal_id)
-            .join(A, A.submission_id == S.id)
-            .outerjoin(E, E.assignment_id == A.id)
-            .outerjoin(ConsensusReport, ConsensusReport.submission_id == S.id)
-            .outerjoin(EvaluationStanding, EvaluationStanding.submission_id == S.id)
-            .where(S.call_id == call_id, S.is_current)
-            .group_by(S.id, S.reference, P.acronym, ConsensusReport.state, *standing)
-            .order_by(S.id),
-            # every proposal's counts are read (the page's filters count them all) and the
-            # first 50 shown, as the page's table shows 50 at a time
-            shown=50,
-        )
-
-    @app.get("/ranking/<int:call_id>")
-    def ranking(call_id):
-        from grants.review.views.management import RANKING_ROWS
-
-        total = func.sum(ConsensusScore.points).label("total")
-        query = (
-            select(Topic.code, S.reference, P.acronym, total, S.eu_contribution)
-            .join(P, P.id == S.proposal_id)
-            .join(Topic, Topic.id == P.topic_id)
-            .join(ConsensusReport, ConsensusReport.submission_id == S.id)
-            .join(ConsensusScore, ConsensusScore.report_id == ConsensusReport.id)
-            .where(S.call_id == call_id, S.is_current)
-            .group_by(Topic.code, S.reference, P.acronym, S.eu_contribution)
-            .order_by(Topic.code, total.desc())
-        )
-        with engine.connect() as connection:
-            rows = connection.execute(query).all()
-        # Every proposal is read (the ranking ranks them all); shown per topic, as many as the
-        # page shows: its selection and reserve (up to 25 here) and a page of each of its two
-        # long lists (not selected, below a threshold).
-        shown, per_topic = [], {}
-        for row in rows:
-            per_topic[row.code] = per_topic.get(row.code, 0) + 1
-            if per_topic[row.code] <= 2 * RANKING_ROWS + 25:
-                shown.append(row)
-        return render_template_string(TABLE, rows=shown, title="floor")
-
-    @app.get("/proposal/<int:submission_id>")
-    def proposal(submission_id):
-        return table(
-            select(User.full_name, E.state, EvaluationScore.criterion_id, EvaluationScore.points)
-            .join(A, A.evaluator_id == User.id)
-            .join(E, E.assignment_id == A.id)
-            .join(EvaluationScore, EvaluationScore.evaluation_id == E.id)
-            .where(A.submission_id == submission_id)
-        )
-
-    @app.get("/projects")
-    def projects():  # counted, and a page of them shown, as the page does
-        with engine.connect() as connection:
-            connection.execute(select(func.count()).select_from(Grant)).scalar()
-        return table(
-            select(Grant.agreement_number, Grant.acronym, Grant.status, Grant.max_contribution)
-            .order_by(Grant.id)
-            .limit(PROJECT_ROWS)
-        )
-
-    return app
 
 
 # Measuring ------------------------------------------------------------------------------------
