@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import scoring
-from grants.extensions import db
+from grants.extensions import db, projection
 from grants.jobs.registry import handler
 from grants.proposals.models import Submission
 from grants.proposals.snapshot import TEXTS
@@ -216,3 +216,47 @@ def compute_alignment(payload: dict, _resource, _context) -> dict:
         return {"summary": f"{submission.reference}: the call weights no priorities."}
     row = store(submission, weights)
     return {"summary": f"Alignment of {submission.reference}: {row.total} / 100."}
+
+
+def alignment_totals(call, rows: list) -> dict[int, Decimal]:
+    """Submission id -> `alignment_total`, read from the stored results' totals in one query
+    (their JSON is not decoded); a submission without a stored result yet has it computed
+    and stored (the first ranking of a call). Each is the Decimal `alignment_total` gives."""
+    if not rows:
+        return {}
+    weights = call_weights_of(call)
+    if not weights:
+        return {r.id: Decimal(0) for r in rows}
+    key = result_key(weights)
+    A = SubmissionAlignment
+    wanted = {r.id for r in rows}
+    query = (
+        select(A.submission_id, A.total)
+        .join(Submission, Submission.id == A.submission_id)
+        .where(Submission.call_id == call.id, A.key == key)
+    )
+    # The total is stored as the result's float rounded to 2 places: read back, it is that
+    # float again, so the Decimal is the one `alignment_total` makes of it.
+    totals = {sid: _as_total(value) for sid, value in projection(query) if sid in wanted}
+    missing = [r.id for r in rows if r.id not in totals]
+    if missing:
+        whole = list(db.session.scalars(select(Submission).where(Submission.id.in_(missing))))
+        preload(whole)  # what is stored under other keys, in one query
+        for s in whole:  # computed and stored now (not read from a panel cached earlier)
+            result = stored_alignment(s)
+            totals[s.id] = Decimal(str(round(result.total, 2))) if result else Decimal(0)
+    return totals
+
+
+_TENTH = Decimal("0.1")
+
+
+def _as_total(stored: Decimal) -> Decimal:
+    """`Decimal(str(round(float(stored), 2)))` of a stored total (2 places, 0 to 100), without
+    the float: the shortest decimal that reads back as the float, which for such a number is
+    the number without its trailing zeros but one place at least (50.80 -> 50.8, 50.00 ->
+    50.0), the form `alignment_total` gives and the ranking's digest records."""
+    if not isinstance(stored, Decimal):  # a driver that gives floats
+        return Decimal(str(round(float(stored), 2)))
+    value = stored.normalize()
+    return stored.quantize(_TENTH) if value.as_tuple().exponent >= 0 else value

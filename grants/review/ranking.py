@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +34,7 @@ from grants.review import alignment as stored_alignment
 from grants.review import consensus as consensus_service
 from grants.review import rows as call_rows
 from grants.review.evaluation import alignment_panel
-from grants.review.models import FinalRanking, Outcome, ResultLetter, SubmissionAlignment
+from grants.review.models import FinalRanking, Outcome, ResultLetter
 from grants.review.services import (
     EVALUATION_PHASES,
     ReviewError,
@@ -82,6 +83,9 @@ class Row:
     decision: scoring.Decision
     score: scoring.ProposalScore
     alignment: Decimal
+    # its cells as the page renders them (views/ranking_cells.py), made at its first showing:
+    # a row lives as long as the process keeps the ranking it belongs to
+    cells: Any = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -149,37 +153,6 @@ def _awaiting_reason(report: call_rows.ReportRow | None, waiting: int) -> str:
     return f"consensus report: {report.state.label.lower()}"
 
 
-def alignment_totals(call: Call, rows: list[call_rows.SubmissionRow]) -> dict[int, Decimal]:
-    """Submission id -> `alignment_total`, read from the stored results' totals in one query
-    (their JSON is not decoded); a submission without a stored result yet has it computed
-    and stored (the first ranking of a call). Each is the Decimal `alignment_total` gives."""
-    if not rows:
-        return {}
-    weights = stored_alignment.call_weights_of(call)
-    if not weights:
-        return {r.id: Decimal(0) for r in rows}
-    key = stored_alignment.result_key(weights)
-    A = SubmissionAlignment
-    wanted = {r.id for r in rows}
-    query = (
-        select(A.submission_id, A.total)
-        .join(Submission, Submission.id == A.submission_id)
-        .where(Submission.call_id == call.id, A.key == key)
-    )
-    stored = {sid: total for sid, total in db.session.execute(query) if sid in wanted}
-    # The total is stored as the result's float rounded to 2 places: read back, it is that
-    # float again, so the Decimal is the one `alignment_total` makes of it.
-    totals = {sid: Decimal(str(round(float(value), 2))) for sid, value in stored.items()}
-    missing = [r.id for r in rows if r.id not in totals]
-    if missing:
-        whole = list(db.session.scalars(select(Submission).where(Submission.id.in_(missing))))
-        stored_alignment.preload(whole)  # what is stored under other keys, in one query
-        for s in whole:  # computed and stored now (not read from a panel cached earlier)
-            result = stored_alignment.stored_alignment(s)
-            totals[s.id] = Decimal(str(round(result.total, 2))) if result else Decimal(0)
-    return totals
-
-
 def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> RankingView:
     """Rank the proposals with an approved consensus; list the others and why. Reads rows
     (`grants.review.rows`): a few queries whatever the size of the call."""
@@ -199,8 +172,8 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
     # An approved consensus scores every criterion (it is submitted so): the ranking reads
     # its final scores only, and the evaluations are read only for one that does not.
     codes = set(rules.codes)
-    complete = all(c.scores.keys() >= codes for c in agreed.values())
-    alignment_by_id = alignment_totals(call, approved)
+    complete = all(points.keys() >= codes for _, points, _ in agreed.values())
+    alignment_by_id = stored_alignment.alignment_totals(call, approved)
     shape = _Shape(
         tuple((t.code, t.title) for t in call.topics),
         tuple(budgets_of(call).items()),
@@ -213,14 +186,15 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
             shape,
             tuple(approved),
             tuple(
-                (sid, c.proposal_id, tuple(c.scores.items()), c.comment)
-                for sid, c in agreed.items()
+                (sid, reference, tuple(points.items()), comment)
+                for sid, (reference, points, comment) in agreed.items()
             ),
             tuple(alignment_by_id[s.id] for s in approved),
         )
     else:
         evaluations = call_rows.scoring_evaluations(call)
-        computed = _computed(rules, shape, approved, agreed, evaluations, alignment_by_id)
+        consensus = {sid: scoring.Consensus(*parts) for sid, parts in agreed.items()}
+        computed = _computed(rules, shape, approved, consensus, evaluations, alignment_by_id)
     topics, rows, ranking, selection, digest_ = computed
     view = RankingView(
         call=call,

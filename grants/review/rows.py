@@ -261,22 +261,29 @@ def scoring_evaluations(
 
 def approved_consensus(
     call: Call, reports: dict[int, ReportRow], references: dict[int, str]
-) -> dict[int, scoring.Consensus]:
-    """Submission id -> its approved consensus as `scoring` reads it, in one query."""
+) -> dict[int, tuple[str, dict, str]]:
+    """Submission id -> its approved consensus as (reference, {criterion code: points},
+    comment), what `scoring.Consensus` is made of, in one query: one row per report with a
+    column per criterion (a report scores a criterion at most once), so that the database,
+    not Python, gathers the call's few thousand scores. Of the submissions in `references`."""
     C, CS = ConsensusReport, ConsensusScore
-    codes = {c.id: c.code for c in call.criteria}
-    points: dict[int, dict] = {}
+    criteria = [(c.id, c.code) for c in call.criteria]
     query = (
-        select(C.submission_id, CS.criterion_id, CS.points)
+        select(
+            C.submission_id,
+            *(func.max(case((CS.criterion_id == cid, CS.points))) for cid, _ in criteria),
+        )
         .join(CS, CS.report_id == C.id)
         .where(C.call_id == call.id, C.state == ConsensusState.APPROVED)
-        .order_by(CS.id)
+        .group_by(C.submission_id)
     )
-    for sid, criterion_id, value in projection(query):
-        if value is not None:
-            points.setdefault(sid, {})[codes[criterion_id]] = value
+    codes = [code for _, code in criteria]
+    points = {
+        sid: {code: value for code, value in zip(codes, values, strict=True) if value is not None}
+        for sid, *values in (projection(query) if criteria else ())
+    }
     return {
-        sid: scoring.Consensus(references[sid], points.get(sid, {}), report.comment)
+        sid: (references[sid], points.get(sid, {}), report.comment)
         for sid, report in reports.items()
         if report.is_approved and sid in references
     }

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+import scoring
 from grants.proposals import programme
+from grants.review import alignment as stored_alignment
 from grants.review import consensus, ranking, rows
 from grants.review.services import current_submissions
 
@@ -72,13 +74,21 @@ def test_scores_and_alignment_from_rows_are_those_of_one_proposal(
     reports = rows.report_rows(call)
     references = {r.id: r.reference for r in found}
     for with_consensus in (False, True):
-        agreed = rows.approved_consensus(call, reports, references) if with_consensus else None
+        agreed = (
+            {
+                sid: scoring.Consensus(*parts)
+                for sid, parts in rows.approved_consensus(call, reports, references).items()
+            }
+            if with_consensus
+            else None
+        )
         scores = rows.proposal_scores(
             consensus.rules_of(call), found, rows.scoring_evaluations(call), agreed
         )
         for s in setup.submissions:
             assert scores[s.id] == consensus.proposal_score(s, with_consensus=with_consensus)
-    totals = ranking.alignment_totals(call, found)  # computed and stored on first reading
+    totals = stored_alignment.alignment_totals(call, found)  # computed and stored on first reading
     db.session.commit()
     assert totals == {s.id: ranking.alignment_total(s) for s in setup.submissions}
-    assert ranking.alignment_totals(call, found) == totals  # read back from the stored rows
+    # read back from the stored rows
+    assert stored_alignment.alignment_totals(call, found) == totals

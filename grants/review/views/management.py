@@ -37,6 +37,7 @@ from grants.review.forms import (
 from grants.review.models import Assignment, AssignmentState
 from grants.review.services import ReviewError
 from grants.review.views.common import _call_or_404, _end_of_working_day, _submission_or_404, bp
+from grants.review.views.ranking_cells import score_cells
 
 # Programme managers ----------------------------------------------------------------------------
 
@@ -402,6 +403,7 @@ def ranking(call_id: int):
         budgets=ranking_service.budgets_of(call),
         what_if_args=request.args,
         fmt_points=evaluations.fmt_points,
+        score_cells=score_cells,
     )
 
 
