@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 import altair as alt
 
@@ -135,10 +136,25 @@ def _scores_shape(labels: tuple[str, ...], title: str, ticks: int | None) -> dic
     return style(chart).to_dict(validate=False)
 
 
+# The charts of the last few computed rankings, with the rows and topics they were made of:
+# a ranking computed once (grants.review.ranking keeps its last results) is charted once.
+_RANKING_CHARTS: list[tuple[Any, Any, RankingCharts]] = []
+
+
 def ranking_charts(view) -> RankingCharts | None:
     """The charts of a ranking view (grants.review.ranking.RankingView); None without rows."""
     if not view or not view.rows:
         return None
+    for rows, topics, charts in list(_RANKING_CHARTS):
+        if rows is view.rows and topics is view.topics:
+            return charts
+    charts = _ranking_charts(view)
+    _RANKING_CHARTS.insert(0, (view.rows, view.topics, charts))
+    del _RANKING_CHARTS[4:]
+    return charts
+
+
+def _ranking_charts(view) -> RankingCharts:
     budget = [
         BudgetRow(t.code or "Call", t.budget, t.committed, max(t.leftover, Decimal(0)))
         for t in view.topics

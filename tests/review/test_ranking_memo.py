@@ -90,3 +90,21 @@ def test_every_change_of_an_input_is_computed_afresh(
     setup.call.selection_policy = SelectionPolicy.SKIP
     db.session.commit()
     changed()
+
+
+def test_the_charts_of_a_computed_ranking_are_made_once_and_follow_a_change(
+    db, ranked, computations, approve_consensus, manager
+):
+    from grants.review import charts
+
+    setup, p = ranked
+    first = charts.ranking_charts(ranking.build(setup.call))
+    assert charts.ranking_charts(ranking.build(setup.call)) is first
+    report = consensus.report_of(p["D"])
+    consensus.return_to_rapporteur(report, "The team score is too low.", manager)
+    approve_consensus(p["D"], base.points("A") | {"relevance": "29"}, manager=manager)
+    view = ranking.build(setup.call)
+    again = charts.ranking_charts(view)
+    assert again is not first
+    ranking._computed_from_consensus.cache_clear()
+    assert again == charts._ranking_charts(ranking.build(setup.call))  # as made afresh
