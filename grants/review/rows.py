@@ -275,13 +275,15 @@ def approved_consensus(
         )
         .join(CS, CS.report_id == C.id)
         .where(C.call_id == call.id, C.state == ConsensusState.APPROVED)
-        .group_by(C.submission_id)
+        .group_by(C.id)  # the report's key (its submission follows from it): no sort needed
     )
     codes = [code for _, code in criteria]
-    points = {
-        sid: {code: value for code, value in zip(codes, values, strict=True) if value is not None}
-        for sid, *values in (projection(query) if criteria else ())
-    }
+    points = {}
+    for sid, *values in projection(query) if criteria else ():
+        if None in values:
+            points[sid] = {code: v for code, v in zip(codes, values, strict=True) if v is not None}
+        else:
+            points[sid] = dict(zip(codes, values, strict=True))
     return {
         sid: (references[sid], points.get(sid, {}), report.comment)
         for sid, report in reports.items()
