@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -440,7 +441,12 @@ class SubmissionAlignment(db.Model):
     old result stays readable. `result` is `scoring.AlignmentResult.to_dict()`."""
 
     __tablename__ = "submission_alignment"
-    __table_args__ = (UniqueConstraint("submission_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("submission_id", "key"),
+        # The ranking reads every proposal's total under the call's key: from the index alone,
+        # not the rows with their results' JSON (2.6 -> 0.5 ms at 1 000 proposals, SQLite).
+        Index("ix_submission_alignment_total", "submission_id", "key", "total"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(

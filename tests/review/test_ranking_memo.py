@@ -20,7 +20,7 @@ manager, ranked = base.manager, base.ranked  # the fixtures of the ranking's tes
 @pytest.fixture
 def computations(monkeypatch):
     """How many times the ranking was computed, from a cold cache."""
-    ranking._computed_from_consensus.cache_clear()
+    ranking.forget_computed()
     made = []
     real = scoring.rank
 
@@ -30,7 +30,7 @@ def computations(monkeypatch):
 
     monkeypatch.setattr(scoring, "rank", counting)
     yield made
-    ranking._computed_from_consensus.cache_clear()
+    ranking.forget_computed()
 
 
 def outcome(view) -> tuple:
@@ -46,7 +46,7 @@ def outcome(view) -> tuple:
 
 
 def cold(call):
-    ranking._computed_from_consensus.cache_clear()
+    ranking.forget_computed()
     return outcome(ranking.build(call))
 
 
@@ -106,5 +106,5 @@ def test_the_charts_of_a_computed_ranking_are_made_once_and_follow_a_change(
     view = ranking.build(setup.call)
     again = charts.ranking_charts(view)
     assert again is not first
-    ranking._computed_from_consensus.cache_clear()
+    ranking.forget_computed()
     assert again == charts._ranking_charts(ranking.build(setup.call))  # as made afresh
