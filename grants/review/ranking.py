@@ -162,12 +162,9 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
     reports = call_rows.report_rows(call)
     approved = [s for s in evaluable if s.id in reports and reports[s.id].is_approved]
     approved_ids = {s.id for s in approved}
-    waiting = call_rows.outstanding_counts(call)
-    awaiting = [
-        (s, _awaiting_reason(reports.get(s.id), waiting.get(s.id, 0)))
-        for s in evaluable
-        if s.id not in approved_ids
-    ]
+    pending = [s for s in evaluable if s.id not in approved_ids]
+    waiting = call_rows.outstanding_counts(call) if pending else {}  # none once all agreed
+    awaiting = [(s, _awaiting_reason(reports.get(s.id), waiting.get(s.id, 0))) for s in pending]
     agreed = call_rows.approved_consensus(call, reports, {s.id: s.reference for s in approved})
     # An approved consensus scores every criterion (it is submitted so): the ranking reads
     # its final scores only, and the evaluations are read only for one that does not.
