@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from grants import clock
 from grants.audit import services as audit
@@ -90,30 +91,41 @@ def eligible_for_grant(submission) -> str:
 def _reserve_refusal(submission, letter) -> str:
     """A reserve proposal replaces one that withdrew from its grant, in the order of the
     reserve list: one place per withdrawn grant of the call, less the replacements made."""
+    return _reserve_refusal_in(_reserve_places(submission.call_id), letter)
+
+
+def _reserve_places(call_id: int) -> tuple[int, int, int | None]:
+    """Of a call: the grants withdrawn, the grants made from the reserve list, and the first
+    position on the reserve list without a grant (None: none left)."""
     from grants.review.models import Outcome, ResultLetter
 
     grants = db.session.execute(
         select(Grant.status, ResultLetter.outcome)
         .join(ResultLetter, ResultLetter.submission_id == Grant.submission_id)
-        .where(Grant.call_id == submission.call_id)
+        .where(Grant.call_id == call_id)
     ).all()
     freed = sum(1 for status, _ in grants if status == GrantStatus.WITHDRAWN)
     replaced = sum(1 for _, outcome in grants if outcome == Outcome.RESERVE)
-    if replaced >= freed:
-        return (
-            "A proposal on the reserve list becomes a grant when a selected one withdraws from "
-            "its grant."
-        )
     first = db.session.scalar(
         select(ResultLetter.reserve_position)
         .where(
-            ResultLetter.call_id == submission.call_id,
+            ResultLetter.call_id == call_id,
             ResultLetter.outcome == Outcome.RESERVE,
             ~ResultLetter.submission_id.in_(select(Grant.submission_id)),
         )
         .order_by(ResultLetter.reserve_position)
         .limit(1)
     )
+    return freed, replaced, first
+
+
+def _reserve_refusal_in(places: tuple[int, int, int | None], letter) -> str:
+    freed, replaced, first = places
+    if replaced >= freed:
+        return (
+            "A proposal on the reserve list becomes a grant when a selected one withdraws from "
+            "its grant."
+        )
     if first is not None and (letter.reserve_position or 0) > first:
         return f"The reserve list goes in order: number {first} comes first."
     return ""
@@ -122,21 +134,32 @@ def _reserve_refusal(submission, letter) -> str:
 def awaiting_grant() -> list:
     """(submission, outcome, why it cannot become a grant yet: empty when it can) of
     published results that have no grant: the selected proposals first, then the reserve
-    list, by call."""
-    from grants.proposals.models import Submission
+    list, by call. As `eligible_for_grant` says of each, in a statement for all of them and
+    two per call with reserve proposals (not three or four per proposal)."""
+    from grants.proposals.models import Submission, listed_only
     from grants.review.models import Outcome, ResultLetter
 
     rows = db.session.execute(
-        select(Submission, ResultLetter.outcome)
+        select(Submission, ResultLetter)
         .join(ResultLetter, ResultLetter.submission_id == Submission.id)
         .where(
             ResultLetter.outcome.in_((Outcome.SELECTED, Outcome.RESERVE)),
             Submission.withdrawn_at.is_(None),
             ~Submission.id.in_(select(Grant.submission_id)),
         )
+        .options(joinedload(Submission.call), *listed_only())
         .order_by(Submission.call_id, ResultLetter.outcome.desc(), Submission.id)
     ).all()
-    return [(s, outcome, eligible_for_grant(s)) for s, outcome in rows]
+    places: dict[int, tuple] = {}
+    out = []
+    for submission, letter in rows:
+        why = ""  # a letter of these outcomes, not withdrawn, no grant yet
+        if letter.outcome == Outcome.RESERVE:
+            if submission.call_id not in places:
+                places[submission.call_id] = _reserve_places(submission.call_id)
+            why = _reserve_refusal_in(places[submission.call_id], letter)
+        out.append((submission, letter.outcome, why))
+    return out
 
 
 def work_plan_of(submission) -> dict:

@@ -155,3 +155,44 @@ def test_reports_are_versions_payments_capped_and_the_final_one_closes(db, runni
     )
     assert [o.text for o in project.outcomes] == ["A referral guide adopted by two ministries."]
     assert [r.text for r in project.recommendations] == ["Fund shelters for boys."]
+
+
+def test_results_awaiting_a_grant_are_judged_as_one_by_one_in_statements_per_call(
+    db, selected_submission, create_call
+):
+    """The project list's "results without a grant yet" says what `eligible_for_grant` says
+    of each, in one statement and two per call with reserve proposals, however many."""
+    from sqlalchemy import event
+
+    from grants.review.models import ResultLetter
+
+    def statements() -> int:
+        seen = []
+
+        def count(*_):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            found = services.awaiting_grant()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        db.session.expire_all()
+        assert [(s.id, why) for s, _, why in found] == [
+            (s.id, services.eligible_for_grant(s)) for s, _, _ in found
+        ]
+        return len(seen)
+
+    counts = []
+    for per_call in (1, 3):
+        for call in (create_call(), create_call()):
+            for position in range(1, per_call + 1):
+                selected_submission(call=call)
+                reserve = selected_submission(call=call, outcome=Outcome.RESERVE)
+                db.session.query(ResultLetter).filter_by(submission_id=reserve.id).update(
+                    {"reserve_position": position}
+                )
+        db.session.commit()
+        counts.append(statements())
+    assert counts[0] == counts[1] - 4  # two calls more, each with reserve proposals
+    assert counts[0] == 1 + 2 * 2
