@@ -11,7 +11,8 @@ selection, the charts) is not done: the floor is the cost of the data, the ratio
 adds to it. Until 2026-12-04 the floors read fewer of the columns and sections their pages
 show (the ranking's total only, not its criteria and alignment; none of a proposal's checklist
 rows, submission or result letter; no rapporteur's reports in the queue; no comments or
-assignments on a proposal's manager page; no late evaluators on the evaluation dashboard).
+assignments on a proposal's manager page; no late evaluators on the evaluation dashboard; no
+results awaiting a grant on the project list).
 """
 
 from __future__ import annotations
@@ -297,12 +298,24 @@ def floor_app(url: str) -> Flask:
     def proposal(submission_id):
         return tables(proposal_sql, {"submission_id": submission_id})
 
-    def projects_sql():  # counted, and a page of them shown, as the page does
+    def projects_sql():
+        """The grants counted and a page of them shown, as the page does; for a programme
+        manager, the selected and reserve results without a grant yet."""
         return (
             select(func.count()).select_from(Grant),
             select(Grant.agreement_number, Grant.acronym, Grant.status, Grant.max_contribution)
             .order_by(Grant.id)
             .limit(PROJECT_ROWS),
+            select(S.id, S.reference, S.acronym, Call.reference, ResultLetter.outcome)
+            .add_columns(ResultLetter.reserve_position)
+            .join(ResultLetter, ResultLetter.submission_id == S.id)
+            .join(Call, Call.id == S.call_id)
+            .where(
+                ResultLetter.outcome.in_(("selected", "reserve")),
+                S.withdrawn_at.is_(None),
+                ~S.id.in_(select(Grant.submission_id)),
+            )
+            .order_by(S.call_id, ResultLetter.outcome.desc(), S.id),
         )
 
     @app.get("/projects")
