@@ -73,10 +73,19 @@ class Dashboard:
     rows: list[ProposalProgress]
     needed: int  # proposals x evaluators per proposal
     late: list[LateEvaluator]
+    # what the page asks several times of the same rows, made once
+    _sums: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _shown: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
 
     def count(self, what: str) -> int:
         """The sum over the rows of one of their AssignmentCounts ("assigned", ...)."""
-        return sum(getattr(r.counts, what) for r in self.rows)
+        if not self._sums:
+            sums = [0, 0, 0, 0]
+            for r in self.rows:
+                for k, value in enumerate(r.counts):
+                    sums[k] += value
+            self._sums.update(zip(AssignmentCounts._fields, sums, strict=True))
+        return self._sums[what]
 
     @property
     def agreed(self) -> int:
@@ -105,8 +114,10 @@ class Dashboard:
         test = _FILTERS.get(what)
         if test is None:
             return self.rows
-        per_proposal = self.call.evaluators_per_proposal
-        return [r for r in self.rows if test(r, per_proposal)]
+        if what not in self._shown:
+            per_proposal = self.call.evaluators_per_proposal
+            self._shown[what] = [r for r in self.rows if test(r, per_proposal)]
+        return self._shown[what]
 
     def filters(self) -> list[tuple[str, str, int]]:
         """(key, label, rows) of each filter of the proposals table, "all" first."""
