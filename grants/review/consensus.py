@@ -11,8 +11,8 @@ from functools import cache
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, load_only
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm import joinedload, lazyload, load_only
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 import scoring
 from grants import clock
@@ -41,6 +41,7 @@ from grants.review.models import (
     ConsensusScore,
     ConsensusState,
     Evaluation,
+    FinalRanking,
 )
 from grants.review.services import LOCKED, ReviewError, commit_or, ranking_final_locking_call
 from grants.review.transitions import move
@@ -68,6 +69,67 @@ def rules_of(call: Call) -> scoring.CallRules:
 def report_of(submission: Submission) -> ConsensusReport | None:
     return db.session.scalar(
         select(ConsensusReport).where(ConsensusReport.submission_id == submission.id)
+    )
+
+
+def manager_reading(submission_id: int) -> tuple[Submission, ConsensusReport | None, bool] | None:
+    """What a proposal's manager page reads besides its assignments, in two statements: the
+    submission (what the page shows of it, and its call's scoring rules) with its consensus
+    report and whether the call's ranking is final (`ranking_final`); then the call's criteria
+    with the report's scores, set as `call.criteria` and `report.scores` (as their loaders
+    order them). None when there is no such submission."""
+    row = db.session.execute(_manager_reading(), {"submission_id": submission_id}).one_or_none()
+    if row is None:
+        return None
+    submission, report, final = row
+    pairs = db.session.execute(
+        _criteria_and_consensus(),
+        {"call_id": submission.call_id, "report_id": report.id if report else None},
+    ).all()
+    set_committed_value(submission.call, "criteria", [c for c, _ in pairs])
+    if report is not None:
+        scores = sorted((s for _, s in pairs if s is not None), key=lambda s: s.id)
+        set_committed_value(report, "scores", scores)
+    return submission, report, bool(final)
+
+
+@cache
+def _manager_reading():
+    """Built once per process, the submission bound; of the submission and its call only the
+    columns the page shows and scores by (not the checks, lists or the call's settings)."""
+    final = select(FinalRanking.id).where(FinalRanking.call_id == Submission.call_id).exists()
+    return (
+        select(Submission, ConsensusReport, final)
+        .outerjoin(ConsensusReport, ConsensusReport.submission_id == Submission.id)
+        .where(Submission.id == bindparam("submission_id"))
+        .options(
+            load_only(*labelled_only(), Submission.call_id, Submission.content),
+            joinedload(Submission.call).options(
+                load_only(
+                    Call.reference,
+                    Call.overall_threshold,
+                    Call.aggregation,
+                    Call.disagreement_gap,
+                    Call.tie_break_rules,
+                ),
+                lazyload(Call.fund),
+            ),
+        )
+    )
+
+
+@cache
+def _criteria_and_consensus():
+    """A call's criteria, each with the report's score of it if any (one at most each)."""
+    return (
+        select(Criterion, ConsensusScore)
+        .outerjoin(
+            ConsensusScore,
+            (ConsensusScore.criterion_id == Criterion.id)
+            & (ConsensusScore.report_id == bindparam("report_id")),
+        )
+        .where(Criterion.call_id == bindparam("call_id"))
+        .order_by(Criterion.position, Criterion.id)
     )
 
 

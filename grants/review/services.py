@@ -159,18 +159,37 @@ def submission_assignments(submission: Submission) -> list[Assignment]:
     shows, and the evaluations' scores, found by the submission's index rather than by
     filtering the whole call's. `evaluation.counted_among` finds the counted evaluations in
     them without reading them again."""
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .where(Assignment.submission_id == submission.id)
-            .options(  # one evaluator and at most one evaluation each: joined to the row
-                joinedload(Assignment.evaluator).options(
-                    lazyload(User.roles), lazyload(User.memberships)
-                ),
-                joinedload(Assignment.evaluation).selectinload(Evaluation.scores),
+    rows = db.session.scalars(_submission_assignments(), {"submission_id": submission.id})
+    return list(rows.unique())
+
+
+@cache
+def _submission_assignments():
+    """Built once per process, the submission bound; of each row only what the proposal's
+    manager page shows and scores by (a column left out is read if something asks for it)."""
+    return (
+        select(Assignment)
+        .where(Assignment.submission_id == bindparam("submission_id"))
+        .options(  # one evaluator, at most one evaluation and its few scores: joined
+            load_only(
+                Assignment.submission_id,
+                Assignment.evaluator_id,
+                Assignment.state,
+                Assignment.due_at,
+            ),
+            joinedload(Assignment.evaluator)
+            .load_only(User.full_name)
+            .options(lazyload(User.roles), lazyload(User.memberships)),
+            joinedload(Assignment.evaluation)
+            .load_only(
+                Evaluation.assignment_id,
+                Evaluation.state,
+                Evaluation.submitted_at,
+                Evaluation.version,
             )
-            .order_by(Assignment.id)
+            .joinedload(Evaluation.scores),
         )
+        .order_by(Assignment.id)
     )
 
 

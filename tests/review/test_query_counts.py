@@ -134,6 +134,51 @@ def test_the_review_queue_reads_no_json_column_of_what_it_joins(app, db, call_of
                 assert not any(read.search(s) for s in seen), column
 
 
+def test_the_manager_page_reads_in_three_statements_after_the_session(app, db, call_of, client):
+    """One proposal's manager page: the submission with its report and the ranking's finality,
+    the criteria with the consensus scores, the assignments with their evaluations and scores
+    (plus the login session's one); its criteria in their order with the consensus of each,
+    and of the submission and call no JSON column but the snapshot and the tie-breaks."""
+    from sqlalchemy import JSON, event
+
+    from grants.calls.models import Call
+    from grants.proposals.models import Submission
+    from grants.review.consensus import report_of
+    from tests.conftest import login
+
+    make, manager = call_of
+    setup = make(2)
+    submission = setup.submissions[-1]
+    url = PAGES["one proposal's manager page"].format(submission.id)
+    assert login(client, manager).status_code == 302
+    client.get(url)
+    seen = []
+
+    def before(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        html = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    assert len(seen) == 4, seen
+    report = report_of(submission)
+    labels = [c.label for c in submission.call.criteria]
+    consensus = html[html.index('id="consensus-title"') :]
+    assert [consensus.index(label) for label in labels] == sorted(
+        consensus.index(label) for label in labels
+    )
+    assert all(s.comment in consensus for s in report.scores if s.comment)
+    shown = {(Submission, "content"), (Call, "tie_break_rules")}
+    for model in (Call, Submission):
+        table = model.__table__
+        for column in table.columns:
+            if isinstance(column.type, JSON) and (model, column.name) not in shown:
+                read = re.compile(rf"\b{table.name}(_\d+)?\.{column.name}\b")
+                assert not any(read.search(s) for s in seen), column
+
+
 @pytest.fixture
 def manager(create_user):
     return create_user(roles=("programme_manager",))

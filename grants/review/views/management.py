@@ -228,8 +228,10 @@ def remove(assignment_id: int):
 @bp.route("/manage/submissions/<int:submission_id>/review")
 @requires(permissions.can_manage_evaluation)
 def proposal_review(submission_id: int):
-    submission = _submission_or_404(submission_id)
-    report = consensus_service.report_of(submission)
+    reading = consensus_service.manager_reading(submission_id)
+    if reading is None:
+        abort(404)
+    submission, report, locked = reading
     # Every assignment (ended ones too) and the counted evaluations, read once for the page.
     assignments = services.submission_assignments(submission)
     counted = evaluations.counted_among(assignments)
@@ -255,7 +257,7 @@ def proposal_review(submission_id: int):
         approve_form=ApproveForm(version=report.version if report else ""),
         return_form=ReturnForm(),
         problems=consensus_service.readiness(submission, counted, assignments),
-        locked=services.ranking_final(submission.call_id),
+        locked=locked,
         fmt_points=evaluations.fmt_points,
     )
 
