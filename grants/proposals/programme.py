@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import String, Text, bindparam, case, cast, func, select, type_coerce
 from sqlalchemy.orm import aliased
@@ -88,9 +89,10 @@ class SubmissionRow:
     decision: ChecksVerdict | None  # of the latest checks decision, if any
 
 
-@dataclass(frozen=True, slots=True)
-class FilterRow:
-    """What the list's filters and counts read of a listed submission (as SubmissionRow)."""
+class FilterRow(NamedTuple):
+    """What the list's filters and counts read of a listed submission (as SubmissionRow): a
+    named tuple, as a call has a thousand of them (a frozen dataclass took 0.8 ms per
+    thousand to build, a named tuple 0.2 ms)."""
 
     id: int
     withdrawn_at: datetime | None
