@@ -3,17 +3,20 @@ manager's decision on the automatic checks (confirm or override, with a reason).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import String, Text, bindparam, case, cast, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from grants import clock
 from grants.accounts.models import User
 from grants.audit import services as audit
-from grants.calls.models import Call
+from grants.calls.models import Call, CallPriority, Topic
 from grants.extensions import db, projection
 from grants.proposals import hooks
 from grants.proposals.errors import ProposalError
@@ -23,6 +26,7 @@ from grants.proposals.models import (
     Submission,
 )
 from grants.proposals.sections import _text
+from grants.taxonomy.models import Priority
 
 # The programme's view ---------------------------------------------------------------------
 
@@ -42,6 +46,12 @@ class SubmissionFilter:
         if self.priority and self.priority not in row.priorities:
             return False
         return _STATUS.get(self.status, lambda row: True)(row)
+
+    def kept(self, rows: list) -> list:
+        """The rows that pass the filters (all of them, unread, when none is set)."""
+        if self.topic or self.country or self.priority or self.status in _STATUS:
+            return [row for row in rows if self.matches(row)]
+        return rows
 
 
 _STATUS = {
@@ -79,9 +89,10 @@ class SubmissionRow:
     decision: ChecksVerdict | None  # of the latest checks decision, if any
 
 
-@dataclass(frozen=True, slots=True)
-class FilterRow:
-    """What the list's filters and counts read of a listed submission (as SubmissionRow)."""
+class FilterRow(NamedTuple):
+    """What the list's filters and counts read of a listed submission (as SubmissionRow): a
+    named tuple, as a call has a thousand of them (a frozen dataclass took 0.8 ms per
+    thousand to build, a named tuple 0.2 ms)."""
 
     id: int
     withdrawn_at: datetime | None
@@ -97,40 +108,46 @@ def listed_submissions(call: Call, only: list[int] | None = None) -> list[Submis
     """The submission that counts for each proposal of the call (and withdrawn ones), in the
     order they came in (of the submissions in `only`, if given): one query, whatever the
     number of submissions and checks decisions."""
-    return [_row(SubmissionRow, _SHOWN, r) for r in _listed(call, _SHOWN, only)]
+    params = {"call_id": call.id} if only is None else {"call_id": call.id, "only": only}
+    return _rows(SubmissionRow, _SHOWN, projection(_listed(_SHOWN, only is not None), params))
 
 
 def filter_rows(call: Call) -> list[FilterRow]:
     """`listed_submissions` with only what the filters and the counts above the list read."""
-    return [_row(FilterRow, _FILTERED, r) for r in _listed(call, _FILTERED)]
+    return _rows(FilterRow, _FILTERED, projection(_listed(_FILTERED, False), {"call_id": call.id}))
 
 
-def _listed(call: Call, names: tuple[str, ...], only: list[int] | None = None):
+# The statements are built once per process (building them cost a tenth of the page); the
+# call and the submissions asked for are bound. The lists (JSON) are read as their text and
+# decoded a column at a time, the latest decision's verdict as its value: decoding them row
+# by row cost the list of a call of 1 000 submissions a third of its time.
+@cache
+def _listed(names: tuple[str, ...], only: bool):
     S, R = Submission, aliased(ChecksDecision)
+    current = (S.call_id == bindparam("call_id")) & S.is_current.is_(True)
     latest = (
         select(ChecksDecision.submission_id, func.max(ChecksDecision.id).label("decision_id"))
         .join(S, S.id == ChecksDecision.submission_id)
-        .where(S.call_id == call.id, S.is_current.is_(True))
+        .where(current)
         .group_by(ChecksDecision.submission_id)
         .subquery()
     )
+    decided = R.decision.is_not(None)
     stmt = (
         select(
-            *(getattr(S, name) for name in names),
-            S.admissible,
-            S.eligible,
-            R.decision,
-            R.admissible.label("decided_admissible"),
-            R.eligible.label("decided_eligible"),
+            *(cast(getattr(S, n), Text) if n in _LISTS else getattr(S, n) for n in names),
+            case((decided, R.admissible), else_=S.admissible),
+            case((decided, R.eligible), else_=S.eligible),
+            type_coerce(R.decision, String),
         )
         .outerjoin(latest, latest.c.submission_id == S.id)
         .outerjoin(R, R.id == latest.c.decision_id)
-        .where(S.call_id == call.id, S.is_current.is_(True))
+        .where(current)
         .order_by(S.submitted_at, S.id)
     )
-    if only is not None:
-        stmt = stmt.where(S.id.in_(only))
-    return projection(stmt)
+    if only:
+        stmt = stmt.where(S.id.in_(bindparam("only", expanding=True)))
+    return stmt
 
 
 # The columns shown as they are stored (the lists as tuples)
@@ -151,15 +168,61 @@ _SHOWN = (
     "eu_contribution",
 )
 _FILTERED = ("id", "withdrawn_at", "topic_code", "countries", "priorities")
+_LISTS = {"countries", "priorities", "failure_messages"}
+_VERDICTS = {verdict.value: verdict for verdict in ChecksVerdict}
 
 
-def _row(cls, names: tuple[str, ...], r):
-    decided = r.decision is not None
-    return cls(
-        *(tuple(v or ()) if isinstance(v, list) else v for v in r[: len(names)]),
-        final_admissible=bool(r.decided_admissible if decided else r.admissible),
-        final_eligible=bool(r.decided_eligible if decided else r.eligible),
-        decision=ChecksVerdict(r.decision) if decided else None,
+def _rows(cls, names: tuple[str, ...], result) -> list:
+    """The rows as `cls`, built a column at a time: each list column decoded in one call,
+    the final checks as booleans, the verdict as a ChecksVerdict (None if undecided)."""
+    if not result:
+        return []
+    columns = list(zip(*result, strict=True))
+    for i, name in enumerate(names):
+        if name in _LISTS:
+            columns[i] = _decoded(columns[i])
+    n = len(names)
+    columns[n] = map(bool, columns[n])
+    columns[n + 1] = map(bool, columns[n + 1])
+    columns[n + 2] = [None if v is None else _VERDICTS[v] for v in columns[n + 2]]
+    return [cls(*values) for values in zip(*columns, strict=True)]
+
+
+def _decoded(texts: tuple[str | None, ...]) -> list[tuple]:
+    """JSON lists stored as text, decoded in one call to the decoder; NULL (or JSON null)
+    as an empty tuple."""
+    decoded = json.loads("[" + ",".join(text or "null" for text in texts) + "]")
+    return [tuple(v) if v else () for v in decoded]
+
+
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    """What the list's topic and priority filters offer, in the call's order."""
+
+    topics: list[str]  # codes
+    priorities: list[tuple[str, str]]  # code, title
+
+
+def filter_choices(call: Call) -> FilterChoices:
+    """The call's topics and priorities, read as columns (no ORM object per topic, priority
+    and strategy)."""
+    params = {"call_id": call.id}
+    topics, priorities = _choices()
+    return FilterChoices(
+        [code for (code,) in projection(topics, params)],
+        [(code, title) for code, title in projection(priorities, params)],
+    )
+
+
+@cache
+def _choices():
+    call_id = bindparam("call_id")
+    return (
+        select(Topic.code).where(Topic.call_id == call_id).order_by(Topic.position, Topic.id),
+        select(CallPriority.priority_code, Priority.title)
+        .join(Priority, Priority.code == CallPriority.priority_code)
+        .where(CallPriority.call_id == call_id)
+        .order_by(CallPriority.position, CallPriority.id),
     )
 
 

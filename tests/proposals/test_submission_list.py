@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import downgrade, upgrade
+from markupsafe import escape
 from sqlalchemy import event, select
 from sqlalchemy.orm import strategies
 
@@ -118,6 +119,31 @@ def test_the_latest_review_and_withdrawal_decide_the_filters(db, call_with):
         "ineligible": 1,
         "reviewed": 1,
     }
+
+
+def test_the_filters_read_the_lists_and_offer_the_calls_choices(db, call_with, login_as, client):
+    """The lists are read as their JSON text and decoded a column at a time; the topics and
+    priorities offered are read as columns, in the call's order."""
+    make, manager = call_with
+    call, submissions = make(3)
+    submissions[1].priorities = []
+    db.session.commit()
+    rows = programme.filter_rows(call)
+    assert [(r.countries, r.priorities) for r in rows] == [
+        (tuple(s.countries), tuple(s.priorities)) for s in submissions
+    ]
+    assert rows[1].priorities == () and rows[0].priorities
+    assert programme.listed_submissions(call, [submissions[1].id])[0].priorities == ()
+    choices = programme.filter_choices(call)
+    assert choices.topics == [t.code for t in call.topics]
+    assert choices.priorities == [(cp.priority_code, cp.priority.title) for cp in call.priorities]
+    login_as(manager)
+    code, title = choices.priorities[-1]
+    html = client.get(f"/calls/{call.id}/submissions?priority={code}").get_data(as_text=True)
+    assert f'<option value="{code}" selected>{escape(title)}</option>' in html
+    shown = programme.SubmissionFilter(priority=code)
+    assert shown.kept(rows) == [r for r in rows if code in r.priorities]
+    assert programme.SubmissionFilter(status="bogus").kept(rows) == rows
 
 
 def test_the_list_is_shown_a_page_at_a_time_with_its_filters_kept(

@@ -35,14 +35,15 @@ def call_submissions(call_id: int):
     # Every submission filtered and counted on the few columns that takes; the page's rows
     # read in full.
     everything = programme.filter_rows(call)
-    page = page_of([row for row in everything if filters.matches(row)], per_page=SUBMISSION_ROWS)
+    page = page_of(filters.kept(everything), per_page=SUBMISSION_ROWS)
     page.items = programme.listed_submissions(call, [row.id for row in page.items])
     return render_template(
         "proposals/call_submissions.html",
         call=call,
         page=page,
         filters=filters,
-        countries=sorted({code for row in everything for code in row.countries}),
+        choices=programme.filter_choices(call),
+        countries=sorted(set().union(*(row.countries for row in everything))),
         overview=programme.overview(everything),
     )
 
