@@ -103,7 +103,7 @@ def _manager_reading():
         .outerjoin(ConsensusReport, ConsensusReport.submission_id == Submission.id)
         .where(Submission.id == bindparam("submission_id"))
         .options(
-            load_only(*labelled_only(), Submission.call_id, Submission.content),
+            load_only(*labelled_only(), Submission.call_id, Submission.title),
             joinedload(Submission.call).options(
                 load_only(
                     Call.reference,
