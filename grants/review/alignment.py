@@ -218,10 +218,12 @@ def compute_alignment(payload: dict, _resource, _context) -> dict:
     return {"summary": f"Alignment of {submission.reference}: {row.total} / 100."}
 
 
-def alignment_totals(call, rows: list) -> dict[int, Decimal]:
+def alignment_totals(call, rows: list, stored_form: bool = False) -> dict[int, Decimal]:
     """Submission id -> `alignment_total`, read from the stored results' totals in one query
     (their JSON is not decoded); a submission without a stored result yet has it computed
-    and stored (the first ranking of a call). Each is the Decimal `alignment_total` gives."""
+    and stored (the first ranking of a call). Each is the Decimal `alignment_total` gives;
+    with `stored_form`, a stored one as it is stored (`as_total` of it is the same number),
+    for a caller that needs the total only when it computes (the ranking's kept results)."""
     if not rows:
         return {}
     weights = call_weights_of(call)
@@ -237,7 +239,11 @@ def alignment_totals(call, rows: list) -> dict[int, Decimal]:
     )
     # The total is stored as the result's float rounded to 2 places: read back, it is that
     # float again, so the Decimal is the one `alignment_total` makes of it.
-    totals = {sid: _as_total(value) for sid, value in projection(query) if sid in wanted}
+    found = projection(query)
+    if stored_form:
+        totals = {sid: value for sid, value in found if sid in wanted}
+    else:
+        totals = {sid: as_total(value) for sid, value in found if sid in wanted}
     missing = [r.id for r in rows if r.id not in totals]
     if missing:
         whole = list(db.session.scalars(select(Submission).where(Submission.id.in_(missing))))
@@ -251,11 +257,12 @@ def alignment_totals(call, rows: list) -> dict[int, Decimal]:
 _TENTH = Decimal("0.1")
 
 
-def _as_total(stored: Decimal) -> Decimal:
+def as_total(stored: Decimal) -> Decimal:
     """`Decimal(str(round(float(stored), 2)))` of a stored total (2 places, 0 to 100), without
     the float: the shortest decimal that reads back as the float, which for such a number is
     the number without its trailing zeros but one place at least (50.80 -> 50.8, 50.00 ->
-    50.0), the form `alignment_total` gives and the ranking's digest records."""
+    50.0), the form `alignment_total` gives and the ranking's digest records; the same
+    number again for a total in that form."""
     if not isinstance(stored, Decimal):  # a driver that gives floats
         return Decimal(str(round(float(stored), 2)))
     value = stored.normalize()

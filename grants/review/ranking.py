@@ -170,7 +170,8 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
     # its final scores only, and the evaluations are read only for one that does not.
     codes = set(rules.codes)
     complete = all(points.keys() >= codes for _, points, _ in agreed.values())
-    alignment_by_id = stored_alignment.alignment_totals(call, approved)
+    # as stored: the kept rankings are found by them, and a computation reads them as totals
+    stored_totals = stored_alignment.alignment_totals(call, approved, stored_form=True)
     shape = _Shape(
         tuple((t.code, t.title) for t in call.topics),
         tuple(budgets_of(call).items()),
@@ -186,12 +187,13 @@ def build(call: Call, what_if_budgets: dict[str, Decimal] | None = None) -> Rank
                 (sid, reference, tuple(points.items()), comment)
                 for sid, (reference, points, comment) in agreed.items()
             ),
-            tuple(alignment_by_id[s.id] for s in approved),
+            tuple(stored_totals[s.id] for s in approved),
         )
     else:
         evaluations = call_rows.scoring_evaluations(call)
         consensus = {sid: scoring.Consensus(*parts) for sid, parts in agreed.items()}
-        computed = _computed(rules, shape, approved, consensus, evaluations, alignment_by_id)
+        totals = {sid: stored_alignment.as_total(v) for sid, v in stored_totals.items()}
+        computed = _computed(rules, shape, approved, consensus, evaluations, totals)
     topics, rows, ranking, selection, digest_ = computed
     view = RankingView(
         call=call,
@@ -248,7 +250,7 @@ def _computed_from_consensus(rules, shape, approved, agreed, alignments):
     consensus = {
         sid: scoring.Consensus(pid, dict(points), comment) for sid, pid, points, comment in agreed
     }
-    by_id = {s.id: a for s, a in zip(approved, alignments, strict=True)}
+    by_id = {s.id: stored_alignment.as_total(a) for s, a in zip(approved, alignments, strict=True)}
     found = _computed(rules, shape, list(approved), consensus, {}, by_id)
     with _kept_lock:
         _kept.insert(0, (key, found))

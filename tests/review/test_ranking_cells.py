@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grants.review.alignment import _as_total
+from grants.review.alignment import as_total
 from grants.review.views.ranking_cells import score_cells
 
 
@@ -54,5 +54,6 @@ def test_a_rows_cells_mark_what_is_below_a_threshold_and_are_made_once():
 def test_a_stored_total_reads_back_as_the_float_path_gave_it(hundredths):
     stored = Decimal(hundredths).scaleb(-2)
     expected = Decimal(str(round(float(stored), 2)))
-    assert str(_as_total(stored)) == str(expected)
-    assert str(_as_total(float(stored))) == str(expected)
+    assert str(as_total(stored)) == str(expected)
+    assert str(as_total(float(stored))) == str(expected)
+    assert str(as_total(as_total(stored))) == str(expected)  # the same again in that form
